@@ -1,0 +1,20 @@
+import { LambdaClient } from '@aws-sdk/client-lambda';
+import { S3Client } from '@aws-sdk/client-s3';
+
+/**
+ * SDK clients built the same way everywhere. Endpoints come from the SDK's own settings
+ * (`AWS_ENDPOINT_URL`, `AWS_ENDPOINT_URL_S3`, ...), which is how local mode and the tests point
+ * them at 127.0.0.1. Checksums are computed only where S3 requires them: S3-compatible servers
+ * do not all understand the newer streaming checksums.
+ */
+export function createS3Client(options: { forcePathStyle?: boolean } = {}): S3Client {
+  return new S3Client({
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+    forcePathStyle: options.forcePathStyle ?? false,
+  });
+}
+
+export function createLambdaClient(): LambdaClient {
+  return new LambdaClient({});
+}

@@ -1,0 +1,55 @@
+/**
+ * clamd's configuration, derived from the scan limit so that every object we accept is scanned
+ * completely, and content ClamAV cannot scan completely is reported, never passed as clean.
+ *
+ * Measured on ClamAV 1.4.6 (see the integration tests): an archive member larger than
+ * `MaxFileSize` is skipped silently even with `AlertExceedsMax`, while exceeding `MaxScanSize`
+ * raises `Heuristics.Limits.Exceeded.MaxScanSize`. Keeping `MaxFileSize` >= `MaxScanSize` makes a
+ * too-large member trip the scan-size alert first. A stream longer than `StreamMaxLength` is
+ * refused with an error, so it is set to the object limit itself.
+ */
+export interface ClamdConfOptions {
+  readonly socketPath: string;
+  readonly databaseDir: string;
+  readonly tempDir: string;
+  /** Largest object we send, in bytes. */
+  readonly maxFileSize: number;
+  /** Most data ClamAV may extract and scan from one object, archives included, in bytes. */
+  readonly maxScanSize: number;
+  readonly maxThreads?: number;
+}
+
+/** ClamAV refuses to scan one file of 2 GiB or more. */
+const CLAMAV_FILE_CEILING = 2 ** 31 - 1;
+
+/** A 300 MB archive may expand to four times its size before the scan-size alert fires. */
+export function defaultMaxScanSize(maxFileSize: number): number {
+  return Math.min(CLAMAV_FILE_CEILING, Math.max(maxFileSize * 4, 100 * 1024 * 1024));
+}
+
+export function renderClamdConf(options: ClamdConfOptions): string {
+  const maxScanSize = Math.max(options.maxScanSize, options.maxFileSize);
+  const lines: Array<[string, string | number]> = [
+    ['Foreground', 'yes'],
+    ['LocalSocket', options.socketPath],
+    // Only the Lambda's own user talks to clamd.
+    ['LocalSocketMode', '600'],
+    ['FixStaleSocket', 'yes'],
+    ['DatabaseDirectory', options.databaseDir],
+    ['TemporaryDirectory', options.tempDir],
+    ['LogTime', 'yes'],
+    ['LogVerbose', 'no'],
+    ['LogSyslog', 'no'],
+    ['MaxThreads', options.maxThreads ?? 10],
+    ['MaxConnectionQueueLength', 64],
+    ['StreamMaxLength', options.maxFileSize],
+    ['MaxScanSize', maxScanSize],
+    ['MaxFileSize', Math.min(CLAMAV_FILE_CEILING, maxScanSize)],
+    ['AlertExceedsMax', 'yes'],
+    ['AlertEncrypted', 'yes'],
+    ['SelfCheck', 0],
+    // clamd re-reads the database only when we ask it to (zRELOAD), never on its own.
+    ['ConcurrentDatabaseReload', 'yes'],
+  ];
+  return `${lines.map(([key, value]) => `${key} ${value}`).join('\n')}\n`;
+}

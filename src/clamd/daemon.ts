@@ -1,0 +1,150 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { DaemonStartupError } from '../errors';
+import { resolveTool } from './binaries';
+import { renderClamdConf } from './clamd-conf';
+import { ClamdClient } from './protocol';
+
+export interface ClamdDaemonOptions {
+  /** Work area: clamd's configuration, socket and temporary files live here. */
+  readonly workDir: string;
+  /** Directory holding the database files clamd loads. */
+  readonly databaseDir: string;
+  readonly binDir: string | undefined;
+  readonly maxFileSize: number;
+  readonly maxScanSize: number;
+  readonly startTimeoutMs: number;
+}
+
+export interface DaemonStart {
+  /** True when this call started clamd (a cold start of the daemon). */
+  readonly started: boolean;
+  /** Time from spawn to the first PONG, when started. */
+  readonly startupMs?: number;
+}
+
+/** Most recent output kept from clamd, to explain a failed start. */
+const OUTPUT_TAIL = 4_000;
+
+/**
+ * One clamd process kept resident for the life of the Lambda instance. `ensureRunning` is safe to
+ * call from concurrent invocations: they share a single start, and a daemon that has died is
+ * detected and started again.
+ */
+export class ClamdDaemon {
+  readonly client: ClamdClient;
+  private process: ChildProcess | undefined;
+  private starting: Promise<DaemonStart> | undefined;
+  private output = '';
+
+  constructor(private readonly options: ClamdDaemonOptions) {
+    this.client = new ClamdClient(path.join(options.workDir, 'clamd.sock'));
+  }
+
+  get pid(): number | undefined {
+    return this.isAlive() ? this.process?.pid : undefined;
+  }
+
+  isAlive(): boolean {
+    return this.process !== undefined && this.process.exitCode === null && this.process.signalCode === null;
+  }
+
+  async ensureRunning(): Promise<DaemonStart> {
+    if (this.starting) return this.starting;
+    if (this.isAlive()) return { started: false };
+    this.starting = this.start().finally(() => {
+      this.starting = undefined;
+    });
+    return this.starting;
+  }
+
+  /**
+   * After a failed scan: if clamd no longer answers PING, stop it so the next `ensureRunning`
+   * starts a fresh one instead of trusting a hung process.
+   */
+  async recoverIfUnresponsive(): Promise<boolean> {
+    if (!this.isAlive()) return true;
+    try {
+      await this.client.ping(2_000);
+      return false;
+    } catch {
+      await this.stop();
+      return true;
+    }
+  }
+
+  /** Stops clamd and waits for it to exit. */
+  async stop(): Promise<void> {
+    const child = this.process;
+    this.process = undefined;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    child.kill('SIGTERM');
+    const killed = await Promise.race([exited.then(() => true), sleep(5_000).then(() => false)]);
+    if (!killed) {
+      child.kill('SIGKILL');
+      await exited;
+    }
+  }
+
+  private async start(): Promise<DaemonStart> {
+    const { workDir, databaseDir, binDir, startTimeoutMs } = this.options;
+    const tempDir = path.join(workDir, 'tmp');
+    const confPath = path.join(workDir, 'clamd.conf');
+    await mkdir(tempDir, { recursive: true });
+    // Leftovers of a daemon that died mid-scan would otherwise fill the work area.
+    await rm(tempDir, { recursive: true, force: true });
+    await mkdir(tempDir, { recursive: true });
+    await writeFile(
+      confPath,
+      renderClamdConf({
+        socketPath: this.client.socketPath,
+        databaseDir,
+        tempDir,
+        maxFileSize: this.options.maxFileSize,
+        maxScanSize: this.options.maxScanSize,
+      }),
+    );
+
+    const tool = resolveTool('clamd', binDir);
+    const startedAt = performance.now();
+    this.output = '';
+    const child = spawn(tool.file, [...tool.args, `--config-file=${confPath}`], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    this.process = child;
+    const collect = (data: Buffer) => {
+      this.output = (this.output + data.toString('utf8')).slice(-OUTPUT_TAIL);
+    };
+    child.stdout?.on('data', collect);
+    child.stderr?.on('data', collect);
+    const spawnError = new Promise<Error>((resolve) => child.once('error', resolve));
+
+    const deadline = startedAt + startTimeoutMs;
+    for (;;) {
+      const failure = await Promise.race([spawnError, sleep(20).then(() => undefined)]);
+      if (failure) throw this.failed(`clamd could not be started from ${tool.file}: ${failure.message}`);
+      if (child.exitCode !== null || child.signalCode !== null) {
+        throw this.failed(`clamd exited (${child.exitCode ?? child.signalCode}) while starting`);
+      }
+      try {
+        await this.client.ping(1_000);
+        return { started: true, startupMs: Math.round(performance.now() - startedAt) };
+      } catch {
+        // Not listening yet: clamd opens its socket only after the whole database is loaded.
+      }
+      if (performance.now() > deadline) {
+        await this.stop();
+        throw this.failed(`clamd did not answer PING within ${startTimeoutMs} ms`);
+      }
+    }
+  }
+
+  private failed(message: string): DaemonStartupError {
+    if (this.process && !this.isAlive()) this.process = undefined;
+    const output = this.output.trim();
+    return new DaemonStartupError(output ? `${message}; clamd said: ${output}` : message);
+  }
+}

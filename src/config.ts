@@ -1,0 +1,133 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { ConfigurationError } from './errors';
+
+/**
+ * Every environment variable the project reads, validated once. Nothing else in `src/` touches
+ * `process.env`: core code receives a `Config` (or the part of it it needs).
+ */
+export interface Config {
+  /** Bucket holding the published definitions (CLAMAV_BUCKET_NAME, required). */
+  readonly definitionsBucket: string;
+  /** Key prefix of the definitions, without leading or trailing slash; may be empty. */
+  readonly definitionsPrefix: string;
+  readonly statusNames: StatusNames;
+  /** Tag key of the scan status (METADATA_FILE_STATUS). */
+  readonly statusTagKey: string;
+  /** Tag key of the scan time in milliseconds since the epoch (METADATA_FILE_TIMESTAMP). */
+  readonly timestampTagKey: string;
+  /** Number of instances the warmer keeps warm, the invoked one included. */
+  readonly warmConcurrency: number;
+  /** Largest object scanned, in bytes; larger objects are SKIPPED without being downloaded. */
+  readonly maxFileSize: number;
+  /** Directory holding clamd, clamscan, freshclam and sigtool (or a bundle's `bin/`). */
+  readonly clamavBinDir: string | undefined;
+  /** Writable work area: definitions, clamd's socket, configuration and temporary files. */
+  readonly workDir: string;
+  /** Upper bound for clamd to load its definitions and answer PING. */
+  readonly daemonStartTimeoutMs: number;
+  /** Upper bound for one object's scan once its bytes reach clamd. */
+  readonly scanTimeoutMs: number;
+  /** Name of the running Lambda function, used by the warmer to fan out. */
+  readonly functionName: string | undefined;
+}
+
+export interface StatusNames {
+  readonly CLEAN: string;
+  readonly INFECTED: string;
+  readonly SKIPPED: string;
+  readonly PROCESSING_ERROR: string;
+}
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+/**
+ * ClamAV cannot scan a single file of 2 GiB or more; the object itself is one such file, so the
+ * configured limit must stay below it.
+ */
+export const CLAMAV_MAX_FILE_SIZE = 2 ** 31 - 1;
+
+export const DEFAULT_MAX_FILE_SIZE = 314_572_800;
+
+export function loadConfig(env: Env = process.env): Config {
+  const maxFileSize = readInteger(env, 'MAX_FILE_SIZE', DEFAULT_MAX_FILE_SIZE, 1, CLAMAV_MAX_FILE_SIZE);
+  return {
+    definitionsBucket: readRequired(env, 'CLAMAV_BUCKET_NAME'),
+    definitionsPrefix: normalisePrefix(env.PATH_TO_AV_DEFINITIONS ?? ''),
+    statusNames: {
+      CLEAN: readString(env, 'FILE_STATUS_CLEAN', 'CLEAN'),
+      INFECTED: readString(env, 'FILE_STATUS_INFECTED', 'INFECTED'),
+      SKIPPED: readString(env, 'FILE_STATUS_SKIPPED', 'SKIPPED'),
+      PROCESSING_ERROR: readString(env, 'FILE_STATUS_PROCESSING_ERROR', 'PROCESSING_ERROR'),
+    },
+    statusTagKey: readTagKey(env, 'METADATA_FILE_STATUS', 'av-status'),
+    timestampTagKey: readTagKey(env, 'METADATA_FILE_TIMESTAMP', 'av-timestamp'),
+    warmConcurrency: readInteger(env, 'WARM_CONCURRENCY', 1, 1, 100),
+    maxFileSize,
+    clamavBinDir: readOptional(env, 'CLAMAV_BIN_DIR') ?? bundledBinDir(),
+    workDir: readString(env, 'AV_WORK_DIR', '/tmp/lambda-av'),
+    daemonStartTimeoutMs: readInteger(env, 'CLAMD_START_TIMEOUT_MS', 120_000, 100, 900_000),
+    scanTimeoutMs: readInteger(env, 'CLAMD_SCAN_TIMEOUT_MS', 240_000, 100, 900_000),
+    functionName: readOptional(env, 'AWS_LAMBDA_FUNCTION_NAME'),
+  };
+}
+
+let cached: Config | undefined;
+
+/** The process-wide configuration, read on first use. */
+export function getConfig(): Config {
+  cached ??= loadConfig();
+  return cached;
+}
+
+/**
+ * In `lambda.zip`, ClamAV sits in `clamav/bin` next to the bundled `index.js`. Outside a bundle
+ * there is nothing there and the system's ClamAV is used.
+ */
+function bundledBinDir(): string | undefined {
+  const candidate = path.join(__dirname, 'clamav', 'bin');
+  return existsSync(path.join(candidate, 'clamd')) ? candidate : undefined;
+}
+
+function readOptional(env: Env, name: string): string | undefined {
+  const value = env[name];
+  return value === undefined || value.trim() === '' ? undefined : value.trim();
+}
+
+function readRequired(env: Env, name: string): string {
+  const value = readOptional(env, name);
+  if (value === undefined) {
+    throw new ConfigurationError(`${name} is required but ${env[name] === undefined ? 'not set' : 'empty'}`);
+  }
+  return value;
+}
+
+function readString(env: Env, name: string, fallback: string): string {
+  return readOptional(env, name) ?? fallback;
+}
+
+/** S3 tag keys are 1-128 characters of letters, digits, spaces and `+ - = . _ : / @`. */
+function readTagKey(env: Env, name: string, fallback: string): string {
+  const value = readString(env, name, fallback);
+  if (!/^[\p{L}\p{Z}\p{N}_.:/=+\-@]{1,128}$/u.test(value)) {
+    throw new ConfigurationError(`${name} must be a valid S3 tag key, got ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+
+function readInteger(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = readOptional(env, name);
+  if (raw === undefined) return fallback;
+  if (!/^\d+$/.test(raw)) {
+    throw new ConfigurationError(`${name} must be a whole number, got ${JSON.stringify(raw)}`);
+  }
+  const value = Number(raw);
+  if (value < min || value > max) {
+    throw new ConfigurationError(`${name} must be between ${min} and ${max}, got ${raw}`);
+  }
+  return value;
+}
+
+function normalisePrefix(prefix: string): string {
+  return prefix.trim().replace(/^\/+|\/+$/g, '');
+}

@@ -1,0 +1,37 @@
+/**
+ * Named errors. Each class's `name` is the error name Step Functions sees when a Lambda task
+ * throws it, so the ASL `Retry` and `Catch` blocks match on exactly these strings.
+ */
+abstract class NamedError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** clamd could not be started or did not answer in time. Retryable: the next attempt starts it again. */
+export class DaemonStartupError extends NamedError {}
+
+/** clamd went away or stopped answering during a scan. Retryable: the next invocation restarts it. */
+export class DaemonConnectionError extends NamedError {}
+
+/** clamd answered with something other than a verdict (for example a size limit error). */
+export class ClamdProtocolError extends NamedError {}
+
+/** An environment variable is missing or malformed. Not retryable: the deployment must be fixed. */
+export class ConfigurationError extends NamedError {}
+
+/** The invocation payload is not a scan request we understand. Not retryable. */
+export class InvalidEventError extends NamedError {}
+
+/** The object or version to scan does not exist. */
+export class ObjectNotFoundError extends NamedError {}
+
+/** S3 refused access to the object or its tags. */
+export class AccessDeniedError extends NamedError {}
+
+/** The object's bytes could not be read completely from S3. Retryable. */
+export class ObjectReadError extends NamedError {}
+
+/** The object already has so many tags that ours would exceed S3's limit of 10. */
+export class TagLimitExceededError extends NamedError {}

@@ -1,0 +1,108 @@
+import { InvalidEventError } from './errors';
+import type { ObjectRef } from './scan/object-ref';
+
+/**
+ * What an invocation asks for:
+ * - `direct`: `{bucket, key, versionId?}`, answered with one result;
+ * - `s3-notification`: S3 event notification records, answered with `{results: [...]}`;
+ * - `eventbridge`: an S3 "Object Created" event from EventBridge, answered with one result;
+ * - `warmer`: `{"warmer": true}`, which starts the daemon and scans nothing.
+ */
+export type ScanEvent =
+  | { readonly kind: 'direct'; readonly object: ObjectRef }
+  | { readonly kind: 's3-notification'; readonly objects: readonly ObjectRef[] }
+  | { readonly kind: 'eventbridge'; readonly object: ObjectRef }
+  | { readonly kind: 'warmer'; readonly fanOut: boolean };
+
+type Json = Record<string, unknown>;
+
+export function parseScanEvent(event: unknown): ScanEvent {
+  if (!isObject(event)) {
+    throw new InvalidEventError(`expected a JSON object as the event, got ${describeValue(event)}`);
+  }
+  if (event.warmer === true) {
+    // A warmer invoked by another warmer must not fan out again.
+    return { kind: 'warmer', fanOut: event.fanOut !== false };
+  }
+  if ('Records' in event) return { kind: 's3-notification', objects: parseRecords(event.Records) };
+  if (event.source === 'aws.s3' && 'detail' in event) {
+    return { kind: 'eventbridge', object: parseEventBridge(event) };
+  }
+  if ('bucket' in event || 'key' in event) {
+    return {
+      kind: 'direct',
+      object: objectRef(event.bucket, event.key, event.versionId, 'the event'),
+    };
+  }
+  throw new InvalidEventError(
+    `unrecognised event: expected {bucket, key[, versionId]}, an S3 event notification (Records), an EventBridge "Object Created" event or {"warmer": true}; got keys ${JSON.stringify(Object.keys(event))}`,
+  );
+}
+
+/**
+ * Object keys in S3 event notifications and EventBridge S3 events are URL-encoded the way HTML
+ * forms are: a space is `+`, and anything else special is `%XX` (a literal `+` arrives as `%2B`).
+ */
+export function decodeEventKey(key: string): string {
+  try {
+    return decodeURIComponent(key.replace(/\+/g, ' '));
+  } catch {
+    throw new InvalidEventError(`object key ${JSON.stringify(key)} is not valid URL encoding`);
+  }
+}
+
+function parseRecords(records: unknown): ObjectRef[] {
+  if (!Array.isArray(records) || records.length === 0) {
+    throw new InvalidEventError('S3 event notification has no Records');
+  }
+  return records.map((record: unknown, index) => {
+    const where = `Records[${index}]`;
+    if (!isObject(record) || !isObject(record.s3)) {
+      throw new InvalidEventError(`${where} is not an S3 event record (no s3 member)`);
+    }
+    const bucket = isObject(record.s3.bucket) ? record.s3.bucket.name : undefined;
+    const object = isObject(record.s3.object) ? record.s3.object : {};
+    return objectRef(bucket, decodeIfString(object.key), object.versionId, where);
+  });
+}
+
+function parseEventBridge(event: Json): ObjectRef {
+  const detail = isObject(event.detail) ? event.detail : {};
+  const bucket = isObject(detail.bucket) ? detail.bucket.name : undefined;
+  const object = isObject(detail.object) ? detail.object : {};
+  return objectRef(bucket, decodeIfString(object.key), object['version-id'], 'EventBridge event detail');
+}
+
+function objectRef(bucket: unknown, key: unknown, versionId: unknown, where: string): ObjectRef {
+  const missing = [
+    typeof bucket === 'string' && bucket !== '' ? undefined : describeField('bucket', bucket),
+    typeof key === 'string' && key !== '' ? undefined : describeField('key', key),
+  ].filter((problem) => problem !== undefined);
+  if (missing.length > 0) throw new InvalidEventError(`${where}: ${missing.join('; ')}`);
+  if (versionId !== undefined && versionId !== null && (typeof versionId !== 'string' || versionId === '')) {
+    throw new InvalidEventError(`${where}: versionId must be a non-empty string, got ${describeValue(versionId)}`);
+  }
+  return typeof versionId === 'string'
+    ? { bucket: bucket as string, key: key as string, versionId }
+    : { bucket: bucket as string, key: key as string };
+}
+
+function describeField(name: string, value: unknown): string {
+  if (value === undefined) return `${name} is missing`;
+  if (value === '') return `${name} is empty`;
+  return `${name} must be a string, got ${describeValue(value)}`;
+}
+
+function decodeIfString(value: unknown): unknown {
+  return typeof value === 'string' ? decodeEventKey(value) : value;
+}
+
+function isObject(value: unknown): value is Json {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function describeValue(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  return typeof value === 'string' ? JSON.stringify(value) : `${typeof value} ${JSON.stringify(value)}`;
+}

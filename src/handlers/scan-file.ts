@@ -1,0 +1,50 @@
+import type { LambdaClient } from '@aws-sdk/client-lambda';
+import { createLambdaClient } from '../aws-clients';
+import { type Config, getConfig } from '../config';
+import { parseScanEvent } from '../events';
+import type { ScanResult } from '../scan/scan-object';
+import { Scanner } from '../scanner';
+import { type WarmResult, warm } from './warmer';
+
+export interface ScanFileDependencies {
+  readonly config: Config;
+  readonly scanner: Scanner;
+  readonly lambda: LambdaClient;
+}
+
+export type ScanFileResponse = ScanResult | { readonly results: ScanResult[] } | WarmResult;
+
+/**
+ * The scanner Lambda: parses the event, scans each object on the warm daemon, returns results.
+ * Per-object failures come back as PROCESSING_ERROR results; an invalid event and daemon
+ * failures are thrown as named errors, so the caller (Step Functions, Lambda's async retries)
+ * can tell them apart.
+ */
+export function createScanFileHandler(deps: ScanFileDependencies) {
+  return async (event: unknown): Promise<ScanFileResponse> => {
+    const request = parseScanEvent(event);
+    switch (request.kind) {
+      case 'warmer':
+        return warm(deps.scanner, deps.lambda, deps.config, request.fanOut);
+      case 'direct':
+      case 'eventbridge':
+        return deps.scanner.scan(request.object);
+      case 's3-notification':
+        return { results: await Promise.all(request.objects.map((object) => deps.scanner.scan(object))) };
+    }
+  };
+}
+
+let defaults: ScanFileDependencies | undefined;
+
+/** Built on the first invocation and kept for the life of the instance: that is what keeps clamd warm. */
+function defaultDependencies(): ScanFileDependencies {
+  if (!defaults) {
+    const config = getConfig();
+    defaults = { config, scanner: new Scanner({ config }), lambda: createLambdaClient() };
+  }
+  return defaults;
+}
+
+export const scanFileHandler = (event: unknown): Promise<ScanFileResponse> =>
+  createScanFileHandler(defaultDependencies())(event);

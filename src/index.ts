@@ -1,0 +1,2 @@
+/** Lambda entry points: `index.scanFileHandler` and (with the updater) `index.updateDefinitionsHandler`. */
+export { scanFileHandler } from './handlers/scan-file';

@@ -1,0 +1,29 @@
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { Verdict } from './status';
+
+export const METRICS_NAMESPACE = 'LambdaAV';
+export const METRIC_SCAN_LATENCY = 'ScanLatency';
+export const METRIC_DAEMON_STARTUP = 'DaemonStartupTime';
+export const METRIC_DEFINITIONS_AGE = 'DefinitionsAgeHours';
+/** The dimension on scan metrics; its values are the canonical verdicts, whatever the status names. */
+export const DIMENSION_STATUS = 'Status';
+
+/** What the scanner reports; emitted as CloudWatch Embedded Metric Format lines on stdout. */
+export interface ScanMetrics {
+  scanCompleted(verdict: Verdict, durationMs: number): void;
+  daemonStarted(durationMs: number): void;
+}
+
+export class EmfScanMetrics implements ScanMetrics {
+  constructor(private readonly metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: 'lambda-av' })) {}
+
+  scanCompleted(verdict: Verdict, durationMs: number): void {
+    const metric = this.metrics.singleMetric();
+    metric.addDimension(DIMENSION_STATUS, verdict);
+    metric.addMetric(METRIC_SCAN_LATENCY, MetricUnit.Milliseconds, durationMs);
+  }
+
+  daemonStarted(durationMs: number): void {
+    this.metrics.singleMetric().addMetric(METRIC_DAEMON_STARTUP, MetricUnit.Milliseconds, durationMs);
+  }
+}

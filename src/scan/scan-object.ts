@@ -1,0 +1,197 @@
+import { GetObjectCommand, type GetObjectCommandOutput, type S3Client, type Tag } from '@aws-sdk/client-s3';
+import type { StatusNames } from '../config';
+import type { ClamdClient } from '../clamd/protocol';
+import {
+  AccessDeniedError,
+  DaemonConnectionError,
+  DaemonStartupError,
+  ObjectNotFoundError,
+  ObjectReadError,
+} from '../errors';
+import type { Verdict } from '../status';
+import type { ObjectRef } from './object-ref';
+import { readTags, writeMergedTags } from './tags';
+
+/** The result contract: what the handler returns and the state machine passes on. */
+export interface ScanResult {
+  /** The configured name of the verdict (FILE_STATUS_*). */
+  readonly status: string;
+  readonly bucket: string;
+  readonly key: string;
+  /** The version scanned and tagged, when S3 reports one. */
+  readonly versionId?: string;
+  /** Size of the object in bytes, when it was read. */
+  readonly size?: number;
+  /** Name of what clamd found, when infected. */
+  readonly signature?: string;
+  /** clamd's version line: engine version, database version and its date. */
+  readonly definitions?: string;
+  /** The value written to the timestamp tag, in milliseconds since the epoch. */
+  readonly timestamp?: number;
+  /** Time from the start of the object's scan to its tags written. */
+  readonly durationMs: number;
+  /** For PROCESSING_ERROR: the error's name (one of the named errors) and what happened. */
+  readonly error?: string;
+  readonly reason?: string;
+}
+
+export interface ScanSettings {
+  readonly statusNames: StatusNames;
+  readonly statusTagKey: string;
+  readonly timestampTagKey: string;
+  readonly maxFileSize: number;
+  readonly scanTimeoutMs: number;
+}
+
+export interface ScanDependencies {
+  readonly s3: S3Client;
+  readonly clamd: ClamdClient;
+  readonly settings: ScanSettings;
+  /** The definitions clamd has loaded, as reported in results. */
+  readonly definitions: string | undefined;
+}
+
+export interface ScanOutcome {
+  readonly verdict: Verdict;
+  readonly result: ScanResult;
+}
+
+/** Errors another attempt can fix: they are thrown to the caller (the state machine retries them). */
+export function isRetryable(error: unknown): boolean {
+  return error instanceof DaemonStartupError || error instanceof DaemonConnectionError;
+}
+
+/**
+ * Scans one object and tags it. The object's bytes go from S3 straight into clamd's socket; an
+ * object over the size limit is SKIPPED without its body being read. Any failure specific to the
+ * object becomes a PROCESSING_ERROR result (tagged when the object can be tagged); failures of
+ * the daemon are thrown, since another attempt can succeed.
+ */
+export async function scanAndTag(deps: ScanDependencies, object: ObjectRef): Promise<ScanOutcome> {
+  const startedAt = performance.now();
+  const elapsed = () => Math.round(performance.now() - startedAt);
+  let scanned: ObjectRef = object;
+  let existingTags: Promise<Tag[]> | undefined;
+  let found: { verdict: Verdict; signature?: string } | undefined;
+  let size: number | undefined;
+  try {
+    const response = await getObject(deps.s3, object);
+    scanned = response.VersionId ? { ...object, versionId: response.VersionId } : object;
+    size = response.ContentLength ?? 0;
+    // Reading the tags overlaps the scan: only the tag write waits for the verdict.
+    existingTags = readTags(deps.s3, scanned).catch((error: unknown) => Promise.reject(mapS3Error(error, scanned)));
+    existingTags.catch(() => undefined);
+    found = await judge(deps, response, size);
+    const timestamp = Date.now();
+    await writeMergedTags(deps.s3, scanned, await existingTags, {
+      [deps.settings.statusTagKey]: deps.settings.statusNames[found.verdict],
+      [deps.settings.timestampTagKey]: String(timestamp),
+    }).catch((error: unknown) => Promise.reject(mapS3Error(error, scanned)));
+    return {
+      verdict: found.verdict,
+      result: {
+        ...resultBase(deps, scanned, found.verdict),
+        size,
+        ...(found.signature ? { signature: found.signature } : {}),
+        timestamp,
+        durationMs: elapsed(),
+      },
+    };
+  } catch (error) {
+    if (isRetryable(error)) throw error;
+    const failure = asError(error);
+    // A missing object cannot be tagged, and one with no room for our tags is left as it is.
+    const cannotTag = failure.name === 'TagLimitExceededError' || failure instanceof ObjectNotFoundError;
+    const timestamp = cannotTag ? undefined : await tagFailure(deps, scanned, existingTags);
+    return {
+      verdict: 'PROCESSING_ERROR',
+      result: {
+        ...resultBase(deps, scanned, 'PROCESSING_ERROR'),
+        ...(size !== undefined ? { size } : {}),
+        ...(found?.signature ? { signature: found.signature } : {}),
+        ...(typeof timestamp === 'number' ? { timestamp } : {}),
+        durationMs: elapsed(),
+        error: failure.name,
+        reason: typeof timestamp === 'string' ? `${failure.message}; ${timestamp}` : failure.message,
+      },
+    };
+  }
+}
+
+async function judge(
+  deps: ScanDependencies,
+  response: GetObjectCommandOutput,
+  size: number,
+): Promise<{ verdict: Verdict; signature?: string }> {
+  const body = response.Body as (AsyncIterable<Uint8Array> & { destroy?: () => void }) | undefined;
+  try {
+    if (size > deps.settings.maxFileSize) return { verdict: 'SKIPPED' };
+    if (!body) throw new ObjectReadError('S3 returned no body for the object');
+    const { verdict } = await deps.clamd.scanStream(body, {
+      expectedBytes: size,
+      timeoutMs: deps.settings.scanTimeoutMs,
+    });
+    return verdict.infected ? { verdict: 'INFECTED', signature: verdict.signature } : { verdict: 'CLEAN' };
+  } finally {
+    // An unread or partly read body holds a connection open.
+    body?.destroy?.();
+  }
+}
+
+/** Tags an object whose scan failed; returns the timestamp written, or why tagging failed too. */
+async function tagFailure(
+  deps: ScanDependencies,
+  object: ObjectRef,
+  existingTags: Promise<Tag[]> | undefined,
+): Promise<number | string> {
+  try {
+    const tags = await (existingTags ?? readTags(deps.s3, object));
+    const timestamp = Date.now();
+    await writeMergedTags(deps.s3, object, tags, {
+      [deps.settings.statusTagKey]: deps.settings.statusNames.PROCESSING_ERROR,
+      [deps.settings.timestampTagKey]: String(timestamp),
+    });
+    return timestamp;
+  } catch (error) {
+    return `the object could not be tagged either: ${asError(error).message}`;
+  }
+}
+
+function resultBase(deps: ScanDependencies, object: ObjectRef, verdict: Verdict) {
+  return {
+    status: deps.settings.statusNames[verdict],
+    bucket: object.bucket,
+    key: object.key,
+    ...(object.versionId ? { versionId: object.versionId } : {}),
+    ...(deps.definitions ? { definitions: deps.definitions } : {}),
+  };
+}
+
+async function getObject(s3: S3Client, object: ObjectRef): Promise<GetObjectCommandOutput> {
+  try {
+    return await s3.send(new GetObjectCommand({ Bucket: object.bucket, Key: object.key, VersionId: object.versionId }));
+  } catch (error) {
+    throw mapS3Error(error, object);
+  }
+}
+
+/** Turns an S3 SDK error into one of our named errors, saying which object it concerns. */
+export function mapS3Error(error: unknown, object: ObjectRef): Error {
+  const failure = asError(error);
+  const where = `s3://${object.bucket}/${object.key}${object.versionId ? ` (version ${object.versionId})` : ''}`;
+  const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+  if (['NoSuchKey', 'NotFound', 'NoSuchVersion', 'NoSuchBucket'].includes(failure.name) || status === 404) {
+    return new ObjectNotFoundError(`${where} does not exist (${failure.name})`, { cause: error });
+  }
+  if (failure.name === 'AccessDenied' || status === 403) {
+    return new AccessDeniedError(`access to ${where} was denied (${failure.name}: ${failure.message})`, {
+      cause: error,
+    });
+  }
+  if (failure.name === 'TagLimitExceededError' || failure instanceof ObjectReadError) return failure;
+  return new ObjectReadError(`S3 request for ${where} failed: ${failure.name}: ${failure.message}`, { cause: error });
+}
+
+function asError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
+}
