@@ -1,0 +1,96 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { LambdaClient } from '@aws-sdk/client-lambda';
+import { GetObjectTaggingCommand, type Tag } from '@aws-sdk/client-s3';
+import { type Config, loadConfig } from '../../src/config';
+import { createScanFileHandler } from '../../src/handlers/scan-file';
+import type { ScanMetrics } from '../../src/metrics';
+import { Scanner } from '../../src/scanner';
+import type { Verdict } from '../../src/status';
+import { type LocalS3, startLocalS3, uploadDirectory } from './s3';
+import { writeTestDatabase } from './signatures';
+
+export const DEFINITIONS_BUCKET = 'av-definitions';
+export const DEFINITIONS_PREFIX = 'clamav';
+export const UPLOADS_BUCKET = 'uploads';
+
+/** Metrics kept in memory so tests can assert what would have been emitted. */
+export class RecordingMetrics implements ScanMetrics {
+  readonly scans: Array<{ verdict: Verdict; durationMs: number }> = [];
+  readonly daemonStarts: number[] = [];
+  scanCompleted(verdict: Verdict, durationMs: number): void {
+    this.scans.push({ verdict, durationMs });
+  }
+  daemonStarted(durationMs: number): void {
+    this.daemonStarts.push(durationMs);
+  }
+}
+
+export const silentLogger = { info: () => undefined, warn: () => undefined, error: () => undefined };
+
+export interface Harness {
+  readonly s3: LocalS3;
+  readonly config: Config;
+  readonly scanner: Scanner;
+  readonly metrics: RecordingMetrics;
+  readonly workDir: string;
+  readonly handler: ReturnType<typeof createScanFileHandler>;
+  tags(key: string, bucket?: string): Promise<Record<string, string>>;
+  stop(): Promise<void>;
+}
+
+export interface HarnessOptions {
+  /** Extra environment for `loadConfig`. */
+  readonly env?: Record<string, string>;
+  /** Publish the test database under the definitions prefix (default true). */
+  readonly definitions?: boolean;
+  readonly lambda?: LambdaClient;
+}
+
+/** s3rver with a definitions bucket holding test signatures and an uploads bucket, plus a Scanner. */
+export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
+  const s3 = await startLocalS3();
+  const workDir = await mkdtemp(path.join(os.tmpdir(), 'lambda-av-work-'));
+  await s3.createBucket(DEFINITIONS_BUCKET);
+  await s3.createBucket(UPLOADS_BUCKET);
+  if (options.definitions !== false) {
+    const dbDir = path.join(workDir, 'source-db');
+    await writeTestDatabase(dbDir);
+    await uploadDirectory(s3, DEFINITIONS_BUCKET, dbDir, DEFINITIONS_PREFIX);
+    await rm(dbDir, { recursive: true });
+  }
+  const config = loadConfig({
+    CLAMAV_BUCKET_NAME: DEFINITIONS_BUCKET,
+    PATH_TO_AV_DEFINITIONS: DEFINITIONS_PREFIX,
+    AV_WORK_DIR: path.join(workDir, 'av'),
+    CLAMD_START_TIMEOUT_MS: '30000',
+    ...options.env,
+  });
+  const metrics = new RecordingMetrics();
+  const scanner = new Scanner({ config, s3: s3.client, metrics, logger: silentLogger });
+  const lambda = options.lambda ?? new LambdaClient({ region: 'us-east-1', endpoint: 'http://127.0.0.1:9' });
+  const handler = createScanFileHandler({ config, scanner, lambda });
+  return {
+    s3,
+    config,
+    scanner,
+    metrics,
+    workDir,
+    handler,
+    async tags(key, bucket = UPLOADS_BUCKET) {
+      const response = await s3.client.send(new GetObjectTaggingCommand({ Bucket: bucket, Key: key }));
+      return tagsToRecord(response.TagSet ?? []);
+    },
+    async stop() {
+      await scanner.shutdown();
+      lambda.destroy();
+      await s3.stop();
+      await rm(workDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export function tagsToRecord(tags: readonly Tag[]): Record<string, string> {
+  return Object.fromEntries(tags.map((tag) => [tag.Key ?? '', tag.Value ?? '']));
+}

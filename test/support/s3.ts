@@ -1,0 +1,66 @@
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { CreateBucketCommand, PutObjectCommand, PutObjectTaggingCommand, S3Client } from '@aws-sdk/client-s3';
+import type { AddressInfo } from 'node:net';
+// s3rver ships no types.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const S3rver = require('s3rver');
+
+export interface LocalS3 {
+  readonly endpoint: string;
+  readonly client: S3Client;
+  createBucket(name: string): Promise<void>;
+  put(bucket: string, key: string, body: string | Buffer, tags?: Record<string, string>): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Credentials s3rver accepts. */
+export const S3RVER_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
+
+export function s3Client(endpoint: string): S3Client {
+  return new S3Client({
+    endpoint,
+    region: 'us-east-1',
+    credentials: S3RVER_CREDENTIALS,
+    forcePathStyle: true,
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+  });
+}
+
+/** A real S3-protocol server (s3rver) on 127.0.0.1 with a free port, storing in a temporary dir. */
+export async function startLocalS3(): Promise<LocalS3> {
+  const directory = await mkdtemp(path.join(os.tmpdir(), 's3rver-'));
+  const server = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory });
+  const address = (await server.run()) as AddressInfo;
+  const endpoint = `http://127.0.0.1:${address.port}`;
+  const client = s3Client(endpoint);
+  return {
+    endpoint,
+    client,
+    async createBucket(name) {
+      await client.send(new CreateBucketCommand({ Bucket: name }));
+    },
+    async put(bucket, key, body, tags) {
+      await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
+      if (tags) {
+        // s3rver ignores the x-amz-tagging header of PutObject, so tags are written separately.
+        const TagSet = Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
+        await client.send(new PutObjectTaggingCommand({ Bucket: bucket, Key: key, Tagging: { TagSet } }));
+      }
+    },
+    async stop() {
+      client.destroy();
+      await server.close();
+      await rm(directory, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Uploads every file of a local directory under `prefix/`. */
+export async function uploadDirectory(s3: LocalS3, bucket: string, dir: string, prefix: string): Promise<void> {
+  for (const name of await readdir(dir)) {
+    await s3.put(bucket, prefix ? `${prefix}/${name}` : name, await readFile(path.join(dir, name)));
+  }
+}
