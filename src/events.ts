@@ -80,7 +80,9 @@ function objectRef(bucket: unknown, key: unknown, versionId: unknown, where: str
   ].filter((problem) => problem !== undefined);
   if (missing.length > 0) throw new InvalidEventError(`${where}: ${missing.join('; ')}`);
   if (versionId !== undefined && versionId !== null && (typeof versionId !== 'string' || versionId === '')) {
-    throw new InvalidEventError(`${where}: versionId must be a non-empty string, got ${describeValue(versionId)}`);
+    throw new InvalidEventError(
+      `${where}: versionId must be a non-empty string, got ${describeValue(versionId)}`,
+    );
   }
   return typeof versionId === 'string'
     ? { bucket: bucket as string, key: key as string, versionId }

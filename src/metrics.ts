@@ -15,7 +15,9 @@ export interface ScanMetrics {
 }
 
 export class EmfScanMetrics implements ScanMetrics {
-  constructor(private readonly metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: 'lambda-av' })) {}
+  constructor(
+    private readonly metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: 'lambda-av' }),
+  ) {}
 
   scanCompleted(verdict: Verdict, durationMs: number): void {
     const metric = this.metrics.singleMetric();

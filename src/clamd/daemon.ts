@@ -82,7 +82,10 @@ export class ClamdDaemon {
     if (!child || child.exitCode !== null || child.signalCode !== null) return;
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
     child.kill('SIGTERM');
-    const killed = await Promise.race([exited.then(() => true), sleep(5_000, undefined, { ref: false }).then(() => false)]);
+    const killed = await Promise.race([
+      exited.then(() => true),
+      sleep(5_000, undefined, { ref: false }).then(() => false),
+    ]);
     if (!killed) {
       child.kill('SIGKILL');
       await exited;

@@ -2,7 +2,9 @@ import net from 'node:net';
 import { ClamdProtocolError, DaemonConnectionError, ObjectReadError } from '../errors';
 
 /** What clamd said about one stream. */
-export type ClamdVerdict = { readonly infected: false } | { readonly infected: true; readonly signature: string };
+export type ClamdVerdict =
+  | { readonly infected: false }
+  | { readonly infected: true; readonly signature: string };
 
 export interface StreamScanResult {
   readonly verdict: ClamdVerdict;
@@ -35,7 +37,8 @@ export class ClamdClient {
 
   async reload(timeoutMs = 5_000): Promise<void> {
     const reply = await this.command('RELOAD', timeoutMs);
-    if (reply !== 'RELOADING') throw new ClamdProtocolError(`clamd answered RELOAD with ${JSON.stringify(reply)}`);
+    if (reply !== 'RELOADING')
+      throw new ClamdProtocolError(`clamd answered RELOAD with ${JSON.stringify(reply)}`);
   }
 
   /**
@@ -58,7 +61,9 @@ export class ClamdClient {
       }
       if (!connection.replied) {
         if (options.expectedBytes !== undefined && bytes !== options.expectedBytes) {
-          throw new ObjectReadError(`read ${bytes} bytes of ${options.expectedBytes}: the content ended early`);
+          throw new ObjectReadError(
+            `read ${bytes} bytes of ${options.expectedBytes}: the content ended early`,
+          );
         }
         connection.write(Buffer.alloc(4));
       }
@@ -125,7 +130,11 @@ class Connection {
     return new Promise((resolve, reject) => {
       const socket = net.createConnection(socketPath);
       const onError = (error: Error) =>
-        reject(new DaemonConnectionError(`cannot connect to clamd at ${socketPath}: ${error.message}`, { cause: error }));
+        reject(
+          new DaemonConnectionError(`cannot connect to clamd at ${socketPath}: ${error.message}`, {
+            cause: error,
+          }),
+        );
       socket.once('error', onError);
       socket.once('connect', () => {
         socket.off('error', onError);

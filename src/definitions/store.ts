@@ -8,10 +8,45 @@ import { DaemonStartupError } from '../errors';
 
 /** File name endings ClamAV loads from a database directory (libclamav's CLI_DBEXT list). */
 export const DATABASE_EXTENSIONS: ReadonlySet<string> = new Set([
-  '.cvd', '.cld', '.cud', '.db', '.hdb', '.hdu', '.hsb', '.hsu', '.mdb', '.mdu', '.msb', '.msu',
-  '.fp', '.sfp', '.ndb', '.ndu', '.ldb', '.ldu', '.sdb', '.zmd', '.rmd', '.cfg', '.cdb', '.cat',
-  '.crb', '.idb', '.ioc', '.yar', '.yara', '.pwdb', '.ign', '.ign2', '.imp', '.wdb', '.pdb',
-  '.gdb', '.ftm', '.info', '.cbc',
+  '.cvd',
+  '.cld',
+  '.cud',
+  '.db',
+  '.hdb',
+  '.hdu',
+  '.hsb',
+  '.hsu',
+  '.mdb',
+  '.mdu',
+  '.msb',
+  '.msu',
+  '.fp',
+  '.sfp',
+  '.ndb',
+  '.ndu',
+  '.ldb',
+  '.ldu',
+  '.sdb',
+  '.zmd',
+  '.rmd',
+  '.cfg',
+  '.cdb',
+  '.cat',
+  '.crb',
+  '.idb',
+  '.ioc',
+  '.yar',
+  '.yara',
+  '.pwdb',
+  '.ign',
+  '.ign2',
+  '.imp',
+  '.wdb',
+  '.pdb',
+  '.gdb',
+  '.ftm',
+  '.info',
+  '.cbc',
 ]);
 
 export function isDatabaseFile(name: string): boolean {
@@ -114,7 +149,12 @@ export async function syncDefinitions(
     await forEachLimited(remote, 4, async (file) => {
       const target = path.join(databaseDir, file.name);
       const known = state.files[file.name];
-      if (known && known.etag === file.etag && known.size === file.size && (await sizeOf(target)) === file.size) {
+      if (
+        known &&
+        known.etag === file.etag &&
+        known.size === file.size &&
+        (await sizeOf(target)) === file.size
+      ) {
         files[file.name] = known;
         return;
       }
@@ -181,7 +221,11 @@ async function sizeOf(file: string): Promise<number | undefined> {
   }
 }
 
-async function forEachLimited<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+async function forEachLimited<T>(
+  items: readonly T[],
+  limit: number,
+  work: (item: T) => Promise<void>,
+): Promise<void> {
   let next = 0;
   const runners = Array.from({ length: Math.min(limit, items.length) }, async () => {
     while (next < items.length) {

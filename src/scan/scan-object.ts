@@ -1,6 +1,6 @@
 import { GetObjectCommand, type GetObjectCommandOutput, type S3Client, type Tag } from '@aws-sdk/client-s3';
-import type { StatusNames } from '../config';
 import type { ClamdClient } from '../clamd/protocol';
+import type { StatusNames } from '../config';
 import {
   AccessDeniedError,
   DaemonConnectionError,
@@ -79,7 +79,9 @@ export async function scanAndTag(deps: ScanDependencies, object: ObjectRef): Pro
     scanned = response.VersionId ? { ...object, versionId: response.VersionId } : object;
     size = response.ContentLength ?? 0;
     // Reading the tags overlaps the scan: only the tag write waits for the verdict.
-    existingTags = readTags(deps.s3, scanned).catch((error: unknown) => Promise.reject(mapS3Error(error, scanned)));
+    existingTags = readTags(deps.s3, scanned).catch((error: unknown) =>
+      Promise.reject(mapS3Error(error, scanned)),
+    );
     existingTags.catch(() => undefined);
     found = await judge(deps, response, size);
     const timestamp = Date.now();
@@ -169,7 +171,9 @@ function resultBase(deps: ScanDependencies, object: ObjectRef, verdict: Verdict)
 
 async function getObject(s3: S3Client, object: ObjectRef): Promise<GetObjectCommandOutput> {
   try {
-    return await s3.send(new GetObjectCommand({ Bucket: object.bucket, Key: object.key, VersionId: object.versionId }));
+    return await s3.send(
+      new GetObjectCommand({ Bucket: object.bucket, Key: object.key, VersionId: object.versionId }),
+    );
   } catch (error) {
     throw mapS3Error(error, object);
   }
@@ -189,7 +193,9 @@ export function mapS3Error(error: unknown, object: ObjectRef): Error {
     });
   }
   if (failure.name === 'TagLimitExceededError' || failure instanceof ObjectReadError) return failure;
-  return new ObjectReadError(`S3 request for ${where} failed: ${failure.name}: ${failure.message}`, { cause: error });
+  return new ObjectReadError(`S3 request for ${where} failed: ${failure.name}: ${failure.message}`, {
+    cause: error,
+  });
 }
 
 function asError(error: unknown): Error {

@@ -1,4 +1,9 @@
-import { GetObjectTaggingCommand, PutObjectTaggingCommand, type S3Client, type Tag } from '@aws-sdk/client-s3';
+import {
+  GetObjectTaggingCommand,
+  PutObjectTaggingCommand,
+  type S3Client,
+  type Tag,
+} from '@aws-sdk/client-s3';
 import { TagLimitExceededError } from '../errors';
 import type { ObjectRef } from './object-ref';
 
@@ -10,7 +15,9 @@ export const S3_MAX_TAGS = 10;
  * earlier value of the same key. Throws rather than dropping a tag when the result would not fit.
  */
 export function mergeTags(existing: readonly Tag[], ours: Readonly<Record<string, string>>): Tag[] {
-  const merged = existing.filter((tag) => tag.Key === undefined || !(tag.Key in ours)).map((tag) => ({ ...tag }));
+  const merged = existing
+    .filter((tag) => tag.Key === undefined || !(tag.Key in ours))
+    .map((tag) => ({ ...tag }));
   for (const [Key, Value] of Object.entries(ours)) merged.push({ Key, Value });
   if (merged.length > S3_MAX_TAGS) {
     const owners = merged.length - Object.keys(ours).length;

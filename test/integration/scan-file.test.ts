@@ -1,12 +1,11 @@
-import { gzipSync } from 'node:zlib';
-import { readdirSync, readFileSync } from 'node:fs';
-import path from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
+import { gzipSync } from 'node:zlib';
 import type { ScanResult } from '../../src/scan/scan-object';
 import { type Harness, startHarness, UPLOADS_BUCKET } from '../support/harness';
-import { CLAMAV_TESTFILES_DIR, CLAM_EXE_SIGNATURE, EICAR, EICAR_SIGNATURE } from '../support/signatures';
+import { CLAM_EXE_SIGNATURE, CLAMAV_TESTFILES_DIR, EICAR, EICAR_SIGNATURE } from '../support/signatures';
 
 const MAX = 4 * 1024 * 1024;
 
@@ -25,7 +24,13 @@ async function scan(key: string): Promise<ScanResult> {
 function zip(name: string, content: string): Buffer {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'zip-'));
   writeFileSync(path.join(dir, name), content);
-  execFileSync('python3', ['-c', 'import sys,zipfile; z=zipfile.ZipFile(sys.argv[1],"w",zipfile.ZIP_DEFLATED); z.write(sys.argv[2], sys.argv[3]); z.close()', path.join(dir, 'a.zip'), path.join(dir, name), name]);
+  execFileSync('python3', [
+    '-c',
+    'import sys,zipfile; z=zipfile.ZipFile(sys.argv[1],"w",zipfile.ZIP_DEFLATED); z.write(sys.argv[2], sys.argv[3]); z.close()',
+    path.join(dir, 'a.zip'),
+    path.join(dir, name),
+    name,
+  ]);
   return readFileSync(path.join(dir, 'a.zip'));
 }
 
@@ -94,7 +99,11 @@ test('an object of exactly MAX_FILE_SIZE bytes is fully scanned, EICAR at its ve
 });
 
 test('an object one byte over MAX_FILE_SIZE is SKIPPED and tagged so', async () => {
-  await h.s3.put(UPLOADS_BUCKET, 'over-limit.bin', Buffer.concat([Buffer.from(EICAR), Buffer.alloc(MAX + 1 - EICAR.length)]));
+  await h.s3.put(
+    UPLOADS_BUCKET,
+    'over-limit.bin',
+    Buffer.concat([Buffer.from(EICAR), Buffer.alloc(MAX + 1 - EICAR.length)]),
+  );
 
   const result = await scan('over-limit.bin');
 
@@ -128,7 +137,11 @@ test('an object whose tags leave no room for ours fails with a clear error and k
 test('a missing object gives PROCESSING_ERROR with the reason', async () => {
   const result = await scan('does/not/exist.txt');
 
-  expect(result).toMatchObject({ status: 'PROCESSING_ERROR', error: 'ObjectNotFoundError', key: 'does/not/exist.txt' });
+  expect(result).toMatchObject({
+    status: 'PROCESSING_ERROR',
+    error: 'ObjectNotFoundError',
+    key: 'does/not/exist.txt',
+  });
   expect(result.reason).toContain(`s3://${UPLOADS_BUCKET}/does/not/exist.txt does not exist`);
 });
 
@@ -165,7 +178,9 @@ test('an EventBridge Object Created event is scanned', async () => {
 
 test('concurrent scans on one warm instance all get their own verdict', async () => {
   const keys = Array.from({ length: 24 }, (_, i) => `concurrent/${i}.txt`);
-  await Promise.all(keys.map((key, i) => h.s3.put(UPLOADS_BUCKET, key, i % 3 === 0 ? EICAR : `clean file ${i}`)));
+  await Promise.all(
+    keys.map((key, i) => h.s3.put(UPLOADS_BUCKET, key, i % 3 === 0 ? EICAR : `clean file ${i}`)),
+  );
   const pid = h.scanner.daemon.pid;
 
   const results = await Promise.all(keys.map((key) => scan(key)));
@@ -185,5 +200,7 @@ test('an event without a key is rejected with an error naming what is missing', 
 
 test('metrics record each scan latency with its verdict and one daemon start', async () => {
   expect(h.metrics.daemonStarts).toHaveLength(1);
-  expect(h.metrics.scans.map((s) => s.verdict)).toEqual(expect.arrayContaining(['CLEAN', 'INFECTED', 'SKIPPED', 'PROCESSING_ERROR']));
+  expect(h.metrics.scans.map((s) => s.verdict)).toEqual(
+    expect.arrayContaining(['CLEAN', 'INFECTED', 'SKIPPED', 'PROCESSING_ERROR']),
+  );
 });

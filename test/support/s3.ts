@@ -1,8 +1,9 @@
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { CreateBucketCommand, PutObjectCommand, PutObjectTaggingCommand, S3Client } from '@aws-sdk/client-s3';
-import type { AddressInfo } from 'node:net';
+
 // s3rver ships no types.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const S3rver = require('s3rver');
@@ -59,7 +60,12 @@ export async function startLocalS3(): Promise<LocalS3> {
 }
 
 /** Uploads every file of a local directory under `prefix/`. */
-export async function uploadDirectory(s3: LocalS3, bucket: string, dir: string, prefix: string): Promise<void> {
+export async function uploadDirectory(
+  s3: LocalS3,
+  bucket: string,
+  dir: string,
+  prefix: string,
+): Promise<void> {
   for (const name of await readdir(dir)) {
     await s3.put(bucket, prefix ? `${prefix}/${name}` : name, await readFile(path.join(dir, name)));
   }

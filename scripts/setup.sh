@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Installs what lambda-av-daemon needs on a Debian/Ubuntu machine: ClamAV from the distribution's
+# packages (clamd, clamscan, freshclam, sigtool and ClamAV's test files) and the npm packages.
+# Safe to run again: it installs only what is missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(clamav clamav-daemon clamav-freshclam clamav-testfiles zip unzip)
+missing=()
+for package in "${packages[@]}"; do
+  dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  echo "Installing ${missing[*]} from the distribution's packages"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+# The Debian packages start a freshclam and a clamd service where an init system runs; this
+# project runs its own clamd with its own definitions, so those services are not needed.
+
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-audit --no-fund
+fi
