@@ -2,7 +2,6 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { LambdaClient } from '@aws-sdk/client-lambda';
-import { GetObjectTaggingCommand, type Tag } from '@aws-sdk/client-s3';
 import { type Config, loadConfig } from '../../src/config';
 import { createScanFileHandler } from '../../src/handlers/scan-file';
 import type { ScanMetrics } from '../../src/metrics';
@@ -78,10 +77,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     metrics,
     workDir,
     handler,
-    async tags(key, bucket = UPLOADS_BUCKET) {
-      const response = await s3.client.send(new GetObjectTaggingCommand({ Bucket: bucket, Key: key }));
-      return tagsToRecord(response.TagSet ?? []);
-    },
+    tags: (key, bucket = UPLOADS_BUCKET) => s3.tagsOf(bucket, key),
     async stop() {
       await scanner.shutdown();
       lambda.destroy();
@@ -89,8 +85,4 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       await rm(workDir, { recursive: true, force: true });
     },
   };
-}
-
-export function tagsToRecord(tags: readonly Tag[]): Record<string, string> {
-  return Object.fromEntries(tags.map((tag) => [tag.Key ?? '', tag.Value ?? '']));
 }

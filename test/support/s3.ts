@@ -2,7 +2,13 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { CreateBucketCommand, PutObjectCommand, PutObjectTaggingCommand, S3Client } from '@aws-sdk/client-s3';
+import {
+  CreateBucketCommand,
+  GetObjectTaggingCommand,
+  PutObjectCommand,
+  PutObjectTaggingCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
 
 // s3rver ships no types.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -13,6 +19,7 @@ export interface LocalS3 {
   readonly client: S3Client;
   createBucket(name: string): Promise<void>;
   put(bucket: string, key: string, body: string | Buffer, tags?: Record<string, string>): Promise<void>;
+  tagsOf(bucket: string, key: string): Promise<Record<string, string>>;
   stop(): Promise<void>;
 }
 
@@ -50,6 +57,10 @@ export async function startLocalS3(): Promise<LocalS3> {
         const TagSet = Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
         await client.send(new PutObjectTaggingCommand({ Bucket: bucket, Key: key, Tagging: { TagSet } }));
       }
+    },
+    async tagsOf(bucket, key) {
+      const response = await client.send(new GetObjectTaggingCommand({ Bucket: bucket, Key: key }));
+      return Object.fromEntries((response.TagSet ?? []).map((tag) => [tag.Key ?? '', tag.Value ?? '']));
     },
     async stop() {
       client.destroy();

@@ -1,0 +1,182 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { DeleteObjectCommand } from '@aws-sdk/client-s3';
+import {
+  DEFINITIONS_BUCKET,
+  DEFINITIONS_PREFIX,
+  type Harness,
+  startHarness,
+  UPLOADS_BUCKET,
+} from '../support/harness';
+import { EICAR } from '../support/signatures';
+
+const harnesses: Harness[] = [];
+async function harness(options?: Parameters<typeof startHarness>[0]): Promise<Harness> {
+  const h = await startHarness(options);
+  harnesses.push(h);
+  return h;
+}
+afterEach(async () => {
+  await Promise.all(harnesses.splice(0).map((h) => h.stop()));
+});
+
+test('a daemon killed between two scans is detected and started again', async () => {
+  const h = await harness();
+  await h.s3.put(UPLOADS_BUCKET, 'eicar.com', EICAR);
+  expect((await h.handler({ bucket: UPLOADS_BUCKET, key: 'eicar.com' })) as object).toMatchObject({
+    status: 'INFECTED',
+  });
+  const firstPid = h.scanner.daemon.pid;
+
+  process.kill(firstPid as number, 'SIGKILL');
+  await sleep(100);
+  const second = await h.handler({ bucket: UPLOADS_BUCKET, key: 'eicar.com' });
+
+  expect(second).toMatchObject({ status: 'INFECTED' });
+  expect(h.scanner.daemon.pid).toBeDefined();
+  expect(h.scanner.daemon.pid).not.toBe(firstPid);
+  expect(h.metrics.daemonStarts).toHaveLength(2);
+});
+
+test('clamd killed in the middle of a scan fails that scan with a retryable named error; the next scan works', async () => {
+  const h = await harness();
+  await h.scanner.prepare();
+  const pid = h.scanner.daemon.pid as number;
+  async function* slowSource() {
+    yield Buffer.alloc(64 * 1024, 0x41);
+    process.kill(pid, 'SIGKILL');
+    await sleep(200);
+    yield Buffer.from(EICAR);
+  }
+
+  await expect(h.scanner.daemon.client.scanStream(slowSource(), { timeoutMs: 5_000 })).rejects.toMatchObject({
+    name: 'DaemonConnectionError',
+  });
+  await h.s3.put(UPLOADS_BUCKET, 'after.txt', EICAR);
+  expect(await h.handler({ bucket: UPLOADS_BUCKET, key: 'after.txt' })).toMatchObject({ status: 'INFECTED' });
+  expect(h.scanner.daemon.pid).not.toBe(pid);
+});
+
+test('content that ends before its announced length is never judged', async () => {
+  const h = await harness();
+  await h.scanner.prepare();
+  async function* shortSource() {
+    yield Buffer.from('only part of it');
+  }
+
+  await expect(
+    h.scanner.daemon.client.scanStream(shortSource(), { expectedBytes: 1000, timeoutMs: 5_000 }),
+  ).rejects.toMatchObject({
+    name: 'ObjectReadError',
+    message: expect.stringContaining('read 15 bytes of 1000'),
+  });
+});
+
+test('a source that fails mid-stream gives ObjectReadError, not a verdict', async () => {
+  const h = await harness();
+  await h.scanner.prepare();
+  async function* failingSource(): AsyncGenerator<Buffer> {
+    yield Buffer.from('first chunk');
+    throw Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
+  }
+
+  await expect(
+    h.scanner.daemon.client.scanStream(failingSource(), { timeoutMs: 5_000 }),
+  ).rejects.toMatchObject({
+    name: 'ObjectReadError',
+    message: expect.stringContaining('socket hang up'),
+  });
+});
+
+test('no definitions under the prefix gives DaemonStartupError saying where it looked', async () => {
+  const h = await harness({ definitions: false });
+  await h.s3.put(UPLOADS_BUCKET, 'file.txt', 'x');
+
+  await expect(h.handler({ bucket: UPLOADS_BUCKET, key: 'file.txt' })).rejects.toMatchObject({
+    name: 'DaemonStartupError',
+    message: expect.stringContaining(`s3://${DEFINITIONS_BUCKET}/${DEFINITIONS_PREFIX}/`),
+  });
+});
+
+test('a database clamd cannot load gives DaemonStartupError with clamd own explanation', async () => {
+  const h = await harness();
+  await h.s3.put(DEFINITIONS_BUCKET, `${DEFINITIONS_PREFIX}/broken.ndb`, 'this is not a signature\n');
+
+  await expect(h.scanner.prepare()).rejects.toMatchObject({
+    name: 'DaemonStartupError',
+    message: expect.stringMatching(/clamd exited .*broken\.ndb/s),
+  });
+});
+
+test('a daemon that does not answer within the start timeout gives DaemonStartupError', async () => {
+  const h = await harness({ env: { CLAMD_START_TIMEOUT_MS: '100' } });
+  // About half a million hash signatures take clamd well over 100 ms to load.
+  const lines = Array.from(
+    { length: 500_000 },
+    (_, i) => `${i.toString(16).padStart(32, '0')}:${1000 + i}:Sig${i}`,
+  );
+  await h.s3.put(DEFINITIONS_BUCKET, `${DEFINITIONS_PREFIX}/large.hdb`, `${lines.join('\n')}\n`);
+
+  await expect(h.scanner.prepare()).rejects.toMatchObject({
+    name: 'DaemonStartupError',
+    message: expect.stringContaining('did not answer PING within 100 ms'),
+  });
+  expect(h.scanner.daemon.isAlive()).toBe(false);
+});
+
+test('concurrent first invocations start a single daemon', async () => {
+  const h = await harness();
+  const keys = Array.from({ length: 8 }, (_, i) => `cold/${i}.txt`);
+  await Promise.all(keys.map((key) => h.s3.put(UPLOADS_BUCKET, key, 'clean')));
+
+  const results = await Promise.all(keys.map((key) => h.handler({ bucket: UPLOADS_BUCKET, key })));
+
+  expect(results.every((r) => (r as { status: string }).status === 'CLEAN')).toBe(true);
+  expect(h.metrics.daemonStarts).toHaveLength(1);
+});
+
+test('definitions already present and unchanged are not downloaded again; removed ones are deleted', async () => {
+  const h = await harness();
+  await h.scanner.prepare();
+  const dbDir = path.join(h.config.workDir, 'db');
+  const before = await readFile(path.join(dbDir, 'test.ndb'), 'utf8');
+  // As after a restart of the instance's process, which keeps /tmp and so the files fetched before.
+  await h.scanner.shutdown();
+  await h.s3.client.send(
+    new DeleteObjectCommand({ Bucket: DEFINITIONS_BUCKET, Key: `${DEFINITIONS_PREFIX}/test.ndb` }),
+  );
+
+  const { syncDefinitions } = await import('../../src/definitions/store');
+  const sync = await syncDefinitions(
+    h.s3.client,
+    { bucket: DEFINITIONS_BUCKET, prefix: DEFINITIONS_PREFIX },
+    dbDir,
+  );
+
+  expect(before).toContain('Eicar-Test-Signature');
+  expect(sync).toMatchObject({ changed: true, downloaded: [], removed: ['test.ndb'], files: ['test.hdb'] });
+  const again = await syncDefinitions(
+    h.s3.client,
+    { bucket: DEFINITIONS_BUCKET, prefix: DEFINITIONS_PREFIX },
+    dbDir,
+  );
+  expect(again).toMatchObject({ changed: false, downloaded: [], removed: [] });
+});
+
+test('a changed database file is downloaded again', async () => {
+  const h = await harness();
+  await h.scanner.prepare();
+  const dbDir = path.join(h.config.workDir, 'db');
+  await h.s3.put(DEFINITIONS_BUCKET, `${DEFINITIONS_PREFIX}/test.ndb`, 'Other:0:*:414243444546\n');
+
+  const { syncDefinitions } = await import('../../src/definitions/store');
+  const sync = await syncDefinitions(
+    h.s3.client,
+    { bucket: DEFINITIONS_BUCKET, prefix: DEFINITIONS_PREFIX },
+    dbDir,
+  );
+
+  expect(sync).toMatchObject({ changed: true, downloaded: ['test.ndb'], removed: [] });
+  expect(await readFile(path.join(dbDir, 'test.ndb'), 'utf8')).toBe('Other:0:*:414243444546\n');
+});

@@ -1,0 +1,27 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { resolveTool } from '../../../src/clamd/binaries';
+
+test('without a bin dir the system ClamAV is used', () => {
+  expect(resolveTool('clamd', undefined)).toEqual({ file: '/usr/sbin/clamd', args: [] });
+  expect(resolveTool('sigtool', undefined)).toEqual({ file: '/usr/bin/sigtool', args: [] });
+});
+
+test('a bin dir without a bundled loader runs the programs directly', () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'bin-'));
+
+  expect(resolveTool('clamscan', dir)).toEqual({ file: path.join(dir, 'clamscan'), args: [] });
+});
+
+test('a bundle with its own loader starts each program through it with the bundle libraries', () => {
+  const root = mkdtempSync(path.join(os.tmpdir(), 'bundle-'));
+  mkdirSync(path.join(root, 'bin'));
+  mkdirSync(path.join(root, 'lib'));
+  writeFileSync(path.join(root, 'lib', 'ld-linux-x86-64.so.2'), '');
+
+  expect(resolveTool('clamd', path.join(root, 'bin'))).toEqual({
+    file: path.join(root, 'bin', '..', 'lib', 'ld-linux-x86-64.so.2'),
+    args: ['--library-path', path.join(root, 'bin', '..', 'lib'), path.join(root, 'bin', 'clamd')],
+  });
+});

@@ -1,0 +1,45 @@
+import { defaultMaxScanSize, renderClamdConf } from '../../../src/clamd/clamd-conf';
+
+function parse(conf: string): Record<string, string> {
+  return Object.fromEntries(
+    conf
+      .trim()
+      .split('\n')
+      .map((line) => line.split(/ (.*)/s).slice(0, 2) as [string, string]),
+  );
+}
+
+const base = { socketPath: '/w/clamd.sock', databaseDir: '/w/db', tempDir: '/w/tmp' };
+
+test('the stream limit is the object limit, and oversize members trip the scan-size alert', () => {
+  const max = 300 * 1024 * 1024;
+  const conf = parse(renderClamdConf({ ...base, maxFileSize: max, maxScanSize: defaultMaxScanSize(max) }));
+
+  expect(conf).toMatchObject({
+    Foreground: 'yes',
+    LocalSocket: '/w/clamd.sock',
+    LocalSocketMode: '600',
+    DatabaseDirectory: '/w/db',
+    TemporaryDirectory: '/w/tmp',
+    StreamMaxLength: String(max),
+    AlertExceedsMax: 'yes',
+    AlertEncrypted: 'yes',
+  });
+  expect(Number(conf.MaxFileSize)).toBeGreaterThanOrEqual(Number(conf.MaxScanSize));
+  expect(Number(conf.MaxScanSize)).toBe(4 * max);
+});
+
+test('limits stay under ClamAV ceiling of 2 GiB per file', () => {
+  const max = 2 ** 31 - 1;
+  const conf = parse(renderClamdConf({ ...base, maxFileSize: max, maxScanSize: defaultMaxScanSize(max) }));
+
+  expect(Number(conf.MaxFileSize)).toBe(2 ** 31 - 1);
+  expect(Number(conf.MaxScanSize)).toBeGreaterThanOrEqual(max);
+});
+
+test('a scan size below the object limit is raised to it, so every accepted object is scanned whole', () => {
+  const conf = parse(renderClamdConf({ ...base, maxFileSize: 5000, maxScanSize: 10 }));
+
+  expect(conf.MaxScanSize).toBe('5000');
+  expect(conf.MaxFileSize).toBe('5000');
+});

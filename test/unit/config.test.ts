@@ -1,0 +1,72 @@
+import { DEFAULT_MAX_FILE_SIZE, loadConfig } from '../../src/config';
+
+const required = { CLAMAV_BUCKET_NAME: 'defs' };
+
+test('defaults follow the original project', () => {
+  const config = loadConfig(required);
+
+  expect(config).toMatchObject({
+    definitionsBucket: 'defs',
+    definitionsPrefix: '',
+    statusNames: {
+      CLEAN: 'CLEAN',
+      INFECTED: 'INFECTED',
+      SKIPPED: 'SKIPPED',
+      PROCESSING_ERROR: 'PROCESSING_ERROR',
+    },
+    statusTagKey: 'av-status',
+    timestampTagKey: 'av-timestamp',
+    warmConcurrency: 1,
+    maxFileSize: DEFAULT_MAX_FILE_SIZE,
+    workDir: '/tmp/lambda-av',
+  });
+  expect(DEFAULT_MAX_FILE_SIZE).toBe(300 * 1024 * 1024);
+});
+
+test('every setting can be overridden', () => {
+  const config = loadConfig({
+    ...required,
+    PATH_TO_AV_DEFINITIONS: '/clamav/defs/',
+    FILE_STATUS_CLEAN: 'ok',
+    FILE_STATUS_INFECTED: 'bad',
+    FILE_STATUS_SKIPPED: 'big',
+    FILE_STATUS_PROCESSING_ERROR: 'err',
+    METADATA_FILE_STATUS: 'scan-status',
+    METADATA_FILE_TIMESTAMP: 'scan-time',
+    WARM_CONCURRENCY: '4',
+    MAX_FILE_SIZE: '1048576',
+    CLAMAV_BIN_DIR: '/opt/clamav/bin',
+    AV_WORK_DIR: '/mnt/work',
+  });
+
+  expect(config).toMatchObject({
+    definitionsPrefix: 'clamav/defs',
+    statusNames: { CLEAN: 'ok', INFECTED: 'bad', SKIPPED: 'big', PROCESSING_ERROR: 'err' },
+    statusTagKey: 'scan-status',
+    timestampTagKey: 'scan-time',
+    warmConcurrency: 4,
+    maxFileSize: 1048576,
+    clamavBinDir: '/opt/clamav/bin',
+    workDir: '/mnt/work',
+  });
+});
+
+test.each([
+  [{}, /CLAMAV_BUCKET_NAME is required but not set/],
+  [{ CLAMAV_BUCKET_NAME: '  ' }, /CLAMAV_BUCKET_NAME is required but empty/],
+  [{ ...required, WARM_CONCURRENCY: 'two' }, /WARM_CONCURRENCY must be a whole number, got "two"/],
+  [{ ...required, WARM_CONCURRENCY: '0' }, /WARM_CONCURRENCY must be between 1 and 100, got 0/],
+  [{ ...required, MAX_FILE_SIZE: '1.5' }, /MAX_FILE_SIZE must be a whole number, got "1.5"/],
+  [
+    { ...required, MAX_FILE_SIZE: '3000000000' },
+    /MAX_FILE_SIZE must be between 1 and 2147483647, got 3000000000/,
+  ],
+  [
+    { ...required, METADATA_FILE_STATUS: 'bad<key>' },
+    /METADATA_FILE_STATUS must be a valid S3 tag key, got "bad<key>"/,
+  ],
+])('a bad environment %j is refused with an error naming the variable and value', (env, message) => {
+  expect(() => loadConfig(env)).toThrow(
+    expect.objectContaining({ name: 'ConfigurationError', message: expect.stringMatching(message) }),
+  );
+});

@@ -1,0 +1,66 @@
+import { decodeEventKey, parseScanEvent } from '../../src/events';
+import eventBridge from '../fixtures/eventbridge-object-created.json';
+import s3Notification from '../fixtures/s3-notification.json';
+
+test('a direct request keeps bucket, key and versionId as given', () => {
+  expect(parseScanEvent({ bucket: 'b', key: 'a+b c%20.txt', versionId: 'v1' })).toEqual({
+    kind: 'direct',
+    object: { bucket: 'b', key: 'a+b c%20.txt', versionId: 'v1' },
+  });
+});
+
+test('S3 notification keys are URL-decoded, + meaning space', () => {
+  const event = parseScanEvent(s3Notification);
+
+  expect(event).toEqual({
+    kind: 's3-notification',
+    objects: [
+      {
+        bucket: 'upload-bucket',
+        key: 'incoming/red flower.jpg',
+        versionId: '096fKKXTRTtl3on89fVO.nfljtsv6qko',
+      },
+      { bucket: 'upload-bucket', key: 'incoming/c++ & résumé.pdf' },
+    ],
+  });
+});
+
+test('an EventBridge Object Created event gives one object with its version', () => {
+  expect(parseScanEvent(eventBridge)).toEqual({
+    kind: 'eventbridge',
+    object: {
+      bucket: 'upload-bucket',
+      key: 'incoming/my report.pdf',
+      versionId: 'IYV3p45BT0ac8hjHg1houSdS1a.Mro8e',
+    },
+  });
+});
+
+test('the warmer payload is recognised, and a fanned-out warmer does not fan out again', () => {
+  expect(parseScanEvent({ warmer: true })).toEqual({ kind: 'warmer', fanOut: true });
+  expect(parseScanEvent({ warmer: true, fanOut: false })).toEqual({ kind: 'warmer', fanOut: false });
+});
+
+test('a literal plus arrives as %2B and is kept', () => {
+  expect(decodeEventKey('a%2Bb+c')).toBe('a+b c');
+});
+
+test.each([
+  [null, /expected a JSON object as the event, got null/],
+  ['bucket/key', /expected a JSON object as the event, got "bucket\/key"/],
+  [{ key: 'k' }, /the event: bucket is missing/],
+  [{ bucket: 'b' }, /the event: key is missing/],
+  [{ bucket: '', key: '' }, /bucket is empty; key is empty/],
+  [{ bucket: 'b', key: 42 }, /key must be a string, got number 42/],
+  [{ bucket: 'b', key: 'k', versionId: 7 }, /versionId must be a non-empty string, got number 7/],
+  [{ Records: [] }, /S3 event notification has no Records/],
+  [{ Records: [{ eventSource: 'aws:sqs' }] }, /Records\[0\] is not an S3 event record/],
+  [{ Records: [{ s3: { bucket: { name: 'b' }, object: {} } }] }, /Records\[0\]: key is missing/],
+  [{ Records: [{ s3: { bucket: { name: 'b' }, object: { key: '%E0%A4%A' } } }] }, /not valid URL encoding/],
+  [{ source: 'aws.s3', detail: { object: { key: 'k' } } }, /EventBridge event detail: bucket is missing/],
+  [{ hello: 'world' }, /unrecognised event: expected \{bucket, key\[, versionId\]\}.*got keys \["hello"\]/],
+])('bad event %j is rejected with InvalidEventError', (event, message) => {
+  expect(() => parseScanEvent(event)).toThrow(
+    expect.objectContaining({ name: 'InvalidEventError', message: expect.stringMatching(message) }),
+  );
+});

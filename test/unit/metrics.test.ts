@@ -1,0 +1,55 @@
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import { EmfScanMetrics, METRICS_NAMESPACE } from '../../src/metrics';
+
+function capture(run: () => void): Array<Record<string, unknown>> {
+  const lines: string[] = [];
+  const spy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    lines.push(String(chunk));
+    return true;
+  });
+  try {
+    run();
+  } finally {
+    spy.mockRestore();
+  }
+  return lines
+    .flatMap((text) => text.split('\n'))
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l));
+}
+
+// The test setup silences metrics for the rest of the suite; these tests read them.
+const saved = process.env.POWERTOOLS_METRICS_DISABLED;
+beforeAll(() => {
+  delete process.env.POWERTOOLS_METRICS_DISABLED;
+});
+afterAll(() => {
+  process.env.POWERTOOLS_METRICS_DISABLED = saved;
+});
+
+function enabledMetrics(): EmfScanMetrics {
+  return new EmfScanMetrics(new Metrics({ namespace: METRICS_NAMESPACE, serviceName: 'test' }));
+}
+
+test('a scan emits its latency in Embedded Metric Format with the verdict as Status dimension', () => {
+  const metrics = enabledMetrics();
+
+  const [line] = capture(() => metrics.scanCompleted('INFECTED', 42));
+
+  expect(line).toMatchObject({ ScanLatency: 42, Status: 'INFECTED', service: 'test' });
+  const directive = (line?._aws as { CloudWatchMetrics: Array<Record<string, unknown>> })
+    .CloudWatchMetrics[0];
+  expect(directive).toMatchObject({
+    Namespace: 'LambdaAV',
+    Metrics: [{ Name: 'ScanLatency', Unit: 'Milliseconds' }],
+  });
+  expect(directive?.Dimensions).toEqual([expect.arrayContaining(['Status'])]);
+});
+
+test('a daemon start emits its start-up time', () => {
+  const metrics = enabledMetrics();
+
+  const [line] = capture(() => metrics.daemonStarted(1234));
+
+  expect(line).toMatchObject({ DaemonStartupTime: 1234 });
+});
