@@ -1,18 +1,13 @@
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
-import type { AddressInfo } from 'node:net';
-import os from 'node:os';
+import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import {
   CreateBucketCommand,
   GetObjectTaggingCommand,
   PutObjectCommand,
   PutObjectTaggingCommand,
-  S3Client,
+  type S3Client,
 } from '@aws-sdk/client-s3';
-
-// s3rver ships no types.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const S3rver = require('s3rver');
+import { localS3Client, startLocalS3Server } from '../../src/local/s3-server';
 
 export interface LocalS3 {
   readonly endpoint: string;
@@ -23,27 +18,11 @@ export interface LocalS3 {
   stop(): Promise<void>;
 }
 
-/** Credentials s3rver accepts. */
-export const S3RVER_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
-
-export function s3Client(endpoint: string): S3Client {
-  return new S3Client({
-    endpoint,
-    region: 'us-east-1',
-    credentials: S3RVER_CREDENTIALS,
-    forcePathStyle: true,
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    responseChecksumValidation: 'WHEN_REQUIRED',
-  });
-}
-
 /** A real S3-protocol server (s3rver) on 127.0.0.1 with a free port, storing in a temporary dir. */
 export async function startLocalS3(): Promise<LocalS3> {
-  const directory = await mkdtemp(path.join(os.tmpdir(), 's3rver-'));
-  const server = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory });
-  const address = (await server.run()) as AddressInfo;
-  const endpoint = `http://127.0.0.1:${address.port}`;
-  const client = s3Client(endpoint);
+  const server = await startLocalS3Server();
+  const { endpoint } = server;
+  const client = localS3Client(endpoint);
   return {
     endpoint,
     client,
@@ -64,8 +43,7 @@ export async function startLocalS3(): Promise<LocalS3> {
     },
     async stop() {
       client.destroy();
-      await server.close();
-      await rm(directory, { recursive: true, force: true });
+      await server.stop();
     },
   };
 }

@@ -1,39 +1,9 @@
-import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
-import path from 'node:path';
-
-/** The public EICAR test file: every anti-virus engine detects it, and it harms nothing. */
-export const EICAR = 'X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*';
-
-export const EICAR_SIGNATURE = 'Eicar-Test-Signature';
-export const CLAM_EXE_SIGNATURE = 'ClamAV-Test-File';
-
-/** ClamAV's own test corpus (Debian package clamav-testfiles); `clam.exe` is inside each file. */
-export const CLAMAV_TESTFILES_DIR = '/usr/share/clamav-testfiles';
-
-/** `.ndb` body signature: `Name:TargetType:Offset:HexBytes`; `*` means anywhere. */
-export function bodySignature(name: string, content: string | Buffer): string {
-  return `${name}:0:*:${Buffer.from(content).toString('hex')}`;
-}
-
-/** `.hdb` hash signature: `md5:size:Name`, as `sigtool --md5` prints it. */
-export function hashSignature(name: string, content: Buffer): string {
-  return `${createHash('md5').update(content).digest('hex')}:${content.length}:${name}`;
-}
-
-/**
- * Writes test databases in ClamAV's formats into `dir`: the EICAR body signature (`test.ndb`)
- * and the hash of ClamAV's `clam.exe` (`test.hdb`), which makes every file of the
- * clamav-testfiles corpus detectable, since each holds clam.exe (packed, archived or encoded).
- */
-export async function writeTestDatabase(dir: string): Promise<string[]> {
-  await mkdir(dir, { recursive: true });
-  await writeFile(path.join(dir, 'test.ndb'), `${bodySignature(EICAR_SIGNATURE, EICAR)}\n`);
-  const clamExe = path.join(CLAMAV_TESTFILES_DIR, 'clam.exe');
-  const hdb = existsSync(clamExe)
-    ? hashSignature(CLAM_EXE_SIGNATURE, readFileSync(clamExe))
-    : `aa15bcf478d165efd2065190eb473bcb:544:${CLAM_EXE_SIGNATURE}`;
-  await writeFile(path.join(dir, 'test.hdb'), `${hdb}\n`);
-  return ['test.hdb', 'test.ndb'];
-}
+export {
+  bodySignature,
+  CLAM_EXE_SIGNATURE,
+  CLAMAV_TESTFILES_DIR,
+  EICAR,
+  EICAR_SIGNATURE,
+  hashSignature,
+  writeTestSignatures as writeTestDatabase,
+} from '../../src/local/test-signatures';
