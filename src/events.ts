@@ -7,12 +7,29 @@ import type { ObjectRef } from './scan/object-ref';
  * - `s3-notification`: S3 event notification records, answered with `{results: [...]}`;
  * - `eventbridge`: an S3 "Object Created" event from EventBridge, answered with one result;
  * - `warmer`: `{"warmer": true}`, which starts the daemon and scans nothing.
+ *
+ * and two requests of the scan state machine, which need no daemon:
+ * - `resolve`: `{"resolve": <EventBridge event or direct request>}`, answered with the decoded
+ *   `{bucket, key, versionId?}`;
+ * - `tag`: `{"tag": {"verdict", "object", "size"?, "error"?}}`, which tags an object SKIPPED or
+ *   PROCESSING_ERROR exactly as a scan would, and answers with the scan result.
  */
 export type ScanEvent =
   | { readonly kind: 'direct'; readonly object: ObjectRef }
   | { readonly kind: 's3-notification'; readonly objects: readonly ObjectRef[] }
   | { readonly kind: 'eventbridge'; readonly object: ObjectRef }
-  | { readonly kind: 'warmer'; readonly fanOut: boolean };
+  | { readonly kind: 'warmer'; readonly fanOut: boolean }
+  | { readonly kind: 'resolve'; readonly object: ObjectRef }
+  | { readonly kind: 'tag'; readonly request: TagRequest };
+
+/** A verdict reached without scanning: over the size limit, or a failure the state machine caught. */
+export interface TagRequest {
+  readonly verdict: 'SKIPPED' | 'PROCESSING_ERROR';
+  readonly object: ObjectRef;
+  readonly size?: number;
+  /** Step Functions' description of a caught error: its name and cause. */
+  readonly error?: { readonly name: string; readonly cause: string };
+}
 
 type Json = Record<string, unknown>;
 
@@ -24,6 +41,14 @@ export function parseScanEvent(event: unknown): ScanEvent {
     // A warmer invoked by another warmer must not fan out again.
     return { kind: 'warmer', fanOut: event.fanOut !== false };
   }
+  if ('resolve' in event) {
+    const inner = parseScanEvent(event.resolve);
+    if (inner.kind !== 'direct' && inner.kind !== 'eventbridge') {
+      throw new InvalidEventError('resolve takes an EventBridge S3 event or {bucket, key[, versionId]}');
+    }
+    return { kind: 'resolve', object: inner.object };
+  }
+  if ('tag' in event) return { kind: 'tag', request: parseTagRequest(event.tag) };
   if ('Records' in event) return { kind: 's3-notification', objects: parseRecords(event.Records) };
   if (event.source === 'aws.s3' && 'detail' in event) {
     return { kind: 'eventbridge', object: parseEventBridge(event) };
@@ -49,6 +74,42 @@ export function decodeEventKey(key: string): string {
   } catch {
     throw new InvalidEventError(`object key ${JSON.stringify(key)} is not valid URL encoding`);
   }
+}
+
+function parseTagRequest(tag: unknown): TagRequest {
+  if (!isObject(tag)) throw new InvalidEventError(`tag must be an object, got ${describeValue(tag)}`);
+  const { verdict, size, error } = tag;
+  if (verdict !== 'SKIPPED' && verdict !== 'PROCESSING_ERROR') {
+    throw new InvalidEventError(
+      `tag.verdict must be SKIPPED or PROCESSING_ERROR, got ${describeValue(verdict)}`,
+    );
+  }
+  const target = isObject(tag.object) ? tag.object : {};
+  const object = objectRef(target.bucket, target.key, target.versionId, 'tag.object');
+  if (size !== undefined && (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0)) {
+    throw new InvalidEventError(`tag.size must be a byte count, got ${describeValue(size)}`);
+  }
+  const caught = isObject(error)
+    ? { name: String(error.Error ?? 'States.TaskFailed'), cause: describeCause(error.Cause) }
+    : undefined;
+  return {
+    verdict,
+    object,
+    ...(typeof size === 'number' ? { size } : {}),
+    ...(caught ? { error: caught } : {}),
+  };
+}
+
+/** A Lambda error's cause is its JSON payload; other causes are plain text. */
+function describeCause(cause: unknown): string {
+  if (typeof cause !== 'string') return cause === undefined ? '' : JSON.stringify(cause);
+  try {
+    const parsed: unknown = JSON.parse(cause);
+    if (isObject(parsed) && typeof parsed.errorMessage === 'string') return parsed.errorMessage;
+  } catch {
+    // not JSON: the cause is the message itself
+  }
+  return cause;
 }
 
 function parseRecords(records: unknown): ObjectRef[] {

@@ -6,10 +6,12 @@ import { ClamdDaemon } from './clamd/daemon';
 import type { Config } from './config';
 import { syncDefinitions } from './definitions/store';
 import { DaemonConnectionError } from './errors';
+import type { TagRequest } from './events';
 import { logger as defaultLogger } from './logger';
 import { EmfScanMetrics, type ScanMetrics } from './metrics';
 import type { ObjectRef } from './scan/object-ref';
-import { type ScanResult, scanAndTag } from './scan/scan-object';
+import { type ScanDependencies, type ScanResult, scanAndTag, tagWithoutScan } from './scan/scan-object';
+import type { Verdict } from './status';
 
 export interface ScannerOptions {
   readonly config: Config;
@@ -65,16 +67,9 @@ export class Scanner {
 
   async scan(object: ObjectRef): Promise<ScanResult> {
     await this.prepare();
-    const { config } = this.options;
     try {
-      const { verdict, result } = await scanAndTag(
-        { s3: this.s3, clamd: this.daemon.client, settings: config, definitions: this.definitions },
-        object,
-      );
-      this.metrics.scanCompleted(verdict, result.durationMs);
-      const log = verdict === 'PROCESSING_ERROR' ? this.log.warn : this.log.info;
-      log.call(this.log, 'scan finished', { ...result });
-      return result;
+      const { verdict, result } = await scanAndTag(this.scanDependencies(), object);
+      return this.report(verdict, result);
     } catch (error) {
       if (error instanceof DaemonConnectionError && (await this.daemon.recoverIfUnresponsive())) {
         this.log.warn('clamd stopped answering; it will be started again on the next scan', {
@@ -85,8 +80,30 @@ export class Scanner {
     }
   }
 
+  /** Tags an object SKIPPED or PROCESSING_ERROR without scanning it: no daemon is needed. */
+  async tag(request: TagRequest): Promise<ScanResult> {
+    const { verdict, result } = await tagWithoutScan(this.scanDependencies(), request);
+    return this.report(verdict, result);
+  }
+
   async shutdown(): Promise<void> {
     await this.daemon.stop();
+  }
+
+  private scanDependencies(): ScanDependencies {
+    return {
+      s3: this.s3,
+      clamd: this.daemon.client,
+      settings: this.options.config,
+      definitions: this.definitions,
+    };
+  }
+
+  private report(verdict: Verdict, result: ScanResult): ScanResult {
+    this.metrics.scanCompleted(verdict, result.durationMs);
+    const log = verdict === 'PROCESSING_ERROR' ? this.log.warn : this.log.info;
+    log.call(this.log, 'scan finished', { ...result });
+    return result;
   }
 
   private async start(): Promise<PrepareResult> {

@@ -2,6 +2,7 @@ import type { LambdaClient } from '@aws-sdk/client-lambda';
 import { createLambdaClient } from '../aws-clients';
 import { type Config, getConfig } from '../config';
 import { parseScanEvent } from '../events';
+import type { ObjectRef } from '../scan/object-ref';
 import type { ScanResult } from '../scan/scan-object';
 import { Scanner } from '../scanner';
 import { type WarmResult, warm } from './warmer';
@@ -12,7 +13,7 @@ export interface ScanFileDependencies {
   readonly lambda: LambdaClient;
 }
 
-export type ScanFileResponse = ScanResult | { readonly results: ScanResult[] } | WarmResult;
+export type ScanFileResponse = ScanResult | { readonly results: ScanResult[] } | WarmResult | ObjectRef;
 
 /**
  * The scanner Lambda: parses the event, scans each object on the warm daemon, returns results.
@@ -29,6 +30,10 @@ export function createScanFileHandler(deps: ScanFileDependencies) {
       case 'direct':
       case 'eventbridge':
         return deps.scanner.scan(request.object);
+      case 'resolve':
+        return request.object;
+      case 'tag':
+        return deps.scanner.tag(request.request);
       case 's3-notification':
         return { results: await Promise.all(request.objects.map((object) => deps.scanner.scan(object))) };
     }

@@ -3,6 +3,18 @@ import type { AddressInfo } from 'node:net';
 
 export type LocalFunction = (event: unknown) => Promise<unknown>;
 
+/** A service-side failure to answer with instead of running the function (fault injection). */
+export interface LambdaServiceFault {
+  readonly status: number;
+  /** The error type AWS would send, e.g. `ServiceException` or `TooManyRequestsException`. */
+  readonly type: string;
+}
+
+export interface LocalLambdaOptions {
+  /** Called before each invocation; a fault it returns is sent instead of running the function. */
+  readonly fault?: (functionName: string, event: unknown) => LambdaServiceFault | undefined;
+}
+
 export interface LocalLambdaServer {
   /** Endpoint for `new LambdaClient({ endpoint })`. */
   readonly endpoint: string;
@@ -19,7 +31,10 @@ const INVOKE_PATH = /^\/2015-03-31\/functions\/([^/]+)\/invocations$/;
  * handler's error comes back as `X-Amz-Function-Error: Unhandled` with `errorType` and
  * `errorMessage`), so `@aws-sdk/client-lambda` works against it unchanged.
  */
-export async function startLocalLambda(functions: Record<string, LocalFunction>): Promise<LocalLambdaServer> {
+export async function startLocalLambda(
+  functions: Record<string, LocalFunction>,
+  options: LocalLambdaOptions = {},
+): Promise<LocalLambdaServer> {
   const invocations: Array<{ functionName: string; event: unknown }> = [];
   const server = http.createServer((request, response) => {
     const chunks: Buffer[] = [];
@@ -57,6 +72,11 @@ export async function startLocalLambda(functions: Record<string, LocalFunction>)
       return;
     }
     invocations.push({ functionName: name, event });
+    const fault = options.fault?.(name, event);
+    if (fault) {
+      send(response, fault.status, { 'x-amzn-errortype': fault.type }, { message: `injected ${fault.type}` });
+      return;
+    }
     const asynchronous = request.headers['x-amz-invocation-type'] === 'Event';
     const run = fn(event);
     if (asynchronous) {

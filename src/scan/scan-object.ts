@@ -8,6 +8,7 @@ import {
   ObjectNotFoundError,
   ObjectReadError,
 } from '../errors';
+import type { TagRequest } from '../events';
 import type { Verdict } from '../status';
 import type { ObjectRef } from './object-ref';
 import { readTags, writeMergedTags } from './tags';
@@ -104,7 +105,9 @@ export async function scanAndTag(deps: ScanDependencies, object: ObjectRef): Pro
     const failure = asError(error);
     // A missing object cannot be tagged, and one with no room for our tags is left as it is.
     const cannotTag = failure.name === 'TagLimitExceededError' || failure instanceof ObjectNotFoundError;
-    const timestamp = cannotTag ? undefined : await tagFailure(deps, scanned, existingTags);
+    const timestamp = cannotTag
+      ? undefined
+      : await tagVerdict(deps, scanned, 'PROCESSING_ERROR', existingTags);
     return {
       verdict: 'PROCESSING_ERROR',
       result: {
@@ -118,6 +121,33 @@ export async function scanAndTag(deps: ScanDependencies, object: ObjectRef): Pro
       },
     };
   }
+}
+
+/**
+ * Tags an object with a verdict reached without scanning it (SKIPPED over the size limit, or a
+ * PROCESSING_ERROR the state machine caught), merged exactly as after a scan.
+ */
+export async function tagWithoutScan(deps: ScanDependencies, request: TagRequest): Promise<ScanOutcome> {
+  const startedAt = performance.now();
+  const { verdict, object } = request;
+  const tagged = await tagVerdict(deps, object, verdict, undefined);
+  const failure = request.error ? [request.error.cause || request.error.name] : [];
+  if (typeof tagged === 'string') failure.push(tagged);
+  return {
+    verdict,
+    result: {
+      ...resultBase(deps, object, verdict),
+      ...(request.size !== undefined ? { size: request.size } : {}),
+      ...(typeof tagged === 'number' ? { timestamp: tagged } : {}),
+      durationMs: Math.round(performance.now() - startedAt),
+      ...(request.error
+        ? { error: request.error.name }
+        : typeof tagged === 'string'
+          ? { error: 'TaggingError' }
+          : {}),
+      ...(failure.length > 0 ? { reason: failure.join('; ') } : {}),
+    },
+  };
 }
 
 async function judge(
@@ -140,22 +170,23 @@ async function judge(
   }
 }
 
-/** Tags an object whose scan failed; returns the timestamp written, or why tagging failed too. */
-async function tagFailure(
+/** Tags an object with a verdict; returns the timestamp written, or why it could not be tagged. */
+async function tagVerdict(
   deps: ScanDependencies,
   object: ObjectRef,
+  verdict: Verdict,
   existingTags: Promise<Tag[]> | undefined,
 ): Promise<number | string> {
   try {
     const tags = await (existingTags ?? readTags(deps.s3, object));
     const timestamp = Date.now();
     await writeMergedTags(deps.s3, object, tags, {
-      [deps.settings.statusTagKey]: deps.settings.statusNames.PROCESSING_ERROR,
+      [deps.settings.statusTagKey]: deps.settings.statusNames[verdict],
       [deps.settings.timestampTagKey]: String(timestamp),
     });
     return timestamp;
   } catch (error) {
-    return `the object could not be tagged either: ${asError(error).message}`;
+    return `the object could not be tagged: ${mapS3Error(error, object).message}`;
   }
 }
 

@@ -1,0 +1,207 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { InvokeCommand, type InvokeCommandOutput, type LambdaClient } from '@aws-sdk/client-lambda';
+import * as s3Sdk from '@aws-sdk/client-s3';
+import './promise-with-resolvers';
+
+import { ExecutionError, StateMachine } from 'aws-local-stepfunctions';
+
+/** JSON as aws-local-stepfunctions types it (the type is not exported). */
+type JSONValue = Parameters<StateMachine['run']>[0];
+
+/** The state machines of this project, in `statemachine/`. */
+export const STATE_MACHINE_DIR = path.join(__dirname, '..', '..', 'statemachine');
+export const SCAN_STATE_MACHINE = path.join(STATE_MACHINE_DIR, 'scan.asl.json');
+export const UPDATE_STATE_MACHINE = path.join(STATE_MACHINE_DIR, 'update-definitions.asl.json');
+
+/** `${Name}` placeholders, as CDK's `definitionSubstitutions` fills them. */
+const PLACEHOLDER = /\$\{([A-Za-z0-9_]+)\}/g;
+
+export function placeholdersOf(definitionText: string): string[] {
+  return [...new Set([...definitionText.matchAll(PLACEHOLDER)].map((match) => match[1] as string))].sort();
+}
+
+/** Fills every placeholder; a missing substitution is an error, as it would be a broken deployment. */
+export function substitute(definitionText: string, substitutions: Readonly<Record<string, string>>): string {
+  const missing = placeholdersOf(definitionText).filter((name) => !(name in substitutions));
+  if (missing.length > 0) throw new Error(`no substitution for ${missing.map((m) => `\${${m}}`).join(', ')}`);
+  return definitionText.replace(PLACEHOLDER, (_, name: string) => substitutions[name] as string);
+}
+
+export interface LocalStepFunctionsOptions {
+  /** Client for `lambda:invoke` tasks, pointed at the local Lambda endpoint. */
+  readonly lambda: LambdaClient;
+  /** Client for `aws-sdk:s3:*` tasks, pointed at the local S3 server. */
+  readonly s3: s3Sdk.S3Client;
+  /** Values for the `${Placeholders}` in the ASL files. */
+  readonly substitutions: Readonly<Record<string, string>>;
+  /** Milliseconds to wait between retries, by state name, instead of the ASL's intervals (tests). */
+  readonly retryIntervalOverrides?: Readonly<Record<string, number | number[]>>;
+}
+
+/** One entry of an execution's history, as the console shows it. */
+export interface ExecutionEvent {
+  readonly type: string;
+  readonly state?: string;
+  readonly error?: string;
+  readonly cause?: string;
+}
+
+export interface ExecutionResult {
+  readonly status: 'SUCCEEDED' | 'FAILED';
+  readonly output?: unknown;
+  readonly error?: string;
+  readonly cause?: string;
+  readonly events: readonly ExecutionEvent[];
+}
+
+/** An error whose name is the one Step Functions would report, so Retry and Catch match it. */
+class TaskError extends Error {
+  constructor(name: string, message: string) {
+    super(message);
+    this.name = name;
+  }
+}
+
+type TaskHandler = (input: JSONValue) => Promise<JSONValue>;
+
+/**
+ * Runs a state machine of `statemachine/` locally with aws-local-stepfunctions. Each Task state
+ * is bound to the real call its resource names: `lambda:invoke` goes through the Lambda Invoke
+ * API (our handlers behind the local endpoint), `aws-sdk:s3:<action>` is the real S3 SDK call.
+ * Errors get the names Step Functions gives them (`Lambda.ServiceException`, a function's
+ * `errorType`, `S3.NoSuchKeyException`, ...).
+ */
+export async function runLocalExecution(
+  definitionFile: string,
+  input: unknown,
+  options: LocalStepFunctionsOptions,
+): Promise<ExecutionResult> {
+  const definition = JSON.parse(substitute(readFileSync(definitionFile, 'utf8'), options.substitutions));
+  const machine = new StateMachine(definition, { validationOptions: { checkArn: false, checkPaths: true } });
+  const handlers = Object.fromEntries(
+    Object.entries(taskResources(definition)).map(([state, resource]) => [
+      state,
+      bindTask(resource, options),
+    ]),
+  );
+  const execution = machine.run(input as JSONValue, {
+    overrides: {
+      taskResourceLocalHandlers: handlers,
+      ...(options.retryIntervalOverrides
+        ? { retryIntervalOverrides: { ...options.retryIntervalOverrides } }
+        : {}),
+    },
+  });
+  const events: ExecutionEvent[] = [];
+  const collecting = (async () => {
+    for await (const event of execution.eventLogs)
+      events.push(toExecutionEvent(event as unknown as RawEvent));
+  })();
+  try {
+    const output = await execution.result;
+    await collecting;
+    return { status: 'SUCCEEDED', output, events };
+  } catch (error) {
+    await collecting;
+    if (!(error instanceof ExecutionError)) throw error;
+    const cause = (error as { cause?: unknown }).cause;
+    return {
+      status: 'FAILED',
+      error: cause instanceof Error ? cause.name : error.name,
+      cause: cause instanceof Error ? cause.message : error.message,
+      events,
+    };
+  }
+}
+
+interface RawEvent {
+  type: string;
+  state?: { name: string };
+  Error?: string;
+  Cause?: string;
+  error?: string;
+  cause?: string;
+}
+
+function toExecutionEvent(event: RawEvent): ExecutionEvent {
+  const error = event.Error ?? event.error;
+  const cause = event.Cause ?? event.cause;
+  return {
+    type: event.type,
+    ...(event.state ? { state: event.state.name } : {}),
+    ...(error ? { error } : {}),
+    ...(cause ? { cause } : {}),
+  };
+}
+
+function taskResources(definition: { States: Record<string, { Type: string; Resource?: string }> }) {
+  const tasks: Record<string, string> = {};
+  for (const [name, state] of Object.entries(definition.States)) {
+    if (state.Type === 'Task' && state.Resource) tasks[name] = state.Resource;
+  }
+  return tasks;
+}
+
+const SDK_INTEGRATION = /^arn:aws:states:::aws-sdk:([a-z0-9]+):([A-Za-z0-9]+)$/;
+
+function bindTask(resource: string, options: LocalStepFunctionsOptions): TaskHandler {
+  if (resource === 'arn:aws:states:::lambda:invoke') {
+    return async (input) => {
+      const { FunctionName, Payload } = input as { FunctionName: string; Payload?: unknown };
+      const payload = await invoke(options.lambda, FunctionName, Payload ?? {});
+      return { ExecutedVersion: '$LATEST', Payload: payload, StatusCode: 200 } as JSONValue;
+    };
+  }
+  if (resource.startsWith('arn:aws:lambda:')) {
+    return async (input) => (await invoke(options.lambda, resource, input)) as JSONValue;
+  }
+  const sdk = SDK_INTEGRATION.exec(resource);
+  if (sdk?.[1] === 's3' && sdk[2]) {
+    const commandName = `${sdk[2].charAt(0).toUpperCase()}${sdk[2].slice(1)}Command`;
+    const Command = (s3Sdk as unknown as Record<string, new (input: unknown) => s3Sdk.HeadObjectCommand>)[
+      commandName
+    ];
+    if (!Command) throw new Error(`no S3 SDK command ${commandName} for ${resource}`);
+    return async (input) => {
+      try {
+        const response: object = await options.s3.send(new Command(input));
+        const { $metadata: _, ...output } = response as { $metadata?: unknown };
+        return output as JSONValue;
+      } catch (error) {
+        throw sdkError('S3', error);
+      }
+    };
+  }
+  throw new Error(`resource ${resource} has no local binding`);
+}
+
+async function invoke(lambda: LambdaClient, functionName: string, payload: unknown): Promise<unknown> {
+  let response: InvokeCommandOutput;
+  try {
+    response = await lambda.send(
+      new InvokeCommand({ FunctionName: functionName, Payload: Buffer.from(JSON.stringify(payload)) }),
+    );
+  } catch (error) {
+    throw sdkError('Lambda', error);
+  }
+  const text = response.Payload ? Buffer.from(response.Payload).toString('utf8') : 'null';
+  if (response.FunctionError) {
+    // As in AWS: the task's error is the function's errorType, its cause the error payload.
+    const { errorType } = JSON.parse(text) as { errorType?: string };
+    throw new TaskError(errorType ?? 'Lambda.Unknown', text);
+  }
+  return JSON.parse(text);
+}
+
+/** Step Functions names SDK errors `<Service>.<Name>Exception`; client-side failures `SdkClientException`. */
+function sdkError(service: string, error: unknown): TaskError {
+  const failure = error instanceof Error ? error : new Error(String(error));
+  const fromService =
+    (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode !== undefined;
+  const name = fromService ? failure.name : 'SdkClientException';
+  return new TaskError(
+    `${service}.${name.endsWith('Exception') ? name : `${name}Exception`}`,
+    failure.message,
+  );
+}

@@ -1,0 +1,56 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { placeholdersOf, STATE_MACHINE_DIR, substitute } from '../../src/local/step-functions';
+
+// asl-validator ships no type declarations.
+const validate = require('asl-validator') as (
+  definition: unknown,
+  options?: { checkPaths: boolean; checkArn: boolean },
+) => { isValid: boolean; errors: Array<{ message: string; path?: string }> };
+
+const files = readdirSync(STATE_MACHINE_DIR).filter((name) => name.endsWith('.asl.json'));
+const sample = (name: string) => `arn:aws:lambda:eu-west-1:123456789012:function:${name}`;
+
+test('both state machines are there', () => {
+  expect(files.sort()).toEqual(['scan.asl.json', 'update-definitions.asl.json']);
+});
+
+test.each(files)('%s is valid ASL once its placeholders are substituted', (file) => {
+  const text = readFileSync(path.join(STATE_MACHINE_DIR, file), 'utf8');
+  const values = Object.fromEntries(
+    placeholdersOf(text).map((name) => [name, name === 'MaxFileSize' ? '314572800' : sample(name)]),
+  );
+
+  const result = validate(JSON.parse(substitute(text, values)), { checkPaths: true, checkArn: true });
+
+  expect(result.errors).toEqual([]);
+  expect(result.isValid).toBe(true);
+});
+
+test.each(files)('%s uses JSONPath only, which AWS and the local runner execute alike', (file) => {
+  const definition = JSON.parse(readFileSync(path.join(STATE_MACHINE_DIR, file), 'utf8'));
+  const text = JSON.stringify(definition);
+
+  expect(definition.QueryLanguage).toBe('JSONPath');
+  expect(text).not.toMatch(/JSONata|"Assign"|"Arguments"|"Output"|ItemReader/);
+});
+
+test.each(files)(
+  'every Task in %s has an explicit timeout (the default is a year on AWS, 60 s locally)',
+  (file) => {
+    const { States } = JSON.parse(readFileSync(path.join(STATE_MACHINE_DIR, file), 'utf8')) as {
+      States: Record<string, { Type: string; TimeoutSeconds?: number }>;
+    };
+
+    for (const [name, state] of Object.entries(States)) {
+      if (state.Type === 'Task')
+        expect({ name, timeout: state.TimeoutSeconds }).toEqual({ name, timeout: expect.any(Number) });
+    }
+  },
+);
+
+test('a missing substitution is refused rather than deployed', () => {
+  expect(() =>
+    substitute('{"a": "${ScannerFunctionArn}", "b": "${Other}"}', { ScannerFunctionArn: 'x' }),
+  ).toThrow('no substitution for ${Other}');
+});
