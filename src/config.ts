@@ -30,7 +30,28 @@ export interface Config {
   readonly scanTimeoutMs: number;
   /** Name of the running Lambda function, used by the warmer to fan out. */
   readonly functionName: string | undefined;
+  /** How often a warm scanner looks for newer published definitions, in seconds. */
+  readonly definitionsCheckIntervalSeconds: number;
+  /** How a warm scanner switches to newer definitions; `auto` picks by memory. */
+  readonly reloadStrategy: ReloadStrategySetting;
+  /** Memory the instance may use, in MiB (the Lambda's configured memory), if known. */
+  readonly memoryLimitMb: number | undefined;
+  readonly updater: UpdaterConfig;
 }
+
+export type ReloadStrategySetting = 'auto' | 'concurrent' | 'restart';
+
+export interface UpdaterConfig {
+  /** A private mirror replacing ClamAV's official one, `http(s)://host[:port]`. */
+  readonly mirrorUrl: string | undefined;
+  /** Extra databases fetched with freshclam's DatabaseCustomURL. */
+  readonly customDatabaseUrls: readonly string[];
+  /** Official databases to fetch (main, daily, bytecode); may be empty. */
+  readonly officialDatabases: readonly OfficialDatabase[];
+}
+
+export const OFFICIAL_DATABASES = ['main', 'daily', 'bytecode'] as const;
+export type OfficialDatabase = (typeof OFFICIAL_DATABASES)[number];
 
 export interface StatusNames {
   readonly CLEAN: string;
@@ -69,6 +90,25 @@ export function loadConfig(env: Env = process.env): Config {
     daemonStartTimeoutMs: readInteger(env, 'CLAMD_START_TIMEOUT_MS', 120_000, 100, 900_000),
     scanTimeoutMs: readInteger(env, 'CLAMD_SCAN_TIMEOUT_MS', 240_000, 100, 900_000),
     functionName: readOptional(env, 'AWS_LAMBDA_FUNCTION_NAME'),
+    definitionsCheckIntervalSeconds: readInteger(env, 'DEFINITIONS_CHECK_INTERVAL', 300, 0, 86_400),
+    reloadStrategy: readChoice(env, 'CLAMD_RELOAD_STRATEGY', ['auto', 'concurrent', 'restart'], 'auto'),
+    memoryLimitMb: env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE
+      ? readInteger(env, 'AWS_LAMBDA_FUNCTION_MEMORY_SIZE', 0, 128, 10_240)
+      : undefined,
+    updater: {
+      mirrorUrl: readUrl(env, 'CLAMAV_MIRROR_URL'),
+      customDatabaseUrls: readList(env, 'CLAMAV_CUSTOM_DATABASE_URLS').map((url, i) =>
+        checkUrl(`CLAMAV_CUSTOM_DATABASE_URLS[${i}]`, url, ['http:', 'https:', 'file:']),
+      ),
+      officialDatabases: readList(env, 'CLAMAV_OFFICIAL_DATABASES', 'main,daily,bytecode').map((name) => {
+        if (!(OFFICIAL_DATABASES as readonly string[]).includes(name)) {
+          throw new ConfigurationError(
+            `CLAMAV_OFFICIAL_DATABASES may list ${OFFICIAL_DATABASES.join(', ')}; got ${JSON.stringify(name)}`,
+          );
+        }
+        return name as OfficialDatabase;
+      }),
+    },
   };
 }
 
@@ -124,6 +164,45 @@ function readInteger(env: Env, name: string, fallback: number, min: number, max:
   const value = Number(raw);
   if (value < min || value > max) {
     throw new ConfigurationError(`${name} must be between ${min} and ${max}, got ${raw}`);
+  }
+  return value;
+}
+
+function readChoice<T extends string>(env: Env, name: string, choices: readonly T[], fallback: T): T {
+  const value = readOptional(env, name) ?? fallback;
+  if (!(choices as readonly string[]).includes(value)) {
+    throw new ConfigurationError(
+      `${name} must be one of ${choices.join(', ')}, got ${JSON.stringify(value)}`,
+    );
+  }
+  return value as T;
+}
+
+/** A comma-separated list; an explicitly empty variable is an empty list. */
+function readList(env: Env, name: string, fallback = ''): string[] {
+  const raw = env[name] ?? fallback;
+  return raw
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
+}
+
+function readUrl(env: Env, name: string): string | undefined {
+  const value = readOptional(env, name);
+  return value === undefined ? undefined : checkUrl(name, value, ['http:', 'https:']).replace(/\/+$/, '');
+}
+
+function checkUrl(name: string, value: string, protocols: readonly string[]): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigurationError(`${name} must be a URL, got ${JSON.stringify(value)}`);
+  }
+  if (!protocols.includes(url.protocol) || /\s/.test(value)) {
+    throw new ConfigurationError(
+      `${name} must be a ${protocols.join(' or ')} URL, got ${JSON.stringify(value)}`,
+    );
   }
   return value;
 }

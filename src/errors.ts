@@ -35,3 +35,15 @@ export class ObjectReadError extends NamedError {}
 
 /** The object already has so many tags that ours would exceed S3's limit of 10. */
 export class TagLimitExceededError extends NamedError {}
+
+/** clamd could not switch to newly published definitions; it keeps scanning with the previous ones. */
+export class DefinitionsReloadError extends NamedError {}
+
+/** freshclam failed to update the definitions; the last good set stays published. */
+export class DefinitionsUpdateError extends NamedError {}
+
+/** The updated definitions do not load in ClamAV; they are not published. */
+export class DefinitionsVerificationError extends NamedError {}
+
+/** Another updater published a set while this one ran; this run publishes nothing. */
+export class ConcurrentUpdateError extends NamedError {}

@@ -1,14 +1,16 @@
+import os from 'node:os';
 import path from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { createS3Client } from './aws-clients';
 import { defaultMaxScanSize } from './clamd/clamd-conf';
 import { ClamdDaemon } from './clamd/daemon';
 import type { Config } from './config';
-import { syncDefinitions } from './definitions/store';
+import { DefinitionsDirectory, type DefinitionsLocation, resolvePublishedSet } from './definitions/store';
 import { DaemonConnectionError } from './errors';
 import type { TagRequest } from './events';
 import { logger as defaultLogger } from './logger';
 import { EmfScanMetrics, type ScanMetrics } from './metrics';
+import { chooseReloadStrategy, type ReloadStrategy } from './reload-strategy';
 import type { ObjectRef } from './scan/object-ref';
 import { type ScanDependencies, type ScanResult, scanAndTag, tagWithoutScan } from './scan/scan-object';
 import type { Verdict } from './status';
@@ -18,6 +20,8 @@ export interface ScannerOptions {
   readonly s3?: S3Client;
   readonly metrics?: ScanMetrics;
   readonly logger?: Pick<typeof defaultLogger, 'info' | 'warn' | 'error'>;
+  /** The clock, in milliseconds (tests move it to make a definitions check due). */
+  readonly now?: () => number;
 }
 
 export interface PrepareResult {
@@ -27,28 +31,45 @@ export interface PrepareResult {
   readonly definitions: string | undefined;
 }
 
+export interface RefreshResult {
+  readonly refreshed: boolean;
+  readonly strategy?: ReloadStrategy;
+  readonly definitions: string | undefined;
+}
+
 /**
  * The warm scanner of one Lambda instance: definitions fetched and clamd started on first use,
- * then kept; concurrent callers share one preparation.
+ * then kept. Concurrent callers share one preparation. At most every DEFINITIONS_CHECK_INTERVAL
+ * seconds it looks for a newer published set and switches clamd to it without a cold start.
  */
 export class Scanner {
   readonly daemon: ClamdDaemon;
+  readonly definitionsDir: DefinitionsDirectory;
   private readonly s3: S3Client;
   private readonly metrics: ScanMetrics;
   private readonly log: NonNullable<ScannerOptions['logger']>;
-  private readonly databaseDir: string;
+  private readonly now: () => number;
+  private readonly location: DefinitionsLocation;
   private definitions: string | undefined;
   private preparing: Promise<PrepareResult> | undefined;
+  private refreshing: Promise<RefreshResult> | undefined;
+  private lastCheck = 0;
+  private inFlight = 0;
+  private drained: (() => void) | undefined;
+  /** While clamd is restarted onto new definitions, new scans wait for this. */
+  private gate: Promise<unknown> | undefined;
 
   constructor(private readonly options: ScannerOptions) {
     const { config } = options;
     this.s3 = options.s3 ?? createS3Client();
     this.metrics = options.metrics ?? new EmfScanMetrics();
     this.log = options.logger ?? defaultLogger;
-    this.databaseDir = path.join(config.workDir, 'db');
+    this.now = options.now ?? Date.now;
+    this.location = { bucket: config.definitionsBucket, prefix: config.definitionsPrefix };
+    this.definitionsDir = new DefinitionsDirectory(path.join(config.workDir, 'definitions'));
     this.daemon = new ClamdDaemon({
       workDir: config.workDir,
-      databaseDir: this.databaseDir,
+      databaseDir: this.definitionsDir.databaseDir,
       binDir: config.clamavBinDir,
       maxFileSize: config.maxFileSize,
       maxScanSize: defaultMaxScanSize(config.maxFileSize),
@@ -56,17 +77,25 @@ export class Scanner {
     });
   }
 
-  /** Makes sure definitions are present and clamd answers; cheap when it already runs. */
+  /**
+   * Makes sure definitions are present and clamd answers; cheap when it already runs, except
+   * when a definitions check is due.
+   */
   async prepare(): Promise<PrepareResult> {
-    if (this.daemon.isAlive() && !this.preparing) return { coldStart: false, definitions: this.definitions };
-    this.preparing ??= this.start().finally(() => {
-      this.preparing = undefined;
-    });
-    return this.preparing;
+    await this.gate;
+    if (!this.daemon.isAlive() || this.preparing) {
+      this.preparing ??= this.start().finally(() => {
+        this.preparing = undefined;
+      });
+      return this.preparing;
+    }
+    if (this.checkDue()) await this.refresh();
+    return { coldStart: false, definitions: this.definitions };
   }
 
   async scan(object: ObjectRef): Promise<ScanResult> {
     await this.prepare();
+    this.inFlight++;
     try {
       const { verdict, result } = await scanAndTag(this.scanDependencies(), object);
       return this.report(verdict, result);
@@ -77,6 +106,9 @@ export class Scanner {
         });
       }
       throw error;
+    } finally {
+      this.inFlight--;
+      if (this.inFlight === 0) this.drained?.();
     }
   }
 
@@ -86,8 +118,114 @@ export class Scanner {
     return this.report(verdict, result);
   }
 
+  /**
+   * Looks for a newer published set and, if there is one, downloads it and switches clamd to it.
+   * A failure leaves clamd on the definitions it has: scans go on, and the next check tries again.
+   */
+  async refresh(): Promise<RefreshResult> {
+    this.refreshing ??= this.switchDefinitions().finally(() => {
+      this.refreshing = undefined;
+    });
+    return this.refreshing;
+  }
+
   async shutdown(): Promise<void> {
     await this.daemon.stop();
+  }
+
+  private checkDue(): boolean {
+    return this.now() - this.lastCheck >= this.options.config.definitionsCheckIntervalSeconds * 1000;
+  }
+
+  private async start(): Promise<PrepareResult> {
+    this.lastCheck = this.now();
+    const set = await resolvePublishedSet(this.s3, this.location);
+    const sync = await this.definitionsDir.sync(this.s3, this.location, set);
+    const start = await this.daemon.ensureRunning();
+    await this.describeDefinitions();
+    await this.definitionsDir.prune();
+    if (start.startupMs !== undefined) this.metrics.daemonStarted(start.startupMs);
+    this.log.info('clamd started', {
+      startupMs: start.startupMs,
+      definitions: this.definitions,
+      files: set.files.map((file) => file.name),
+      downloaded: sync.downloaded,
+    });
+    return { coldStart: start.started, daemonStartupMs: start.startupMs, definitions: this.definitions };
+  }
+
+  private async switchDefinitions(): Promise<RefreshResult> {
+    this.lastCheck = this.now();
+    const previousDir = await this.definitionsDir.activeDir();
+    const previousSet = await this.definitionsDir.active();
+    try {
+      const set = await resolvePublishedSet(this.s3, this.location);
+      if (set.id === previousSet?.id) return { refreshed: false, definitions: this.definitions };
+      const sync = await this.definitionsDir.sync(this.s3, this.location, set);
+      const strategy = await this.reloadStrategy();
+      try {
+        if (strategy === 'concurrent') await this.daemon.reload();
+        else await this.restartDaemon();
+      } catch (error) {
+        // Back to the set clamd still has (concurrent reload) or can start with (restart).
+        if (previousDir && previousSet) await this.definitionsDir.activate(previousDir, previousSet);
+        if (!this.daemon.isAlive()) await this.daemon.ensureRunning();
+        throw error;
+      }
+      await this.describeDefinitions();
+      await this.definitionsDir.prune();
+      this.log.info('definitions refreshed', {
+        definitions: this.definitions,
+        strategy,
+        downloaded: sync.downloaded,
+      });
+      return { refreshed: true, strategy, definitions: this.definitions };
+    } catch (error) {
+      this.log.error('definitions refresh failed; scanning goes on with the loaded definitions', {
+        error: (error as Error).message,
+        definitions: this.definitions,
+      });
+      await this.definitionsDir.prune(previousDir);
+      return { refreshed: false, definitions: this.definitions };
+    }
+  }
+
+  private async reloadStrategy(): Promise<ReloadStrategy> {
+    const { config } = this.options;
+    return chooseReloadStrategy({
+      setting: config.reloadStrategy,
+      clamdBytes: await this.daemon.residentBytes(),
+      processBytes: process.memoryUsage().rss,
+      limitBytes: (config.memoryLimitMb ?? Math.floor(os.totalmem() / 2 ** 20)) * 2 ** 20,
+    });
+  }
+
+  /** Restarts clamd on the new set once scans in flight are done; new scans wait meanwhile. */
+  private async restartDaemon(): Promise<void> {
+    let open = () => {};
+    this.gate = new Promise<void>((resolve) => {
+      open = resolve;
+    });
+    try {
+      if (this.inFlight > 0) {
+        await new Promise<void>((resolve) => {
+          this.drained = resolve;
+        });
+      }
+      this.drained = undefined;
+      await this.daemon.stop();
+      const start = await this.daemon.ensureRunning();
+      if (start.startupMs !== undefined) this.metrics.daemonStarted(start.startupMs);
+    } finally {
+      this.gate = undefined;
+      open();
+    }
+  }
+
+  private async describeDefinitions(): Promise<void> {
+    const set = await this.definitionsDir.active();
+    const version = await this.daemon.client.version().catch(() => undefined);
+    this.definitions = version && set ? `${version} (set ${set.id})` : version;
   }
 
   private scanDependencies(): ScanDependencies {
@@ -104,24 +242,5 @@ export class Scanner {
     const log = verdict === 'PROCESSING_ERROR' ? this.log.warn : this.log.info;
     log.call(this.log, 'scan finished', { ...result });
     return result;
-  }
-
-  private async start(): Promise<PrepareResult> {
-    const { config } = this.options;
-    const sync = await syncDefinitions(
-      this.s3,
-      { bucket: config.definitionsBucket, prefix: config.definitionsPrefix },
-      this.databaseDir,
-    );
-    const start = await this.daemon.ensureRunning();
-    this.definitions = await this.daemon.client.version().catch(() => undefined);
-    if (start.startupMs !== undefined) this.metrics.daemonStarted(start.startupMs);
-    this.log.info('clamd started', {
-      startupMs: start.startupMs,
-      definitions: this.definitions,
-      files: sync.files,
-      downloaded: sync.downloaded,
-    });
-    return { coldStart: start.started, daemonStartupMs: start.startupMs, definitions: this.definitions };
   }
 }

@@ -1,8 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { DaemonStartupError } from '../errors';
+import { DaemonStartupError, DefinitionsReloadError } from '../errors';
 import { resolveTool } from './binaries';
 import { renderClamdConf } from './clamd-conf';
 import { ClamdClient } from './protocol';
@@ -38,6 +38,7 @@ export class ClamdDaemon {
   private process: ChildProcess | undefined;
   private starting: Promise<DaemonStart> | undefined;
   private output = '';
+  private readonly outputListeners = new Set<(text: string) => void>();
 
   constructor(private readonly options: ClamdDaemonOptions) {
     this.client = new ClamdClient(path.join(options.workDir, 'clamd.sock'));
@@ -72,6 +73,48 @@ export class ClamdDaemon {
     } catch {
       await this.stop();
       return true;
+    }
+  }
+
+  /**
+   * Asks clamd to load its database directory again (zRELOAD) and waits until it has switched
+   * to the new engine. With `ConcurrentDatabaseReload yes` clamd keeps scanning with the old
+   * engine meanwhile, and keeps it if the new database fails to load: that is an error here.
+   */
+  async reload(timeoutMs = this.options.startTimeoutMs): Promise<void> {
+    let seen = '';
+    let listener: ((text: string) => void) | undefined;
+    const outcome = new Promise<void>((resolve, reject) => {
+      listener = (text) => {
+        seen += text;
+        if (/Activating the newly loaded database/.test(seen)) resolve();
+        const failed = /Database reload failed[^\n]*/.exec(seen);
+        if (failed)
+          reject(new DefinitionsReloadError(`clamd could not load the new definitions: ${seen.trim()}`));
+      };
+      this.outputListeners.add(listener);
+    });
+    try {
+      await this.client.reload();
+      const timer = sleep(timeoutMs, undefined, { ref: false }).then(() => {
+        throw new DefinitionsReloadError(`clamd did not finish reloading within ${timeoutMs} ms`);
+      });
+      await Promise.race([outcome, timer]);
+    } finally {
+      if (listener) this.outputListeners.delete(listener);
+    }
+  }
+
+  /** Resident memory of clamd, in bytes: what a concurrent reload would need once more. */
+  async residentBytes(): Promise<number | undefined> {
+    const pid = this.pid;
+    if (pid === undefined) return undefined;
+    try {
+      const status = await readFile(`/proc/${pid}/status`, 'utf8');
+      const kb = /^VmRSS:\s+(\d+) kB/m.exec(status)?.[1];
+      return kb === undefined ? undefined : Number(kb) * 1024;
+    } catch {
+      return undefined;
     }
   }
 
@@ -119,7 +162,9 @@ export class ClamdDaemon {
     });
     this.process = child;
     const collect = (data: Buffer) => {
-      this.output = (this.output + data.toString('utf8')).slice(-OUTPUT_TAIL);
+      const text = data.toString('utf8');
+      this.output = (this.output + text).slice(-OUTPUT_TAIL);
+      for (const listener of this.outputListeners) listener(text);
     };
     child.stdout?.on('data', collect);
     child.stderr?.on('data', collect);

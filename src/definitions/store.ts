@@ -1,56 +1,36 @@
+import { createHash, randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import {
+  copyFile,
+  link,
+  mkdir,
+  readdir,
+  readFile,
+  readlink,
+  rename,
+  rm,
+  stat,
+  symlink,
+  writeFile,
+} from 'node:fs/promises';
 import path from 'node:path';
-import { Readable } from 'node:stream';
+import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { DaemonStartupError } from '../errors';
+import { readManifest } from './manifest';
 
 /** File name endings ClamAV loads from a database directory (libclamav's CLI_DBEXT list). */
+// biome-ignore format: a list reads better compact
 export const DATABASE_EXTENSIONS: ReadonlySet<string> = new Set([
-  '.cvd',
-  '.cld',
-  '.cud',
-  '.db',
-  '.hdb',
-  '.hdu',
-  '.hsb',
-  '.hsu',
-  '.mdb',
-  '.mdu',
-  '.msb',
-  '.msu',
-  '.fp',
-  '.sfp',
-  '.ndb',
-  '.ndu',
-  '.ldb',
-  '.ldu',
-  '.sdb',
-  '.zmd',
-  '.rmd',
-  '.cfg',
-  '.cdb',
-  '.cat',
-  '.crb',
-  '.idb',
-  '.ioc',
-  '.yar',
-  '.yara',
-  '.pwdb',
-  '.ign',
-  '.ign2',
-  '.imp',
-  '.wdb',
-  '.pdb',
-  '.gdb',
-  '.ftm',
-  '.info',
-  '.cbc',
+  '.cvd', '.cld', '.cud', '.db', '.hdb', '.hdu', '.hsb', '.hsu', '.mdb', '.mdu', '.msb', '.msu',
+  '.fp', '.sfp', '.ndb', '.ndu', '.ldb', '.ldu', '.sdb', '.zmd', '.rmd', '.cfg', '.cdb', '.cat',
+  '.crb', '.idb', '.ioc', '.yar', '.yara', '.pwdb', '.ign', '.ign2', '.imp', '.wdb', '.pdb',
+  '.gdb', '.ftm', '.info', '.cbc',
 ]);
 
 export function isDatabaseFile(name: string): boolean {
-  return DATABASE_EXTENSIONS.has(path.extname(name).toLowerCase());
+  return DATABASE_EXTENSIONS.has(path.extname(name).toLowerCase()) && !name.includes('/');
 }
 
 export interface DefinitionsLocation {
@@ -59,37 +39,72 @@ export interface DefinitionsLocation {
   readonly prefix: string;
 }
 
-export interface RemoteDatabaseFile {
+/** One database file of a published set. */
+export interface DefinitionsFile {
   readonly name: string;
   readonly key: string;
   readonly size: number;
-  readonly etag: string;
+  /** Known for sets published with a manifest; checked on download. */
+  readonly sha256?: string;
+  /** Known for plain prefixes; identifies the content without downloading it. */
+  readonly etag?: string;
+}
+
+/** A complete set of definitions, as published under the prefix. */
+export interface DefinitionsSet {
+  /** The manifest's version, or for a plain prefix a digest of its files' names and ETags. */
+  readonly id: string;
+  readonly layout: 'manifest' | 'plain';
+  readonly files: readonly DefinitionsFile[];
 }
 
 export interface SyncResult {
-  /** True when the local database directory differs from before the sync. */
+  /** True when a different set was installed. */
   readonly changed: boolean;
-  /** Database files now in the directory, sorted by name. */
-  readonly files: readonly string[];
+  readonly set: DefinitionsSet;
+  /** Names of the files downloaded (the others were reused). */
   readonly downloaded: readonly string[];
-  readonly removed: readonly string[];
-}
-
-interface LocalState {
-  readonly files: Record<string, { readonly etag: string; readonly size: number }>;
 }
 
 export function describeLocation(location: DefinitionsLocation): string {
   return `s3://${location.bucket}/${location.prefix ? `${location.prefix}/` : ''}`;
 }
 
-/** Lists the database files directly under the definitions prefix. */
-export async function listDatabaseFiles(
+/**
+ * The set currently published: the one `manifest.json` names, or else every database file
+ * directly under the prefix (database files uploaded by hand, as with the original project).
+ */
+export async function resolvePublishedSet(
   s3: S3Client,
   location: DefinitionsLocation,
-): Promise<RemoteDatabaseFile[]> {
+): Promise<DefinitionsSet> {
+  let set: DefinitionsSet;
+  try {
+    const published = await readManifest(s3, location);
+    set = published
+      ? {
+          id: published.manifest.version,
+          layout: 'manifest',
+          files: published.manifest.files.map(({ name, key, size, sha256 }) => ({ name, key, size, sha256 })),
+        }
+      : await listPlainSet(s3, location);
+  } catch (error) {
+    throw new DaemonStartupError(
+      `cannot read definitions at ${describeLocation(location)}: ${(error as Error).message}`,
+      { cause: error },
+    );
+  }
+  if (set.files.length === 0) {
+    throw new DaemonStartupError(
+      `no ClamAV database files found at ${describeLocation(location)} (expected a manifest.json published by the updater, or files such as main.cvd, daily.cld or *.ndb)`,
+    );
+  }
+  return set;
+}
+
+async function listPlainSet(s3: S3Client, location: DefinitionsLocation): Promise<DefinitionsSet> {
   const prefix = location.prefix ? `${location.prefix}/` : '';
-  const files: RemoteDatabaseFile[] = [];
+  const files: DefinitionsFile[] = [];
   let token: string | undefined;
   do {
     const page = await s3.send(
@@ -107,110 +122,139 @@ export async function listDatabaseFiles(
     }
     token = page.IsTruncated ? page.NextContinuationToken : undefined;
   } while (token);
-  return files.sort((a, b) => a.name.localeCompare(b.name));
+  files.sort((a, b) => a.name.localeCompare(b.name));
+  const digest = createHash('sha256');
+  for (const file of files) digest.update(`${file.name}\0${file.etag}\0${file.size}\n`);
+  return { id: `plain-${digest.digest('hex').slice(0, 16)}`, layout: 'plain', files };
 }
 
 /**
- * Mirrors the database files under the definitions prefix into `databaseDir`. Files already
- * present and unchanged (same ETag and size) are not downloaded again; files gone from S3 are
- * removed. Each file is downloaded beside the directory and renamed into it only once complete,
- * so clamd never sees a half-written database.
+ * The local copy of the definitions. Each set lives in its own directory under `<root>/sets/`;
+ * `<root>/current` is a symbolic link to the active one, and is what clamd loads. A new set is
+ * assembled completely beside the active one (unchanged files are hard-linked, not fetched
+ * again) and the link is then replaced in one rename, so clamd never sees a partial set.
  */
-export async function syncDefinitions(
-  s3: S3Client,
-  location: DefinitionsLocation,
-  databaseDir: string,
-): Promise<SyncResult> {
-  let remote: RemoteDatabaseFile[];
-  try {
-    remote = await listDatabaseFiles(s3, location);
-  } catch (error) {
-    throw new DaemonStartupError(
-      `cannot list definitions at ${describeLocation(location)}: ${(error as Error).message}`,
-      { cause: error },
-    );
-  }
-  if (remote.length === 0) {
-    throw new DaemonStartupError(
-      `no ClamAV database files found at ${describeLocation(location)} (expected files such as main.cvd, daily.cld or *.ndb)`,
-    );
+export class DefinitionsDirectory {
+  constructor(readonly root: string) {}
+
+  /** The directory clamd loads. */
+  get databaseDir(): string {
+    return path.join(this.root, 'current');
   }
 
-  const incomingDir = `${databaseDir}.incoming`;
-  const statePath = `${databaseDir}.state.json`;
-  await mkdir(databaseDir, { recursive: true });
-  await rm(incomingDir, { recursive: true, force: true });
-  await mkdir(incomingDir, { recursive: true });
-  const state = await readState(statePath);
-
-  const downloaded: string[] = [];
-  const files: LocalState['files'] = {};
-  try {
-    await forEachLimited(remote, 4, async (file) => {
-      const target = path.join(databaseDir, file.name);
-      const known = state.files[file.name];
-      if (
-        known &&
-        known.etag === file.etag &&
-        known.size === file.size &&
-        (await sizeOf(target)) === file.size
-      ) {
-        files[file.name] = known;
-        return;
+  /** The active set, if its files are all present. */
+  async active(): Promise<DefinitionsSet | undefined> {
+    try {
+      const state = JSON.parse(
+        await readFile(path.join(this.root, 'current.json'), 'utf8'),
+      ) as DefinitionsSet;
+      for (const file of state.files) {
+        if ((await sizeOf(path.join(this.databaseDir, file.name))) !== file.size) return undefined;
       }
-      const partial = path.join(incomingDir, file.name);
-      files[file.name] = await download(s3, location.bucket, file, partial);
-      await rename(partial, target);
-      downloaded.push(file.name);
-    });
-  } catch (error) {
-    throw new DaemonStartupError(
-      `cannot download definitions from ${describeLocation(location)}: ${(error as Error).message}`,
-      { cause: error },
-    );
-  } finally {
-    await rm(incomingDir, { recursive: true, force: true });
-  }
-
-  const wanted = new Set(remote.map((file) => file.name));
-  const removed: string[] = [];
-  for (const name of await readdir(databaseDir)) {
-    if (!wanted.has(name)) {
-      await rm(path.join(databaseDir, name), { recursive: true, force: true });
-      removed.push(name);
+      return state;
+    } catch {
+      return undefined;
     }
   }
-  await writeFile(statePath, JSON.stringify({ files }));
-  return {
-    changed: downloaded.length > 0 || removed.length > 0,
-    files: [...wanted].sort(),
-    downloaded: downloaded.sort(),
-    removed: removed.sort(),
-  };
+
+  /** Makes `set` the active set, downloading what the active set does not already have. */
+  async sync(s3: S3Client, location: DefinitionsLocation, set: DefinitionsSet): Promise<SyncResult> {
+    const active = await this.active();
+    if (active?.id === set.id) return { changed: false, set, downloaded: [] };
+    const setDir = path.join(this.root, 'sets', `${safeName(set.id)}-${randomBytes(4).toString('hex')}`);
+    await mkdir(setDir, { recursive: true });
+    const downloaded: string[] = [];
+    try {
+      await forEachLimited(set.files, 4, async (file) => {
+        const target = path.join(setDir, file.name);
+        const same = active?.files.find((old) => old.name === file.name && sameContent(old, file));
+        if (same && (await reuse(path.join(this.databaseDir, file.name), target))) return;
+        await download(s3, location.bucket, file, target);
+        downloaded.push(file.name);
+      });
+    } catch (error) {
+      await rm(setDir, { recursive: true, force: true });
+      throw new DaemonStartupError(
+        `cannot download definitions from ${describeLocation(location)}: ${(error as Error).message}`,
+        { cause: error },
+      );
+    }
+    await this.activate(setDir, set);
+    return { changed: true, set, downloaded: downloaded.sort() };
+  }
+
+  /** The directory the `current` link points to. */
+  async activeDir(): Promise<string | undefined> {
+    try {
+      return path.resolve(this.root, await readlink(this.databaseDir));
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Points `current` at `setDir` (one atomic rename) and records which set it holds. */
+  async activate(setDir: string, set: DefinitionsSet): Promise<void> {
+    const link = path.join(this.root, `current.${randomBytes(4).toString('hex')}`);
+    await symlink(path.relative(this.root, setDir), link);
+    await rename(link, this.databaseDir);
+    await writeFile(path.join(this.root, 'current.json.tmp'), JSON.stringify(set));
+    await rename(path.join(this.root, 'current.json.tmp'), path.join(this.root, 'current.json'));
+  }
+
+  /** Removes every set directory but the active one (and `keep`), once clamd no longer needs them. */
+  async prune(keep?: string): Promise<void> {
+    const active = await this.activeDir();
+    const setsDir = path.join(this.root, 'sets');
+    for (const name of await readdir(setsDir).catch(() => [] as string[])) {
+      const dir = path.join(setsDir, name);
+      if (dir !== active && dir !== keep) await rm(dir, { recursive: true, force: true });
+    }
+  }
 }
 
-async function download(
-  s3: S3Client,
-  bucket: string,
-  file: RemoteDatabaseFile,
-  target: string,
-): Promise<{ etag: string; size: number }> {
+function sameContent(a: DefinitionsFile, b: DefinitionsFile): boolean {
+  if (a.size !== b.size) return false;
+  if (a.sha256 && b.sha256) return a.sha256 === b.sha256;
+  return a.etag !== undefined && a.etag === b.etag;
+}
+
+async function reuse(source: string, target: string): Promise<boolean> {
+  try {
+    await link(source, target);
+  } catch {
+    try {
+      await copyFile(source, target);
+    } catch {
+      return false;
+    }
+  }
+  return true;
+}
+
+/** Downloads one file to `target`, checking its size and, when published with one, its SHA-256. */
+async function download(s3: S3Client, bucket: string, file: DefinitionsFile, target: string): Promise<void> {
   const response = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: file.key }));
   if (!(response.Body instanceof Readable)) throw new Error(`no body for ${file.key}`);
-  await pipeline(response.Body, createWriteStream(target));
-  const size = await sizeOf(target);
-  if (size === undefined || size !== response.ContentLength) {
-    throw new Error(`${file.key}: received ${size} of ${response.ContentLength} bytes`);
+  const digest = createHash('sha256');
+  const hashing = new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      digest.update(chunk);
+      callback(null, chunk);
+    },
+  });
+  const partial = `${target}.partial`;
+  await pipeline(response.Body, hashing, createWriteStream(partial));
+  const size = await sizeOf(partial);
+  if (size !== file.size) throw new Error(`${file.key}: received ${size} of ${file.size} bytes`);
+  const sha256 = digest.digest('hex');
+  if (file.sha256 && sha256 !== file.sha256) {
+    throw new Error(`${file.key}: SHA-256 ${sha256} does not match the manifest's ${file.sha256}`);
   }
-  return { etag: response.ETag ?? file.etag, size };
+  await rename(partial, target);
 }
 
-async function readState(statePath: string): Promise<LocalState> {
-  try {
-    return JSON.parse(await readFile(statePath, 'utf8')) as LocalState;
-  } catch {
-    return { files: {} };
-  }
+function safeName(id: string): string {
+  return id.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 80);
 }
 
 async function sizeOf(file: string): Promise<number | undefined> {
@@ -221,7 +265,7 @@ async function sizeOf(file: string): Promise<number | undefined> {
   }
 }
 
-async function forEachLimited<T>(
+export async function forEachLimited<T>(
   items: readonly T[],
   limit: number,
   work: (item: T) => Promise<void>,

@@ -1,7 +1,8 @@
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DeleteObjectCommand } from '@aws-sdk/client-s3';
+import { DefinitionsDirectory, resolvePublishedSet } from '../../src/definitions/store';
 import {
   DEFINITIONS_BUCKET,
   DEFINITIONS_PREFIX,
@@ -136,47 +137,36 @@ test('concurrent first invocations start a single daemon', async () => {
   expect(h.metrics.daemonStarts).toHaveLength(1);
 });
 
-test('definitions already present and unchanged are not downloaded again; removed ones are deleted', async () => {
+test('after a restart of the process, definitions already present are not downloaded again', async () => {
   const h = await harness();
   await h.scanner.prepare();
-  const dbDir = path.join(h.config.workDir, 'db');
-  const before = await readFile(path.join(dbDir, 'test.ndb'), 'utf8');
-  // As after a restart of the instance's process, which keeps /tmp and so the files fetched before.
   await h.scanner.shutdown();
-  await h.s3.client.send(
-    new DeleteObjectCommand({ Bucket: DEFINITIONS_BUCKET, Key: `${DEFINITIONS_PREFIX}/test.ndb` }),
-  );
+  const location = { bucket: DEFINITIONS_BUCKET, prefix: DEFINITIONS_PREFIX };
+  // A new process on the same instance keeps /tmp, and so the files fetched before.
+  const again = new DefinitionsDirectory(h.scanner.definitionsDir.root);
 
-  const { syncDefinitions } = await import('../../src/definitions/store');
-  const sync = await syncDefinitions(
-    h.s3.client,
-    { bucket: DEFINITIONS_BUCKET, prefix: DEFINITIONS_PREFIX },
-    dbDir,
-  );
+  const sync = await again.sync(h.s3.client, location, await resolvePublishedSet(h.s3.client, location));
 
-  expect(before).toContain('Eicar-Test-Signature');
-  expect(sync).toMatchObject({ changed: true, downloaded: [], removed: ['test.ndb'], files: ['test.hdb'] });
-  const again = await syncDefinitions(
-    h.s3.client,
-    { bucket: DEFINITIONS_BUCKET, prefix: DEFINITIONS_PREFIX },
-    dbDir,
-  );
-  expect(again).toMatchObject({ changed: false, downloaded: [], removed: [] });
+  expect(sync).toMatchObject({ changed: false, downloaded: [] });
 });
 
-test('a changed database file is downloaded again', async () => {
+test('a changed file is the only one downloaded; a removed file leaves the set', async () => {
   const h = await harness();
   await h.scanner.prepare();
-  const dbDir = path.join(h.config.workDir, 'db');
-  await h.s3.put(DEFINITIONS_BUCKET, `${DEFINITIONS_PREFIX}/test.ndb`, 'Other:0:*:414243444546\n');
-
-  const { syncDefinitions } = await import('../../src/definitions/store');
-  const sync = await syncDefinitions(
-    h.s3.client,
-    { bucket: DEFINITIONS_BUCKET, prefix: DEFINITIONS_PREFIX },
-    dbDir,
+  const location = { bucket: DEFINITIONS_BUCKET, prefix: DEFINITIONS_PREFIX };
+  await h.s3.put(DEFINITIONS_BUCKET, `${DEFINITIONS_PREFIX}/extra.ndb`, 'Other:0:*:414243444546\n');
+  await h.s3.client.send(
+    new DeleteObjectCommand({ Bucket: DEFINITIONS_BUCKET, Key: `${DEFINITIONS_PREFIX}/test.hdb` }),
   );
 
-  expect(sync).toMatchObject({ changed: true, downloaded: ['test.ndb'], removed: [] });
-  expect(await readFile(path.join(dbDir, 'test.ndb'), 'utf8')).toBe('Other:0:*:414243444546\n');
+  const sync = await h.scanner.definitionsDir.sync(
+    h.s3.client,
+    location,
+    await resolvePublishedSet(h.s3.client, location),
+  );
+
+  expect(sync).toMatchObject({ changed: true, downloaded: ['extra.ndb'] });
+  const dir = h.scanner.definitionsDir.databaseDir;
+  expect((await readdir(dir)).sort()).toEqual(['extra.ndb', 'test.ndb']);
+  expect(await readFile(path.join(dir, 'extra.ndb'), 'utf8')).toBe('Other:0:*:414243444546\n');
 });
