@@ -1,2 +1,3 @@
-/** Lambda entry points: `index.scanFileHandler` and (with the updater) `index.updateDefinitionsHandler`. */
+/** Lambda entry points: `index.scanFileHandler` and `index.updateDefinitionsHandler`. */
 export { scanFileHandler } from './handlers/scan-file';
+export { updateDefinitionsHandler } from './handlers/update-definitions';

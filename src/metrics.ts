@@ -14,6 +14,11 @@ export interface ScanMetrics {
   daemonStarted(durationMs: number): void;
 }
 
+/** What the updater reports. */
+export interface UpdaterMetrics {
+  definitionsAge(hours: number): void;
+}
+
 export class EmfScanMetrics implements ScanMetrics {
   constructor(
     private readonly metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: 'lambda-av' }),
@@ -27,5 +32,15 @@ export class EmfScanMetrics implements ScanMetrics {
 
   daemonStarted(durationMs: number): void {
     this.metrics.singleMetric().addMetric(METRIC_DAEMON_STARTUP, MetricUnit.Milliseconds, durationMs);
+  }
+}
+
+export class EmfUpdaterMetrics implements UpdaterMetrics {
+  constructor(
+    private readonly metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: 'lambda-av' }),
+  ) {}
+
+  definitionsAge(hours: number): void {
+    this.metrics.singleMetric().addMetric(METRIC_DEFINITIONS_AGE, MetricUnit.NoUnit, hours);
   }
 }

@@ -169,7 +169,7 @@ export class DefinitionsDirectory {
         const target = path.join(setDir, file.name);
         const same = active?.files.find((old) => old.name === file.name && sameContent(old, file));
         if (same && (await reuse(path.join(this.databaseDir, file.name), target))) return;
-        await download(s3, location.bucket, file, target);
+        await downloadDefinitionsFile(s3, location.bucket, file, target);
         downloaded.push(file.name);
       });
     } catch (error) {
@@ -232,7 +232,12 @@ async function reuse(source: string, target: string): Promise<boolean> {
 }
 
 /** Downloads one file to `target`, checking its size and, when published with one, its SHA-256. */
-async function download(s3: S3Client, bucket: string, file: DefinitionsFile, target: string): Promise<void> {
+export async function downloadDefinitionsFile(
+  s3: S3Client,
+  bucket: string,
+  file: DefinitionsFile,
+  target: string,
+): Promise<void> {
   const response = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: file.key }));
   if (!(response.Body instanceof Readable)) throw new Error(`no body for ${file.key}`);
   const digest = createHash('sha256');

@@ -45,6 +45,8 @@ export interface HarnessOptions {
   /** Publish the test database under the definitions prefix (default true). */
   readonly definitions?: boolean;
   readonly lambda?: LambdaClient;
+  /** The scanner's clock, in milliseconds. */
+  readonly now?: () => number;
 }
 
 /** s3rver with a definitions bucket holding test signatures and an uploads bucket, plus a Scanner. */
@@ -67,7 +69,13 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     ...options.env,
   });
   const metrics = new RecordingMetrics();
-  const scanner = new Scanner({ config, s3: s3.client, metrics, logger: silentLogger });
+  const scanner = new Scanner({
+    config,
+    s3: s3.client,
+    metrics,
+    logger: silentLogger,
+    ...(options.now ? { now: options.now } : {}),
+  });
   const lambda = options.lambda ?? new LambdaClient({ region: 'us-east-1', endpoint: 'http://127.0.0.1:9' });
   const handler = createScanFileHandler({ config, scanner, lambda });
   return {

@@ -1,0 +1,90 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  DEFINITIONS_BUCKET,
+  DEFINITIONS_PREFIX,
+  type Harness,
+  startHarness,
+  UPLOADS_BUCKET,
+} from '../support/harness';
+import { bodySignature } from '../support/signatures';
+
+const MARKER = 'warm refresh marker 42';
+
+let h: Harness | undefined;
+let clock = Date.now();
+afterEach(async () => {
+  await h?.stop();
+  h = undefined;
+});
+
+async function scannerWith(strategy: 'concurrent' | 'restart'): Promise<Harness> {
+  clock = Date.now();
+  h = await startHarness({ env: { CLAMD_RELOAD_STRATEGY: strategy }, now: () => clock });
+  return h;
+}
+
+test('restart strategy: a scan in flight finishes on the old set, then clamd restarts on the new one', async () => {
+  const s = await scannerWith('restart');
+  await s.s3.put(UPLOADS_BUCKET, 'slow/in-flight.txt', MARKER);
+  await s.s3.put(UPLOADS_BUCKET, 'trigger.txt', MARKER);
+  // The in-flight scan's object arrives slowly, so the refresh finds it still running.
+  s.s3.client.middlewareStack.add(
+    (next) => async (args) => {
+      const result = await next(args);
+      if ((args.input as { Key?: string }).Key?.startsWith('slow/')) await sleep(400);
+      return result;
+    },
+    { step: 'initialize', name: 'slowObject' },
+  );
+  await s.scanner.prepare();
+  const pid = s.scanner.daemon.pid;
+  await s.s3.put(DEFINITIONS_BUCKET, `${DEFINITIONS_PREFIX}/new.ndb`, `${bodySignature('Marker', MARKER)}\n`);
+
+  const inFlight = s.handler({ bucket: UPLOADS_BUCKET, key: 'slow/in-flight.txt' });
+  await sleep(100);
+  clock += 301_000;
+  const trigger = await s.handler({ bucket: UPLOADS_BUCKET, key: 'trigger.txt' });
+
+  expect(await inFlight).toMatchObject({ status: 'CLEAN' });
+  expect(trigger).toMatchObject({ status: 'INFECTED', signature: 'Marker.UNOFFICIAL' });
+  expect(s.scanner.daemon.pid).not.toBe(pid);
+  expect(s.metrics.daemonStarts).toHaveLength(2);
+});
+
+test('concurrent strategy: a set clamd refuses on reload leaves the scanner on its previous definitions', async () => {
+  const s = await scannerWith('concurrent');
+  await s.s3.put(
+    UPLOADS_BUCKET,
+    'eicar.com',
+    'X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*',
+  );
+  await s.scanner.prepare();
+  const pid = s.scanner.daemon.pid;
+  const before = await s.scanner.definitionsDir.active();
+  await s.s3.put(DEFINITIONS_BUCKET, `${DEFINITIONS_PREFIX}/broken.ndb`, 'not a signature\n');
+
+  clock += 301_000;
+  const refresh = await s.scanner.refresh();
+  const result = await s.handler({ bucket: UPLOADS_BUCKET, key: 'eicar.com' });
+
+  expect(refresh.refreshed).toBe(false);
+  expect(result).toMatchObject({ status: 'INFECTED' });
+  expect(s.scanner.daemon.pid).toBe(pid);
+  expect((await s.scanner.definitionsDir.active())?.id).toBe(before?.id);
+});
+
+test('restart strategy: a set clamd refuses leaves clamd running on the previous definitions', async () => {
+  const s = await scannerWith('restart');
+  await s.scanner.prepare();
+  const before = await s.scanner.definitionsDir.active();
+  await s.s3.put(DEFINITIONS_BUCKET, `${DEFINITIONS_PREFIX}/broken.ndb`, 'not a signature\n');
+
+  clock += 301_000;
+  const refresh = await s.scanner.refresh();
+
+  expect(refresh.refreshed).toBe(false);
+  expect(s.scanner.daemon.isAlive()).toBe(true);
+  expect((await s.scanner.definitionsDir.active())?.id).toBe(before?.id);
+  await s.s3.put(UPLOADS_BUCKET, 'x.txt', 'hello');
+  expect(await s.handler({ bucket: UPLOADS_BUCKET, key: 'x.txt' })).toMatchObject({ status: 'CLEAN' });
+});
