@@ -1,0 +1,99 @@
+import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
+import { DescribeExecutionCommand, type SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import type { ObjectRef } from '../scan/object-ref';
+import type { ScanResult } from '../scan/scan-object';
+import { scanExecutionName } from './execution-name';
+
+/** A scan execution ended without a result (failed, timed out or aborted). */
+export class ScanExecutionError extends Error {
+  override readonly name = 'ScanExecutionError';
+  constructor(
+    readonly executionArn: string,
+    readonly status: string,
+    readonly error: string | undefined,
+    readonly errorCause: string | undefined,
+  ) {
+    super(
+      `scan execution ${executionArn} ended ${status}${error ? `: ${error}` : ''}${errorCause ? ` (${errorCause})` : ''}`,
+    );
+  }
+}
+
+export interface StartedScan {
+  readonly executionArn: string;
+  readonly name: string;
+  /** True when this attempt had been started before (a retried upload workflow). */
+  readonly alreadyStarted: boolean;
+}
+
+/** Starts the scan state machine on one object; idempotent per object version and attempt. */
+export async function startScan(
+  sfn: SFNClient,
+  stateMachineArn: string,
+  object: ObjectRef,
+  options: { readonly attempt?: number } = {},
+): Promise<StartedScan> {
+  const name = scanExecutionName(object, options.attempt);
+  try {
+    const response = await sfn.send(
+      new StartExecutionCommand({ stateMachineArn, name, input: JSON.stringify(object) }),
+    );
+    return { executionArn: response.executionArn ?? '', name, alreadyStarted: false };
+  } catch (error) {
+    if ((error as Error).name !== 'ExecutionAlreadyExists') throw error;
+    const executionArn = `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
+    return { executionArn, name, alreadyStarted: true };
+  }
+}
+
+/** Waits for a scan execution to end and returns its result: the execution's output. */
+export async function waitForScan(
+  sfn: SFNClient,
+  executionArn: string,
+  options: { readonly pollIntervalMs?: number; readonly timeoutMs?: number } = {},
+): Promise<ScanResult> {
+  const deadline = Date.now() + (options.timeoutMs ?? 10 * 60_000);
+  for (;;) {
+    const execution = await sfn.send(new DescribeExecutionCommand({ executionArn }));
+    if (execution.status === 'SUCCEEDED') return JSON.parse(execution.output ?? 'null') as ScanResult;
+    if (execution.status !== 'RUNNING' && execution.status !== 'PENDING_REDRIVE') {
+      throw new ScanExecutionError(
+        executionArn,
+        execution.status ?? 'UNKNOWN',
+        execution.error,
+        execution.cause,
+      );
+    }
+    if (Date.now() > deadline)
+      throw new ScanExecutionError(executionArn, 'RUNNING', 'Timeout', 'gave up waiting');
+    await new Promise((resolve) => setTimeout(resolve, options.pollIntervalMs ?? 1_000));
+  }
+}
+
+/** An error the scanner Lambda threw, with its name (DaemonStartupError, InvalidEventError...). */
+export class ScannerFunctionError extends Error {
+  constructor(name: string, message: string) {
+    super(message);
+    this.name = name;
+  }
+}
+
+/**
+ * The fast path: invokes the scanner Lambda directly (no execution, no history) and returns the
+ * same result an execution would.
+ */
+export async function scanDirect(
+  lambda: LambdaClient,
+  functionName: string,
+  object: ObjectRef,
+): Promise<ScanResult> {
+  const response = await lambda.send(
+    new InvokeCommand({ FunctionName: functionName, Payload: Buffer.from(JSON.stringify(object)) }),
+  );
+  const payload = JSON.parse(Buffer.from(response.Payload ?? new Uint8Array()).toString('utf8') || 'null');
+  if (response.FunctionError) {
+    const { errorType, errorMessage } = (payload ?? {}) as { errorType?: string; errorMessage?: string };
+    throw new ScannerFunctionError(errorType ?? 'Unhandled', errorMessage ?? 'the scanner failed');
+  }
+  return payload as ScanResult;
+}

@@ -1,0 +1,114 @@
+import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { ScanExecutionError, scanDirect, startScan, waitForScan } from '../../../src/client/scan-client';
+import { type LocalStepFunctionsServer, startLocalStepFunctions } from '../../../src/local/sfn-server';
+import { SCAN_STATE_MACHINE } from '../../../src/local/step-functions';
+import { type Harness, startHarness, UPLOADS_BUCKET } from '../../support/harness';
+import { EICAR } from '../../support/signatures';
+import { functionArn, SCANNER_FUNCTION, startWorkflow, type Workflow } from '../../support/workflow';
+
+let h: Harness;
+let wf: Workflow;
+let sfnServer: LocalStepFunctionsServer;
+let sfn: SFNClient;
+let stateMachineArn: string;
+
+beforeAll(async () => {
+  h = await startHarness();
+  wf = await startWorkflow(
+    { [SCANNER_FUNCTION]: (event) => h.handler(event) },
+    { s3: h.s3.client, substitutions: {} },
+  );
+  sfnServer = await startLocalStepFunctions(
+    { 'lambda-av-scan': SCAN_STATE_MACHINE },
+    {
+      lambda: wf.lambda,
+      s3: h.s3.client,
+      substitutions: {
+        ScannerFunctionArn: functionArn(SCANNER_FUNCTION),
+        MaxFileSize: String(h.config.maxFileSize),
+      },
+    },
+  );
+  sfn = new SFNClient({
+    endpoint: sfnServer.endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'l', secretAccessKey: 'l' },
+  });
+  stateMachineArn = sfnServer.stateMachineArns['lambda-av-scan'] as string;
+});
+afterAll(async () => {
+  sfn.destroy();
+  await sfnServer.stop();
+  await wf.stop();
+  await h.stop();
+});
+
+test('an upload workflow starts a scan execution and reads its verdict', async () => {
+  await h.s3.put(UPLOADS_BUCKET, 'uploads/invoice.pdf', EICAR);
+
+  const started = await startScan(sfn, stateMachineArn, {
+    bucket: UPLOADS_BUCKET,
+    key: 'uploads/invoice.pdf',
+  });
+  const result = await waitForScan(sfn, started.executionArn, { pollIntervalMs: 20 });
+
+  expect(started).toMatchObject({ alreadyStarted: false, name: expect.stringMatching(/^scan-invoice_pdf-/) });
+  expect(started.executionArn).toBe(
+    `arn:aws:states:us-east-1:123456789012:execution:lambda-av-scan:${started.name}`,
+  );
+  expect(result).toMatchObject({ status: 'INFECTED', key: 'uploads/invoice.pdf' });
+});
+
+test('starting the same attempt again is recognised, and the next attempt gets its own execution', async () => {
+  await h.s3.put(UPLOADS_BUCKET, 'again.txt', 'clean');
+  const object = { bucket: UPLOADS_BUCKET, key: 'again.txt' };
+  const first = await startScan(sfn, stateMachineArn, object);
+  await waitForScan(sfn, first.executionArn, { pollIntervalMs: 20 });
+
+  const repeat = await startScan(sfn, stateMachineArn, object);
+  const second = await startScan(sfn, stateMachineArn, object, { attempt: 2 });
+
+  expect(repeat).toEqual({ ...first, alreadyStarted: true });
+  expect(second.executionArn).not.toBe(first.executionArn);
+  expect(await waitForScan(sfn, second.executionArn, { pollIntervalMs: 20 })).toMatchObject({
+    status: 'CLEAN',
+  });
+});
+
+test('an execution that fails is reported with its error', async () => {
+  // An EventBridge event without bucket or key fails the execution in ResolveEvent.
+  const bad = await sfn.send(
+    new StartExecutionCommand({
+      stateMachineArn,
+      name: 'bad-event',
+      input: JSON.stringify({ source: 'aws.s3', detail: {} }),
+    }),
+  );
+
+  const failure = waitForScan(sfn, bad.executionArn ?? '', { pollIntervalMs: 20 });
+
+  await expect(failure).rejects.toBeInstanceOf(ScanExecutionError);
+  await expect(failure).rejects.toMatchObject({ status: 'FAILED', error: 'InvalidEventError' });
+});
+
+test('the direct fast path returns the same result shape as an execution', async () => {
+  await h.s3.put(UPLOADS_BUCKET, 'direct.com', EICAR);
+  const object = { bucket: UPLOADS_BUCKET, key: 'direct.com' };
+
+  const direct = await scanDirect(wf.lambda, SCANNER_FUNCTION, object);
+  const viaExecution = await waitForScan(sfn, (await startScan(sfn, stateMachineArn, object)).executionArn, {
+    pollIntervalMs: 20,
+  });
+
+  expect(Object.keys(direct).sort()).toEqual(Object.keys(viaExecution).sort());
+  expect(direct).toMatchObject({ status: 'INFECTED', signature: viaExecution.signature });
+});
+
+test('the direct path surfaces the scanner named error', async () => {
+  await expect(
+    scanDirect(wf.lambda, SCANNER_FUNCTION, { bucket: UPLOADS_BUCKET } as never),
+  ).rejects.toMatchObject({
+    name: 'InvalidEventError',
+    message: expect.stringContaining('key is missing'),
+  });
+});
