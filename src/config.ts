@@ -210,3 +210,29 @@ function checkUrl(name: string, value: string, protocols: readonly string[]): st
 function normalisePrefix(prefix: string): string {
   return prefix.trim().replace(/^\/+|\/+$/g, '');
 }
+
+/** Settings of the `lambda-av` command, read from its environment. */
+export interface CliSettings {
+  /** Where `lambda-av update` keeps definitions for local scans. */
+  readonly cacheDir: string;
+  /** The system's ClamAV database directory, used for local scans when it holds databases. */
+  readonly systemDatabaseDir: string;
+  /** The deployed scan state machine, for `--remote` and `history`. */
+  readonly stateMachineArn: string | undefined;
+  /** The deployed scanner function, for `--direct`. */
+  readonly functionName: string | undefined;
+}
+
+export function loadCliSettings(env: Env = process.env): CliSettings {
+  const home = env.HOME ?? '/tmp';
+  return {
+    cacheDir: readString(
+      env,
+      'LAMBDA_AV_CACHE_DIR',
+      path.join(env.XDG_CACHE_HOME ?? path.join(home, '.cache'), 'lambda-av'),
+    ),
+    systemDatabaseDir: readString(env, 'CLAMAV_SYSTEM_DATABASE_DIR', '/var/lib/clamav'),
+    stateMachineArn: readOptional(env, 'LAMBDA_AV_STATE_MACHINE_ARN'),
+    functionName: readOptional(env, 'LAMBDA_AV_FUNCTION_NAME'),
+  };
+}

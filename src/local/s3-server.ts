@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -23,10 +23,14 @@ export interface LocalS3Server {
 
 /**
  * An S3-compatible server (s3rver) in this process on 127.0.0.1, on a free port, storing objects
- * in a temporary directory that is removed when it stops.
+ * in `directory`, or else in a temporary directory that is removed when it stops.
  */
-export async function startLocalS3Server(): Promise<LocalS3Server> {
-  const directory = await mkdtemp(path.join(os.tmpdir(), 'lambda-av-s3-'));
+export async function startLocalS3Server(
+  options: { readonly directory?: string } = {},
+): Promise<LocalS3Server> {
+  // A directory given by the caller is kept; a temporary one is removed on stop.
+  const directory = options.directory ?? (await mkdtemp(path.join(os.tmpdir(), 'lambda-av-s3-')));
+  await mkdir(directory, { recursive: true });
   const server = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory });
   const { port } = await server.run();
   return {
@@ -34,7 +38,7 @@ export async function startLocalS3Server(): Promise<LocalS3Server> {
     directory,
     async stop() {
       await server.close();
-      await rm(directory, { recursive: true, force: true });
+      if (!options.directory) await rm(directory, { recursive: true, force: true });
     },
   };
 }

@@ -77,8 +77,9 @@ export async function runLocalExecution(
   input: unknown,
   options: LocalStepFunctionsOptions,
 ): Promise<ExecutionResult> {
-  const definition = JSON.parse(substitute(readFileSync(definitionFile, 'utf8'), options.substitutions));
-  const machine = new StateMachine(definition, { validationOptions: { checkArn: false, checkPaths: true } });
+  const text = substitute(readFileSync(definitionFile, 'utf8'), options.substitutions);
+  const definition = JSON.parse(text);
+  const machine = machineFor(text, definition);
   const handlers = Object.fromEntries(
     Object.entries(taskResources(definition)).map(([state, resource]) => [
       state,
@@ -113,6 +114,18 @@ export async function runLocalExecution(
       events,
     };
   }
+}
+
+/** Validating a definition takes a few hundred milliseconds: each one is validated once. */
+const machines = new Map<string, StateMachine>();
+
+function machineFor(text: string, definition: ConstructorParameters<typeof StateMachine>[0]): StateMachine {
+  let machine = machines.get(text);
+  if (!machine) {
+    machine = new StateMachine(definition, { validationOptions: { checkArn: false, checkPaths: true } });
+    machines.set(text, machine);
+  }
+  return machine;
 }
 
 interface RawEvent {

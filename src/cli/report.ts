@@ -1,0 +1,84 @@
+import type { StatusNames } from '../config';
+import { EXIT_CLEAN, EXIT_ERROR, EXIT_INFECTED } from './usage';
+
+export interface FileResult {
+  readonly path: string;
+  readonly status: string;
+  readonly signature?: string;
+  readonly durationMs: number;
+  readonly error?: string;
+}
+
+export interface Summary {
+  readonly files: number;
+  readonly clean: number;
+  readonly infected: number;
+  readonly skipped: number;
+  readonly errors: number;
+  readonly durationMs: number;
+  readonly definitions?: string;
+  readonly testSignatures?: boolean;
+}
+
+export function summarise(results: readonly FileResult[], names: StatusNames, durationMs: number): Summary {
+  const count = (status: string) => results.filter((r) => r.status === status).length;
+  const clean = count(names.CLEAN);
+  const infected = count(names.INFECTED);
+  const skipped = count(names.SKIPPED);
+  return {
+    files: results.length,
+    clean,
+    infected,
+    skipped,
+    errors: results.length - clean - infected - skipped,
+    durationMs,
+  };
+}
+
+/** As clamscan: 1 when anything is infected, else 2 when anything was not scanned cleanly, else 0. */
+export function exitCode(summary: Summary): number {
+  if (summary.infected > 0) return EXIT_INFECTED;
+  if (summary.errors > 0 || summary.skipped > 0) return EXIT_ERROR;
+  return EXIT_CLEAN;
+}
+
+export function formatResult(result: FileResult): string {
+  const found = result.signature ? ` ${result.signature}` : '';
+  const why = result.error ? ` (${result.error})` : '';
+  return `${result.path}: ${result.status}${found}${why} [${result.durationMs} ms]`;
+}
+
+export function formatSummary(summary: Summary): string {
+  return [
+    '----------- SCAN SUMMARY -----------',
+    `Files scanned: ${summary.files}`,
+    `Clean: ${summary.clean}`,
+    `Infected: ${summary.infected}`,
+    `Skipped (over the size limit): ${summary.skipped}`,
+    `Errors: ${summary.errors}`,
+    ...(summary.definitions ? [`Definitions: ${summary.definitions}`] : []),
+    `Time: ${(summary.durationMs / 1000).toFixed(2)} s`,
+  ].join('\n');
+}
+
+/** A one-line progress bar on a terminal's standard error; nothing anywhere else. */
+export class Progress {
+  private done = 0;
+  constructor(
+    private readonly total: number,
+    private readonly stream: NodeJS.WriteStream | undefined,
+  ) {}
+
+  static for(total: number, enabled: boolean): Progress {
+    return new Progress(total, enabled && process.stderr.isTTY ? process.stderr : undefined);
+  }
+
+  tick(): void {
+    this.done++;
+    if (!this.stream) return;
+    const width = 30;
+    const filled = Math.round((this.done / this.total) * width);
+    this.stream.write(`\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${this.done}/${this.total}`);
+    if (this.done === this.total) this.stream.write('\r\x1b[K');
+  }
+}

@@ -1,0 +1,69 @@
+/** A problem with how the command was called: reported with a hint, exit code 2. */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+export const EXIT_CLEAN = 0;
+export const EXIT_INFECTED = 1;
+export const EXIT_ERROR = 2;
+
+export const MAIN_HELP = `lambda-av: scan files with ClamAV through the lambda-av-daemon workflow
+
+Usage:
+  lambda-av scan [options] PATH...          scan files and directories locally (embedded stack)
+  lambda-av scan --remote s3://BUCKET/KEY   scan S3 objects with the deployed state machine
+  lambda-av scan --direct s3://BUCKET/KEY   scan S3 objects by invoking the deployed scanner
+  lambda-av update                          fetch definitions for local scans into the cache
+  lambda-av history                         list recent scan executions and their verdicts
+  lambda-av help [COMMAND]                  show help
+
+Exit codes (as clamscan's): 0 all clean, 1 something infected, 2 an error (or a file not scanned).
+Run 'lambda-av help scan' for the options of a command.`;
+
+export const SCAN_HELP = `Usage: lambda-av scan [options] PATH...
+       lambda-av scan --remote|--direct [options] s3://BUCKET/KEY...
+
+Local scans (the default) start an embedded stack on 127.0.0.1: an S3-compatible server, the
+scanner with a real clamd, and the scan state machine executed locally. Each file is uploaded to
+the local bucket and scanned by the same workflow as in AWS. Directories are scanned recursively.
+
+Options:
+  --definitions DIR     ClamAV database files to scan with (.cvd, .cld, .ndb, .hdb, ...)
+  --test-signatures     use generated test signatures (EICAR and ClamAV's test files): they
+                        detect test files only
+  --concurrency N       files scanned at once (default 4)
+  --json                print one JSON document: {"results": [...], "summary": {...}}
+  --remote              scan s3:// objects with the deployed scan state machine and wait
+  --state-machine ARN   its ARN (default: $LAMBDA_AV_STATE_MACHINE_ARN)
+  --direct              scan s3:// objects by invoking the deployed scanner Lambda (fast path)
+  --function NAME       its name or ARN (default: $LAMBDA_AV_FUNCTION_NAME)
+  -h, --help            show this help
+
+Definitions for local scans, in this order: --definitions DIR; the system's ClamAV database
+directory ($CLAMAV_SYSTEM_DATABASE_DIR, default /var/lib/clamav) when it holds databases; the
+cache filled by 'lambda-av update' ($LAMBDA_AV_CACHE_DIR, default ~/.cache/lambda-av).
+Remote and direct scans use the AWS SDK's usual configuration (credentials, region, and
+endpoints such as AWS_ENDPOINT_URL_SFN or AWS_ENDPOINT_URL_LAMBDA).`;
+
+export const UPDATE_HELP = `Usage: lambda-av update [--json]
+
+Fetches ClamAV definitions with freshclam, verifies that they load, and keeps them in the cache
+($LAMBDA_AV_CACHE_DIR, default ~/.cache/lambda-av) for local scans. It runs the updater Lambda's
+own code. Mirror settings come from the environment, as for the updater Lambda:
+  CLAMAV_MIRROR_URL             a private mirror (http(s)://host[:port]) instead of ClamAV's
+  CLAMAV_CUSTOM_DATABASE_URLS   extra databases, comma-separated URLs
+  CLAMAV_OFFICIAL_DATABASES     official databases to fetch (default main,daily,bytecode)
+
+Options:
+  --json       print the update result as JSON
+  -h, --help   show this help`;
+
+export const HISTORY_HELP = `Usage: lambda-av history [--state-machine ARN] [--max N] [--json]
+
+Lists the most recent executions of the deployed scan state machine with their verdicts.
+
+Options:
+  --state-machine ARN   the scan state machine (default: $LAMBDA_AV_STATE_MACHINE_ARN)
+  --max N               how many executions (default 20, at most 100)
+  --json                print JSON
+  -h, --help            show this help`;
