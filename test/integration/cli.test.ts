@@ -1,0 +1,301 @@
+import { execFile } from 'node:child_process';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { type LocalStepFunctionsServer, startLocalStepFunctions } from '../../src/local/sfn-server';
+import { SCAN_STATE_MACHINE } from '../../src/local/step-functions';
+import { type Harness, startHarness, UPLOADS_BUCKET } from '../support/harness';
+import { startTestMirror } from '../support/mirror';
+import { bodySignature, EICAR, EICAR_SIGNATURE } from '../support/signatures';
+import { functionArn, SCANNER_FUNCTION, startWorkflow, type Workflow } from '../support/workflow';
+
+const BIN = path.join(__dirname, '..', '..', 'bin', 'lambda-av.js');
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+let root: string;
+let isolated: Record<string, string>;
+
+/** Runs the real command in a child process, with no definitions anywhere unless a test adds them. */
+function lambdaAv(args: string[], env: Record<string, string> = {}): Promise<Run> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [BIN, ...args],
+      { env: { ...process.env, ...isolated, ...env }, timeout: 120_000 },
+      (error, stdout, stderr) => {
+        resolve({ code: error ? Number((error as { code?: number }).code ?? 2) : 0, stdout, stderr });
+      },
+    );
+  });
+}
+
+function zip(entries: Record<string, Buffer>): Promise<Buffer> {
+  const script = [
+    'import io, sys, zipfile, json, base64',
+    'entries = json.loads(sys.stdin.read())',
+    'out = io.BytesIO()',
+    'with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:',
+    '    [z.writestr(name, base64.b64decode(data)) for name, data in entries.items()]',
+    'sys.stdout.buffer.write(out.getvalue())',
+  ].join('\n');
+  return new Promise((resolve, reject) => {
+    const child = execFile('python3', ['-c', script], { encoding: 'buffer' }, (error, stdout) =>
+      error ? reject(error) : resolve(stdout),
+    );
+    child.stdin?.end(
+      JSON.stringify(Object.fromEntries(Object.entries(entries).map(([k, v]) => [k, v.toString('base64')]))),
+    );
+  });
+}
+
+beforeAll(async () => {
+  root = await mkdtemp(path.join(os.tmpdir(), 'lambda-av-cli-'));
+  await mkdir(path.join(root, 'no-system-db'));
+  isolated = {
+    CLAMAV_SYSTEM_DATABASE_DIR: path.join(root, 'no-system-db'),
+    LAMBDA_AV_CACHE_DIR: path.join(root, 'cache'),
+  };
+  await mkdir(path.join(root, 'clean', 'nested'), { recursive: true });
+  await writeFile(path.join(root, 'clean', 'a.txt'), 'plain text');
+  await writeFile(path.join(root, 'clean', 'nested', 'b.json'), '{"ok": true}');
+  await mkdir(path.join(root, 'mixed'));
+  await writeFile(path.join(root, 'mixed', 'readme.md'), '# hello');
+  await writeFile(path.join(root, 'mixed', 'eicar.com'), EICAR);
+  const inner = await zip({ 'docs/eicar.txt': Buffer.from(EICAR) });
+  await writeFile(path.join(root, 'mixed', 'bundle.tgz'), gzipSync(await zip({ 'inner.zip': inner })));
+});
+afterAll(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+
+test('a clean directory, scanned recursively, exits 0', async () => {
+  const run = await lambdaAv(['scan', '--test-signatures', path.join(root, 'clean')]);
+
+  expect(run.code).toBe(0);
+  expect(run.stdout).toContain(`${path.join(root, 'clean', 'a.txt')}: CLEAN`);
+  expect(run.stdout).toContain(`${path.join(root, 'clean', 'nested', 'b.json')}: CLEAN`);
+  expect(run.stdout).toMatch(/Files scanned: 2\nClean: 2\nInfected: 0/);
+  expect(run.stderr).toMatch(/TEST SIGNATURES: they detect test files .* only/);
+});
+
+test('an infected file exits 1 and shows the signature', async () => {
+  const run = await lambdaAv(['scan', '--test-signatures', path.join(root, 'mixed', 'eicar.com')]);
+
+  expect(run.code).toBe(1);
+  expect(run.stdout).toContain(`eicar.com: INFECTED ${EICAR_SIGNATURE}.UNOFFICIAL`);
+});
+
+test('a mixed directory: EICAR inside a zip inside a zip inside a gzip is found too; --json has the documented schema', async () => {
+  const run = await lambdaAv(['scan', '--test-signatures', '--json', path.join(root, 'mixed')]);
+  const report = JSON.parse(run.stdout) as {
+    results: Array<{ path: string; status: string; signature?: string; durationMs: number }>;
+    summary: Record<string, unknown>;
+  };
+
+  expect(run.code).toBe(1);
+  expect(report.results.map((r) => [path.basename(r.path), r.status])).toEqual([
+    ['bundle.tgz', 'INFECTED'],
+    ['eicar.com', 'INFECTED'],
+    ['readme.md', 'CLEAN'],
+  ]);
+  for (const result of report.results) {
+    expect(Object.keys(result).sort()).toEqual(
+      result.signature ? ['durationMs', 'path', 'signature', 'status'] : ['durationMs', 'path', 'status'],
+    );
+    expect(result.durationMs).toBeGreaterThanOrEqual(0);
+  }
+  expect(report.summary).toMatchObject({
+    files: 3,
+    clean: 1,
+    infected: 2,
+    skipped: 0,
+    errors: 0,
+    testSignatures: true,
+  });
+  expect(run.stderr).not.toMatch(/\[#/);
+});
+
+test('a missing path exits 2 with a clear message', async () => {
+  const run = await lambdaAv(['scan', '--test-signatures', path.join(root, 'nope')]);
+
+  expect(run.code).toBe(2);
+  expect(run.stderr).toContain(`lambda-av: no such file or directory: ${path.join(root, 'nope')}`);
+});
+
+test.each([
+  [['scan', '--frobnicate', 'x'], /lambda-av: Unknown option '--frobnicate'/],
+  [['scan'], /scan needs at least one PATH/],
+  [['scan', '--concurrency', 'many', 'x'], /--concurrency must be a whole number from 1 to 64, got "many"/],
+  [['explode'], /no such command: explode/],
+  [['scan', '--remote', 's3://b/k'], /--remote needs the scan state machine/],
+  [['scan', '--direct', 'not-an-s3-url'], /expected s3:\/\/BUCKET\/KEY, got "not-an-s3-url"/],
+])('bad arguments %j exit 2 with a clear message', async (args, message) => {
+  const run = await lambdaAv(args);
+
+  expect(run.code).toBe(2);
+  expect(run.stderr).toMatch(message);
+  expect(run.stderr).toMatch(/Run 'lambda-av help/);
+});
+
+test('without definitions the command says exactly how to get them', async () => {
+  const run = await lambdaAv(['scan', path.join(root, 'clean')]);
+
+  expect(run.code).toBe(2);
+  expect(run.stderr).toContain('no ClamAV definitions found');
+  expect(run.stderr).toContain('lambda-av update');
+  expect(run.stderr).toContain('--definitions DIR');
+  expect(run.stderr).toContain('--test-signatures');
+});
+
+test('--definitions DIR is used as given', async () => {
+  const dir = path.join(root, 'own-db');
+  await mkdir(dir, { recursive: true });
+  await writeFile(path.join(dir, 'own.ndb'), `${bodySignature('Own-Signature', 'plain text')}\n`);
+
+  const run = await lambdaAv(['scan', '--definitions', dir, path.join(root, 'clean', 'a.txt')]);
+
+  expect(run.code).toBe(1);
+  expect(run.stdout).toContain('a.txt: INFECTED Own-Signature.UNOFFICIAL');
+});
+
+test('help is complete for every command', async () => {
+  const main = await lambdaAv(['--help']);
+  const scan = await lambdaAv(['help', 'scan']);
+  const update = await lambdaAv(['update', '--help']);
+  const history = await lambdaAv(['history', '-h']);
+
+  expect(main.code).toBe(0);
+  for (const command of ['scan', 'update', 'history']) expect(main.stdout).toContain(`lambda-av ${command}`);
+  for (const option of [
+    '--definitions',
+    '--test-signatures',
+    '--json',
+    '--remote',
+    '--direct',
+    '--state-machine',
+    '--function',
+    '--concurrency',
+  ]) {
+    expect(scan.stdout).toContain(option);
+  }
+  expect(update.stdout).toContain('CLAMAV_MIRROR_URL');
+  expect(history.stdout).toContain('--max');
+});
+
+test('lambda-av update fetches definitions with the updater code; later scans use them', async () => {
+  const mirror = await startTestMirror();
+  mirror.set('cli.ndb', `${bodySignature('Mirror-Signature', 'plain text')}\n`);
+  try {
+    const env = {
+      CLAMAV_MIRROR_URL: mirror.url,
+      CLAMAV_OFFICIAL_DATABASES: '',
+      CLAMAV_CUSTOM_DATABASE_URLS: `${mirror.url}/cli.ndb`,
+    };
+    const update = await lambdaAv(['update'], env);
+    const again = await lambdaAv(['update', '--json'], env);
+    const scan = await lambdaAv(['scan', path.join(root, 'clean', 'a.txt')]);
+
+    expect(update.code).toBe(0);
+    expect(update.stdout).toMatch(/^Updated: definitions \d{8}T\d{6}Z-[0-9a-f]{8}/);
+    expect(JSON.parse(again.stdout)).toMatchObject({ changed: false });
+    expect(scan.code).toBe(1);
+    expect(scan.stdout).toContain('a.txt: INFECTED Mirror-Signature.UNOFFICIAL');
+  } finally {
+    await mirror.stop();
+  }
+});
+
+describe('against deployed resources (local Step Functions and Lambda endpoints)', () => {
+  let h: Harness;
+  let wf: Workflow;
+  let sfnServer: LocalStepFunctionsServer;
+  let env: Record<string, string>;
+
+  beforeAll(async () => {
+    h = await startHarness();
+    wf = await startWorkflow(
+      { [SCANNER_FUNCTION]: (event) => h.handler(event) },
+      { s3: h.s3.client, substitutions: {} },
+    );
+    sfnServer = await startLocalStepFunctions(
+      { 'lambda-av-scan': SCAN_STATE_MACHINE },
+      {
+        lambda: wf.lambda,
+        s3: h.s3.client,
+        substitutions: {
+          ScannerFunctionArn: functionArn(SCANNER_FUNCTION),
+          MaxFileSize: String(h.config.maxFileSize),
+        },
+      },
+    );
+    env = {
+      AWS_ENDPOINT_URL_SFN: sfnServer.endpoint,
+      AWS_ENDPOINT_URL_LAMBDA: wf.lambdaServer.endpoint,
+      AWS_REGION: 'us-east-1',
+      AWS_ACCESS_KEY_ID: 'local',
+      AWS_SECRET_ACCESS_KEY: 'local',
+      LAMBDA_AV_STATE_MACHINE_ARN: sfnServer.stateMachineArns['lambda-av-scan'] as string,
+      LAMBDA_AV_FUNCTION_NAME: SCANNER_FUNCTION,
+    };
+    await h.s3.put(UPLOADS_BUCKET, 'in/eicar.com', EICAR);
+    await h.s3.put(UPLOADS_BUCKET, 'in/clean file.txt', 'fine');
+  });
+  afterAll(async () => {
+    await sfnServer.stop();
+    await wf.stop();
+    await h.stop();
+  });
+
+  test('--remote starts executions of the scan state machine and waits for their verdicts', async () => {
+    const run = await lambdaAv(
+      ['scan', '--remote', `s3://${UPLOADS_BUCKET}/in/eicar.com`, `s3://${UPLOADS_BUCKET}/in/clean file.txt`],
+      env,
+    );
+
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain(
+      `s3://${UPLOADS_BUCKET}/in/eicar.com: INFECTED ${EICAR_SIGNATURE}.UNOFFICIAL`,
+    );
+    expect(run.stdout).toContain(`s3://${UPLOADS_BUCKET}/in/clean file.txt: CLEAN`);
+  });
+
+  test('--direct invokes the scanner function', async () => {
+    const run = await lambdaAv(
+      ['scan', '--direct', '--json', `s3://${UPLOADS_BUCKET}/in/clean file.txt`],
+      env,
+    );
+
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout).results).toEqual([
+      { path: `s3://${UPLOADS_BUCKET}/in/clean file.txt`, status: 'CLEAN', durationMs: expect.any(Number) },
+    ]);
+  });
+
+  test('history lists recent scan executions with their verdicts', async () => {
+    await sfnServer.settled();
+
+    const run = await lambdaAv(['history', '--json'], env);
+    const text = await lambdaAv(['history'], env);
+
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout).executions).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          object: `s3://${UPLOADS_BUCKET}/in/eicar.com`,
+          verdict: 'INFECTED',
+          status: 'SUCCEEDED',
+        }),
+        expect.objectContaining({ object: `s3://${UPLOADS_BUCKET}/in/clean file.txt`, verdict: 'CLEAN' }),
+      ]),
+    );
+    expect(text.stdout).toMatch(
+      /INFECTED Eicar-Test-Signature\.UNOFFICIAL {2}s3:\/\/uploads\/in\/eicar\.com/,
+    );
+  });
+});
