@@ -5,7 +5,8 @@ process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
 // The AWS SDK warns on every start under Node.js 20 that future versions need 22; Lambda runs 22.
 process.removeAllListeners('warning');
 process.on('warning', (warning) => {
-  if (!String(warning.message).includes('NodeVersionSupportWarning')) process.stderr.write(`${warning.stack}\n`);
+  if (!String(warning.message).includes('NodeVersionSupportWarning'))
+    process.stderr.write(`${warning.stack}\n`);
 });
 require('tsx/cjs');
 const { main } = require('../src/cli/main.ts');
