@@ -19,6 +19,7 @@ import { pipeline } from 'node:stream/promises';
 import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { DaemonStartupError } from '../errors';
 import { readManifest } from './manifest';
+import { POLICY_DATABASE, POLICY_DATABASE_NAME } from './policy';
 
 /** File name endings ClamAV loads from a database directory (libclamav's CLI_DBEXT list). */
 // biome-ignore format: a list reads better compact
@@ -30,7 +31,11 @@ export const DATABASE_EXTENSIONS: ReadonlySet<string> = new Set([
 ]);
 
 export function isDatabaseFile(name: string): boolean {
-  return DATABASE_EXTENSIONS.has(path.extname(name).toLowerCase()) && !name.includes('/');
+  return (
+    DATABASE_EXTENSIONS.has(path.extname(name).toLowerCase()) &&
+    !name.includes('/') &&
+    name !== POLICY_DATABASE_NAME
+  );
 }
 
 export interface DefinitionsLocation {
@@ -129,7 +134,8 @@ async function listPlainSet(s3: S3Client, location: DefinitionsLocation): Promis
 }
 
 /**
- * The local copy of the definitions. Each set lives in its own directory under `<root>/sets/`;
+ * The local copy of the definitions. Each set lives in its own directory under `<root>/sets/`,
+ * with our policy signatures (`policy.ts`) beside its files;
  * `<root>/current` is a symbolic link to the active one, and is what clamd loads. A new set is
  * assembled completely beside the active one (unchanged files are hard-linked, not fetched
  * again) and the link is then replaced in one rename, so clamd never sees a partial set.
@@ -172,6 +178,7 @@ export class DefinitionsDirectory {
         await downloadDefinitionsFile(s3, location.bucket, file, target);
         downloaded.push(file.name);
       });
+      await writeFile(path.join(setDir, POLICY_DATABASE_NAME), POLICY_DATABASE);
     } catch (error) {
       await rm(setDir, { recursive: true, force: true });
       throw new DaemonStartupError(

@@ -167,6 +167,6 @@ test('a changed file is the only one downloaded; a removed file leaves the set',
 
   expect(sync).toMatchObject({ changed: true, downloaded: ['extra.ndb'] });
   const dir = h.scanner.definitionsDir.databaseDir;
-  expect((await readdir(dir)).sort()).toEqual(['extra.ndb', 'test.ndb']);
+  expect((await readdir(dir)).sort()).toEqual(['extra.ndb', 'lambda-av-policy.ndb', 'test.ndb']);
   expect(await readFile(path.join(dir, 'extra.ndb'), 'utf8')).toBe('Other:0:*:414243444546\n');
 });
