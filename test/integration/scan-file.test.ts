@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -31,7 +31,11 @@ function zip(name: string, content: string): Buffer {
     path.join(dir, name),
     name,
   ]);
-  return readFileSync(path.join(dir, 'a.zip'));
+  try {
+    return readFileSync(path.join(dir, 'a.zip'));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 test('a clean object is reported CLEAN and tagged with status and timestamp', async () => {

@@ -1,4 +1,4 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
@@ -163,10 +163,13 @@ test('a set that does not load in ClamAV fails verification with ClamAV explanat
   await writeFile(path.join(dir, 'good.ndb'), `${bodySignature('Fine', 'abcdef')}\n`);
   await writeFile(path.join(dir, 'broken.ldb'), 'Broken;Target:0;0;zz\n');
 
-  await expect(verifyDefinitions(undefined, dir, 30_000)).rejects.toMatchObject({
+  const verification = verifyDefinitions(undefined, dir, 30_000);
+
+  await expect(verification).rejects.toMatchObject({
     name: 'DefinitionsVerificationError',
     message: expect.stringContaining('broken.ldb'),
   });
+  await rm(dir, { recursive: true, force: true });
 });
 
 test('HTTP 429 from the mirror ends as a cool-down, and the next run does not contact the mirror', async () => {

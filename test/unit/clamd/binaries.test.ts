@@ -1,7 +1,17 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { resolveTool } from '../../../src/clamd/binaries';
+
+const made: string[] = [];
+function tempDir(prefix: string): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), prefix));
+  made.push(dir);
+  return dir;
+}
+afterAll(() => {
+  for (const dir of made) rmSync(dir, { recursive: true, force: true });
+});
 
 test('without a bin dir the system ClamAV is used', () => {
   expect(resolveTool('clamd', undefined)).toEqual({ file: '/usr/sbin/clamd', args: [] });
@@ -9,13 +19,13 @@ test('without a bin dir the system ClamAV is used', () => {
 });
 
 test('a bin dir without a bundled loader runs the programs directly', () => {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'bin-'));
+  const dir = tempDir('bin-');
 
   expect(resolveTool('clamscan', dir)).toEqual({ file: path.join(dir, 'clamscan'), args: [] });
 });
 
 test('a bundle with its own loader starts each program through it with the bundle libraries', () => {
-  const root = mkdtempSync(path.join(os.tmpdir(), 'bundle-'));
+  const root = tempDir('bundle-');
   mkdirSync(path.join(root, 'bin'));
   mkdirSync(path.join(root, 'lib'));
   writeFileSync(path.join(root, 'lib', 'ld-linux-x86-64.so.2'), '');
