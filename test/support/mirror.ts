@@ -56,8 +56,10 @@ export async function startTestMirror(): Promise<TestMirror> {
     requests,
     set(name, content) {
       const previous = files.get(name);
-      // Last-Modified has one-second resolution: a change must look newer than what was served.
-      const modified = new Date(Math.max(Date.now(), (previous?.modified.getTime() ?? 0) + 1000));
+      // Last-Modified has one-second resolution, and freshclam asks If-Modified-Since the time it
+      // saved its copy: a change is dated in the next whole second, so it always looks newer.
+      const nextSecond = (Math.floor(Date.now() / 1000) + 1) * 1000;
+      const modified = new Date(Math.max(nextSecond, (previous?.modified.getTime() ?? 0) + 1000));
       files.set(name, { content: Buffer.from(content), modified });
     },
     rateLimit(on) {
