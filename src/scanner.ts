@@ -100,7 +100,7 @@ export class Scanner {
       const { verdict, result } = await scanAndTag(this.scanDependencies(), object);
       return this.report(verdict, result);
     } catch (error) {
-      if (error instanceof DaemonConnectionError && (await this.daemon.recoverIfUnresponsive())) {
+      if (error instanceof DaemonConnectionError) {
         this.log.warn('clamd stopped answering; it will be started again on the next scan', {
           error: error.message,
         });
@@ -234,6 +234,10 @@ export class Scanner {
       clamd: this.daemon.client,
       settings: this.options.config,
       definitions: this.definitions,
+      refusal: async () =>
+        (await this.daemon.recoverIfUnresponsive())
+          ? undefined
+          : (this.daemon.lastStreamError() ?? 'clamd closed the connection while the object was being sent'),
     };
   }
 

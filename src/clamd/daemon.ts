@@ -105,6 +105,15 @@ export class ClamdDaemon {
     }
   }
 
+  /**
+   * What clamd last said about a stream it refused (for example
+   * `instream(local): Can't write to file ERROR` when its temporary directory is full).
+   */
+  lastStreamError(): string | undefined {
+    const lines = [...this.output.matchAll(/instream\([^)]*\): ([^\n]*ERROR)/g)];
+    return lines.at(-1)?.[1];
+  }
+
   /** Resident memory of clamd, in bytes: what a concurrent reload would need once more. */
   async residentBytes(): Promise<number | undefined> {
     const pid = this.pid;
@@ -125,6 +134,8 @@ export class ClamdDaemon {
     if (!child || child.exitCode !== null || child.signalCode !== null) return;
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
     child.kill('SIGTERM');
+    // A stopped (hung) process only acts on the SIGTERM once it runs again.
+    child.kill('SIGCONT');
     const killed = await Promise.race([
       exited.then(() => true),
       sleep(5_000, undefined, { ref: false }).then(() => false),

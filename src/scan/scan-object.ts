@@ -3,6 +3,7 @@ import type { ClamdClient } from '../clamd/protocol';
 import type { StatusNames } from '../config';
 import {
   AccessDeniedError,
+  ClamdProtocolError,
   DaemonConnectionError,
   DaemonStartupError,
   ObjectNotFoundError,
@@ -50,6 +51,11 @@ export interface ScanDependencies {
   readonly settings: ScanSettings;
   /** The definitions clamd has loaded, as reported in results. */
   readonly definitions: string | undefined;
+  /**
+   * After clamd dropped a stream: undefined when clamd itself is gone or hung (a retryable
+   * daemon failure), else what it said about the stream it refused (a failure of this object).
+   */
+  readonly refusal?: () => Promise<string | undefined>;
 }
 
 export interface ScanOutcome {
@@ -100,7 +106,14 @@ export async function scanAndTag(deps: ScanDependencies, object: ObjectRef): Pro
         durationMs: elapsed(),
       },
     };
-  } catch (error) {
+  } catch (caught) {
+    let error = caught;
+    if (error instanceof DaemonConnectionError && deps.refusal) {
+      const refused = await deps.refusal();
+      if (refused !== undefined) {
+        error = new ClamdProtocolError(`clamd refused the object: ${refused}`, { cause: error });
+      }
+    }
     if (isRetryable(error)) throw error;
     const failure = asError(error);
     // A missing object cannot be tagged, and one with no room for our tags is left as it is.

@@ -50,10 +50,13 @@ export async function checkGuarantees(h: Harness, before: ObjectState | undefine
   record('guarantee', 'daemon usable again');
 }
 
-/** The work area holds clamd's files, the active set, and an empty temporary directory. */
+/**
+ * The work area holds clamd's files, the active set, an empty temporary directory and, where an
+ * updater ran, its restored databases.
+ */
 export async function expectNoStrayFiles(h: Harness): Promise<void> {
   const work = h.config.workDir;
-  const allowed = new Set(['clamd.conf', 'clamd.sock', 'tmp', 'definitions']);
+  const allowed = new Set(['clamd.conf', 'clamd.sock', 'tmp', 'definitions', 'updater']);
   for (const name of await readdir(work).catch(() => [] as string[]))
     expect({ name, allowed: allowed.has(name) }).toEqual({ name, allowed: true });
   expect(await readdir(path.join(work, 'tmp')).catch(() => [])).toEqual([]);
