@@ -237,7 +237,8 @@ export class Scanner {
       refusal: async () =>
         (await this.daemon.recoverIfUnresponsive())
           ? undefined
-          : (this.daemon.lastStreamError() ?? 'clamd closed the connection while the object was being sent'),
+          : ((await this.daemon.recentStreamError()) ??
+            'clamd closed the connection while the object was being sent'),
     };
   }
 

@@ -39,6 +39,8 @@ export class ClamdDaemon {
   private starting: Promise<DaemonStart> | undefined;
   private output = '';
   private readonly outputListeners = new Set<(text: string) => void>();
+  private partialLine = '';
+  private lastRefusal: { readonly text: string; readonly at: number } | undefined;
 
   constructor(private readonly options: ClamdDaemonOptions) {
     this.client = new ClamdClient(path.join(options.workDir, 'clamd.sock'));
@@ -106,12 +108,28 @@ export class ClamdDaemon {
   }
 
   /**
-   * What clamd last said about a stream it refused (for example
-   * `instream(local): Can't write to file ERROR` when its temporary directory is full).
+   * What clamd said about a stream it refused just now (for example
+   * `Can't write to file ERROR` when its temporary directory is full). clamd logs it as it drops
+   * the connection, so the line may arrive a moment after the client saw the connection close:
+   * this waits up to `waitMs` for it.
    */
-  lastStreamError(): string | undefined {
-    const lines = [...this.output.matchAll(/instream\([^)]*\): ([^\n]*ERROR)/g)];
-    return lines.at(-1)?.[1];
+  async recentStreamError(waitMs = 500): Promise<string | undefined> {
+    const fresh = () =>
+      this.lastRefusal && Date.now() - this.lastRefusal.at < 2_000 ? this.lastRefusal.text : undefined;
+    const deadline = Date.now() + waitMs;
+    while (fresh() === undefined && Date.now() < deadline) await sleep(20);
+    return fresh();
+  }
+
+  private noteRefusals(text: string): void {
+    const lines = (this.partialLine + text).split('\n');
+    this.partialLine = lines.pop() ?? '';
+    for (const line of lines) {
+      // e.g. "ERROR: <time> -> INSTREAM: Can't write to temporary file." or
+      // "instream(local): Can't write to file ERROR"
+      const refusal = /(?:instream\([^)]*\)|INSTREAM): (.+)$/.exec(line)?.[1];
+      if (refusal) this.lastRefusal = { text: refusal, at: Date.now() };
+    }
   }
 
   /** Resident memory of clamd, in bytes: what a concurrent reload would need once more. */
@@ -175,6 +193,7 @@ export class ClamdDaemon {
     const collect = (data: Buffer) => {
       const text = data.toString('utf8');
       this.output = (this.output + text).slice(-OUTPUT_TAIL);
+      this.noteRefusals(text);
       for (const listener of this.outputListeners) listener(text);
     };
     child.stdout?.on('data', collect);
