@@ -3,12 +3,10 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { type LocalStepFunctionsServer, startLocalStepFunctions } from '../../src/local/sfn-server';
-import { SCAN_STATE_MACHINE } from '../../src/local/step-functions';
 import { type Harness, startHarness, UPLOADS_BUCKET } from '../support/harness';
-import { startTestMirror } from '../support/mirror';
+import { mirrorEnv, startTestMirror } from '../support/mirror';
 import { bodySignature, EICAR, EICAR_SIGNATURE } from '../support/signatures';
-import { functionArn, SCANNER_FUNCTION, startWorkflow, type Workflow } from '../support/workflow';
+import { SCANNER_FUNCTION, type ScanStack, startScanStack } from '../support/workflow';
 
 const BIN = path.join(__dirname, '..', '..', 'bin', 'lambda-av.js');
 
@@ -192,11 +190,7 @@ test('lambda-av update fetches definitions with the updater code; later scans us
   const mirror = await startTestMirror();
   mirror.set('cli.ndb', `${bodySignature('Mirror-Signature', 'plain text')}\n`);
   try {
-    const env = {
-      CLAMAV_MIRROR_URL: mirror.url,
-      CLAMAV_OFFICIAL_DATABASES: '',
-      CLAMAV_CUSTOM_DATABASE_URLS: `${mirror.url}/cli.ndb`,
-    };
+    const env = mirrorEnv(mirror, ['cli.ndb']);
     const update = await lambdaAv(['update'], env);
     const again = await lambdaAv(['update', '--json'], env);
     const scan = await lambdaAv(['scan', path.join(root, 'clean', 'a.txt')]);
@@ -213,42 +207,26 @@ test('lambda-av update fetches definitions with the updater code; later scans us
 
 describe('against deployed resources (local Step Functions and Lambda endpoints)', () => {
   let h: Harness;
-  let wf: Workflow;
-  let sfnServer: LocalStepFunctionsServer;
+  let stack: ScanStack;
   let env: Record<string, string>;
 
   beforeAll(async () => {
     h = await startHarness();
-    wf = await startWorkflow(
-      { [SCANNER_FUNCTION]: (event) => h.handler(event) },
-      { s3: h.s3.client, substitutions: {} },
-    );
-    sfnServer = await startLocalStepFunctions(
-      { 'lambda-av-scan': SCAN_STATE_MACHINE },
-      {
-        lambda: wf.lambda,
-        s3: h.s3.client,
-        substitutions: {
-          ScannerFunctionArn: functionArn(SCANNER_FUNCTION),
-          MaxFileSize: String(h.config.maxFileSize),
-        },
-      },
-    );
+    stack = await startScanStack(h);
     env = {
-      AWS_ENDPOINT_URL_SFN: sfnServer.endpoint,
-      AWS_ENDPOINT_URL_LAMBDA: wf.lambdaServer.endpoint,
+      AWS_ENDPOINT_URL_SFN: stack.sfnServer.endpoint,
+      AWS_ENDPOINT_URL_LAMBDA: stack.workflow.lambdaServer.endpoint,
       AWS_REGION: 'us-east-1',
       AWS_ACCESS_KEY_ID: 'local',
       AWS_SECRET_ACCESS_KEY: 'local',
-      LAMBDA_AV_STATE_MACHINE_ARN: sfnServer.stateMachineArns['lambda-av-scan'] as string,
+      LAMBDA_AV_STATE_MACHINE_ARN: stack.stateMachineArn,
       LAMBDA_AV_FUNCTION_NAME: SCANNER_FUNCTION,
     };
     await h.s3.put(UPLOADS_BUCKET, 'in/eicar.com', EICAR);
     await h.s3.put(UPLOADS_BUCKET, 'in/clean file.txt', 'fine');
   });
   afterAll(async () => {
-    await sfnServer.stop();
-    await wf.stop();
+    await stack.stop();
     await h.stop();
   });
 
@@ -278,7 +256,7 @@ describe('against deployed resources (local Step Functions and Lambda endpoints)
   });
 
   test('history lists recent scan executions with their verdicts', async () => {
-    await sfnServer.settled();
+    await stack.sfnServer.settled();
 
     const run = await lambdaAv(['history', '--json'], env);
     const text = await lambdaAv(['history'], env);

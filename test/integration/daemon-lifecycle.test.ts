@@ -3,24 +3,10 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DeleteObjectCommand } from '@aws-sdk/client-s3';
 import { DefinitionsDirectory, resolvePublishedSet } from '../../src/definitions/store';
-import {
-  DEFINITIONS_BUCKET,
-  DEFINITIONS_PREFIX,
-  type Harness,
-  startHarness,
-  UPLOADS_BUCKET,
-} from '../support/harness';
+import { DEFINITIONS_BUCKET, DEFINITIONS_PREFIX, harnessPerTest, UPLOADS_BUCKET } from '../support/harness';
 import { EICAR } from '../support/signatures';
 
-const harnesses: Harness[] = [];
-async function harness(options?: Parameters<typeof startHarness>[0]): Promise<Harness> {
-  const h = await startHarness(options);
-  harnesses.push(h);
-  return h;
-}
-afterEach(async () => {
-  await Promise.all(harnesses.splice(0).map((h) => h.stop()));
-});
+const harness = harnessPerTest();
 
 test('a daemon killed between two scans is detected and started again', async () => {
   const h = await harness();

@@ -14,7 +14,7 @@ import {
   startHarness,
   UPLOADS_BUCKET,
 } from '../support/harness';
-import { startTestMirror, type TestMirror } from '../support/mirror';
+import { mirrorEnv, startTestMirror, type TestMirror } from '../support/mirror';
 import { bodySignature, EICAR, EICAR_SIGNATURE } from '../support/signatures';
 
 const MARKER = 'lambda-av-daemon new threat marker 0001';
@@ -29,12 +29,7 @@ beforeEach(async () => {
   clock = Date.now();
   h = await startHarness({
     definitions: false,
-    env: {
-      CLAMAV_MIRROR_URL: mirror.url,
-      CLAMAV_OFFICIAL_DATABASES: '',
-      CLAMAV_CUSTOM_DATABASE_URLS: `${mirror.url}/test.ndb`,
-      DEFINITIONS_CHECK_INTERVAL: '300',
-    },
+    env: { ...mirrorEnv(mirror), DEFINITIONS_CHECK_INTERVAL: '300' },
     now: () => clock,
   });
 });

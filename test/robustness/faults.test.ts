@@ -12,23 +12,15 @@ import {
   DEFINITIONS_BUCKET,
   DEFINITIONS_PREFIX,
   type Harness,
-  startHarness,
+  harnessPerTest,
   UPLOADS_BUCKET,
 } from '../support/harness';
-import { startTestMirror } from '../support/mirror';
+import { mirrorEnv, startTestMirror } from '../support/mirror';
 import { bodySignature, EICAR, EICAR_SIGNATURE } from '../support/signatures';
 import { checkGuarantees, expectNoStrayFiles, snapshot } from './guarantees';
 import { record } from './ledger';
 
-const harnesses: Harness[] = [];
-async function harness(options?: Parameters<typeof startHarness>[0]): Promise<Harness> {
-  const h = await startHarness(options);
-  harnesses.push(h);
-  return h;
-}
-afterEach(async () => {
-  await Promise.all(harnesses.splice(0).map((h) => h.stop()));
-});
+const harness = harnessPerTest();
 
 type Middleware = Parameters<Harness['s3']['client']['middlewareStack']['add']>[0];
 
@@ -158,11 +150,7 @@ test.each([
     try {
       const h = await harness({
         definitions: false,
-        env: {
-          CLAMAV_MIRROR_URL: mirror.url,
-          CLAMAV_OFFICIAL_DATABASES: '',
-          CLAMAV_CUSTOM_DATABASE_URLS: `${mirror.url}/test.ndb`,
-        },
+        env: mirrorEnv(mirror),
       });
       await updateDefinitions({ s3: h.s3.client, config: h.config });
       const location = { bucket: DEFINITIONS_BUCKET, prefix: DEFINITIONS_PREFIX };
@@ -342,11 +330,7 @@ test('two updaters at once: what ends up published is one complete set that scan
   const mirror = await startTestMirror();
   mirror.set('test.ndb', `${bodySignature(EICAR_SIGNATURE, EICAR)}\n`);
   try {
-    const env = {
-      CLAMAV_MIRROR_URL: mirror.url,
-      CLAMAV_OFFICIAL_DATABASES: '',
-      CLAMAV_CUSTOM_DATABASE_URLS: `${mirror.url}/test.ndb`,
-    };
+    const env = mirrorEnv(mirror);
     const h = await harness({ definitions: false, env });
     const second = { ...h.config, workDir: path.join(h.workDir, 'second-updater') };
     record('fault', 'two updaters at once');

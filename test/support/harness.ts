@@ -94,3 +94,19 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     },
   };
 }
+
+/**
+ * For test files that start a harness per test: `const harness = harnessPerTest();` then
+ * `const h = await harness(options)`; every harness started is stopped after its test.
+ */
+export function harnessPerTest(): (options?: HarnessOptions) => Promise<Harness> {
+  const started: Harness[] = [];
+  afterEach(async () => {
+    await Promise.all(started.splice(0).map((h) => h.stop()));
+  });
+  return async (options) => {
+    const h = await startHarness(options);
+    started.push(h);
+    return h;
+  };
+}

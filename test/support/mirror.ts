@@ -72,3 +72,15 @@ export async function startTestMirror(): Promise<TestMirror> {
       }),
   };
 }
+
+/** Updater settings that fetch only `names` from the test mirror, no official database. */
+export function mirrorEnv(
+  mirror: TestMirror,
+  names: readonly string[] = ['test.ndb'],
+): Record<string, string> {
+  return {
+    CLAMAV_MIRROR_URL: mirror.url,
+    CLAMAV_OFFICIAL_DATABASES: '',
+    CLAMAV_CUSTOM_DATABASE_URLS: names.map((name) => `${mirror.url}/${name}`).join(','),
+  };
+}

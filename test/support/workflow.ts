@@ -5,11 +5,14 @@ import {
   type LocalLambdaServer,
   startLocalLambda,
 } from '../../src/local/lambda-server';
+import { type LocalStepFunctionsServer, startLocalStepFunctions } from '../../src/local/sfn-server';
 import {
   type ExecutionResult,
   type LocalStepFunctionsOptions,
   runLocalExecution,
+  SCAN_STATE_MACHINE,
 } from '../../src/local/step-functions';
+import type { Harness } from './harness';
 
 export const SCANNER_FUNCTION = 'lambda-av-scanner';
 export const UPDATER_FUNCTION = 'lambda-av-updater';
@@ -54,4 +57,39 @@ export async function startWorkflow(
 /** The states entered, in order: the path an execution took. */
 export function statesEntered(result: ExecutionResult): string[] {
   return result.events.filter((e) => e.type === 'StateEntered').map((e) => e.state ?? '');
+}
+
+/** The deployed shape, locally: the scanner behind a Lambda endpoint and the scan machine behind a Step Functions endpoint. */
+export interface ScanStack {
+  readonly workflow: Workflow;
+  readonly sfnServer: LocalStepFunctionsServer;
+  readonly stateMachineArn: string;
+  stop(): Promise<void>;
+}
+
+export async function startScanStack(h: Harness): Promise<ScanStack> {
+  const workflow = await startWorkflow(
+    { [SCANNER_FUNCTION]: (event) => h.handler(event) },
+    { s3: h.s3.client, substitutions: {} },
+  );
+  const sfnServer = await startLocalStepFunctions(
+    { 'lambda-av-scan': SCAN_STATE_MACHINE },
+    {
+      lambda: workflow.lambda,
+      s3: h.s3.client,
+      substitutions: {
+        ScannerFunctionArn: functionArn(SCANNER_FUNCTION),
+        MaxFileSize: String(h.config.maxFileSize),
+      },
+    },
+  );
+  return {
+    workflow,
+    sfnServer,
+    stateMachineArn: sfnServer.stateMachineArns['lambda-av-scan'] as string,
+    async stop() {
+      await sfnServer.stop();
+      await workflow.stop();
+    },
+  };
 }

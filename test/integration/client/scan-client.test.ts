@@ -1,45 +1,27 @@
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { ScanExecutionError, scanDirect, startScan, waitForScan } from '../../../src/client/scan-client';
-import { type LocalStepFunctionsServer, startLocalStepFunctions } from '../../../src/local/sfn-server';
-import { SCAN_STATE_MACHINE } from '../../../src/local/step-functions';
 import { type Harness, startHarness, UPLOADS_BUCKET } from '../../support/harness';
 import { EICAR } from '../../support/signatures';
-import { functionArn, SCANNER_FUNCTION, startWorkflow, type Workflow } from '../../support/workflow';
+import { SCANNER_FUNCTION, type ScanStack, startScanStack } from '../../support/workflow';
 
 let h: Harness;
-let wf: Workflow;
-let sfnServer: LocalStepFunctionsServer;
+let stack: ScanStack;
 let sfn: SFNClient;
 let stateMachineArn: string;
 
 beforeAll(async () => {
   h = await startHarness();
-  wf = await startWorkflow(
-    { [SCANNER_FUNCTION]: (event) => h.handler(event) },
-    { s3: h.s3.client, substitutions: {} },
-  );
-  sfnServer = await startLocalStepFunctions(
-    { 'lambda-av-scan': SCAN_STATE_MACHINE },
-    {
-      lambda: wf.lambda,
-      s3: h.s3.client,
-      substitutions: {
-        ScannerFunctionArn: functionArn(SCANNER_FUNCTION),
-        MaxFileSize: String(h.config.maxFileSize),
-      },
-    },
-  );
+  stack = await startScanStack(h);
+  stateMachineArn = stack.stateMachineArn;
   sfn = new SFNClient({
-    endpoint: sfnServer.endpoint,
+    endpoint: stack.sfnServer.endpoint,
     region: 'us-east-1',
     credentials: { accessKeyId: 'l', secretAccessKey: 'l' },
   });
-  stateMachineArn = sfnServer.stateMachineArns['lambda-av-scan'] as string;
 });
 afterAll(async () => {
   sfn.destroy();
-  await sfnServer.stop();
-  await wf.stop();
+  await stack.stop();
   await h.stop();
 });
 
@@ -95,7 +77,7 @@ test('the direct fast path returns the same result shape as an execution', async
   await h.s3.put(UPLOADS_BUCKET, 'direct.com', EICAR);
   const object = { bucket: UPLOADS_BUCKET, key: 'direct.com' };
 
-  const direct = await scanDirect(wf.lambda, SCANNER_FUNCTION, object);
+  const direct = await scanDirect(stack.workflow.lambda, SCANNER_FUNCTION, object);
   const viaExecution = await waitForScan(sfn, (await startScan(sfn, stateMachineArn, object)).executionArn, {
     pollIntervalMs: 20,
   });
@@ -106,7 +88,7 @@ test('the direct fast path returns the same result shape as an execution', async
 
 test('the direct path surfaces the scanner named error', async () => {
   await expect(
-    scanDirect(wf.lambda, SCANNER_FUNCTION, { bucket: UPLOADS_BUCKET } as never),
+    scanDirect(stack.workflow.lambda, SCANNER_FUNCTION, { bucket: UPLOADS_BUCKET } as never),
   ).rejects.toMatchObject({
     name: 'InvalidEventError',
     message: expect.stringContaining('key is missing'),

@@ -3,7 +3,7 @@ import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { createUpdateDefinitionsHandler } from '../../../src/handlers/update-definitions';
 import { placeholdersOf, UPDATE_STATE_MACHINE } from '../../../src/local/step-functions';
 import { DEFINITIONS_BUCKET, DEFINITIONS_PREFIX, type Harness, startHarness } from '../../support/harness';
-import { startTestMirror, type TestMirror } from '../../support/mirror';
+import { mirrorEnv, startTestMirror, type TestMirror } from '../../support/mirror';
 import { bodySignature, EICAR, EICAR_SIGNATURE } from '../../support/signatures';
 import {
   functionArn,
@@ -23,11 +23,7 @@ beforeEach(async () => {
   mirror.set('test.ndb', `${bodySignature(EICAR_SIGNATURE, EICAR)}\n`);
   h = await startHarness({
     definitions: false,
-    env: {
-      CLAMAV_MIRROR_URL: mirror.url,
-      CLAMAV_OFFICIAL_DATABASES: '',
-      CLAMAV_CUSTOM_DATABASE_URLS: `${mirror.url}/test.ndb`,
-    },
+    env: mirrorEnv(mirror),
   });
   ages.length = 0;
   const updater = createUpdateDefinitionsHandler({
