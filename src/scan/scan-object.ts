@@ -118,19 +118,20 @@ export async function scanAndTag(deps: ScanDependencies, object: ObjectRef): Pro
     const failure = asError(error);
     // A missing object cannot be tagged, and one with no room for our tags is left as it is.
     const cannotTag = failure.name === 'TagLimitExceededError' || failure instanceof ObjectNotFoundError;
-    const timestamp = cannotTag
-      ? undefined
-      : await tagVerdict(deps, scanned, 'PROCESSING_ERROR', existingTags);
+    const tagged = cannotTag ? undefined : await tagVerdict(deps, scanned, 'PROCESSING_ERROR', existingTags);
     return {
       verdict: 'PROCESSING_ERROR',
       result: {
         ...resultBase(deps, scanned, 'PROCESSING_ERROR'),
         ...(size !== undefined ? { size } : {}),
         ...(found?.signature ? { signature: found.signature } : {}),
-        ...(typeof timestamp === 'number' ? { timestamp } : {}),
+        ...(tagged && 'timestamp' in tagged ? { timestamp: tagged.timestamp } : {}),
         durationMs: elapsed(),
         error: failure.name,
-        reason: typeof timestamp === 'string' ? `${failure.message}; ${timestamp}` : failure.message,
+        reason:
+          tagged && 'failure' in tagged
+            ? `${failure.message}; the object could not be tagged: ${tagged.failure.message}`
+            : failure.message,
       },
     };
   }
@@ -138,27 +139,29 @@ export async function scanAndTag(deps: ScanDependencies, object: ObjectRef): Pro
 
 /**
  * Tags an object with a verdict reached without scanning it (SKIPPED over the size limit, or a
- * PROCESSING_ERROR the state machine caught), merged exactly as after a scan.
+ * PROCESSING_ERROR the state machine caught), merged exactly as after a scan. A SKIPPED object
+ * that cannot be tagged becomes a PROCESSING_ERROR, as after a scan.
  */
 export async function tagWithoutScan(deps: ScanDependencies, request: TagRequest): Promise<ScanOutcome> {
   const startedAt = performance.now();
-  const { verdict, object } = request;
-  const tagged = await tagVerdict(deps, object, verdict, undefined);
-  const failure = request.error ? [request.error.cause || request.error.name] : [];
-  if (typeof tagged === 'string') failure.push(tagged);
+  const { object } = request;
+  const tagged = await tagVerdict(deps, object, request.verdict, undefined);
+  const failed = 'failure' in tagged ? tagged.failure : undefined;
+  const verdict: Verdict = failed ? 'PROCESSING_ERROR' : request.verdict;
+  const reasons = [
+    ...(request.error ? [request.error.cause || request.error.name] : []),
+    ...(failed ? [`the object could not be tagged: ${failed.message}`] : []),
+  ];
+  const error = request.error?.name ?? failed?.name;
   return {
     verdict,
     result: {
       ...resultBase(deps, object, verdict),
       ...(request.size !== undefined ? { size: request.size } : {}),
-      ...(typeof tagged === 'number' ? { timestamp: tagged } : {}),
+      ...('timestamp' in tagged ? { timestamp: tagged.timestamp } : {}),
       durationMs: Math.round(performance.now() - startedAt),
-      ...(request.error
-        ? { error: request.error.name }
-        : typeof tagged === 'string'
-          ? { error: 'TaggingError' }
-          : {}),
-      ...(failure.length > 0 ? { reason: failure.join('; ') } : {}),
+      ...(error ? { error } : {}),
+      ...(reasons.length > 0 ? { reason: reasons.join('; ') } : {}),
     },
   };
 }
@@ -189,7 +192,7 @@ async function tagVerdict(
   object: ObjectRef,
   verdict: Verdict,
   existingTags: Promise<Tag[]> | undefined,
-): Promise<number | string> {
+): Promise<{ timestamp: number } | { failure: Error }> {
   try {
     const tags = await (existingTags ?? readTags(deps.s3, object));
     const timestamp = Date.now();
@@ -197,9 +200,9 @@ async function tagVerdict(
       [deps.settings.statusTagKey]: deps.settings.statusNames[verdict],
       [deps.settings.timestampTagKey]: String(timestamp),
     });
-    return timestamp;
+    return { timestamp };
   } catch (error) {
-    return `the object could not be tagged: ${mapS3Error(error, object).message}`;
+    return { failure: mapS3Error(error, object) };
   }
 }
 

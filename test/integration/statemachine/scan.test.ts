@@ -120,6 +120,21 @@ test('an object over the limit is tagged SKIPPED without being read or scanned; 
   expect(h.scanner.daemon.isAlive()).toBe(false);
 });
 
+test('an object over the limit with no room for our tags ends in PROCESSING_ERROR, its tags intact', async () => {
+  const ten = Object.fromEntries(Array.from({ length: 10 }, (_, i) => [`t${i}`, `v${i}`]));
+  await h.s3.put(UPLOADS_BUCKET, 'big-tagged.bin', Buffer.alloc(MAX + 1), ten);
+
+  const result = await wf.run(SCAN_STATE_MACHINE, { bucket: UPLOADS_BUCKET, key: 'big-tagged.bin' });
+
+  expect(statesEntered(result).at(-1)).toBe('TagSkipped');
+  expect(result.output).toMatchObject({
+    status: 'PROCESSING_ERROR',
+    error: 'TagLimitExceededError',
+    size: MAX + 1,
+  });
+  expect(await h.tags('big-tagged.bin')).toEqual(ten);
+});
+
 test('a missing object ends in PROCESSING_ERROR naming the S3 error', async () => {
   const result = await wf.run(SCAN_STATE_MACHINE, { bucket: UPLOADS_BUCKET, key: 'gone.txt' });
 
