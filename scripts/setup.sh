@@ -14,11 +14,19 @@ if [ "${#missing[@]}" -gt 0 ]; then
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"
   echo "Installing ${missing[*]} from the distribution's packages"
+  # The packages would start the system's clamd and freshclam services (freshclam contacts
+  # ClamAV's mirror); this project runs its own clamd with its own definitions, so package
+  # scripts are told not to start services while installing.
+  guard=""
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    guard=/usr/sbin/policy-rc.d
+    printf '#!/bin/sh\nexit 101\n' | $sudo tee "$guard" >/dev/null
+    $sudo chmod +x "$guard"
+  fi
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  [ -z "$guard" ] || $sudo rm -f "$guard"
 fi
-# The Debian packages start a freshclam and a clamd service where an init system runs; this
-# project runs its own clamd with its own definitions, so those services are not needed.
 
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm ci --no-audit --no-fund
