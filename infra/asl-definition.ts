@@ -1,0 +1,52 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { LambdaAvPropsError } from './validation';
+
+/** The ASL files, shared with the local runner and the state machine tests. */
+export const STATE_MACHINE_DIR = path.join(__dirname, '..', 'statemachine');
+export const SCAN_DEFINITION_FILE = path.join(STATE_MACHINE_DIR, 'scan.asl.json');
+export const UPDATE_DEFINITION_FILE = path.join(STATE_MACHINE_DIR, 'update-definitions.asl.json');
+
+/** `${Name}` placeholders, as Step Functions' DefinitionSubstitutions fills them. */
+const PLACEHOLDER = /\$\{([A-Za-z0-9_]+)\}/g;
+
+export function placeholdersOf(definitionText: string): string[] {
+  return [...new Set([...definitionText.matchAll(PLACEHOLDER)].map((match) => match[1] as string))].sort();
+}
+
+export interface AslDefinition {
+  readonly definitionBody: sfn.DefinitionBody;
+  readonly definitionSubstitutions: Record<string, string>;
+}
+
+/**
+ * A state machine definition from an ASL file, uploaded as an asset, with its `${Placeholders}`
+ * filled by `definitionSubstitutions`. Throws at synth time when the file names a placeholder
+ * without a value or a value matches no placeholder (a renamed placeholder would otherwise
+ * reach AWS as literal text). A file definition gets no automatic IAM: the caller grants what
+ * its states call.
+ */
+export function aslDefinition(file: string, substitutions: Record<string, string>): AslDefinition {
+  const placeholders = placeholdersOf(readFileSync(file, 'utf8'));
+  const missing = placeholders.filter((name) => !(name in substitutions));
+  const unused = Object.keys(substitutions).filter((name) => !placeholders.includes(name));
+  if (missing.length > 0 || unused.length > 0) {
+    throw new LambdaAvPropsError(
+      `${path.basename(file)}: placeholders without a substitution: [${missing.join(', ')}]; substitutions matching no placeholder: [${unused.join(', ')}]`,
+    );
+  }
+  return { definitionBody: sfn.DefinitionBody.fromFile(file), definitionSubstitutions: substitutions };
+}
+
+/** A Task state's `TimeoutSeconds` in an ASL file. */
+export function taskTimeoutSeconds(file: string, stateName: string): number {
+  const definition = JSON.parse(readFileSync(file, 'utf8')) as {
+    States: Record<string, { TimeoutSeconds?: unknown }>;
+  };
+  const timeout = definition.States[stateName]?.TimeoutSeconds;
+  if (typeof timeout !== 'number') {
+    throw new Error(`${path.basename(file)}: state ${stateName} has no numeric TimeoutSeconds`);
+  }
+  return timeout;
+}

@@ -1,0 +1,256 @@
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { OFFICIAL_DATABASES, type OfficialDatabase } from '../src/config';
+import type { LambdaAvProps, ReloadStrategy } from './lambda-av-construct';
+import type { LambdaAvStackProps, ScanBucketByName } from './lambda-av-stack';
+import { quote } from './validation';
+
+/** Reads one context value: `app.node.tryGetContext`. */
+export type ContextReader = (key: string) => unknown;
+
+/** Every context key the app reads (`npx cdk deploy -c key=value`, or `context` in cdk.json). */
+export const CONTEXT_KEYS = [
+  'stackName',
+  'lambdaZip',
+  'architecture',
+  'scanBuckets',
+  'scanOnUpload',
+  'definitionsBucketName',
+  'definitionsPrefix',
+  'maxFileSize',
+  'scannerMemorySize',
+  'reservedConcurrency',
+  'provisionedConcurrency',
+  'warmConcurrency',
+  'warmerIntervalMinutes',
+  'definitionsCheckIntervalSeconds',
+  'reloadStrategy',
+  'statusTagKey',
+  'timestampTagKey',
+  'updaterMemorySize',
+  'updateIntervalMinutes',
+  'updateOnDeploy',
+  'mirrorUrl',
+  'customDatabaseUrls',
+  'officialDatabases',
+  'alarmEmails',
+  'definitionsAgeThresholdHours',
+  'scanLatencyThresholdMs',
+  'logRetentionDays',
+  'removalPolicy',
+] as const;
+
+export interface AppSettings {
+  readonly stackName: string;
+  /** A prebuilt lambda.zip instead of building one at synth. */
+  readonly lambdaZip: string | undefined;
+  readonly stackProps: LambdaAvStackProps;
+}
+
+export class ContextError extends Error {
+  constructor(key: string, expected: string, value: unknown) {
+    super(
+      `context ${key} must be ${expected}, got ${quote(typeof value === 'object' ? JSON.stringify(value) : value)}`,
+    );
+    this.name = 'ContextError';
+  }
+}
+
+/**
+ * The app's settings from CDK context. Values from `-c` arrive as strings, values from cdk.json
+ * as JSON; both are accepted. Anything malformed throws, naming the key and the value.
+ */
+export function readAppSettings(get: ContextReader): AppSettings {
+  const c = new ContextValues(get);
+  const lambdaAv: Omit<LambdaAvProps, 'definitionsBucket' | 'scanBuckets'> = compact({
+    architecture: c.choice('architecture', ['x86_64', 'arm64'] as const, (arch) =>
+      arch === 'arm64' ? lambda.Architecture.ARM_64 : lambda.Architecture.X86_64,
+    ),
+    definitionsPrefix: c.string('definitionsPrefix'),
+    maxFileSize: c.integer('maxFileSize'),
+    scannerMemorySize: c.integer('scannerMemorySize'),
+    reservedConcurrency: c.integer('reservedConcurrency'),
+    provisionedConcurrency: c.integer('provisionedConcurrency'),
+    warmConcurrency: c.integer('warmConcurrency'),
+    ...warmer(c.integer('warmerIntervalMinutes')),
+    definitionsCheckInterval: map(c.integer('definitionsCheckIntervalSeconds'), Duration.seconds),
+    reloadStrategy: c.choice(
+      'reloadStrategy',
+      ['auto', 'concurrent', 'restart'] as const,
+      (s): ReloadStrategy => s,
+    ),
+    statusTagKey: c.string('statusTagKey'),
+    timestampTagKey: c.string('timestampTagKey'),
+    updaterMemorySize: c.integer('updaterMemorySize'),
+    updateInterval: map(c.integer('updateIntervalMinutes'), Duration.minutes),
+    updateOnDeploy: c.boolean('updateOnDeploy'),
+    mirrorUrl: c.string('mirrorUrl'),
+    customDatabaseUrls: c.list('customDatabaseUrls'),
+    officialDatabases: map(c.list('officialDatabases'), (names) =>
+      names.map((name): OfficialDatabase => {
+        if (!(OFFICIAL_DATABASES as readonly string[]).includes(name)) {
+          throw new ContextError(
+            'officialDatabases',
+            `a comma-separated subset of ${OFFICIAL_DATABASES.join(',')}`,
+            name,
+          );
+        }
+        return name as OfficialDatabase;
+      }),
+    ),
+    alarmEmails: c.list('alarmEmails'),
+    definitionsAgeThreshold: map(c.integer('definitionsAgeThresholdHours'), Duration.hours),
+    scanLatencyThreshold: map(c.integer('scanLatencyThresholdMs'), Duration.millis),
+    logRetention: map(c.integer('logRetentionDays'), (days) => retentionOf(days)),
+    removalPolicy: c.choice('removalPolicy', ['retain', 'destroy'] as const, (policy) =>
+      policy === 'destroy' ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
+    ),
+  });
+  const scanOnUpload = c.boolean('scanOnUpload');
+  const scanBuckets = (c.raw('scanBuckets') === undefined ? [] : scanBucketsOf(c.raw('scanBuckets'))).map(
+    (bucket) =>
+      scanOnUpload === undefined || bucket.scanOnUpload !== undefined ? bucket : { ...bucket, scanOnUpload },
+  );
+  const definitionsBucketName = c.string('definitionsBucketName');
+  return {
+    stackName: c.string('stackName') ?? 'LambdaAv',
+    lambdaZip: c.string('lambdaZip'),
+    stackProps: {
+      lambdaAv,
+      scanBuckets,
+      ...(definitionsBucketName ? { definitionsBucketName } : {}),
+    },
+  };
+}
+
+/**
+ * `scanBuckets`: `a,b` or `a=arn:aws:kms:...:key/ID,b` (a bucket and the KMS key of its
+ * objects), or in cdk.json a JSON array of such strings or of `{bucketName, kmsKeyArn?, scanOnUpload?}`.
+ */
+export function scanBucketsOf(value: unknown): ScanBucketByName[] {
+  const expected = 'a comma-separated list of bucket names, each optionally followed by =KMS_KEY_ARN';
+  const entries: unknown[] =
+    typeof value === 'string'
+      ? value
+          .split(',')
+          .map((entry) => entry.trim())
+          .filter((entry) => entry !== '')
+      : Array.isArray(value)
+        ? value
+        : [];
+  if (typeof value !== 'string' && !Array.isArray(value))
+    throw new ContextError('scanBuckets', expected, value);
+  return entries.map((entry): ScanBucketByName => {
+    if (typeof entry === 'string') {
+      const [bucketName, kmsKeyArn, extra] = entry.split('=').map((part) => part.trim());
+      if (!bucketName || extra !== undefined || kmsKeyArn === '')
+        throw new ContextError('scanBuckets', expected, entry);
+      return kmsKeyArn ? { bucketName, kmsKeyArn } : { bucketName };
+    }
+    if (
+      entry !== null &&
+      typeof entry === 'object' &&
+      typeof (entry as { bucketName?: unknown }).bucketName === 'string'
+    ) {
+      const { bucketName, kmsKeyArn, scanOnUpload } = entry as Record<string, unknown>;
+      if (
+        (kmsKeyArn !== undefined && typeof kmsKeyArn !== 'string') ||
+        (scanOnUpload !== undefined && typeof scanOnUpload !== 'boolean')
+      ) {
+        throw new ContextError(
+          'scanBuckets',
+          '{bucketName: string, kmsKeyArn?: string, scanOnUpload?: boolean}',
+          entry,
+        );
+      }
+      return compact({ bucketName: bucketName as string, kmsKeyArn, scanOnUpload }) as ScanBucketByName;
+    }
+    throw new ContextError('scanBuckets', expected, entry);
+  });
+}
+
+function warmer(minutes: number | undefined): Pick<LambdaAvProps, 'warmerEnabled' | 'warmerInterval'> {
+  if (minutes === undefined) return {};
+  return minutes === 0 ? { warmerEnabled: false } : { warmerInterval: Duration.minutes(minutes) };
+}
+
+function retentionOf(days: number): logs.RetentionDays {
+  const known = Object.values(logs.RetentionDays).filter(
+    (value): value is logs.RetentionDays => typeof value === 'number',
+  );
+  if (!known.includes(days as logs.RetentionDays)) {
+    throw new ContextError(
+      'logRetentionDays',
+      `one of CloudWatch Logs' retention periods (${known.join(', ')})`,
+      days,
+    );
+  }
+  return days as logs.RetentionDays;
+}
+
+function map<T, U>(value: T | undefined, f: (value: T) => U): U | undefined {
+  return value === undefined ? undefined : f(value);
+}
+
+/** Drops undefined members, so the construct's defaults apply. */
+function compact<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+}
+
+class ContextValues {
+  constructor(private readonly get: ContextReader) {}
+
+  raw(key: (typeof CONTEXT_KEYS)[number]): unknown {
+    const value = this.get(key);
+    return value === '' ? undefined : value;
+  }
+
+  string(key: (typeof CONTEXT_KEYS)[number]): string | undefined {
+    const value = this.get(key);
+    if (value === undefined) return undefined;
+    if (typeof value !== 'string') throw new ContextError(key, 'a string', value);
+    return value.trim() === '' ? undefined : value.trim();
+  }
+
+  integer(key: (typeof CONTEXT_KEYS)[number]): number | undefined {
+    const value = this.raw(key);
+    if (value === undefined) return undefined;
+    if (typeof value === 'number' && Number.isInteger(value) && value >= 0) return value;
+    if (typeof value === 'string' && /^\d+$/.test(value.trim())) return Number(value.trim());
+    throw new ContextError(key, 'a whole number', value);
+  }
+
+  boolean(key: (typeof CONTEXT_KEYS)[number]): boolean | undefined {
+    const value = this.raw(key);
+    if (value === undefined || typeof value === 'boolean') return value;
+    if (value === 'true' || value === 'false') return value === 'true';
+    throw new ContextError(key, 'true or false', value);
+  }
+
+  /** A comma-separated string or a JSON array of strings; `-c key=` (empty) is an empty list. */
+  list(key: (typeof CONTEXT_KEYS)[number]): string[] | undefined {
+    const value = this.get(key);
+    if (value === undefined) return undefined;
+    if (typeof value === 'string') {
+      return value
+        .split(',')
+        .map((item) => item.trim())
+        .filter((item) => item !== '');
+    }
+    if (Array.isArray(value) && value.every((item) => typeof item === 'string')) return value;
+    throw new ContextError(key, 'a comma-separated list', value);
+  }
+
+  choice<const T extends string, U>(
+    key: (typeof CONTEXT_KEYS)[number],
+    choices: readonly T[],
+    f: (choice: T) => U,
+  ): U | undefined {
+    const value = this.string(key);
+    if (value === undefined) return undefined;
+    if (!(choices as readonly string[]).includes(value))
+      throw new ContextError(key, `one of ${choices.join(', ')}`, value);
+    return f(value as T);
+  }
+}

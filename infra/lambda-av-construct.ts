@@ -1,0 +1,318 @@
+import { Duration, Names, RemovalPolicy, Token } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as triggers from 'aws-cdk-lib/triggers';
+import { Construct } from 'constructs';
+import { aslDefinition, SCAN_DEFINITION_FILE, UPDATE_DEFINITION_FILE } from './asl-definition';
+import { DefinitionsBucket } from './definitions-bucket';
+import type { LambdaAvProps, ScanBucket } from './lambda-av-props';
+import { resolveSettings } from './lambda-av-settings';
+import { lambdaCodeFromBuild } from './lambda-code';
+import { LambdaAvMonitoring } from './monitoring';
+import { addLambdaAvNagSuppressions, suppressBucketNotificationsHandler } from './nag-suppressions';
+import { checkBucketName, LambdaAvPropsError, quote } from './validation';
+
+export type { LambdaAvProps, ReloadStrategy, ScanBucket, StatusValues } from './lambda-av-props';
+
+/**
+ * lambda-av: ClamAV scanning of S3 objects with a memory-resident clamd on Lambda, orchestrated
+ * by Step Functions. The scanner and updater functions, the definitions bucket, the scan and
+ * update state machines (from `statemachine/*.asl.json`), their schedules, scan on upload, alarms
+ * and a dashboard.
+ */
+export class LambdaAv extends Construct {
+  readonly definitions: DefinitionsBucket;
+  readonly scanner: lambda.Function;
+  /** What the state machine and the warmer invoke: the `live` alias with provisioned concurrency, else the function. */
+  readonly scannerTarget: lambda.IFunction;
+  readonly updater: lambda.Function;
+  readonly scanStateMachine: sfn.StateMachine;
+  readonly updateStateMachine: sfn.StateMachine;
+  readonly monitoring: LambdaAvMonitoring;
+  readonly maxFileSize: number;
+  readonly warmerRule: events.Rule | undefined;
+  readonly updateRule: events.Rule;
+  readonly updateTrigger: triggers.Trigger | undefined;
+
+  private readonly scanBucketNames = new Set<string>();
+
+  constructor(scope: Construct, id: string, props: LambdaAvProps = {}) {
+    super(scope, id);
+    const settings = resolveSettings(props);
+    this.maxFileSize = settings.maxFileSize;
+    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+    const retention = props.logRetention ?? logs.RetentionDays.THREE_MONTHS;
+    const architecture = props.architecture ?? lambda.Architecture.X86_64;
+    const code = props.code ?? lambdaCodeFromBuild({ architecture });
+
+    this.definitions = new DefinitionsBucket(this, 'Definitions', {
+      prefix: settings.prefix,
+      ...(props.definitionsBucket ? { bucket: props.definitionsBucket } : {}),
+      ...(props.definitionsBucketKey ? { encryptionKey: props.definitionsBucketKey } : {}),
+      ...(props.accessLogsBucket ? { accessLogsBucket: props.accessLogsBucket } : {}),
+      removalPolicy,
+    });
+    const definitionsEnv = {
+      CLAMAV_BUCKET_NAME: this.definitions.bucket.bucketName,
+      PATH_TO_AV_DEFINITIONS: settings.prefix,
+    };
+
+    // --- scanner ---------------------------------------------------------------------------
+    const scannerLogs = new logs.LogGroup(this, 'ScannerLogs', { retention, removalPolicy });
+    const scannerRole = new iam.Role(this, 'ScannerRole', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: 'lambda-av scanner: reads the definitions, reads and tags the scanned buckets',
+    });
+    scannerLogs.grantWrite(scannerRole);
+    const statusValues = props.statusValues ?? {};
+    this.scanner = new lambda.Function(this, 'Scanner', {
+      description: 'lambda-av scanner: streams S3 objects into a memory-resident clamd and tags them',
+      code,
+      handler: 'index.scanFileHandler',
+      runtime: lambda.Runtime.NODEJS_22_X,
+      architecture,
+      memorySize: settings.scannerMemorySize,
+      timeout: props.scannerTimeout ?? Duration.minutes(5),
+      ephemeralStorageSize: settings.scannerEphemeralStorage,
+      role: scannerRole,
+      logGroup: scannerLogs,
+      ...(props.reservedConcurrency !== undefined
+        ? { reservedConcurrentExecutions: props.reservedConcurrency }
+        : {}),
+      environment: {
+        ...definitionsEnv,
+        MAX_FILE_SIZE: String(settings.maxFileSize),
+        WARM_CONCURRENCY: String(settings.warmConcurrency),
+        DEFINITIONS_CHECK_INTERVAL: String(settings.definitionsCheckSeconds),
+        CLAMD_RELOAD_STRATEGY: props.reloadStrategy ?? 'auto',
+        FILE_STATUS_CLEAN: statusValues.clean ?? 'CLEAN',
+        FILE_STATUS_INFECTED: statusValues.infected ?? 'INFECTED',
+        FILE_STATUS_SKIPPED: statusValues.skipped ?? 'SKIPPED',
+        FILE_STATUS_PROCESSING_ERROR: statusValues.processingError ?? 'PROCESSING_ERROR',
+        METADATA_FILE_STATUS: props.statusTagKey ?? 'av-status',
+        METADATA_FILE_TIMESTAMP: props.timestampTagKey ?? 'av-timestamp',
+      },
+    });
+    this.definitions.grantRead(scannerRole);
+    if (settings.warmConcurrency > 1) this.grantSelfInvoke(scannerRole);
+    this.scannerTarget =
+      props.provisionedConcurrency !== undefined
+        ? this.scanner.addAlias('live', { provisionedConcurrentExecutions: props.provisionedConcurrency })
+        : this.scanner;
+
+    // --- updater ---------------------------------------------------------------------------
+    const updaterLogs = new logs.LogGroup(this, 'UpdaterLogs', { retention, removalPolicy });
+    const updaterRole = new iam.Role(this, 'UpdaterRole', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: 'lambda-av updater: the only writer of the definitions prefix',
+    });
+    updaterLogs.grantWrite(updaterRole);
+    this.updater = new lambda.Function(this, 'Updater', {
+      description: 'lambda-av updater: runs freshclam, verifies the set in ClamAV and publishes it',
+      code,
+      handler: 'index.updateDefinitionsHandler',
+      runtime: lambda.Runtime.NODEJS_22_X,
+      architecture,
+      memorySize: settings.updaterMemorySize,
+      timeout: props.updaterTimeout ?? Duration.minutes(5),
+      ephemeralStorageSize: settings.updaterEphemeralStorage,
+      role: updaterRole,
+      logGroup: updaterLogs,
+      environment: {
+        ...definitionsEnv,
+        ...(props.mirrorUrl ? { CLAMAV_MIRROR_URL: props.mirrorUrl } : {}),
+        CLAMAV_CUSTOM_DATABASE_URLS: settings.customDatabaseUrls.join(','),
+        CLAMAV_OFFICIAL_DATABASES: settings.officialDatabases.join(','),
+      },
+    });
+    this.definitions.grantPublish(updaterRole);
+
+    // --- state machines ----------------------------------------------------------------------
+    this.scanStateMachine = new sfn.StateMachine(this, 'ScanStateMachine', {
+      comment: 'lambda-av: scan one S3 object and tag it',
+      stateMachineType: sfn.StateMachineType.STANDARD,
+      ...aslDefinition(SCAN_DEFINITION_FILE, {
+        ScannerFunctionArn: this.scannerTarget.functionArn,
+        MaxFileSize: String(settings.maxFileSize),
+      }),
+      logs: {
+        destination: new logs.LogGroup(this, 'ScanStateMachineLogs', { retention, removalPolicy }),
+        level: sfn.LogLevel.ALL,
+        includeExecutionData: true,
+      },
+      tracingEnabled: true,
+    });
+    // ResolveEvent, Scan, TagSkipped and TagProcessingError invoke exactly this ARN.
+    this.scanStateMachine.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['lambda:InvokeFunction'],
+        resources: [this.scannerTarget.functionArn],
+      }),
+    );
+
+    this.updateStateMachine = new sfn.StateMachine(this, 'UpdateStateMachine', {
+      comment: 'lambda-av: update, verify and publish the ClamAV definitions',
+      stateMachineType: sfn.StateMachineType.STANDARD,
+      ...aslDefinition(UPDATE_DEFINITION_FILE, { UpdaterFunctionArn: this.updater.functionArn }),
+      logs: {
+        destination: new logs.LogGroup(this, 'UpdateStateMachineLogs', { retention, removalPolicy }),
+        level: sfn.LogLevel.ALL,
+        includeExecutionData: true,
+      },
+      tracingEnabled: true,
+    });
+    this.updateStateMachine.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [this.updater.functionArn] }),
+    );
+
+    // --- schedules ----------------------------------------------------------------------------
+    this.updateRule = new events.Rule(this, 'UpdateSchedule', {
+      description: 'lambda-av: update the ClamAV definitions',
+      schedule: events.Schedule.rate(settings.updateInterval),
+      targets: [
+        new targets.SfnStateMachine(this.updateStateMachine, {
+          input: events.RuleTargetInput.fromObject({}),
+        }),
+      ],
+    });
+    if (props.warmerEnabled ?? true) {
+      this.warmerRule = new events.Rule(this, 'WarmerSchedule', {
+        description: `lambda-av: keep ${settings.warmConcurrency} scanner instance(s) warm`,
+        schedule: events.Schedule.rate(settings.warmerInterval),
+        targets: [
+          new targets.LambdaFunction(this.scannerTarget, {
+            event: events.RuleTargetInput.fromObject({ warmer: true }),
+            // A missed warm-up is replaced by the next one; retrying it late only adds load.
+            retryAttempts: 0,
+          }),
+        ],
+      });
+    }
+    if (props.updateOnDeploy ?? true) {
+      this.updateTrigger = new triggers.Trigger(this, 'UpdateOnDeploy', {
+        handler: this.updater,
+        invocationType: triggers.InvocationType.REQUEST_RESPONSE,
+        timeout: props.updaterTimeout ?? Duration.minutes(5),
+        executeAfter: [this.definitions, this.updater],
+      });
+    }
+
+    // --- scanned buckets -----------------------------------------------------------------------
+    for (const scanBucket of props.scanBuckets ?? []) this.addScanBucket(scanBucket);
+
+    // --- monitoring ----------------------------------------------------------------------------
+    this.monitoring = new LambdaAvMonitoring(this, 'Monitoring', {
+      scanner: this.scanner,
+      updater: this.updater,
+      scanStateMachine: this.scanStateMachine,
+      updateStateMachine: this.updateStateMachine,
+      ...(props.alarmTopic ? { alarmTopic: props.alarmTopic } : {}),
+      ...(props.alarmEmails ? { alarmEmails: props.alarmEmails } : {}),
+      definitionsAgeThreshold: settings.definitionsAgeThreshold,
+      updateInterval: settings.updateInterval,
+      scanLatencyThreshold: settings.scanLatencyThreshold,
+    });
+
+    addLambdaAvNagSuppressions(this);
+  }
+
+  /**
+   * Lets lambda-av scan a bucket: the scanner may read and tag its objects (and decrypt them with
+   * `kmsKeyArn`), the scan state machine may read their metadata; with `scanOnUpload` (default)
+   * every created object starts a scan execution.
+   */
+  addScanBucket(scanBucket: ScanBucket): void {
+    const { bucket } = scanBucket;
+    const name = bucket.bucketName;
+    if (!Token.isUnresolved(name)) {
+      checkBucketName('scanBuckets[].bucket', name);
+      if (this.scanBucketNames.has(name)) {
+        throw new LambdaAvPropsError(`scanBuckets names bucket ${quote(name)} more than once`);
+      }
+      if (
+        !Token.isUnresolved(this.definitions.bucket.bucketName) &&
+        name === this.definitions.bucket.bucketName
+      ) {
+        throw new LambdaAvPropsError(
+          `scanBuckets must not include the definitions bucket ${quote(name)}: only the updater may write there`,
+        );
+      }
+      this.scanBucketNames.add(name);
+    }
+    if (bucket === this.definitions.bucket) {
+      throw new LambdaAvPropsError(
+        'scanBuckets must not include the definitions bucket: only the updater may write there',
+      );
+    }
+    if (scanBucket.kmsKeyArn !== undefined && !Token.isUnresolved(scanBucket.kmsKeyArn)) {
+      if (!/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/.test(scanBucket.kmsKeyArn)) {
+        throw new LambdaAvPropsError(
+          `scanBuckets[${quote(name)}].kmsKeyArn must be a KMS key ARN (arn:aws:kms:REGION:ACCOUNT:key/ID), got ${quote(scanBucket.kmsKeyArn)}`,
+        );
+      }
+    }
+    const objects = bucket.arnForObjects('*');
+    this.scanner.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: [
+          's3:GetObject',
+          's3:GetObjectVersion',
+          's3:GetObjectTagging',
+          's3:GetObjectVersionTagging',
+          's3:PutObjectTagging',
+          's3:PutObjectVersionTagging',
+        ],
+        resources: [objects],
+      }),
+    );
+    if (scanBucket.kmsKeyArn !== undefined) {
+      this.scanner.addToRolePolicy(
+        new iam.PolicyStatement({ actions: ['kms:Decrypt'], resources: [scanBucket.kmsKeyArn] }),
+      );
+    }
+    // HeadObject and HeadObject with a VersionId.
+    this.scanStateMachine.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['s3:GetObject', 's3:GetObjectVersion'], resources: [objects] }),
+    );
+
+    if (scanBucket.scanOnUpload ?? true) {
+      if (bucket instanceof s3.Bucket) {
+        bucket.enableEventBridgeNotification();
+        suppressBucketNotificationsHandler(this);
+      }
+      const id = Token.isUnresolved(name) ? Names.nodeUniqueId(bucket.node) : name;
+      new events.Rule(this, `ScanOnUpload-${id}`, {
+        description: 'lambda-av: scan every object created in the bucket',
+        eventPattern: {
+          source: ['aws.s3'],
+          detailType: ['Object Created'],
+          detail: { bucket: { name: [name] } },
+        },
+        // The whole event is the input: the scan machine's first state reads EventBridge events.
+        targets: [new targets.SfnStateMachine(this.scanStateMachine)],
+      });
+    }
+  }
+
+  /**
+   * The warmer fans out by invoking its own function by name. A grant through the function's
+   * default role policy would be a dependency cycle (the function waits for that policy, the
+   * policy names the function), so the permission lives in its own policy attached to the role.
+   */
+  private grantSelfInvoke(role: iam.IRole): void {
+    new iam.Policy(this, 'ScannerSelfInvoke', {
+      roles: [role],
+      statements: [
+        new iam.PolicyStatement({
+          actions: ['lambda:InvokeFunction'],
+          resources: [this.scanner.functionArn],
+        }),
+      ],
+    });
+  }
+}

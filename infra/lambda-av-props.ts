@@ -1,0 +1,164 @@
+import type { Duration, RemovalPolicy, Size } from 'aws-cdk-lib';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import type * as sns from 'aws-cdk-lib/aws-sns';
+import type { OfficialDatabase } from '../src/config';
+
+/** A bucket whose objects lambda-av scans. */
+export interface ScanBucket {
+  /**
+   * The bucket. A bucket created in the same stack (`s3.Bucket`) gets EventBridge notifications
+   * turned on; for an existing bucket turn them on yourself (docs/deploy.md).
+   */
+  readonly bucket: s3.IBucket;
+  /**
+   * ARN of the KMS key the bucket's objects are encrypted with (SSE-KMS); the scanner gets
+   * `kms:Decrypt` on it, nothing more.
+   * @default none: SSE-S3 or no encryption
+   */
+  readonly kmsKeyArn?: string;
+  /**
+   * Start a scan execution for every object created in the bucket (S3 -> EventBridge
+   * "Object Created" -> StartExecution, the whole event as input).
+   * @default true
+   */
+  readonly scanOnUpload?: boolean;
+}
+
+/** The scan status values written to the status tag and returned in results. */
+export interface StatusValues {
+  /** @default 'CLEAN' */
+  readonly clean?: string;
+  /** @default 'INFECTED' */
+  readonly infected?: string;
+  /** @default 'SKIPPED' */
+  readonly skipped?: string;
+  /** @default 'PROCESSING_ERROR' */
+  readonly processingError?: string;
+}
+
+export type ReloadStrategy = 'auto' | 'concurrent' | 'restart';
+
+export interface LambdaAvProps {
+  /**
+   * The code of both functions (`lambda.zip`).
+   * @default built at synth time by `./build_lambda.sh --arch <architecture>`
+   */
+  readonly code?: lambda.Code;
+  /** @default lambda.Architecture.X86_64 */
+  readonly architecture?: lambda.Architecture;
+
+  /**
+   * An existing bucket for the definitions, used as it is.
+   * @default a new bucket (SSE-S3, public access blocked, TLS only, versioned, access logged)
+   */
+  readonly definitionsBucket?: s3.IBucket;
+  /**
+   * KMS key of an existing definitions bucket that uses SSE-KMS.
+   * @default none
+   */
+  readonly definitionsBucketKey?: kms.IKey;
+  /**
+   * Key prefix of the definitions (PATH_TO_AV_DEFINITIONS), without leading or trailing slash.
+   * @default 'av-definitions'
+   */
+  readonly definitionsPrefix?: string;
+  /**
+   * Where the new definitions bucket writes its server access logs.
+   * @default a new bucket
+   */
+  readonly accessLogsBucket?: s3.IBucket;
+  /**
+   * What happens to the buckets and log groups this construct creates when it is removed.
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
+
+  /**
+   * Buckets to scan: the scanner may read and tag their objects, the scan state machine may
+   * read their metadata.
+   * @default none
+   */
+  readonly scanBuckets?: readonly ScanBucket[];
+
+  /**
+   * Largest object scanned, in bytes (MAX_FILE_SIZE); larger objects are tagged SKIPPED
+   * without being read. At most 2 GiB - 1, ClamAV's limit.
+   * @default 314572800 (300 MiB)
+   */
+  readonly maxFileSize?: number;
+  /** @default 2048 */
+  readonly scannerMemorySize?: number;
+  /** @default Duration.minutes(5) */
+  readonly scannerTimeout?: Duration;
+  /**
+   * The scanner's /tmp.
+   * @default computed from maxFileSize: two definitions sets + the spooled object + what clamd
+   * may extract from it (4 x maxFileSize, below 2 GiB) + headroom; 3036 MiB for 300 MiB
+   */
+  readonly scannerEphemeralStorageSize?: Size;
+  /** @default none (the account's unreserved pool) */
+  readonly reservedConcurrency?: number;
+  /**
+   * Provisioned concurrency on a `live` alias, which the state machine and the warmer invoke.
+   * @default none
+   */
+  readonly provisionedConcurrency?: number;
+  /**
+   * How often a warm scanner checks for newer definitions (DEFINITIONS_CHECK_INTERVAL).
+   * @default Duration.minutes(5)
+   */
+  readonly definitionsCheckInterval?: Duration;
+  /** How a warm scanner switches to newer definitions (CLAMD_RELOAD_STRATEGY). @default 'auto' */
+  readonly reloadStrategy?: ReloadStrategy;
+  /** @default the scanner's defaults (CLEAN, INFECTED, SKIPPED, PROCESSING_ERROR) */
+  readonly statusValues?: StatusValues;
+  /** Tag key of the status (METADATA_FILE_STATUS). @default 'av-status' */
+  readonly statusTagKey?: string;
+  /** Tag key of the scan time (METADATA_FILE_TIMESTAMP). @default 'av-timestamp' */
+  readonly timestampTagKey?: string;
+
+  /** Send `{"warmer": true}` to the scanner on a schedule. @default true */
+  readonly warmerEnabled?: boolean;
+  /** @default Duration.minutes(5) */
+  readonly warmerInterval?: Duration;
+  /**
+   * Instances each warmer run keeps warm, itself included (WARM_CONCURRENCY, 1-100). Above 1 the
+   * scanner invokes its own function, and gets permission to.
+   * @default 1
+   */
+  readonly warmConcurrency?: number;
+
+  /**
+   * The updater's memory. Verifying ClamAV's official set loads it completely (about 1.5 GB).
+   * @default 2048
+   */
+  readonly updaterMemorySize?: number;
+  /** @default Duration.minutes(5) */
+  readonly updaterTimeout?: Duration;
+  /** @default Size.mebibytes(2048) */
+  readonly updaterEphemeralStorageSize?: Size;
+  /** How often the update workflow runs. @default Duration.hours(3) */
+  readonly updateInterval?: Duration;
+  /** Run the updater during deployment, so a new stack has definitions before its first scan. @default true */
+  readonly updateOnDeploy?: boolean;
+  /** A private mirror replacing ClamAV's (CLAMAV_MIRROR_URL), `http(s)://host[:port]`. @default ClamAV's official mirror */
+  readonly mirrorUrl?: string;
+  /** Extra databases fetched with freshclam's DatabaseCustomURL (CLAMAV_CUSTOM_DATABASE_URLS). @default none */
+  readonly customDatabaseUrls?: readonly string[];
+  /** Official databases to fetch (CLAMAV_OFFICIAL_DATABASES); may be empty. @default ['main', 'daily', 'bytecode'] */
+  readonly officialDatabases?: readonly OfficialDatabase[];
+
+  /** @default a new topic encrypted with a new KMS key */
+  readonly alarmTopic?: sns.ITopic;
+  /** E-mail addresses subscribed to the new alarm topic. @default none */
+  readonly alarmEmails?: readonly string[];
+  /** @default Duration.hours(24) */
+  readonly definitionsAgeThreshold?: Duration;
+  /** p99 scan latency above which the latency alarm fires. @default Duration.seconds(60) */
+  readonly scanLatencyThreshold?: Duration;
+  /** Retention of the Lambda and state machine logs. @default logs.RetentionDays.THREE_MONTHS */
+  readonly logRetention?: logs.RetentionDays;
+}

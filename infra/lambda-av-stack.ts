@@ -1,0 +1,98 @@
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import type { Construct } from 'constructs';
+import { LambdaAv, type LambdaAvProps } from './lambda-av-construct';
+
+/** An existing bucket to scan, by name. */
+export interface ScanBucketByName {
+  readonly bucketName: string;
+  /** @default none */
+  readonly kmsKeyArn?: string;
+  /** @default true */
+  readonly scanOnUpload?: boolean;
+}
+
+export interface LambdaAvStackProps extends StackProps {
+  /** @default the LambdaAv defaults */
+  readonly lambdaAv?: Omit<LambdaAvProps, 'definitionsBucket' | 'scanBuckets'>;
+  /**
+   * Existing buckets to scan. EventBridge notifications must be turned on for the ones scanned
+   * on upload (docs/deploy.md).
+   * @default none
+   */
+  readonly scanBuckets?: readonly ScanBucketByName[];
+  /** An existing bucket for the definitions. @default a new bucket */
+  readonly definitionsBucketName?: string;
+}
+
+/** One LambdaAv and the outputs a user needs to call it (`lambda-av scan --remote/--direct`). */
+export class LambdaAvStack extends Stack {
+  readonly lambdaAv: LambdaAv;
+
+  constructor(scope: Construct, id: string, props: LambdaAvStackProps = {}) {
+    super(scope, id, props);
+    this.lambdaAv = new LambdaAv(this, 'LambdaAv', {
+      ...props.lambdaAv,
+      ...(props.definitionsBucketName
+        ? {
+            definitionsBucket: s3.Bucket.fromBucketName(
+              this,
+              'DefinitionsBucket',
+              props.definitionsBucketName,
+            ),
+          }
+        : {}),
+      scanBuckets: (props.scanBuckets ?? []).map((scan) => ({
+        bucket: s3.Bucket.fromBucketName(this, `ScanBucket-${scan.bucketName}`, scan.bucketName),
+        ...(scan.kmsKeyArn ? { kmsKeyArn: scan.kmsKeyArn } : {}),
+        ...(scan.scanOnUpload !== undefined ? { scanOnUpload: scan.scanOnUpload } : {}),
+      })),
+    });
+    const av = this.lambdaAv;
+    new CfnOutput(this, 'ScannerFunctionName', {
+      description: 'The scanner Lambda (LAMBDA_AV_FUNCTION_NAME for lambda-av scan --direct)',
+      value: av.scanner.functionName,
+    });
+    new CfnOutput(this, 'ScannerFunctionArn', {
+      description: 'The scanner Lambda ARN',
+      value: av.scanner.functionArn,
+    });
+    if (av.scannerTarget !== av.scanner) {
+      new CfnOutput(this, 'ScannerAliasArn', {
+        description:
+          'The scanner alias with provisioned concurrency, which the state machine and the warmer invoke',
+        value: av.scannerTarget.functionArn,
+      });
+    }
+    new CfnOutput(this, 'ScanStateMachineArn', {
+      description: 'The scan state machine (LAMBDA_AV_STATE_MACHINE_ARN for lambda-av scan --remote)',
+      value: av.scanStateMachine.stateMachineArn,
+    });
+    new CfnOutput(this, 'UpdateStateMachineArn', {
+      description: 'The definitions update state machine',
+      value: av.updateStateMachine.stateMachineArn,
+    });
+    new CfnOutput(this, 'DefinitionsBucketName', {
+      description: 'Bucket holding the published ClamAV definitions (CLAMAV_BUCKET_NAME)',
+      value: av.definitions.bucket.bucketName,
+    });
+    new CfnOutput(this, 'DefinitionsPrefix', {
+      description: 'Key prefix of the definitions (PATH_TO_AV_DEFINITIONS)',
+      value: av.definitions.prefix || '(bucket root)',
+    });
+    new CfnOutput(this, 'AlarmTopicArn', {
+      description: 'SNS topic receiving the alarms',
+      value: av.monitoring.alarmTopic.topicArn,
+    });
+    new CfnOutput(this, 'DashboardName', { value: av.monitoring.dashboard.dashboardName });
+    // For bucket policies that let only scanned objects be read (docs/deploy.md, "Infected object found").
+    new CfnOutput(this, 'ScannerRoleArn', {
+      description: 'Role of the scanner Lambda',
+      value: av.scanner.role?.roleArn ?? '',
+    });
+    new CfnOutput(this, 'ScanStateMachineRoleArn', {
+      description: 'Role of the scan state machine (HeadObject)',
+      value: av.scanStateMachine.role.roleArn,
+    });
+  }
+}

@@ -1,0 +1,60 @@
+import type { Duration } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import {
+  DIMENSION_STATUS,
+  METRIC_DAEMON_STARTUP,
+  METRIC_DEFINITIONS_AGE,
+  METRIC_SCAN_LATENCY,
+  METRICS_NAMESPACE,
+} from '../src/metrics';
+import type { Verdict } from '../src/status';
+
+/**
+ * The `service` dimension Powertools adds to every metric; src/metrics.ts builds its emitters
+ * with `serviceName: 'lambda-av'`.
+ */
+export const SERVICE_NAME = 'lambda-av';
+
+export {
+  DIMENSION_STATUS,
+  METRIC_DAEMON_STARTUP,
+  METRIC_DEFINITIONS_AGE,
+  METRIC_SCAN_LATENCY,
+  METRICS_NAMESPACE,
+};
+
+/** The scanner's EMF metrics, as CloudWatch stores them (namespace LambdaAV, dimension service). */
+export class LambdaAvMetrics {
+  /** One sample per scan, in milliseconds, by verdict: its SampleCount is the number of scans. */
+  static scanLatency(verdict: Verdict, statistic: string, period: Duration): cloudwatch.Metric {
+    return new cloudwatch.Metric({
+      namespace: METRICS_NAMESPACE,
+      metricName: METRIC_SCAN_LATENCY,
+      dimensionsMap: { service: SERVICE_NAME, [DIMENSION_STATUS]: verdict },
+      statistic,
+      period,
+    });
+  }
+
+  /** One sample per clamd cold start, in milliseconds: its SampleCount is the number of cold starts. */
+  static daemonStartup(statistic: string, period: Duration): cloudwatch.Metric {
+    return new cloudwatch.Metric({
+      namespace: METRICS_NAMESPACE,
+      metricName: METRIC_DAEMON_STARTUP,
+      dimensionsMap: { service: SERVICE_NAME },
+      statistic,
+      period,
+    });
+  }
+
+  /** Age of the published definitions in hours, one sample per updater run. */
+  static definitionsAge(period: Duration): cloudwatch.Metric {
+    return new cloudwatch.Metric({
+      namespace: METRICS_NAMESPACE,
+      metricName: METRIC_DEFINITIONS_AGE,
+      dimensionsMap: { service: SERVICE_NAME },
+      statistic: cloudwatch.Stats.MAXIMUM,
+      period,
+    });
+  }
+}

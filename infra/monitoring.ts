@@ -1,0 +1,250 @@
+import { Duration, Stack } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
+import { VERDICTS } from '../src/status';
+import { LambdaAvMetrics } from './metrics';
+
+export interface LambdaAvMonitoringProps {
+  readonly scanner: lambda.IFunction;
+  readonly updater: lambda.IFunction;
+  readonly scanStateMachine: sfn.IStateMachine;
+  readonly updateStateMachine: sfn.IStateMachine;
+  /** @default a new topic, encrypted with a new KMS key CloudWatch may use */
+  readonly alarmTopic?: sns.ITopic;
+  /** Addresses subscribed to the new topic. @default none */
+  readonly alarmEmails?: readonly string[];
+  readonly definitionsAgeThreshold: Duration;
+  readonly updateInterval: Duration;
+  readonly scanLatencyThreshold: Duration;
+}
+
+/** Alarms go to one topic; the docs (docs/deploy.md) say what each means and what to do. */
+const RUNBOOK = 'See docs/deploy.md, "Alarms".';
+
+const FIVE_MINUTES = Duration.minutes(5);
+
+/** Alarms and a dashboard over the scanner's EMF metrics and the Lambda and Step Functions metrics. */
+export class LambdaAvMonitoring extends Construct {
+  readonly alarmTopic: sns.ITopic;
+  readonly definitionsAgeAlarm: cloudwatch.Alarm;
+  readonly scanExecutionsFailedAlarm: cloudwatch.Alarm;
+  readonly updateExecutionsFailedAlarm: cloudwatch.Alarm;
+  readonly scannerErrorsAlarm: cloudwatch.Alarm;
+  readonly scanLatencyAlarm: cloudwatch.Alarm;
+  readonly infectedAlarm: cloudwatch.Alarm;
+  readonly dashboard: cloudwatch.Dashboard;
+
+  constructor(scope: Construct, id: string, props: LambdaAvMonitoringProps) {
+    super(scope, id);
+    this.alarmTopic = props.alarmTopic ?? this.createTopic(props.alarmEmails ?? []);
+
+    // The updater reports the age on each run; a window of two runs (at least an hour, CloudWatch
+    // allows at most a day) holds at least one report. No report in it counts as stale: the
+    // updater stopped running.
+    const agePeriod = Duration.hours(
+      Math.min(24, Math.max(1, Math.ceil((2 * props.updateInterval.toMinutes()) / 60))),
+    );
+    this.definitionsAgeAlarm = new cloudwatch.Alarm(this, 'DefinitionsAgeAlarm', {
+      alarmDescription: `The published ClamAV definitions are older than ${props.definitionsAgeThreshold.toHours()} hours, or no updater run reported their age for ${agePeriod.toHours()} hours. ${RUNBOOK}`,
+      metric: LambdaAvMetrics.definitionsAge(agePeriod),
+      threshold: props.definitionsAgeThreshold.toHours(),
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+    });
+
+    this.scanExecutionsFailedAlarm = this.executionsFailed(
+      'ScanExecutionsFailedAlarm',
+      props.scanStateMachine,
+      'A scan execution failed: an object was left without a verdict tag.',
+    );
+    this.updateExecutionsFailedAlarm = this.executionsFailed(
+      'UpdateExecutionsFailedAlarm',
+      props.updateStateMachine,
+      'A definitions update failed; scanners keep the last good set.',
+    );
+
+    this.scannerErrorsAlarm = new cloudwatch.Alarm(this, 'ScannerErrorsAlarm', {
+      alarmDescription: `The scanner Lambda threw errors (clamd failed to start or died, bad events, configuration). ${RUNBOOK}`,
+      metric: props.scanner.metricErrors({ period: FIVE_MINUTES, statistic: cloudwatch.Stats.SUM }),
+      threshold: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+
+    // Percentiles cannot be merged across the Status dimension: the alarm takes the worst p99
+    // of the verdicts that involve reading and scanning an object.
+    const latencies = Object.fromEntries(
+      (['CLEAN', 'INFECTED', 'PROCESSING_ERROR'] as const).map((verdict) => [
+        verdict.toLowerCase(),
+        LambdaAvMetrics.scanLatency(verdict, cloudwatch.Stats.p(99), FIVE_MINUTES),
+      ]),
+    );
+    this.scanLatencyAlarm = new cloudwatch.Alarm(this, 'ScanLatencyAlarm', {
+      alarmDescription: `Scan latency p99 above ${props.scanLatencyThreshold.toMilliseconds()} ms for 15 minutes. ${RUNBOOK}`,
+      metric: new cloudwatch.MathExpression({
+        expression: `MAX([${Object.keys(latencies).join(', ')}])`,
+        usingMetrics: latencies,
+        period: FIVE_MINUTES,
+        label: 'scan latency p99 (ms), worst verdict',
+      }),
+      threshold: props.scanLatencyThreshold.toMilliseconds(),
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 3,
+      datapointsToAlarm: 3,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+
+    this.infectedAlarm = new cloudwatch.Alarm(this, 'InfectedObjectsAlarm', {
+      alarmDescription: `A scan found an infected object (tagged INFECTED). ${RUNBOOK}`,
+      metric: LambdaAvMetrics.scanLatency('INFECTED', cloudwatch.Stats.SAMPLE_COUNT, FIVE_MINUTES),
+      threshold: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+
+    const alarms = [
+      this.definitionsAgeAlarm,
+      this.scanExecutionsFailedAlarm,
+      this.updateExecutionsFailedAlarm,
+      this.scannerErrorsAlarm,
+      this.scanLatencyAlarm,
+      this.infectedAlarm,
+    ];
+    const action = new actions.SnsAction(this.alarmTopic);
+    for (const alarm of alarms) {
+      alarm.addAlarmAction(action);
+      alarm.addOkAction(action);
+    }
+
+    this.dashboard = this.createDashboard(props, alarms);
+  }
+
+  private executionsFailed(id: string, machine: sfn.IStateMachine, what: string): cloudwatch.Alarm {
+    return new cloudwatch.Alarm(this, id, {
+      alarmDescription: `${what} ${RUNBOOK}`,
+      metric: machine.metricFailed({ period: FIVE_MINUTES, statistic: cloudwatch.Stats.SUM }),
+      threshold: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+  }
+
+  /**
+   * Encrypted at rest (a customer managed key: CloudWatch cannot publish to a topic encrypted
+   * with the AWS managed SNS key) and reachable over TLS only.
+   */
+  private createTopic(emails: readonly string[]): sns.Topic {
+    const key = new kms.Key(this, 'AlarmTopicKey', {
+      description: 'Encrypts the lambda-av alarm topic',
+      enableKeyRotation: true,
+    });
+    key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'CloudWatchAlarmsPublish',
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        // In a key policy, "*" means this key.
+        resources: ['*'],
+        conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
+      }),
+    );
+    const topic = new sns.Topic(this, 'AlarmTopic', {
+      displayName: 'lambda-av alarms',
+      masterKey: key,
+      enforceSSL: true,
+    });
+    for (const email of emails) topic.addSubscription(new subscriptions.EmailSubscription(email));
+    return topic;
+  }
+
+  private createDashboard(props: LambdaAvMonitoringProps, alarms: cloudwatch.Alarm[]): cloudwatch.Dashboard {
+    const period = FIVE_MINUTES;
+    const dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
+      defaultInterval: Duration.days(1),
+    });
+    dashboard.addWidgets(
+      new cloudwatch.GraphWidget({
+        title: 'Scans by status',
+        left: VERDICTS.map((verdict) =>
+          LambdaAvMetrics.scanLatency(verdict, cloudwatch.Stats.SAMPLE_COUNT, period).with({
+            label: verdict,
+          }),
+        ),
+        stacked: true,
+        width: 12,
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Scan latency (ms)',
+        left: [
+          ...['p50', 'p90', 'p99'].map((stat) =>
+            LambdaAvMetrics.scanLatency('CLEAN', stat, period).with({ label: `CLEAN ${stat}` }),
+          ),
+          LambdaAvMetrics.scanLatency('INFECTED', 'p99', period).with({ label: 'INFECTED p99' }),
+          LambdaAvMetrics.scanLatency('PROCESSING_ERROR', 'p99', period).with({
+            label: 'PROCESSING_ERROR p99',
+          }),
+        ],
+        leftAnnotations: [{ value: props.scanLatencyThreshold.toMilliseconds(), label: 'p99 alarm' }],
+        width: 12,
+      }),
+    );
+    dashboard.addWidgets(
+      new cloudwatch.GraphWidget({
+        title: 'Definitions age (hours)',
+        left: [LambdaAvMetrics.definitionsAge(Duration.hours(1)).with({ label: 'definitions age (hours)' })],
+        leftAnnotations: [{ value: props.definitionsAgeThreshold.toHours(), label: 'alarm' }],
+        width: 8,
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'clamd cold starts',
+        left: [
+          LambdaAvMetrics.daemonStartup(cloudwatch.Stats.SAMPLE_COUNT, period).with({ label: 'cold starts' }),
+        ],
+        width: 8,
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'clamd start-up time (ms)',
+        left: [
+          LambdaAvMetrics.daemonStartup('p50', period).with({ label: 'p50' }),
+          LambdaAvMetrics.daemonStartup(cloudwatch.Stats.MAXIMUM, period).with({ label: 'max' }),
+        ],
+        width: 8,
+      }),
+    );
+    dashboard.addWidgets(
+      new cloudwatch.GraphWidget({
+        title: 'Scanner Lambda',
+        left: [
+          props.scanner.metricInvocations({ period, statistic: cloudwatch.Stats.SUM }),
+          props.scanner.metricErrors({ period, statistic: cloudwatch.Stats.SUM }),
+          props.scanner.metricThrottles({ period, statistic: cloudwatch.Stats.SUM }),
+        ],
+        right: [props.scanner.metricDuration({ period, statistic: 'p99' })],
+        width: 12,
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Executions',
+        left: [
+          props.scanStateMachine.metricStarted({ period, label: 'scans started' }),
+          props.scanStateMachine.metricFailed({ period, label: 'scans failed' }),
+          props.updateStateMachine.metricSucceeded({ period, label: 'updates succeeded' }),
+          props.updateStateMachine.metricFailed({ period, label: 'updates failed' }),
+        ],
+        width: 12,
+      }),
+    );
+    dashboard.addWidgets(new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms, width: 24 }));
+    return dashboard;
+  }
+}

@@ -1,0 +1,74 @@
+import { Token } from 'aws-cdk-lib';
+
+/**
+ * Prop checks that throw at construction time, naming the prop and the value received, so a
+ * wrong value fails `cdk synth` instead of a deployment or, worse, a scan at run time.
+ */
+export class LambdaAvPropsError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'LambdaAvPropsError';
+  }
+}
+
+/** A value as error messages show it: strings quoted, so an empty or padded value is visible. */
+export function quote(value: unknown): string {
+  return typeof value === 'string' ? JSON.stringify(value) : String(value);
+}
+
+/** A whole number in [min, max]; tokens (resolved at deploy time) are passed through unchecked. */
+export function checkInteger(name: string, value: number, min: number, max: number): number {
+  if (Token.isUnresolved(value)) return value;
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new LambdaAvPropsError(`${name} must be a whole number from ${min} to ${max}, got ${quote(value)}`);
+  }
+  return value;
+}
+
+export function checkUrl(name: string, value: string, protocols: readonly string[]): string {
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {
+    url = undefined;
+  }
+  if (!url || !protocols.includes(url.protocol) || /\s/.test(value)) {
+    throw new LambdaAvPropsError(`${name} must be a ${protocols.join(' or ')} URL, got ${quote(value)}`);
+  }
+  return value;
+}
+
+/** S3 bucket names: 3-63 lowercase letters, digits, dots and hyphens, starting and ending alphanumeric. */
+export function checkBucketName(name: string, value: string): string {
+  if (Token.isUnresolved(value)) return value;
+  if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(value)) {
+    throw new LambdaAvPropsError(`${name} must be an S3 bucket name, got ${quote(value)}`);
+  }
+  return value;
+}
+
+/** Key prefixes go into IAM resource ARNs and conditions: no wildcards, no surrounding slashes. */
+export function checkPrefix(name: string, value: string): string {
+  if (value !== '' && !/^[A-Za-z0-9!_.()'-]+(\/[A-Za-z0-9!_.()'-]+)*$/.test(value)) {
+    throw new LambdaAvPropsError(
+      `${name} must be empty or path segments of letters, digits and !_.()'- separated by single slashes, without a leading or trailing slash, got ${quote(value)}`,
+    );
+  }
+  return value;
+}
+
+/** S3 tag keys: 1-128 characters of letters, digits, spaces and `+ - = . _ : / @` (as src/config.ts). */
+export function checkTagKey(name: string, value: string): string {
+  if (!/^[\p{L}\p{Z}\p{N}_.:/=+\-@]{1,128}$/u.test(value)) {
+    throw new LambdaAvPropsError(`${name} must be a valid S3 tag key, got ${quote(value)}`);
+  }
+  return value;
+}
+
+/** S3 tag values: up to 256 characters of the same set. */
+export function checkTagValue(name: string, value: string): string {
+  if (!/^[\p{L}\p{Z}\p{N}_.:/=+\-@]{1,256}$/u.test(value)) {
+    throw new LambdaAvPropsError(`${name} must be a valid, non-empty S3 tag value, got ${quote(value)}`);
+  }
+  return value;
+}
