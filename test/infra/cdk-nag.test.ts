@@ -1,0 +1,106 @@
+import { App, Aspects, Stack } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { LambdaAv, type LambdaAvProps } from '../../infra/lambda-av-construct';
+import { CDK_CONTEXT, standInCode } from './support';
+
+interface Checked {
+  readonly findings: string[];
+  readonly template: Template;
+}
+
+/** Synthesizes a LambdaAv under the AwsSolutions checks and returns what they report. */
+function check(props: (stack: Stack) => LambdaAvProps, after?: (av: LambdaAv) => void): Checked {
+  // Findings as annotations (not a failed synth), so the test can list them.
+  const app = new App({
+    context: { ...CDK_CONTEXT, '@aws-cdk/core:annotationsInValidationReport': false },
+    builtinCloudFormationValidation: false,
+  });
+  const stack = new Stack(app, 'Test');
+  const av = new LambdaAv(stack, 'LambdaAv', { code: standInCode(), ...props(stack) });
+  after?.(av);
+  Aspects.of(stack).add(new AwsSolutionsChecks({ verbose: true }));
+  const annotations = Annotations.fromStack(stack);
+  const findings = [
+    ...annotations.findError('*', Match.stringLikeRegexp('AwsSolutions-.*')),
+    ...annotations.findWarning('*', Match.stringLikeRegexp('AwsSolutions-.*')),
+  ].map((message) => `${message.id}: ${String(message.entry.data).split(':')[0]}`);
+  return { findings, template: Template.fromStack(stack) };
+}
+
+/** Every suppression written into the template: resource, rule and reason. */
+function suppressions(template: Template): Array<{ resource: string; id: string; reason: string }> {
+  return Object.entries(
+    template.toJSON().Resources as Record<
+      string,
+      { Metadata?: { cdk_nag?: { rules_to_suppress: Array<{ id: string; reason: string }> } } }
+    >,
+  ).flatMap(([resource, { Metadata }]) =>
+    (Metadata?.cdk_nag?.rules_to_suppress ?? []).map(({ id, reason }) => ({ resource, id, reason })),
+  );
+}
+
+const defaults = check(() => ({}));
+const everything = check((stack) => {
+  const own = new s3.Bucket(stack, 'Uploads', { enforceSSL: true, serverAccessLogsPrefix: 'logs/' });
+  return {
+    scanBuckets: [
+      { bucket: own },
+      {
+        bucket: s3.Bucket.fromBucketName(stack, 'Existing', 'existing-uploads'),
+        kmsKeyArn: 'arn:aws:kms:eu-west-1:111122223333:key/abc-123',
+      },
+    ],
+    provisionedConcurrency: 2,
+    reservedConcurrency: 10,
+    warmConcurrency: 3,
+    mirrorUrl: 'https://mirror.internal',
+    alarmEmails: ['security@example.com'],
+  };
+});
+
+test('the default configuration passes the AwsSolutions checks', () => {
+  expect(defaults.findings).toEqual([]);
+});
+
+test('every option turned on passes the AwsSolutions checks', () => {
+  expect(everything.findings).toEqual([]);
+});
+
+test.each([
+  ['defaults', defaults],
+  ['every option', everything],
+])('every suppression (%s) carries a written reason', (_name, { template }) => {
+  const all = suppressions(template);
+
+  expect(all.length).toBeGreaterThan(0);
+  for (const { reason } of all) expect(reason.length).toBeGreaterThan(60);
+});
+
+test('only the findings docs/deploy.md explains are suppressed', () => {
+  const ids = [
+    ...new Set([...suppressions(defaults.template), ...suppressions(everything.template)].map((s) => s.id)),
+  ];
+
+  expect(ids.sort()).toEqual([
+    'AwsSolutions-IAM4',
+    'AwsSolutions-IAM5',
+    'AwsSolutions-L1',
+    'AwsSolutions-S1',
+  ]);
+});
+
+test('the checks are not blind: a wildcard grant nobody explained is reported', () => {
+  const { findings } = check(
+    () => ({}),
+    (av) => av.scanner.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:*'], resources: ['*'] })),
+  );
+
+  expect(findings).toEqual(
+    expect.arrayContaining([
+      expect.stringMatching(/^\/Test\/LambdaAv\/ScannerRole\/DefaultPolicy\/Resource: AwsSolutions-IAM5/),
+    ]),
+  );
+});

@@ -1,0 +1,109 @@
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { readAppSettings } from '../../infra/context';
+
+const read = (context: Record<string, unknown>) => readAppSettings((key) => context[key]);
+
+test('without context: the LambdaAv stack with the construct defaults and nothing scanned', () => {
+  const settings = read({});
+
+  expect(settings).toEqual({
+    stackName: 'LambdaAv',
+    lambdaZip: undefined,
+    stackProps: { lambdaAv: {}, scanBuckets: [] },
+  });
+});
+
+test('scanBuckets as -c gives it: names, each optionally with the KMS key of its objects', () => {
+  const settings = read({
+    scanBuckets: 'uploads, private=arn:aws:kms:eu-west-1:111122223333:key/abc',
+  });
+
+  expect(settings.stackProps.scanBuckets).toEqual([
+    { bucketName: 'uploads' },
+    { bucketName: 'private', kmsKeyArn: 'arn:aws:kms:eu-west-1:111122223333:key/abc' },
+  ]);
+});
+
+test('scanBuckets as cdk.json gives it: a JSON array of names or objects', () => {
+  const settings = read({ scanBuckets: ['uploads', { bucketName: 'manual', scanOnUpload: false }] });
+
+  expect(settings.stackProps.scanBuckets).toEqual([
+    { bucketName: 'uploads' },
+    { bucketName: 'manual', scanOnUpload: false },
+  ]);
+});
+
+test('scanOnUpload=false applies to every bucket that does not say otherwise', () => {
+  const settings = read({ scanBuckets: 'a,b', scanOnUpload: 'false' });
+
+  expect(settings.stackProps.scanBuckets).toEqual([
+    { bucketName: 'a', scanOnUpload: false },
+    { bucketName: 'b', scanOnUpload: false },
+  ]);
+});
+
+test('numbers, durations, choices and lists from strings', () => {
+  const { lambdaAv } = read({
+    architecture: 'arm64',
+    maxFileSize: '104857600',
+    warmConcurrency: '3',
+    warmerIntervalMinutes: '2',
+    updateIntervalMinutes: '60',
+    definitionsAgeThresholdHours: '12',
+    scanLatencyThresholdMs: '5000',
+    officialDatabases: 'main,daily',
+    customDatabaseUrls: 'https://a.example/x.ndb,https://b.example/y.hdb',
+    alarmEmails: 'a@example.com',
+    removalPolicy: 'destroy',
+    updateOnDeploy: 'false',
+  }).stackProps;
+
+  expect(lambdaAv).toEqual({
+    architecture: lambda.Architecture.ARM_64,
+    maxFileSize: 104857600,
+    warmConcurrency: 3,
+    warmerInterval: Duration.minutes(2),
+    updateInterval: Duration.minutes(60),
+    definitionsAgeThreshold: Duration.hours(12),
+    scanLatencyThreshold: Duration.millis(5000),
+    officialDatabases: ['main', 'daily'],
+    customDatabaseUrls: ['https://a.example/x.ndb', 'https://b.example/y.hdb'],
+    alarmEmails: ['a@example.com'],
+    removalPolicy: RemovalPolicy.DESTROY,
+    updateOnDeploy: false,
+  });
+});
+
+test('warmerIntervalMinutes=0 turns the warmer off', () => {
+  expect(read({ warmerIntervalMinutes: '0' }).stackProps.lambdaAv).toEqual({ warmerEnabled: false });
+});
+
+test('an empty officialDatabases means custom databases only', () => {
+  expect(read({ officialDatabases: '' }).stackProps.lambdaAv).toEqual({ officialDatabases: [] });
+});
+
+test('an existing definitions bucket and a prebuilt zip', () => {
+  const settings = read({ definitionsBucketName: 'my-defs', lambdaZip: 'dist/lambda.zip', stackName: 'Av' });
+
+  expect(settings).toMatchObject({
+    stackName: 'Av',
+    lambdaZip: 'dist/lambda.zip',
+    stackProps: { definitionsBucketName: 'my-defs' },
+  });
+});
+
+test.each([
+  [{ maxFileSize: '300MB' }, /context maxFileSize must be a whole number, got "300MB"/],
+  [{ architecture: 'x86' }, /context architecture must be one of x86_64, arm64, got "x86"/],
+  [{ updateOnDeploy: 'yes' }, /context updateOnDeploy must be true or false, got "yes"/],
+  [{ scanBuckets: 'a=b=c' }, /context scanBuckets must be .*, got "a=b=c"/],
+  [{ scanBuckets: [42] }, /context scanBuckets must be .*, got 42$/],
+  [{ officialDatabases: 'main,weekly' }, /context officialDatabases must be .*, got "weekly"/],
+  [
+    { logRetentionDays: '45' },
+    /context logRetentionDays must be one of CloudWatch Logs' retention periods .*, got 45/,
+  ],
+])('malformed context %j fails, naming the key and the value', (context, message) => {
+  expect(() => read(context)).toThrow(message);
+});

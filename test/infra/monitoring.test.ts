@@ -1,0 +1,218 @@
+import { Duration } from 'aws-cdk-lib';
+import { Match } from 'aws-cdk-lib/assertions';
+import {
+  DIMENSION_STATUS,
+  METRIC_DAEMON_STARTUP,
+  METRIC_DEFINITIONS_AGE,
+  METRIC_SCAN_LATENCY,
+  METRICS_NAMESPACE,
+} from '../../src/metrics';
+import { buildLambdaAv, logicalId } from './support';
+
+const { stack, av, template } = buildLambdaAv(() => ({ alarmEmails: ['security@example.com'] }));
+const alarms = Object.entries(template.findResources('AWS::CloudWatch::Alarm'));
+const alarm = (construct: { node: { defaultChild?: unknown } }) =>
+  template.findResources('AWS::CloudWatch::Alarm')[logicalId(stack, construct)]?.Properties;
+const topicRef = { Ref: logicalId(stack, av.monitoring.alarmTopic as never) };
+const service = { Name: 'service', Value: 'lambda-av' };
+
+test('six alarms, each notifying the topic when it fires and when it clears', () => {
+  expect(alarms).toHaveLength(6);
+  for (const [, { Properties }] of alarms) {
+    expect(Properties.AlarmActions).toEqual([topicRef]);
+    expect(Properties.OKActions).toEqual([topicRef]);
+    expect(Properties.AlarmDescription).toContain('docs/deploy.md');
+  }
+});
+
+test('definitions older than 24 hours raise an alarm; no age reported for two update intervals counts as old', () => {
+  expect(alarm(av.monitoring.definitionsAgeAlarm)).toMatchObject({
+    Namespace: METRICS_NAMESPACE,
+    MetricName: METRIC_DEFINITIONS_AGE,
+    Dimensions: [service],
+    Statistic: 'Maximum',
+    Period: 6 * 3600,
+    Threshold: 24,
+    ComparisonOperator: 'GreaterThanThreshold',
+    TreatMissingData: 'breaching',
+  });
+});
+
+test('failed scan executions raise an alarm', () => {
+  expect(alarm(av.monitoring.scanExecutionsFailedAlarm)).toMatchObject({
+    Namespace: 'AWS/States',
+    MetricName: 'ExecutionsFailed',
+    Dimensions: [{ Name: 'StateMachineArn', Value: { Ref: logicalId(stack, av.scanStateMachine) } }],
+    Statistic: 'Sum',
+    Threshold: 1,
+    ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+    TreatMissingData: 'notBreaching',
+  });
+});
+
+test('failed update executions raise an alarm', () => {
+  expect(alarm(av.monitoring.updateExecutionsFailedAlarm)).toMatchObject({
+    Namespace: 'AWS/States',
+    MetricName: 'ExecutionsFailed',
+    Dimensions: [{ Name: 'StateMachineArn', Value: { Ref: logicalId(stack, av.updateStateMachine) } }],
+    Threshold: 1,
+    ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+  });
+});
+
+test('scanner errors raise an alarm', () => {
+  expect(alarm(av.monitoring.scannerErrorsAlarm)).toMatchObject({
+    Namespace: 'AWS/Lambda',
+    MetricName: 'Errors',
+    Dimensions: [{ Name: 'FunctionName', Value: { Ref: logicalId(stack, av.scanner) } }],
+    Statistic: 'Sum',
+    Threshold: 1,
+    ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+  });
+});
+
+test('scan latency p99 above 60 s for 15 minutes raises an alarm, over every verdict that reads an object', () => {
+  const latency = alarm(av.monitoring.scanLatencyAlarm);
+  const inputs = latency?.Metrics.filter((m: { MetricStat?: unknown }) => m.MetricStat);
+
+  expect(latency).toMatchObject({
+    Threshold: 60_000,
+    ComparisonOperator: 'GreaterThanThreshold',
+    EvaluationPeriods: 3,
+    DatapointsToAlarm: 3,
+  });
+  expect(latency?.Metrics).toContainEqual(
+    expect.objectContaining({ Expression: expect.stringMatching(/^MAX\(/) }),
+  );
+  expect(
+    inputs.map((m: { MetricStat: { Metric: { Dimensions: unknown } } }) => m.MetricStat.Metric.Dimensions),
+  ).toEqual(
+    ['CLEAN', 'INFECTED', 'PROCESSING_ERROR'].map((status) => [
+      { Name: DIMENSION_STATUS, Value: status },
+      service,
+    ]),
+  );
+  for (const input of inputs) {
+    expect(input.MetricStat).toMatchObject({
+      Metric: { Namespace: METRICS_NAMESPACE, MetricName: METRIC_SCAN_LATENCY },
+      Stat: 'p99',
+      Period: 300,
+    });
+  }
+});
+
+test('an infected object raises an alarm', () => {
+  expect(alarm(av.monitoring.infectedAlarm)).toMatchObject({
+    Namespace: METRICS_NAMESPACE,
+    MetricName: METRIC_SCAN_LATENCY,
+    Dimensions: [{ Name: DIMENSION_STATUS, Value: 'INFECTED' }, service],
+    Statistic: 'SampleCount',
+    Threshold: 1,
+    ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+    TreatMissingData: 'notBreaching',
+  });
+});
+
+test('thresholds by prop', () => {
+  const {
+    stack: other,
+    av: otherAv,
+    template: otherTemplate,
+  } = buildLambdaAv(() => ({
+    definitionsAgeThreshold: Duration.hours(48),
+    scanLatencyThreshold: Duration.seconds(10),
+    updateInterval: Duration.hours(12),
+  }));
+  const find = (construct: { node: { defaultChild?: unknown } }) =>
+    otherTemplate.findResources('AWS::CloudWatch::Alarm')[logicalId(other, construct)]?.Properties;
+
+  expect(find(otherAv.monitoring.definitionsAgeAlarm)).toMatchObject({ Threshold: 48, Period: 24 * 3600 });
+  expect(find(otherAv.monitoring.scanLatencyAlarm)).toMatchObject({ Threshold: 10_000 });
+});
+
+test('the alarm topic is encrypted with a rotated key CloudWatch may use, and takes e-mail subscriptions', () => {
+  template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
+  template.hasResourceProperties('AWS::KMS::Key', {
+    EnableKeyRotation: true,
+    KeyPolicy: {
+      Statement: Match.arrayWith([
+        Match.objectLike({
+          Principal: { Service: 'cloudwatch.amazonaws.com' },
+          Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        }),
+      ]),
+    },
+  });
+  template.hasResourceProperties('AWS::SNS::Subscription', {
+    Protocol: 'email',
+    Endpoint: 'security@example.com',
+    TopicArn: topicRef,
+  });
+});
+
+/** The dashboard's widgets: the body is a Fn::Join of JSON text and references, tokens stubbed out. */
+function dashboardWidgets(): Array<{ type: string; properties: { title: string; metrics?: unknown[][] } }> {
+  const body = Object.values(template.findResources('AWS::CloudWatch::Dashboard'))[0]?.Properties
+    .DashboardBody;
+  const text = (body['Fn::Join'][1] as unknown[])
+    .map((part) => (typeof part === 'string' ? part : 'TOKEN'))
+    .join('');
+  return JSON.parse(text).widgets;
+}
+
+describe('the dashboard', () => {
+  const widgets = dashboardWidgets();
+  const graph = (title: string) => {
+    const widget = widgets.find((w) => w.properties.title === title);
+    if (!widget) throw new Error(`no widget ${title}`);
+    // [namespace, name, dimension name, value, ..., {stat, label, ...}]
+    return (widget.properties.metrics ?? []).map((metric) => ({
+      id: metric.slice(0, -1).join(' '),
+      stat: (metric[metric.length - 1] as { stat: string }).stat,
+    }));
+  };
+
+  test('counts scans by status', () => {
+    expect(graph('Scans by status')).toEqual(
+      ['CLEAN', 'INFECTED', 'SKIPPED', 'PROCESSING_ERROR'].map((status) => ({
+        id: `${METRICS_NAMESPACE} ${METRIC_SCAN_LATENCY} ${DIMENSION_STATUS} ${status} service lambda-av`,
+        stat: 'SampleCount',
+      })),
+    );
+  });
+
+  test('plots scan latency percentiles', () => {
+    const clean = `${METRICS_NAMESPACE} ${METRIC_SCAN_LATENCY} ${DIMENSION_STATUS} CLEAN service lambda-av`;
+
+    expect(graph('Scan latency (ms)')).toEqual(
+      expect.arrayContaining(['p50', 'p90', 'p99'].map((stat) => ({ id: clean, stat }))),
+    );
+  });
+
+  test('plots the definitions age', () => {
+    expect(graph('Definitions age (hours)')).toEqual([
+      { id: `${METRICS_NAMESPACE} ${METRIC_DEFINITIONS_AGE} service lambda-av`, stat: 'Maximum' },
+    ]);
+  });
+
+  test('counts clamd cold starts', () => {
+    expect(graph('clamd cold starts')).toEqual([
+      { id: `${METRICS_NAMESPACE} ${METRIC_DAEMON_STARTUP} service lambda-av`, stat: 'SampleCount' },
+    ]);
+  });
+
+  test('plots the daemon start-up time', () => {
+    expect(graph('clamd start-up time (ms)')).toEqual([
+      { id: `${METRICS_NAMESPACE} ${METRIC_DAEMON_STARTUP} service lambda-av`, stat: 'p50' },
+      { id: `${METRICS_NAMESPACE} ${METRIC_DAEMON_STARTUP} service lambda-av`, stat: 'Maximum' },
+    ]);
+  });
+
+  test('shows every alarm', () => {
+    const alarmWidget = widgets.find((w) => w.type === 'alarm') as
+      | { properties: { alarms: unknown[] } }
+      | undefined;
+
+    expect(alarmWidget?.properties.alarms).toHaveLength(6);
+  });
+});

@@ -1,0 +1,118 @@
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { allowedActions, buildLambdaAv, logicalId, statementsOfRole } from './support';
+
+const READ_AND_TAG = [
+  's3:GetObject',
+  's3:GetObjectTagging',
+  's3:GetObjectVersion',
+  's3:GetObjectVersionTagging',
+  's3:PutObjectTagging',
+  's3:PutObjectVersionTagging',
+];
+const KEY_ARN = 'arn:aws:kms:eu-west-1:111122223333:key/11111111-2222-3333-4444-555555555555';
+
+describe('existing buckets named in the props', () => {
+  const { stack, av, template } = buildLambdaAv((scope) => ({
+    scanBuckets: [
+      { bucket: s3.Bucket.fromBucketName(scope, 'Uploads', 'uploads') },
+      { bucket: s3.Bucket.fromBucketName(scope, 'Private', 'private-uploads'), kmsKeyArn: KEY_ARN },
+      { bucket: s3.Bucket.fromBucketName(scope, 'Manual', 'manual'), scanOnUpload: false },
+    ],
+  }));
+  const scanner = statementsOfRole(template, stack, av.scanner.role);
+  const rules = Object.values(template.findResources('AWS::Events::Rule')).map((rule) => rule.Properties);
+  const uploadRules = rules.filter((rule) => rule.EventPattern);
+
+  test.each(['uploads', 'private-uploads'])(
+    'an object created in %s starts a scan execution with the whole event',
+    (name) => {
+      expect(uploadRules).toContainEqual(
+        expect.objectContaining({
+          EventPattern: {
+            source: ['aws.s3'],
+            'detail-type': ['Object Created'],
+            detail: { bucket: { name: [name] } },
+          },
+          Targets: [
+            {
+              Arn: { Ref: logicalId(stack, av.scanStateMachine) },
+              Id: expect.any(String),
+              RoleArn: expect.anything(),
+            },
+          ],
+        }),
+      );
+    },
+  );
+
+  test('a bucket with scanOnUpload false gets no rule', () => {
+    expect(uploadRules).toHaveLength(2);
+    expect(JSON.stringify(uploadRules)).not.toContain('"manual"');
+  });
+
+  test('EventBridge may start executions of the scan machine only', () => {
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: [
+          {
+            Action: 'states:StartExecution',
+            Effect: 'Allow',
+            Resource: { Ref: logicalId(stack, av.scanStateMachine) },
+          },
+        ],
+      },
+    });
+  });
+
+  test.each(['uploads', 'private-uploads', 'manual'])(
+    'the scanner may read and tag the objects of %s, nothing else',
+    (name) => {
+      expect(allowedActions(scanner, `:s3:::${name}/*`)).toEqual(READ_AND_TAG);
+    },
+  );
+
+  test('the scanner may only decrypt with the key given for a bucket', () => {
+    expect(allowedActions(scanner, KEY_ARN)).toEqual(['kms:Decrypt']);
+    expect(allowedActions(scanner).filter((action) => action.startsWith('kms:'))).toEqual(['kms:Decrypt']);
+  });
+
+  test('the scanner cannot write or delete objects in any bucket', () => {
+    const writes = allowedActions(scanner).filter((action) =>
+      /^s3:(Put|Delete)(?!ObjectTagging|ObjectVersionTagging)/.test(action),
+    );
+
+    expect(writes).toEqual([]);
+    expect(allowedActions(scanner)).not.toContain('s3:DeleteObjectTagging');
+  });
+});
+
+describe('a bucket created in the same stack', () => {
+  const { stack, av, template } = buildLambdaAv((scope) => ({
+    scanBuckets: [{ bucket: new s3.Bucket(scope, 'Uploads', { enforceSSL: true }) }],
+  }));
+
+  test('gets EventBridge notifications turned on', () => {
+    template.hasResourceProperties('Custom::S3BucketNotifications', {
+      NotificationConfiguration: { EventBridgeConfiguration: {} },
+    });
+  });
+
+  test('is scanned on upload, matched by its generated name', () => {
+    const bucketId = stack.getLogicalId(stack.node.findChild('Uploads').node.defaultChild as never);
+
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: { detail: { bucket: { name: [{ Ref: bucketId }] } } },
+      Targets: [{ Arn: { Ref: logicalId(stack, av.scanStateMachine) } }],
+    });
+  });
+});
+
+test('without scanned buckets the scanner reads the definitions only', () => {
+  const { stack, av, template } = buildLambdaAv();
+  const objectActions = statementsOfRole(template, stack, av.scanner.role).filter((s) =>
+    s.Action.some((action) => action.startsWith('s3:')),
+  );
+
+  expect(JSON.stringify(objectActions.map((s) => s.Resource))).not.toMatch(/s3:::/);
+  expect(objectActions.flatMap((s) => s.Action).sort()).toEqual(['s3:GetObject', 's3:ListBucket']);
+});

@@ -1,0 +1,49 @@
+import { Match } from 'aws-cdk-lib/assertions';
+import { buildLambdaAvStack } from './support';
+
+const { template } = buildLambdaAvStack({
+  scanBuckets: [{ bucketName: 'uploads' }, { bucketName: 'archive', scanOnUpload: false }],
+});
+
+test.each([
+  'ScannerFunctionName',
+  'ScannerFunctionArn',
+  'ScanStateMachineArn',
+  'UpdateStateMachineArn',
+  'DefinitionsBucketName',
+])('outputs %s', (name) => {
+  template.hasOutput(name, { Value: Match.anyValue() });
+});
+
+test('outputs what each output names', () => {
+  const outputs = template.findOutputs('*');
+
+  expect(outputs.ScannerFunctionName?.Value).toEqual({ Ref: expect.stringMatching(/^LambdaAvScanner/) });
+  expect(outputs.ScannerFunctionArn?.Value).toEqual({
+    'Fn::GetAtt': [expect.stringMatching(/^LambdaAvScanner/), 'Arn'],
+  });
+  expect(outputs.ScanStateMachineArn?.Value).toEqual({
+    Ref: expect.stringMatching(/^LambdaAvScanStateMachine/),
+  });
+  expect(outputs.UpdateStateMachineArn?.Value).toEqual({
+    Ref: expect.stringMatching(/^LambdaAvUpdateStateMachine/),
+  });
+  expect(outputs.DefinitionsBucketName?.Value).toEqual({
+    Ref: expect.stringMatching(/^LambdaAvDefinitionsBucket/),
+  });
+});
+
+test('existing buckets are scanned by name, on upload unless told otherwise', () => {
+  const names = Object.values(template.findResources('AWS::Events::Rule'))
+    .map((rule) => rule.Properties.EventPattern?.detail?.bucket?.name)
+    .filter(Boolean);
+
+  expect(names).toEqual([['uploads']]);
+  expect(JSON.stringify(template.findResources('AWS::IAM::Policy'))).toContain(':s3:::archive/*');
+});
+
+test('an existing definitions bucket by name', () => {
+  const { template: existing } = buildLambdaAvStack({ definitionsBucketName: 'my-defs' });
+
+  existing.hasOutput('DefinitionsBucketName', { Value: 'my-defs' });
+});

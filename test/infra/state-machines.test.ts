@@ -1,0 +1,123 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { aslDefinition, SCAN_DEFINITION_FILE, STATE_MACHINE_DIR } from '../../infra/asl-definition';
+import { allowedActions, buildLambdaAv, logicalId, statementsOfRole } from './support';
+
+/** The placeholders as the files spell them, read here independently of infra/asl-definition.ts. */
+function placeholdersIn(file: string): string[] {
+  const text = readFileSync(path.join(STATE_MACHINE_DIR, file), 'utf8');
+  return [...new Set([...text.matchAll(/\$\{(\w+)\}/g)].map((m) => m[1] as string))].sort();
+}
+
+const { stack, av, template } = buildLambdaAv((scope) => ({
+  scanBuckets: [{ bucket: s3.Bucket.fromBucketName(scope, 'Uploads', 'uploads') }],
+}));
+const machines = template.findResources('AWS::StepFunctions::StateMachine');
+const scanId = logicalId(stack, av.scanStateMachine);
+const updateId = logicalId(stack, av.updateStateMachine);
+const byFile: Record<string, string> = { 'scan.asl.json': scanId, 'update-definitions.asl.json': updateId };
+
+test('there is a state machine for each ASL file', () => {
+  const files = readdirSync(STATE_MACHINE_DIR).filter((name) => name.endsWith('.asl.json'));
+
+  expect(files.sort()).toEqual(Object.keys(byFile).sort());
+  expect(Object.keys(machines).sort()).toEqual([scanId, updateId].sort());
+});
+
+test.each(Object.keys(byFile))(
+  'every placeholder in %s has a substitution and every substitution is used',
+  (file) => {
+    const machine = machines[byFile[file] as string];
+
+    expect(placeholdersIn(file).length).toBeGreaterThan(0);
+    expect(Object.keys(machine?.Properties.DefinitionSubstitutions ?? {}).sort()).toEqual(
+      placeholdersIn(file),
+    );
+  },
+);
+
+test.each(Object.keys(byFile))('%s is deployed from the file as an asset, not inlined', (file) => {
+  const machine = machines[byFile[file] as string];
+
+  expect(machine?.Properties.DefinitionS3Location).toEqual({
+    Bucket: expect.anything(),
+    Key: expect.any(String),
+  });
+  expect(machine?.Properties.DefinitionString).toBeUndefined();
+});
+
+test('the scan machine calls the scanner and checks sizes against the same MAX_FILE_SIZE as the scanner', () => {
+  expect(machines[scanId]?.Properties.DefinitionSubstitutions).toEqual({
+    ScannerFunctionArn: { 'Fn::GetAtt': [logicalId(stack, av.scanner), 'Arn'] },
+    MaxFileSize: '314572800',
+  });
+});
+
+test('the update machine calls the updater', () => {
+  expect(machines[updateId]?.Properties.DefinitionSubstitutions).toEqual({
+    UpdaterFunctionArn: { 'Fn::GetAtt': [logicalId(stack, av.updater), 'Arn'] },
+  });
+});
+
+test.each(['scan', 'update'])(
+  'the %s machine is Standard, logs every event to CloudWatch Logs and is traced by X-Ray',
+  (name) => {
+    const machine = machines[name === 'scan' ? scanId : updateId];
+
+    expect(machine?.Properties).toMatchObject({
+      StateMachineType: 'STANDARD',
+      LoggingConfiguration: {
+        Level: 'ALL',
+        IncludeExecutionData: true,
+        Destinations: [
+          { CloudWatchLogsLogGroup: { LogGroupArn: { 'Fn::GetAtt': [expect.any(String), 'Arn'] } } },
+        ],
+      },
+      TracingConfiguration: { Enabled: true },
+    });
+  },
+);
+
+test('the scan machine may invoke exactly the scanner and head objects of the scanned buckets', () => {
+  const statements = statementsOfRole(template, stack, av.scanStateMachine.role);
+
+  expect(statements).toContainEqual(
+    expect.objectContaining({
+      Effect: 'Allow',
+      Action: ['lambda:InvokeFunction'],
+      Resource: [{ 'Fn::GetAtt': [logicalId(stack, av.scanner), 'Arn'] }],
+    }),
+  );
+  expect(allowedActions(statements, ':s3:::uploads/*')).toEqual(['s3:GetObject', 's3:GetObjectVersion']);
+  expect(allowedActions(statements).filter((a) => a.startsWith('lambda:') || a.startsWith('s3:'))).toEqual([
+    'lambda:InvokeFunction',
+    's3:GetObject',
+    's3:GetObjectVersion',
+  ]);
+});
+
+test('the update machine may invoke exactly the updater and touches no bucket', () => {
+  const statements = statementsOfRole(template, stack, av.updateStateMachine.role);
+
+  expect(statements).toContainEqual(
+    expect.objectContaining({
+      Effect: 'Allow',
+      Action: ['lambda:InvokeFunction'],
+      Resource: [{ 'Fn::GetAtt': [logicalId(stack, av.updater), 'Arn'] }],
+    }),
+  );
+  expect(allowedActions(statements).filter((a) => a.startsWith('s3:'))).toEqual([]);
+});
+
+test('a definition with a placeholder left without a substitution fails the synth, naming it', () => {
+  expect(() => aslDefinition(SCAN_DEFINITION_FILE, { ScannerFunctionArn: 'arn' })).toThrow(
+    /placeholders without a substitution: \[MaxFileSize\]/,
+  );
+});
+
+test('a substitution matching no placeholder fails the synth, naming it', () => {
+  expect(() =>
+    aslDefinition(SCAN_DEFINITION_FILE, { ScannerFunctionArn: 'arn', MaxFileSize: '1', Typo: 'x' }),
+  ).toThrow(/substitutions matching no placeholder: \[Typo\]/);
+});

@@ -1,0 +1,129 @@
+import { Duration, Size, Stack } from 'aws-cdk-lib';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { LambdaAv, type LambdaAvProps } from '../../infra/lambda-av-construct';
+import { standInCode, testApp } from './support';
+
+/** Constructs a LambdaAv and returns what it threw (no synth: validation happens in the constructor). */
+function construct(props: (stack: Stack) => LambdaAvProps): () => void {
+  return () => {
+    const stack = new Stack(testApp(), 'Test');
+    new LambdaAv(stack, 'LambdaAv', { code: standInCode(), ...props(stack) });
+  };
+}
+
+test.each([
+  ['maxFileSize 0', { maxFileSize: 0 }, /maxFileSize must be a whole number from 1 to 2147483647, got 0/],
+  ['maxFileSize of 2 GiB', { maxFileSize: 2 ** 31 }, /maxFileSize .* got 2147483648/],
+  ['a fractional maxFileSize', { maxFileSize: 1.5 }, /maxFileSize .* got 1.5/],
+  ['a prefix with slashes around it', { definitionsPrefix: '/defs/' }, /definitionsPrefix .* got "\/defs\/"/],
+  ['a prefix with a wildcard', { definitionsPrefix: 'defs*' }, /definitionsPrefix .* got "defs\*"/],
+  ["scanner memory above Lambda's", { scannerMemorySize: 20_000 }, /scannerMemorySize .* got 20000/],
+  [
+    'a timeout over 15 minutes',
+    { scannerTimeout: Duration.minutes(16) },
+    /scannerTimeout \(seconds\) .* got 960/,
+  ],
+  [
+    'a scanner timeout the Scan task would not wait for',
+    { scannerTimeout: Duration.minutes(6) },
+    /scannerTimeout \(360 s\) must be shorter than the Scan task's TimeoutSeconds \(330 s in statemachine\/scan.asl.json\)/,
+  ],
+  [
+    '/tmp below 512 MiB',
+    { scannerEphemeralStorageSize: Size.mebibytes(256) },
+    /scannerEphemeralStorageSize \(MiB\) .* got 256/,
+  ],
+  ['warmConcurrency 101', { warmConcurrency: 101 }, /warmConcurrency .* from 1 to 100, got 101/],
+  [
+    'warmConcurrency above the reserved concurrency',
+    { warmConcurrency: 5, reservedConcurrency: 2 },
+    /warmConcurrency \(5\) cannot exceed reservedConcurrency \(2\)/,
+  ],
+  [
+    'provisioned above reserved concurrency',
+    { provisionedConcurrency: 5, reservedConcurrency: 2 },
+    /provisionedConcurrency \(5\) cannot exceed reservedConcurrency \(2\)/,
+  ],
+  [
+    'a warmer every 30 seconds',
+    { warmerInterval: Duration.seconds(30) },
+    /warmerInterval \(whole minutes\) .* got 0.5/,
+  ],
+  [
+    'official updates more often than hourly',
+    { updateInterval: Duration.minutes(15) },
+    /updateInterval \(whole minutes\) must be a whole number from 60 .* got 15/,
+  ],
+  [
+    'an age threshold within one update interval',
+    { definitionsAgeThreshold: Duration.hours(3) },
+    /definitionsAgeThreshold \(3 hours\) must be longer than updateInterval \(3 hours\)/,
+  ],
+  [
+    'an ftp mirror',
+    { mirrorUrl: 'ftp://mirror.example.com' },
+    /mirrorUrl must be a http: or https: URL, got "ftp:\/\/mirror.example.com"/,
+  ],
+  [
+    'a custom database that is no URL',
+    { customDatabaseUrls: ['sigs.ndb'] },
+    /customDatabaseUrls\[0\] .* got "sigs.ndb"/,
+  ],
+  [
+    'an unknown official database',
+    { officialDatabases: ['main', 'safebrowsing'] as never },
+    /officialDatabases may list main, daily, bytecode; got "safebrowsing"/,
+  ],
+  ['no databases at all', { officialDatabases: [] }, /updater would fetch nothing/],
+  [
+    'a tag key S3 refuses',
+    { statusTagKey: 'av#status' },
+    /statusTagKey must be a valid S3 tag key, got "av#status"/,
+  ],
+  ['an empty status value', { statusValues: { clean: '' } }, /statusValues.clean .* got ""/],
+] as Array<[string, LambdaAvProps, RegExp]>)(
+  '%s fails at synth, showing the value',
+  (_name, props, message) => {
+    expect(construct(() => props)).toThrow(message);
+  },
+);
+
+test('a private mirror may be checked every 15 minutes', () => {
+  expect(
+    construct(() => ({ mirrorUrl: 'https://mirror.internal', updateInterval: Duration.minutes(15) })),
+  ).not.toThrow();
+});
+
+test('a scanned bucket name S3 would refuse fails at synth', () => {
+  expect(
+    construct((stack) => ({ scanBuckets: [{ bucket: s3.Bucket.fromBucketName(stack, 'B', 'Uploads_1') }] })),
+  ).toThrow(/scanBuckets\[\]\.bucket must be an S3 bucket name, got "Uploads_1"/);
+});
+
+test('the same bucket twice fails at synth', () => {
+  expect(
+    construct((stack) => ({
+      scanBuckets: [
+        { bucket: s3.Bucket.fromBucketName(stack, 'A', 'uploads') },
+        { bucket: s3.Bucket.fromBucketName(stack, 'B', 'uploads') },
+      ],
+    })),
+  ).toThrow(/scanBuckets names bucket "uploads" more than once/);
+});
+
+test('scanning the definitions bucket fails at synth: only the updater may write there', () => {
+  expect(
+    construct((stack) => ({
+      definitionsBucket: s3.Bucket.fromBucketName(stack, 'Defs', 'defs'),
+      scanBuckets: [{ bucket: s3.Bucket.fromBucketName(stack, 'Scan', 'defs') }],
+    })),
+  ).toThrow(/must not include the definitions bucket "defs"/);
+});
+
+test('a KMS key ARN that is not one fails at synth', () => {
+  expect(
+    construct((stack) => ({
+      scanBuckets: [{ bucket: s3.Bucket.fromBucketName(stack, 'A', 'uploads'), kmsKeyArn: 'alias/aws/s3' }],
+    })),
+  ).toThrow(/kmsKeyArn must be a KMS key ARN .* got "alias\/aws\/s3"/);
+});
