@@ -1,10 +1,10 @@
-import { App, Aspects, Stack } from 'aws-cdk-lib';
+import { Aspects, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { LambdaAv, type LambdaAvProps } from '../../infra/lambda-av-construct';
-import { CDK_CONTEXT, standInCode } from './support';
+import { standInCode, testApp } from './support';
 
 interface Checked {
   readonly findings: string[];
@@ -14,10 +14,7 @@ interface Checked {
 /** Synthesizes a LambdaAv under the AwsSolutions checks and returns what they report. */
 function check(props: (stack: Stack) => LambdaAvProps, after?: (av: LambdaAv) => void): Checked {
   // Findings as annotations (not a failed synth), so the test can list them.
-  const app = new App({
-    context: { ...CDK_CONTEXT, '@aws-cdk/core:annotationsInValidationReport': false },
-    builtinCloudFormationValidation: false,
-  });
+  const app = testApp({ '@aws-cdk/core:annotationsInValidationReport': false });
   const stack = new Stack(app, 'Test');
   const av = new LambdaAv(stack, 'LambdaAv', { code: standInCode(), ...props(stack) });
   after?.(av);

@@ -1,15 +1,14 @@
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { App, Stack } from 'aws-cdk-lib';
+import { Stack } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { buildInputsHash, lambdaCodeFromBuild } from '../../infra/lambda-code';
-import { CDK_CONTEXT } from './support';
+import { scratchDir, testApp } from './support';
 
 /** A repository whose build_lambda.sh records its arguments in the zip it writes. */
 function fakeRepo(script: string): string {
-  const root = mkdtempSync(path.join(tmpdir(), 'lambda-av-repo-'));
+  const root = scratchDir('repo');
   mkdirSync(path.join(root, 'src'));
   writeFileSync(path.join(root, 'src', 'index.ts'), 'export {};\n');
   writeFileSync(path.join(root, 'package-lock.json'), '{}\n');
@@ -22,32 +21,26 @@ const RECORDING_BUILD = `#!/usr/bin/env bash
 set -euo pipefail
 out=$4
 work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
 echo "$*" > "$work/args.txt"
 (cd "$work" && zip -q "$out" args.txt)
 `;
 
+/** Synthesizes a function with `code` and returns the cloud assembly directory. */
 function synthWith(code: lambda.Code): string {
-  const outdir = mkdtempSync(path.join(tmpdir(), 'lambda-av-out-'));
-  const app = new App({ context: CDK_CONTEXT, outdir, builtinCloudFormationValidation: false });
+  const app = testApp();
   const stack = new Stack(app, 'Test');
   new lambda.Function(stack, 'Fn', {
     code,
     handler: 'index.scanFileHandler',
     runtime: lambda.Runtime.NODEJS_22_X,
   });
-  app.synth();
-  return outdir;
+  return app.synth().directory;
 }
-
-const cleanup: string[] = [];
-afterAll(() => {
-  for (const dir of cleanup) rmSync(dir, { recursive: true, force: true });
-});
 
 test('the asset is the zip build_lambda.sh writes, built for the function architecture', () => {
   const root = fakeRepo(RECORDING_BUILD);
   const outdir = synthWith(lambdaCodeFromBuild({ architecture: lambda.Architecture.ARM_64, repoRoot: root }));
-  cleanup.push(root, outdir);
 
   const zips = readdirSync(outdir).filter((name) => name.endsWith('.zip'));
   expect(zips).toHaveLength(1);
@@ -59,7 +52,6 @@ test('the asset is the zip build_lambda.sh writes, built for the function archit
 
 test('a failing build fails the synth, saying what to do', () => {
   const root = fakeRepo('#!/usr/bin/env bash\nexit 3\n');
-  cleanup.push(root);
 
   expect(() =>
     synthWith(lambdaCodeFromBuild({ architecture: lambda.Architecture.X86_64, repoRoot: root })),
@@ -69,7 +61,6 @@ test('a failing build fails the synth, saying what to do', () => {
 test('without build_lambda.sh the synth fails, naming the missing script', () => {
   const root = fakeRepo('');
   rmSync(path.join(root, 'build_lambda.sh'));
-  cleanup.push(root);
 
   expect(() =>
     synthWith(lambdaCodeFromBuild({ architecture: lambda.Architecture.X86_64, repoRoot: root })),
@@ -78,7 +69,6 @@ test('without build_lambda.sh the synth fails, naming the missing script', () =>
 
 test('the asset hash follows the sources and the architecture, so unchanged inputs reuse the built zip', () => {
   const root = fakeRepo(RECORDING_BUILD);
-  cleanup.push(root);
   const before = buildInputsHash(root, 'x86_64');
 
   expect(buildInputsHash(root, 'x86_64')).toBe(before);

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
@@ -15,12 +15,23 @@ export const CDK_CONTEXT: Record<string, unknown> = JSON.parse(
   readFileSync(path.join(ROOT, 'cdk.json'), 'utf8'),
 ).context;
 
+/** Cloud assemblies and the stand-in code of this test file, removed after its tests. */
+let workDir: string | undefined;
+function scratch(name: string): string {
+  workDir ??= mkdtempSync(path.join(tmpdir(), 'lambda-av-infra-'));
+  return mkdtempSync(path.join(workDir, `${name}-`));
+}
+// Registered when a test file imports this module, so it runs after all of that file's tests.
+afterAll(() => {
+  if (workDir) rmSync(workDir, { recursive: true, force: true });
+});
+
 let standInDir: string | undefined;
 
 /** A small stand-in for lambda.zip: building the real one takes a minute (test/infra/synth.test.ts does). */
 export function standInCode(): lambda.Code {
   if (!standInDir) {
-    standInDir = mkdtempSync(path.join(tmpdir(), 'lambda-av-code-'));
+    standInDir = scratch('code');
     writeFileSync(
       path.join(standInDir, 'index.js'),
       'exports.scanFileHandler = async () => ({});\nexports.updateDefinitionsHandler = async () => ({});\n',
@@ -33,8 +44,17 @@ export function standInCode(): lambda.Code {
  * A test App with the app's feature flags. CDK's built-in CloudFormation validation (a few
  * seconds of WebAssembly per synth) is left to the real synth test.
  */
-export function testApp(): App {
-  return new App({ context: CDK_CONTEXT, builtinCloudFormationValidation: false });
+export function testApp(context: Record<string, unknown> = {}): App {
+  return new App({
+    context: { ...CDK_CONTEXT, ...context },
+    outdir: scratch('cdk.out'),
+    builtinCloudFormationValidation: false,
+  });
+}
+
+/** A fresh directory, removed after the test file's tests. */
+export function scratchDir(name: string): string {
+  return scratch(name);
 }
 
 export interface Built {
