@@ -17,39 +17,55 @@ export const SCALES = {
 
 export type Scale = keyof typeof SCALES;
 
-/** xorshift128+: fast, and the same sequence for the same seed on every machine. */
+/**
+ * xorshift128+: fast, and the same sequence for the same seed on every machine. The 64-bit state
+ * is kept as two 32-bit halves each (BigInt arithmetic made the official scale take a minute).
+ */
 function random(seed: number) {
-  let s0 = BigInt(seed) | 1n;
-  let s1 = 0x9e3779b97f4a7c15n ^ BigInt(seed);
   const mask = (1n << 64n) - 1n;
+  const init0 = (BigInt(seed) | 1n) & mask;
+  const init1 = (0x9e3779b97f4a7c15n ^ BigInt(seed)) & mask;
+  let s0hi = Number(init0 >> 32n) >>> 0;
+  let s0lo = Number(init0 & 0xffffffffn) >>> 0;
+  let s1hi = Number(init1 >> 32n) >>> 0;
+  let s1lo = Number(init1 & 0xffffffffn) >>> 0;
   return () => {
-    let x = s0;
-    const y = s1;
-    s0 = y;
-    x ^= (x << 23n) & mask;
-    s1 = x ^ y ^ (x >> 17n) ^ (y >> 26n);
-    return Number((s1 + y) & 0xffffffffn) / 2 ** 32;
+    let xhi = s0hi;
+    let xlo = s0lo;
+    const yhi = s1hi;
+    const ylo = s1lo;
+    s0hi = yhi;
+    s0lo = ylo;
+    // x ^= x << 23
+    xhi = (xhi ^ ((xhi << 23) | (xlo >>> 9))) >>> 0;
+    xlo = (xlo ^ (xlo << 23)) >>> 0;
+    // s1 = x ^ y ^ (x >> 17) ^ (y >> 26)
+    s1hi = (xhi ^ yhi ^ (xhi >>> 17) ^ (yhi >>> 26)) >>> 0;
+    s1lo = (xlo ^ ylo ^ ((xlo >>> 17) | (xhi << 15)) ^ ((ylo >>> 26) | (yhi << 6))) >>> 0;
+    return ((s1lo + ylo) >>> 0) / 2 ** 32;
   };
 }
 
 export async function writeSyntheticDefinitions(dir: string, scale: Scale, seed = 20261125): Promise<number> {
   await mkdir(dir, { recursive: true });
   const next = random(seed);
+  const scratch = Buffer.alloc(64);
   const hex = (bytes: number) => {
-    let out = '';
-    for (let i = 0; i < bytes; i++)
-      out += Math.floor(next() * 256)
-        .toString(16)
-        .padStart(2, '0');
-    return out;
+    for (let i = 0; i < bytes; i++) scratch[i] = Math.floor(next() * 256);
+    return scratch.toString('hex', 0, bytes);
   };
   const counts = SCALES[scale];
   let total = 0;
   const write = async (name: string, count: number, line: (i: number) => string) => {
     const stream = createWriteStream(path.join(dir, name));
+    // Lines are written in batches: one write per line made the official scale slow.
+    let batch = '';
     for (let i = 0; i < count; i++) {
-      if (!stream.write(`${line(i)}\n`))
-        await new Promise<void>((resolve) => stream.once('drain', () => resolve()));
+      batch += `${line(i)}\n`;
+      if (batch.length < 1 << 20 && i < count - 1) continue;
+      const ok = stream.write(batch);
+      batch = '';
+      if (!ok) await new Promise<void>((resolve) => stream.once('drain', () => resolve()));
     }
     await new Promise<void>((resolve, reject) =>
       stream.end((error?: Error | null) => (error ? reject(error) : resolve())),
