@@ -1,0 +1,39 @@
+import type { BenchS3 } from './s3';
+import type { BenchScanner } from './scanner';
+import type { instrument } from './timeline';
+
+/** What every section needs: the local S3, a scratch directory, the scale of the run. */
+export interface BenchContext {
+  readonly quick: boolean;
+  readonly s3: BenchS3;
+  readonly workDir: string;
+  readonly bucket: string;
+  progress(message: string): void;
+}
+
+/** One definitions set with a warm scanner instance (our handler and its clamd) on it. */
+export interface Engine {
+  readonly id: 'realistic' | 'light';
+  readonly description: string;
+  readonly signatures: number;
+  readonly scanner: BenchScanner;
+  /** The same database files on local disk (what per-invocation clamscan loads). */
+  readonly databaseDir: string;
+  /** A clamd.conf naming the warm clamd's socket, for `clamdscan`. */
+  readonly clamdscanConf: string;
+  /** Records where each handler invocation spends its time. */
+  readonly timeline: ReturnType<typeof instrument>;
+}
+
+let counter = 0;
+
+/** A fresh object key: no two measurements share an object. */
+export function uniqueKey(prefix: string): string {
+  return `${prefix}/${Date.now().toString(36)}-${(counter++).toString(36)}`;
+}
+
+/** `items` turned left by `by`: the order of methods changes from run to run. */
+export function rotate<T>(items: readonly T[], by: number): T[] {
+  const n = by % items.length;
+  return [...items.slice(n), ...items.slice(0, n)];
+}

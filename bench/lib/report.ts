@@ -1,0 +1,423 @@
+import type { BenchResults } from './results';
+import type { Stats } from './stats';
+import { ms, renderMarkdown, renderText, type Table, times } from './table';
+
+const mp = (s: Stats) => `${ms(s.median)} / ${ms(s.p99)}`;
+const setName = (engine: string) => (engine === 'realistic' ? 'realistic' : 'light');
+const seconds = (value: number) => `${(value / 1000).toFixed(2)} s`;
+
+function tables(r: BenchResults): Table[] {
+  const latency: Table = {
+    title: '1. Warm scan latency, ms (median / p99)',
+    columns: [
+      'set',
+      'size',
+      'runs',
+      'our handler',
+      'our scan step',
+      'original (clamdscan)',
+      'original scan step',
+      'clamd zINSTREAM local',
+      'clamd zSCAN local',
+      'S3 GET',
+      'S3 PutTagging',
+      'floor',
+      'original / handler',
+      'orig. step / our step',
+      'handler / floor',
+    ],
+    rows: r.latency.map((row) => [
+      setName(row.engine),
+      row.size,
+      String(row.runs),
+      mp(row.handler),
+      mp(row.scanStep),
+      mp(row.original),
+      mp(row.originalStep),
+      mp(row.clamdInstream),
+      mp(row.clamdZscan),
+      mp(row.s3Get),
+      mp(row.s3PutTagging),
+      ms(row.floorMs),
+      times(row.originalOverHandler),
+      times(row.originalStepOverScanStep),
+      times(row.handlerOverFloor),
+    ]),
+    notes: [
+      'p99 is the nearest-rank 99th percentile: with fewer than 100 runs it is the slowest run.',
+      'floor = median S3 GET + median PutObjectTagging + median clamd zINSTREAM of the same kind of bytes from local disk.',
+    ],
+  };
+  const phases: Table = {
+    title: '1b. The original method phase by phase, ms (median / p99)',
+    columns: [
+      'set',
+      'size',
+      'HeadObject + GetObject to file',
+      'clamdscan process',
+      'GetObjectTagging + PutObjectTagging',
+    ],
+    rows: r.latency.map((row) => [
+      setName(row.engine),
+      row.size,
+      mp(row.originalPhases.download),
+      mp(row.originalPhases.clamdscan),
+      mp(row.originalPhases.tagging),
+    ]),
+  };
+  const timeline: Table = {
+    title: '1c. Our handler, where the time goes, ms (medians)',
+    columns: [
+      'set',
+      'size',
+      'whole handler',
+      'before GetObject',
+      'GetObject headers',
+      'headers to stream start',
+      'stream + clamd verdict',
+      'tag read (beside the scan)',
+      'verdict to tag write',
+      'PutObjectTagging',
+      'after',
+    ],
+    rows: r.latency.map((row) => [
+      setName(row.engine),
+      row.size,
+      ms(row.handler.median),
+      ms(row.handlerTimeline.beforeGet),
+      ms(row.handlerTimeline.getHeaders),
+      ms(row.handlerTimeline.getToStream),
+      ms(row.handlerTimeline.streamAndScan),
+      ms(row.handlerTimeline.tagRead),
+      ms(row.handlerTimeline.verdictToPut),
+      ms(row.handlerTimeline.tagWrite),
+      ms(row.handlerTimeline.afterPut),
+    ]),
+    notes: [
+      "From a middleware on the scanner's S3 client and a wrapper around its clamd client (bench-side only).",
+    ],
+  };
+  const clamscan: Table = {
+    title: '1d. Per-invocation clamscan (the original method with clamscan), ms (median / p99)',
+    columns: ['set', 'size', 'runs', 'whole method', 'clamscan process', 'method / our warm handler'],
+    rows: r.clamscan.map((row) => [
+      setName(row.engine),
+      row.size,
+      String(row.runs),
+      mp(row.method),
+      mp(row.clamscan),
+      times(row.overHandler),
+    ]),
+  };
+  const split: Table = {
+    title:
+      "1e. clamd's per-file time by signature type: the realistic set's files loaded apart, unique 1 KiB files, ms",
+    columns: ['files loaded', 'clamd load', 'zINSTREAM of 1 KiB (median / p99)', 'runs'],
+    rows: [
+      ...r.engineSplit.map((row) => [
+        row.files,
+        `${seconds(row.loadMs)}`,
+        mp(row.perFile),
+        String(row.perFile.n),
+      ]),
+      ...r.latency
+        .filter((row) => row.engine === 'realistic' && row.bytes === 1024)
+        .map((row) => ['the whole set (section 1)', '', mp(row.clamdInstream), String(row.runs)]),
+    ],
+  };
+  const throughput: Table = {
+    title: '2. Throughput, MiB/s (at the median / at the p99 duration)',
+    columns: [
+      'set',
+      'content',
+      'size',
+      'runs',
+      'our handler',
+      'clamd zINSTREAM local (ceiling)',
+      'S3 GET alone',
+      'handler / clamd',
+      'same, clamd scan time equalised',
+      'handler: stream + scan after, s',
+      'local: stream + scan after, s',
+    ],
+    rows: r.throughput.map((row) => [
+      setName(row.engine),
+      row.content,
+      row.size,
+      String(row.runs),
+      `${row.handlerMiBps.median} / ${row.handlerMiBps.p99}`,
+      `${row.clamdMiBps.median} / ${row.clamdMiBps.p99}`,
+      `${row.s3GetMiBps.median} / ${row.s3GetMiBps.p99}`,
+      `${(row.handlerOverClamd * 100).toFixed(0)} %`,
+      `${(row.handlerOverClamdSameScan * 100).toFixed(0)} %`,
+      `${seconds(row.split.handlerTransferMs)} + ${seconds(row.split.handlerAfterStreamMs)}`,
+      `${seconds(row.split.clamdTransferMs)} + ${seconds(row.split.clamdAfterStreamMs)}`,
+    ]),
+    notes: [
+      "stream = until the last byte was handed to clamd's socket; scan after = from there to the verdict (clamd writes a zINSTREAM stream to a temporary file and scans it once the stream ends); medians.",
+    ],
+  };
+  const c = r.coldStart;
+  const cold: Table = {
+    title: `3. Cold start, realistic set (${c.signatures.toLocaleString('en')} signatures, ${c.setMiB} MiB), ${c.runs} runs (median / p99)`,
+    columns: ['measure', 'time', 'peak RSS'],
+    rows: [
+      [
+        'fresh scanner process, first invocation to verdict',
+        `${seconds(c.toFirstVerdict.median)} / ${seconds(c.toFirstVerdict.p99)}`,
+        `${c.scannerPeak.treeMiB} MiB (node ${c.scannerPeak.rootMiB} + clamd ${c.scannerPeak.childrenMiB})`,
+      ],
+      [
+        '  of which clamd start (spawn to PONG)',
+        `${seconds(c.daemonStart.median)} / ${seconds(c.daemonStart.p99)}`,
+        '',
+      ],
+      [
+        '  of which definitions (manifest, download, SHA-256)',
+        `${seconds(c.definitionsAndRest.median)} / ${seconds(c.definitionsAndRest.p99)}`,
+        '',
+      ],
+      ['  of which first scan (1 KiB)', `${ms(c.firstScan.median)} ms / ${ms(c.firstScan.p99)} ms`, ''],
+      [
+        'floor: plain download of the set from S3',
+        `${seconds(c.download.median)} / ${seconds(c.download.p99)}`,
+        '',
+      ],
+      [
+        'floor: clamd bare load from local disk',
+        `${seconds(c.bareLoad.median)} / ${seconds(c.bareLoad.p99)}`,
+        `${c.bareClamdPeakMiB} MiB`,
+      ],
+      ['first verdict / (download + bare load)', times(c.overFloor), ''],
+    ],
+  };
+  const concurrency: Table = {
+    title: '4. Concurrency: simultaneous warm scans on one instance',
+    columns: [
+      'set',
+      'size',
+      'simultaneous',
+      'scans',
+      'total s',
+      'scans/s',
+      'MiB/s',
+      'speed-up',
+      'per-scan ms (median / p99)',
+    ],
+    rows: r.concurrency.map((row) => [
+      setName(row.engine),
+      row.size,
+      String(row.concurrency),
+      String(row.scans),
+      row.seconds.toFixed(2),
+      String(row.scansPerSecond),
+      String(row.MiBps),
+      times(row.speedup),
+      mp(row.latency),
+    ]),
+  };
+  const sm = r.stateMachine;
+  const stateMachine: Table = {
+    title: `5. State machine overhead, ${setName(sm.engine)} set, ${sm.size}, ${sm.runs} runs, ms (median / p99)`,
+    columns: ['path', 'time', 'overhead (median)'],
+    rows: [
+      ['handler called directly', mp(sm.direct), ''],
+      [
+        'scan.asl.json run locally (HeadObject, size check, Lambda Invoke)',
+        mp(sm.stateMachine),
+        `${ms(sm.overheadMs)} ms`,
+      ],
+    ],
+  };
+  const load: Table = {
+    title: 'Machine load during the run, in cores (this machine has ' + r.machine.cores + ')',
+    columns: ['section', 'seconds', 'this benchmark', 'other processes'],
+    rows: r.load.map((row) => [
+      row.section,
+      row.seconds.toFixed(0),
+      row.benchCores.toFixed(2),
+      row.otherCores.toFixed(2),
+    ]),
+    notes: [
+      "From /proc/stat and /proc/PID/stat every 0.5 s: CPU time of this benchmark's process tree (node, s3rver, clamd, clamdscan, clamscan) and of everything else.",
+    ],
+  };
+  return [latency, phases, timeline, clamscan, split, throughput, cold, concurrency, stateMachine, load];
+}
+
+/** Caveats computed from the run itself, printed with the figures. */
+function notes(r: BenchResults): string[] {
+  const out: string[] = [];
+  const few = [
+    ...r.latency
+      .filter((row) => row.runs < 10)
+      .map((row) => `latency ${setName(row.engine)} ${row.size} (${row.runs})`),
+    ...r.throughput
+      .filter((row) => row.runs < 10)
+      .map((row) => `throughput ${setName(row.engine)} ${row.size} ${row.content} (${row.runs})`),
+    ...(r.coldStart.runs < 10 ? [`cold start (${r.coldStart.runs})`] : []),
+  ];
+  if (few.length > 0) {
+    out.push(
+      `Few runs, so medians that move from run to run (their spread shows in p99 = the slowest run): ${few.join(', ')}. Each of them costs seconds to minutes per run on this machine.`,
+    );
+  }
+  const busiest = [...r.load].sort((a, b) => b.otherCores - a.otherCores)[0];
+  if (busiest) {
+    out.push(
+      `Other processes on the machine used ${otherLoad(r).toFixed(2)} of its ${r.machine.cores} cores on average during the run, up to ${busiest.otherCores.toFixed(2)} during "${busiest.section}"; the figures compete with them for CPU.`,
+    );
+  }
+  out.push(
+    `s3rver is a single-threaded Node.js server running on the same ${r.machine.cores} cores: its CPU per request (about ${ms(r.latency.find((row) => row.engine === 'light')?.s3Get.median ?? 0)} ms for a 1 KiB GET here) is shared with our process and clamd, where in AWS S3 is another machine. Every S3 request here costs more CPU on the measured machine than in AWS, for our handler and the original alike.`,
+  );
+  const light = r.latency.filter((row) => row.engine === 'light').sort((a, b) => b.bytes - a.bytes)[0];
+  if (light) {
+    out.push(
+      `clamd writes a zINSTREAM stream to a temporary file and scans that file once the stream ends, so zINSTREAM of a local file costs more than zSCAN of it (${light.size}, light set: ${ms(light.clamdInstream.median)} vs ${ms(light.clamdZscan.median)} ms). The floor uses zINSTREAM, the only way to hand clamd bytes that are not on its disk.`,
+    );
+  }
+  return out;
+}
+
+function targetLines(r: BenchResults): string[] {
+  return r.targets.flatMap((t) => [
+    `[${t.met ? 'met' : 'missed'}] ${t.description}: ${times(t.value).replace(/x$/, t.goal.includes('x') ? 'x' : '')} (goal ${t.goal}); ${t.measured}`,
+    ...(t.limitedBy ? [`    limited by: ${t.limitedBy}`] : []),
+  ]);
+}
+
+/** Average CPU, in cores, used by processes outside the benchmark over the whole run. */
+function otherLoad(r: BenchResults): number {
+  const seconds = r.load.reduce((sum, row) => sum + row.seconds, 0);
+  return seconds > 0 ? r.load.reduce((sum, row) => sum + row.otherCores * row.seconds, 0) / seconds : 0;
+}
+
+function header(r: BenchResults): string[] {
+  const m = r.machine;
+  return [
+    `lambda-av-daemon benchmark, ${r.mode} run, ${r.startedAt}, ${(r.durationSeconds / 60).toFixed(1)} min`,
+    `machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, ${m.os}, Linux ${m.kernel}, Node ${m.node}, ${m.clamav}`,
+    ...r.engines.map(
+      (e) =>
+        `${e.id} set: ${e.description} (${e.signatures.toLocaleString('en')} signatures, ${e.MiB.toFixed(1)} MiB)`,
+    ),
+    `other processes on the machine used ${otherLoad(r).toFixed(2)} of its ${m.cores} cores on average during the run (see the load table)`,
+  ];
+}
+
+export function renderTextReport(r: BenchResults): string {
+  return [
+    ...header(r),
+    '',
+    ...tables(r).flatMap((t) => [renderText(t), '']),
+    'Targets (figures, not a pass/fail: the exit code does not depend on them)',
+    ...targetLines(r),
+    '',
+    'Notes',
+    ...notes(r).map((note) => `- ${note}`),
+    '',
+  ].join('\n');
+}
+
+export function renderMarkdownReport(r: BenchResults): string {
+  const m = r.machine;
+  return [
+    '# Benchmarks',
+    '',
+    `Generated by \`npm run bench -- --markdown BENCHMARKS.md\` (${r.mode} run) on ${r.startedAt.slice(0, 10)}; the run took ${(r.durationSeconds / 60).toFixed(1)} min. Every figure below comes from that run's output; \`--json FILE\` writes the same figures as JSON.`,
+    '',
+    '## Machine',
+    '',
+    '| | |',
+    '| --- | --- |',
+    `| CPU | ${m.cpu} |`,
+    `| cores | ${m.cores} |`,
+    `| memory | ${m.memoryGiB} GiB |`,
+    `| OS | ${m.os}, Linux ${m.kernel} |`,
+    `| Node.js | ${m.node} |`,
+    `| ClamAV | ${m.clamav} |`,
+    `| date | ${m.date} |`,
+    `| other load | ${otherLoad(r).toFixed(2)} cores used by other processes on average during the run |`,
+    '',
+    '## Targets',
+    '',
+    ...r.targets.flatMap((t) => [
+      `- **${t.met ? 'met' : 'missed'}**: ${t.description}. Goal ${t.goal}, measured ${t.goal.includes('x') ? times(t.value) : t.value.toFixed(2)} (${t.measured}).${t.limitedBy ? ` *Limited by:* ${t.limitedBy}` : ''}`,
+    ]),
+    '',
+    '## Notes on these figures',
+    '',
+    ...notes(r).map((note) => `- ${note}`),
+    '',
+    '## Results',
+    '',
+    ...tables(r).flatMap((t) => [renderMarkdown(t), '']),
+    METHOD(r),
+  ].join('\n');
+}
+
+function METHOD(r: BenchResults): string {
+  const realistic = r.engines.find((e) => e.id === 'realistic');
+  const light = r.engines.find((e) => e.id === 'light');
+  return `## Method
+
+Everything runs on one machine, on 127.0.0.1, on the real parts: **s3rver** 3.7 speaking the S3
+protocol (in a process of its own, as S3 is another machine in AWS) with the normal
+\`@aws-sdk/client-s3\`; Debian's **clamd**, **clamdscan** and **clamscan**; **our handler**
+(\`createScanFileHandler\` with a \`Scanner\`, as the Lambda runs it, logs and metrics silenced);
+the scan state machine (\`statemachine/scan.asl.json\`) executed by aws-local-stepfunctions behind
+the local Lambda Invoke endpoint.
+
+**Definitions.** Two sets, each published to S3 as the updater publishes them (content-addressed
+files and \`manifest.json\`), each with its own warm scanner instance and clamd:
+
+- *realistic*: ${realistic?.description} (${realistic?.signatures.toLocaleString('en')} signatures,
+  ${realistic?.MiB.toFixed(0)} MiB of text), generated deterministically by \`bench/synthetic-definitions.ts\`.
+  Its body and logical signatures are random bytes for any file type, so clamd's per-byte cost on
+  random content is far above what ClamAV's official set costs (whose body signatures mostly
+  target one file type): its large-object figures are a worst case, and 300 MiB through it would
+  take minutes per scan, so large objects on it are measured on compressible content only.
+- *light*: ${light?.description}. clamd does almost no matching work, so what is left is the cost
+  of moving bytes and of the method itself: this set shows the overhead of each method.
+
+**Unique content.** clamd skips content whose MD5 it already found clean, so every scan gets
+content of its own: random bytes, or for *compressible* content log-like ASCII text (about 5x
+with gzip) assembled from 1 MiB blocks, made unique by its first 32 bytes. Where "the same bytes"
+are compared (throughput), the local file is the uploaded object with only those 32 bytes renewed.
+
+**Warm latency** (section 1): for each size, every method runs once per run, in an order that
+turns each run, each on a fresh object, against the same warm clamd:
+- *our handler*: the whole invocation on a direct event \`{bucket, key}\`: GetObject streamed
+  into clamd's socket (zINSTREAM), GetObjectTagging overlapped with the scan, PutObjectTagging.
+- *our scan step*: GetObject streamed into zINSTREAM, to the verdict (what the handler does
+  between receiving the event and tagging).
+- *original*: the original project's method: HeadObject and GetObject into a temporary file,
+  \`clamdscan --config-file=...\` (a generated clamd.conf naming the same clamd's socket) on the
+  file, GetObjectTagging, PutObjectTagging, the file removed; all sequential. *original scan step*
+  is its download plus clamdscan.
+- *clamd zINSTREAM local*: \`ClamdClient.scanStream\` of a local file of the same size (the floor's
+  engine part); *zSCAN local*: clamd opening the local file itself.
+- *S3 GET*, *S3 PutTagging*: one request each, for the floor.
+- *per-invocation clamscan* (1c): the original method with \`clamscan --database=DIR\` instead of
+  clamdscan, as most comparable projects run it: it loads the whole set on every call.
+
+**Throughput** (section 2): the whole handler on one large object, next to clamd's zINSTREAM of
+the same bytes from a local file (the ceiling) and a plain GetObject of the object (what S3
+alone delivers); MiB/s = size / duration.
+
+**Cold start** (section 3): a fresh scanner process (node, our handler, nothing loaded) is told
+to scan a 1 KiB object: it reads the manifest, downloads and checks (SHA-256) the set from S3,
+starts clamd and waits for its PONG, then scans. Its resident memory and that of its children
+(clamd) is sampled from /proc every 25 ms. Next to it, in the same runs: the set downloaded by
+plain GetObjects (4 at a time, as the scanner does) and clamd started directly on the set on
+local disk (spawn to PONG): the floor is their sum.
+
+**Concurrency** (section 4): \`c\` callers on one warm instance (one Node.js process, one clamd)
+each take the next object until all are scanned; total scans/s and MiB/s.
+
+**State machine** (section 5): the locally executed scan state machine (HeadObject, size check,
+Lambda task through the local Invoke API into the same handler) next to the handler called
+directly, alternating, on the light set so that the engine's variance does not hide the overhead.
+`;
+}

@@ -1,0 +1,78 @@
+import path from 'node:path';
+import { LambdaClient } from '@aws-sdk/client-lambda';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { type Config, loadConfig } from '../../src/config';
+import { createScanFileHandler } from '../../src/handlers/scan-file';
+import { localS3Client } from '../../src/local/s3-server';
+import type { ScanMetrics } from '../../src/metrics';
+import type { ScanResult } from '../../src/scan/scan-object';
+import { Scanner } from '../../src/scanner';
+
+export const silentLogger = { info: () => undefined, warn: () => undefined, error: () => undefined };
+
+/** Metrics kept in memory: the benchmark reads clamd's start time from them. */
+export class BenchMetrics implements ScanMetrics {
+  readonly daemonStarts: number[] = [];
+  scanCompleted(): void {}
+  daemonStarted(durationMs: number): void {
+    this.daemonStarts.push(durationMs);
+  }
+}
+
+export interface BenchScanner {
+  readonly config: Config;
+  readonly scanner: Scanner;
+  readonly metrics: BenchMetrics;
+  /** The S3 client the scanner uses (one per Lambda instance, kept warm). */
+  readonly s3: S3Client;
+  readonly handler: ReturnType<typeof createScanFileHandler>;
+  /** Runs the handler on a direct event and checks the object came out CLEAN. */
+  scan(bucket: string, key: string): Promise<ScanResult>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Our scanner Lambda as one warm instance runs it: `createScanFileHandler` with a `Scanner`,
+ * its definitions published in the local S3 under `prefix`. Logs and metrics are kept out of the
+ * output (in Lambda a log line is one write to stdout).
+ */
+export function createBenchScanner(options: {
+  readonly endpoint: string;
+  readonly bucket: string;
+  readonly prefix: string;
+  readonly workDir: string;
+}): BenchScanner {
+  const config = loadConfig({
+    CLAMAV_BUCKET_NAME: options.bucket,
+    PATH_TO_AV_DEFINITIONS: options.prefix,
+    AV_WORK_DIR: path.join(options.workDir, 'av'),
+    CLAMD_START_TIMEOUT_MS: '900000',
+  });
+  const s3 = localS3Client(options.endpoint);
+  const metrics = new BenchMetrics();
+  const scanner = new Scanner({ config, s3, metrics, logger: silentLogger });
+  // The warmer's fan-out is never used here; this endpoint is never contacted.
+  const lambda = new LambdaClient({ region: 'us-east-1', endpoint: 'http://127.0.0.1:9' });
+  const handler = createScanFileHandler({ config, scanner, lambda });
+  return {
+    config,
+    scanner,
+    metrics,
+    s3,
+    handler,
+    async scan(bucket, key) {
+      const result = (await handler({ bucket, key })) as ScanResult;
+      if (result.status !== 'CLEAN') {
+        throw new Error(
+          `s3://${bucket}/${key}: ${result.status} ${result.error ?? ''} ${result.reason ?? ''}`,
+        );
+      }
+      return result;
+    },
+    async stop() {
+      await scanner.shutdown();
+      lambda.destroy();
+      s3.destroy();
+    },
+  };
+}

@@ -1,0 +1,306 @@
+/**
+ * The benchmark: figures, never pass/fail. `npm run bench [-- --quick] [--json FILE] [--markdown FILE]`.
+ * Runs on the real parts: s3rver (S3 protocol, own process), Debian's clamd, clamdscan and
+ * clamscan, our handler (`createScanFileHandler` + `Scanner`), the scan state machine executed
+ * locally. See BENCHMARKS.md (written by `--markdown`) for the method.
+ */
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { POLICY_DATABASE, POLICY_DATABASE_NAME } from '../src/definitions/policy';
+import { writeTestSignatures } from '../src/local/test-signatures';
+import { writeClamdscanConf } from './lib/clamd';
+import type { BenchContext, Engine } from './lib/context';
+import { startLoadMonitor } from './lib/load';
+import { describeMachine } from './lib/machine';
+import { renderMarkdownReport, renderTextReport } from './lib/report';
+import type { BenchResults, EngineDescription } from './lib/results';
+import { publishDefinitions, startBenchS3 } from './lib/s3';
+import { type BenchScanner, createBenchScanner } from './lib/scanner';
+import { KiB, MiB } from './lib/stats';
+import { evaluateTargets } from './lib/targets';
+import { instrument } from './lib/timeline';
+import { measureColdStart } from './sections/cold-start';
+import { measureConcurrency } from './sections/concurrency';
+import { measureEngineSplit } from './sections/engine-split';
+import { measureLatency } from './sections/latency';
+import { measureStateMachine } from './sections/state-machine';
+import { measureThroughput } from './sections/throughput';
+import { warmUp } from './sections/warm-up';
+import { SCALES, writeSyntheticDefinitions } from './synthetic-definitions';
+
+interface Options {
+  readonly quick: boolean;
+  readonly json?: string;
+  readonly markdown?: string;
+}
+
+function parseArgs(argv: readonly string[]): Options {
+  let quick = false;
+  let json: string | undefined;
+  let markdown: string | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    const value = () => {
+      const next = argv[++i];
+      if (!next) throw new Error(`${arg} needs a file name`);
+      return next;
+    };
+    if (arg === '--quick') quick = true;
+    else if (arg === '--json') json = value();
+    else if (arg.startsWith('--json=')) json = arg.slice('--json='.length);
+    else if (arg === '--markdown') markdown = value();
+    else if (arg.startsWith('--markdown=')) markdown = arg.slice('--markdown='.length);
+    else if (arg === '--help' || arg === '-h') {
+      console.log('usage: npm run bench -- [--quick] [--json FILE] [--markdown FILE]');
+      process.exit(0);
+    } else throw new Error(`unknown argument ${arg} (try --help)`);
+  }
+  return { quick, ...(json ? { json } : {}), ...(markdown ? { markdown } : {}) };
+}
+
+/** How much of everything: the full run takes minutes on 2 cores, the quick one seconds. */
+function planFor(quick: boolean) {
+  return quick
+    ? {
+        scale: 'small' as const,
+        coldStartRuns: 1,
+        warmUpRounds: 20,
+        engineSplitRuns: 5,
+        latency: {
+          light: {
+            sizes: [
+              { bytes: KiB, runs: 10 },
+              { bytes: MiB, runs: 4 },
+              { bytes: 10 * MiB, runs: 2 },
+            ],
+            clamscanRuns: 3,
+            warmups: 2,
+          },
+          realistic: {
+            sizes: [
+              { bytes: KiB, runs: 6 },
+              { bytes: MiB, runs: 2 },
+              { bytes: 10 * MiB, runs: 1 },
+            ],
+            clamscanRuns: 2,
+            warmups: 2,
+          },
+        },
+        throughput: { light: [8 * MiB, 24 * MiB], lightRuns: 1, realistic: 8 * MiB, realisticRuns: 1 },
+        concurrency: { realisticScans: () => 8, lightBytes: MiB, lightScans: () => 8 },
+        stateMachine: { runs: 5, warmups: 1 },
+      }
+    : {
+        scale: 'official' as const,
+        coldStartRuns: 3,
+        warmUpRounds: 400,
+        engineSplitRuns: 30,
+        latency: {
+          light: {
+            sizes: [
+              { bytes: KiB, runs: 200 },
+              { bytes: MiB, runs: 50 },
+              { bytes: 10 * MiB, runs: 10 },
+            ],
+            clamscanRuns: 10,
+            warmups: 10,
+          },
+          realistic: {
+            sizes: [
+              { bytes: KiB, runs: 100 },
+              { bytes: MiB, runs: 6 },
+              { bytes: 10 * MiB, runs: 2 },
+            ],
+            clamscanRuns: 3,
+            warmups: 5,
+          },
+        },
+        throughput: { light: [100 * MiB, 300 * MiB], lightRuns: 2, realistic: 100 * MiB, realisticRuns: 2 },
+        concurrency: {
+          realisticScans: (c: number) => Math.max(32, 8 * c),
+          lightBytes: 10 * MiB,
+          lightScans: (c: number) => Math.max(8, 2 * c),
+        },
+        stateMachine: { runs: 100, warmups: 5 },
+      };
+}
+
+const DEFINITIONS_BUCKET = 'bench-definitions';
+const UPLOADS_BUCKET = 'bench-uploads';
+
+async function main() {
+  const options = parseArgs(process.argv.slice(2));
+  const plan = planFor(options.quick);
+  const startedAt = new Date();
+  const started = performance.now();
+  const progress = (message: string) =>
+    process.stderr.write(`[${((performance.now() - started) / 1000).toFixed(0).padStart(4)} s] ${message}\n`);
+  const machine = await describeMachine();
+  const load = startLoadMonitor();
+  const workDir = await mkdtemp(path.join(os.tmpdir(), 'lambda-av-bench-'));
+  const s3 = await startBenchS3();
+  const scanners: BenchScanner[] = [];
+  let results: BenchResults;
+  try {
+    await s3.createBucket(DEFINITIONS_BUCKET);
+    await s3.createBucket(UPLOADS_BUCKET);
+    const ctx: BenchContext = { quick: options.quick, s3, workDir, bucket: UPLOADS_BUCKET, progress };
+
+    load.section('set-up');
+    progress(`generating the synthetic definitions set (${plan.scale} scale)`);
+    const realisticDir = path.join(workDir, 'realistic-db');
+    const signatures = await writeSyntheticDefinitions(realisticDir, plan.scale);
+    const lightDir = path.join(workDir, 'light-db');
+    await writeTestSignatures(lightDir);
+    progress('publishing both sets to S3');
+    const realisticSet = await publishDefinitions(
+      s3,
+      { bucket: DEFINITIONS_BUCKET, prefix: 'realistic' },
+      realisticDir,
+    );
+    const lightSet = await publishDefinitions(s3, { bucket: DEFINITIONS_BUCKET, prefix: 'light' }, lightDir);
+    // The scanner adds its policy signatures to every set: the local copies get them too.
+    for (const dir of [realisticDir, lightDir])
+      await writeFile(path.join(dir, POLICY_DATABASE_NAME), POLICY_DATABASE);
+
+    load.section('cold start');
+    const coldStart = await measureColdStart(ctx, {
+      runs: plan.coldStartRuns,
+      databaseDir: realisticDir,
+      signatures,
+      published: realisticSet,
+      definitionsBucket: DEFINITIONS_BUCKET,
+      prefix: 'realistic',
+    });
+
+    load.section('set-up');
+    const startEngine = async (id: Engine['id'], description: string, count: number, databaseDir: string) => {
+      progress(`starting the warm scanner on the ${id} set`);
+      const scanner = createBenchScanner({
+        endpoint: s3.endpoint,
+        bucket: DEFINITIONS_BUCKET,
+        prefix: id,
+        workDir: path.join(workDir, `warm-${id}`),
+      });
+      scanners.push(scanner);
+      await scanner.scanner.prepare();
+      const clamdscanConf = path.join(workDir, `clamdscan-${id}.conf`);
+      await writeClamdscanConf(clamdscanConf, scanner.scanner.daemon.client.socketPath);
+      const timeline = instrument(scanner);
+      return {
+        id,
+        description,
+        signatures: count,
+        scanner,
+        databaseDir,
+        clamdscanConf,
+        timeline,
+      } satisfies Engine;
+    };
+    const counts = SCALES[plan.scale];
+    const light = await startEngine(
+      'light',
+      "test signatures only: the EICAR body signature and the hash of ClamAV's clam.exe",
+      2,
+      lightDir,
+    );
+    const realistic = await startEngine(
+      'realistic',
+      `synthetic set in ClamAV's formats, ${plan.scale} scale: ${Object.entries(counts)
+        .map(([ext, n]) => `${n.toLocaleString('en')} .${ext}`)
+        .join(', ')}`,
+      signatures,
+      realisticDir,
+    );
+    const engines: EngineDescription[] = [
+      { id: 'realistic', description: realistic.description, signatures, MiB: realisticSet.bytes / MiB },
+      { id: 'light', description: light.description, signatures: 2, MiB: lightSet.bytes / MiB },
+    ];
+
+    load.section('warm-up');
+    await warmUp(ctx, [light, realistic], plan.warmUpRounds);
+    load.section('latency, light set');
+    const lightLatency = await measureLatency(ctx, light, plan.latency.light);
+    load.section('latency, realistic set');
+    const realisticLatency = await measureLatency(ctx, realistic, plan.latency.realistic);
+    load.section('clamd per-file cost by signature type');
+    const engineSplit = await measureEngineSplit(ctx, realisticDir, [['ldb'], ['ndb']], plan.engineSplitRuns);
+    load.section('state machine');
+    const stateMachine = await measureStateMachine(
+      ctx,
+      light,
+      KiB,
+      plan.stateMachine.runs,
+      plan.stateMachine.warmups,
+    );
+    load.section('concurrency');
+    const concurrency = [
+      ...(await measureConcurrency(ctx, realistic, KiB, [1, 2, 4, 8], plan.concurrency.realisticScans)),
+      ...(await measureConcurrency(
+        ctx,
+        light,
+        plan.concurrency.lightBytes,
+        [1, 2, 4, 8],
+        plan.concurrency.lightScans,
+      )),
+    ];
+    load.section('throughput');
+    const throughput = await measureThroughput(ctx, [
+      ...plan.throughput.light.flatMap((bytes) =>
+        (['random', 'compressible'] as const).map((content) => ({
+          engine: light,
+          content,
+          bytes,
+          runs: plan.throughput.lightRuns,
+        })),
+      ),
+      {
+        engine: realistic,
+        content: 'compressible',
+        bytes: plan.throughput.realistic,
+        runs: plan.throughput.realisticRuns,
+      },
+    ]);
+
+    const measured = {
+      latency: [...realisticLatency.rows, ...lightLatency.rows],
+      clamscan: [realisticLatency.clamscan, lightLatency.clamscan],
+      engineSplit,
+      throughput,
+      coldStart,
+      concurrency,
+      stateMachine,
+    };
+    results = {
+      schema: 1,
+      mode: options.quick ? 'quick' : 'full',
+      startedAt: startedAt.toISOString(),
+      durationSeconds: Math.round(performance.now() - started) / 1000,
+      machine,
+      engines,
+      ...measured,
+      targets: evaluateTargets(measured),
+      load: await load.stop(),
+    };
+  } finally {
+    await load.stop();
+    for (const scanner of scanners) await scanner.stop();
+    await s3.stop();
+    await rm(workDir, { recursive: true, force: true });
+  }
+  console.log(renderTextReport(results));
+  if (options.json) {
+    await mkdir(path.dirname(path.resolve(options.json)), { recursive: true });
+    await writeFile(options.json, `${JSON.stringify(results, null, 2)}\n`);
+  }
+  if (options.markdown) await writeFile(options.markdown, renderMarkdownReport(results));
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);
