@@ -1,0 +1,133 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import type { BenchResults } from '../../bench/lib/results';
+
+const REPO = path.join(__dirname, '..', '..');
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), 'bench-quick-test-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+const isFigure = (value: unknown) => typeof value === 'number' && Number.isFinite(value);
+
+function expectStats(stats: unknown): void {
+  const s = stats as Record<string, unknown>;
+  for (const field of ['n', 'median', 'p99', 'min', 'max', 'mean']) expect(isFigure(s[field])).toBe(true);
+}
+
+test('the quick benchmark writes every section as numeric figures in its JSON', async () => {
+  const json = path.join(dir, 'bench.json');
+
+  await promisify(execFile)(
+    process.execPath,
+    ['--import', 'tsx', 'bench/run.ts', '--quick', '--json', json],
+    {
+      cwd: REPO,
+      maxBuffer: 16 * 2 ** 20,
+      timeout: 170_000,
+    },
+  );
+
+  const results = JSON.parse(await readFile(json, 'utf8')) as BenchResults;
+  expect(results.mode).toBe('quick');
+  expect(isFigure(results.machine.cores)).toBe(true);
+  expect(results.machine.clamav).toMatch(/ClamAV/);
+
+  expect(results.latency.map((row) => `${row.engine} ${row.size}`)).toEqual([
+    'realistic 1 KiB',
+    'realistic 1 MiB',
+    'realistic 10 MiB',
+    'light 1 KiB',
+    'light 1 MiB',
+    'light 10 MiB',
+  ]);
+  for (const row of results.latency) {
+    for (const stats of [
+      row.handler,
+      row.scanStep,
+      row.original,
+      row.originalStep,
+      row.clamdInstream,
+      row.clamdZscan,
+      row.s3Get,
+      row.s3PutTagging,
+      ...Object.values(row.originalPhases),
+    ])
+      expectStats(stats);
+    for (const figure of [
+      row.floorMs,
+      row.originalOverHandler,
+      row.originalStepOverScanStep,
+      row.handlerOverFloor,
+      ...Object.values(row.handlerTimeline),
+    ])
+      expect(isFigure(figure)).toBe(true);
+  }
+
+  expect(results.clamscan.map((row) => row.engine)).toEqual(['realistic', 'light']);
+  for (const row of results.clamscan) {
+    expectStats(row.method);
+    expectStats(row.clamscan);
+    expect(isFigure(row.overHandler)).toBe(true);
+  }
+
+  expect(results.engineSplit.map((row) => row.files)).toEqual(['.ldb', '.ndb']);
+  for (const row of results.engineSplit) {
+    expect(isFigure(row.loadMs)).toBe(true);
+    expectStats(row.perFile);
+  }
+
+  expect(results.throughput.length).toBeGreaterThan(0);
+  expect(new Set(results.throughput.map((row) => row.content))).toEqual(new Set(['random', 'compressible']));
+  for (const row of results.throughput) {
+    for (const rate of [row.handlerMiBps, row.clamdMiBps, row.s3GetMiBps]) {
+      expect(isFigure(rate.median)).toBe(true);
+      expect(isFigure(rate.p99)).toBe(true);
+    }
+    expect(isFigure(row.handlerOverClamd)).toBe(true);
+    expect(isFigure(row.handlerOverClamdSameScan)).toBe(true);
+    for (const figure of Object.values(row.split)) expect(isFigure(figure)).toBe(true);
+  }
+
+  const cold = results.coldStart;
+  for (const stats of [cold.toFirstVerdict, cold.daemonStart, cold.firstScan, cold.download, cold.bareLoad])
+    expectStats(stats);
+  for (const figure of [cold.floorMs, cold.overFloor, cold.scannerPeak.treeMiB, cold.bareClamdPeakMiB])
+    expect(isFigure(figure)).toBe(true);
+
+  expect(results.concurrency.map((row) => `${row.engine} ${row.concurrency}`)).toEqual([
+    'realistic 1',
+    'realistic 2',
+    'realistic 4',
+    'realistic 8',
+    'light 1',
+    'light 2',
+    'light 4',
+    'light 8',
+  ]);
+  for (const row of results.concurrency) {
+    expect(isFigure(row.scansPerSecond)).toBe(true);
+    expect(isFigure(row.MiBps)).toBe(true);
+    expectStats(row.latency);
+  }
+
+  expectStats(results.stateMachine.direct);
+  expectStats(results.stateMachine.stateMachine);
+  expect(isFigure(results.stateMachine.overheadMs)).toBe(true);
+
+  expect(results.load.length).toBeGreaterThan(0);
+  for (const row of results.load) expect(isFigure(row.otherCores)).toBe(true);
+
+  expect(results.targets.length).toBeGreaterThanOrEqual(6);
+  for (const target of results.targets) {
+    expect(typeof target.met).toBe('boolean');
+    expect(isFigure(target.value)).toBe(true);
+  }
+}, 180_000);
