@@ -1,10 +1,11 @@
 /**
- * The benchmark: figures, never pass/fail. `npm run bench [-- --quick] [--json FILE] [--markdown FILE]`.
+ * The benchmark: figures, never pass/fail. `npm run bench [-- --quick] [--json FILE] [--markdown FILE]`;
+ * `--from-json FILE` reports a saved run again without measuring.
  * Runs on the real parts: s3rver (S3 protocol, own process), Debian's clamd, clamdscan and
  * clamscan, our handler (`createScanFileHandler` + `Scanner`), the scan state machine executed
  * locally. See BENCHMARKS.md (written by `--markdown`) for the method.
  */
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { POLICY_DATABASE, POLICY_DATABASE_NAME } from '../src/definitions/policy';
@@ -33,12 +34,15 @@ interface Options {
   readonly quick: boolean;
   readonly json?: string;
   readonly markdown?: string;
+  /** Render the reports of a run saved with --json, measuring nothing. */
+  readonly fromJson?: string;
 }
 
 function parseArgs(argv: readonly string[]): Options {
   let quick = false;
   let json: string | undefined;
   let markdown: string | undefined;
+  let fromJson: string | undefined;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] as string;
     const value = () => {
@@ -51,12 +55,21 @@ function parseArgs(argv: readonly string[]): Options {
     else if (arg.startsWith('--json=')) json = arg.slice('--json='.length);
     else if (arg === '--markdown') markdown = value();
     else if (arg.startsWith('--markdown=')) markdown = arg.slice('--markdown='.length);
+    else if (arg === '--from-json') fromJson = value();
     else if (arg === '--help' || arg === '-h') {
-      console.log('usage: npm run bench -- [--quick] [--json FILE] [--markdown FILE]');
+      console.log(
+        'usage: npm run bench -- [--quick] [--json FILE] [--markdown FILE]\n' +
+          '       npm run bench -- --from-json FILE [--markdown FILE]   (report a saved run again)',
+      );
       process.exit(0);
     } else throw new Error(`unknown argument ${arg} (try --help)`);
   }
-  return { quick, ...(json ? { json } : {}), ...(markdown ? { markdown } : {}) };
+  return {
+    quick,
+    ...(json ? { json } : {}),
+    ...(markdown ? { markdown } : {}),
+    ...(fromJson ? { fromJson } : {}),
+  };
 }
 
 /** How much of everything: the full run takes minutes on 2 cores, the quick one seconds. */
@@ -131,6 +144,12 @@ const UPLOADS_BUCKET = 'bench-uploads';
 
 async function main() {
   const options = parseArgs(process.argv.slice(2));
+  if (options.fromJson) {
+    const saved = JSON.parse(await readFile(options.fromJson, 'utf8')) as BenchResults;
+    if (saved.schema !== 1) throw new Error(`${options.fromJson} is not a saved benchmark run (schema 1)`);
+    await report(saved, options);
+    return;
+  }
   const plan = planFor(options.quick);
   const startedAt = new Date();
   const started = performance.now();
@@ -289,6 +308,10 @@ async function main() {
     await s3.stop();
     await rm(workDir, { recursive: true, force: true });
   }
+  await report(results, options);
+}
+
+async function report(results: BenchResults, options: Options): Promise<void> {
   console.log(renderTextReport(results));
   if (options.json) {
     await mkdir(path.dirname(path.resolve(options.json)), { recursive: true });

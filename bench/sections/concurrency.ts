@@ -62,7 +62,7 @@ export async function measureConcurrency(
       scans,
       seconds: Math.round(seconds * 1000) / 1000,
       scansPerSecond,
-      MiBps: Math.round(((scans * bytes) / MiB / seconds) * 10) / 10,
+      MiBps: Math.round(((scans * bytes) / MiB / seconds) * 100) / 100,
       latency: summarise(latencies),
       speedup: Math.round((scansPerSecond / (rows[0]?.scansPerSecond ?? scansPerSecond)) * 100) / 100,
     });
