@@ -3,10 +3,14 @@ import path from 'node:path';
 
 export type ClamavTool = 'clamd' | 'clamscan' | 'clamdscan' | 'freshclam' | 'sigtool';
 
-/** How to start one ClamAV program: the file to execute and the arguments that come first. */
+/**
+ * How to start one ClamAV program: the file to execute, the arguments that come first, and the
+ * environment it needs beside the inherited one.
+ */
 export interface ToolCommand {
   readonly file: string;
   readonly args: readonly string[];
+  readonly env: Readonly<Record<string, string>>;
 }
 
 const SYSTEM_DIRS = ['/usr/sbin', '/usr/bin', '/usr/local/sbin', '/usr/local/bin'];
@@ -23,13 +27,30 @@ export function resolveTool(tool: ClamavTool, binDir: string | undefined): ToolC
   if (binDir === undefined) {
     for (const dir of SYSTEM_DIRS) {
       const file = path.join(dir, tool);
-      if (existsSync(file)) return { file, args: [] };
+      if (existsSync(file)) return { file, args: [], env: {} };
     }
-    return { file: tool, args: [] };
+    return { file: tool, args: [], env: {} };
   }
   const program = path.join(binDir, tool);
   const libDir = path.join(binDir, '..', 'lib');
   const loader = LOADERS.map((name) => path.join(libDir, name)).find((file) => existsSync(file));
-  if (loader === undefined) return { file: program, args: [] };
-  return { file: loader, args: ['--library-path', libDir, program] };
+  if (loader === undefined) return { file: program, args: [], env: {} };
+  return {
+    file: loader,
+    args: ['--library-path', libDir, program],
+    // The bundle's own glibc finds its iconv modules (libclamav decodes UTF-16 with them) and
+    // libcurl its CA certificates (freshclam over HTTPS) only where the bundle says.
+    env: {
+      GCONV_PATH: path.join(libDir, 'gconv'),
+      CURL_CA_BUNDLE: path.join(binDir, '..', 'certs', 'ca-certificates.crt'),
+    },
+  };
+}
+
+/**
+ * The environment to start `tool` with: what the tool needs, unless this process sets the same
+ * variable (a deployment that points CURL_CA_BUNDLE at its own CA set keeps it).
+ */
+export function toolEnvironment(tool: ToolCommand): NodeJS.ProcessEnv {
+  return { ...tool.env, ...process.env };
 }

@@ -3,7 +3,7 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DaemonStartupError, DefinitionsReloadError } from '../errors';
-import { resolveTool } from './binaries';
+import { resolveTool, toolEnvironment } from './binaries';
 import { renderClamdConf } from './clamd-conf';
 import { ClamdClient } from './protocol';
 
@@ -188,6 +188,7 @@ export class ClamdDaemon {
     this.output = '';
     const child = spawn(tool.file, [...tool.args, `--config-file=${confPath}`], {
       stdio: ['ignore', 'pipe', 'pipe'],
+      env: toolEnvironment(tool),
     });
     this.process = child;
     const collect = (data: Buffer) => {

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import os from 'node:os';
-import { resolveTool } from '../clamd/binaries';
+import { resolveTool, toolEnvironment } from '../clamd/binaries';
 import type { OfficialDatabase, UpdaterConfig } from '../config';
 import { OFFICIAL_DATABASES } from '../config';
 
@@ -53,7 +53,7 @@ export function runFreshclam(run: FreshclamRun): Promise<FreshclamOutcome> {
   const tool = resolveTool('freshclam', run.binDir);
   const args = [...tool.args, `--config-file=${run.configFile}`, `--datadir=${run.databaseDir}`, '--stdout'];
   return new Promise((resolve, reject) => {
-    const child = spawn(tool.file, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(tool.file, args, { stdio: ['ignore', 'pipe', 'pipe'], env: toolEnvironment(tool) });
     let output = '';
     const collect = (data: Buffer) => {
       output += data.toString('utf8');

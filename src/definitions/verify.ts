@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { resolveTool } from '../clamd/binaries';
+import { resolveTool, toolEnvironment } from '../clamd/binaries';
 import { DefinitionsVerificationError } from '../errors';
 
 /**
@@ -21,7 +21,7 @@ export async function verifyDefinitions(binDir: string | undefined, databaseDir:
       execFile(
         tool.file,
         [...tool.args, `--database=${databaseDir}`, '--no-summary', '--stdout', sample],
-        { timeout: timeoutMs, maxBuffer: 4 * 2 ** 20 },
+        { timeout: timeoutMs, maxBuffer: 4 * 2 ** 20, env: toolEnvironment(tool) },
         (error, stdout, stderr) => {
           // 0: clean, 1: the sample matched a signature; both mean the set loaded.
           const code = error ? (error as { code?: number | string }).code : 0;
