@@ -1,11 +1,16 @@
 #!/usr/bin/env bash
 # Installs what lambda-av-daemon needs on a Debian/Ubuntu machine: ClamAV from the distribution's
-# packages (clamd, clamscan, freshclam, sigtool and ClamAV's test files) and the npm packages.
-# Safe to run again: it installs only what is missing.
+# packages (clamd, clamscan, clamdscan, freshclam, sigtool and ClamAV's test files), the programs
+# the tests and build_lambda.sh run, and the npm packages. Safe to run again: it installs only
+# what is missing. test/setup/setup-packages.test.ts checks this list against the programs the
+# code runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(clamav clamav-daemon clamav-freshclam clamav-testfiles zip unzip)
+# clamav*: the engine, the daemon, freshclam, ClamAV's test corpus; clamdscan: the benchmark's
+# baseline; zip, unzip: lambda.zip and test archives; binutils: readelf (build_lambda.sh);
+# python3, openssl: test fixtures (zip64 archives, a TLS mirror's certificates).
+packages=(clamav clamav-daemon clamav-freshclam clamav-testfiles clamdscan zip unzip binutils python3 openssl)
 missing=()
 for package in "${packages[@]}"; do
   dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
