@@ -1,11 +1,11 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { chmod, chown, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { chmod, chown, copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
 export const REPO = path.resolve(__dirname, '..', '..');
-const INVOKE_SCRIPT = path.join(__dirname, 'invoke-bundle.js');
+const INVOKE_SCRIPT = path.join(__dirname, 'invoke-bundle.cjs');
 
 /** The unprivileged user the handlers run as, as on Lambda (the namespace needs root to set up). */
 export const RUN_AS = { uid: 65534, gid: 65534 };
@@ -135,6 +135,10 @@ export interface InvokeOptions {
 export async function invokeBundle(options: InvokeOptions): Promise<BundleRun> {
   const callsFile = path.join(options.scratchDir, 'calls.json');
   const resultFile = path.join(options.scratchDir, 'result.json');
+  // The unprivileged process may not be able to enter the checkout (a clone in a 0700
+  // directory): everything it reads besides the bundle is copied into its scratch directory.
+  const invokeScript = path.join(options.scratchDir, path.basename(INVOKE_SCRIPT));
+  await copyFile(INVOKE_SCRIPT, invokeScript);
   await writeFile(callsFile, JSON.stringify(options.calls));
   const namespaceEnv: Record<string, string> = {
     ...options.env,
@@ -157,7 +161,7 @@ export async function invokeBundle(options: InvokeOptions): Promise<BundleRun> {
       NAMESPACE_SETUP,
       'namespace-setup',
       process.execPath,
-      INVOKE_SCRIPT,
+      invokeScript,
       path.join(options.bundleDir, 'index.js'),
       callsFile,
       resultFile,

@@ -3,7 +3,7 @@
 // lambda.zip's index.js as the Lambda runtime does, calls its handlers in order, and reports what
 // they returned, which programs they started and what the ClamAV daemons they left running are.
 //
-//   node invoke-bundle.js <index.js> <calls.json> <result.json>
+//   node invoke-bundle.cjs <index.js> <calls.json> <result.json>
 //   calls.json: [{ "handler": "scanFileHandler", "event": { ... } }, ...]
 const childProcess = require('node:child_process');
 const fs = require('node:fs');
