@@ -23,38 +23,37 @@ export {
   METRICS_NAMESPACE,
 };
 
-/** The scanner's EMF metrics, as CloudWatch stores them (namespace LambdaAV, dimension service). */
-export class LambdaAvMetrics {
-  /** One sample per scan, in milliseconds, by verdict: its SampleCount is the number of scans. */
-  static scanLatency(verdict: Verdict, statistic: string, period: Duration): cloudwatch.Metric {
-    return new cloudwatch.Metric({
-      namespace: METRICS_NAMESPACE,
-      metricName: METRIC_SCAN_LATENCY,
-      dimensionsMap: { service: SERVICE_NAME, [DIMENSION_STATUS]: verdict },
-      statistic,
-      period,
-    });
-  }
+// The scanner's EMF metrics, as CloudWatch stores them (namespace LambdaAV, dimension service).
 
-  /** One sample per clamd cold start, in milliseconds: its SampleCount is the number of cold starts. */
-  static daemonStartup(statistic: string, period: Duration): cloudwatch.Metric {
-    return new cloudwatch.Metric({
-      namespace: METRICS_NAMESPACE,
-      metricName: METRIC_DAEMON_STARTUP,
-      dimensionsMap: { service: SERVICE_NAME },
-      statistic,
-      period,
-    });
-  }
+/** One sample per scan, in milliseconds, by verdict: its SampleCount is the number of scans. */
+export function scanLatencyMetric(verdict: Verdict, statistic: string, period: Duration): cloudwatch.Metric {
+  return new cloudwatch.Metric({
+    namespace: METRICS_NAMESPACE,
+    metricName: METRIC_SCAN_LATENCY,
+    dimensionsMap: { service: SERVICE_NAME, [DIMENSION_STATUS]: verdict },
+    statistic,
+    period,
+  });
+}
 
-  /** Age of the published definitions in hours, one sample per updater run. */
-  static definitionsAge(period: Duration): cloudwatch.Metric {
-    return new cloudwatch.Metric({
-      namespace: METRICS_NAMESPACE,
-      metricName: METRIC_DEFINITIONS_AGE,
-      dimensionsMap: { service: SERVICE_NAME },
-      statistic: cloudwatch.Stats.MAXIMUM,
-      period,
-    });
-  }
+/** One sample per clamd cold start, in milliseconds: its SampleCount is the number of cold starts. */
+export function daemonStartupMetric(statistic: string, period: Duration): cloudwatch.Metric {
+  return new cloudwatch.Metric({
+    namespace: METRICS_NAMESPACE,
+    metricName: METRIC_DAEMON_STARTUP,
+    dimensionsMap: { service: SERVICE_NAME },
+    statistic,
+    period,
+  });
+}
+
+/** Age of the published definitions in hours, one sample per updater run. */
+export function definitionsAgeMetric(period: Duration): cloudwatch.Metric {
+  return new cloudwatch.Metric({
+    namespace: METRICS_NAMESPACE,
+    metricName: METRIC_DEFINITIONS_AGE,
+    dimensionsMap: { service: SERVICE_NAME },
+    statistic: cloudwatch.Stats.MAXIMUM,
+    period,
+  });
 }

@@ -9,7 +9,7 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { VERDICTS } from '../src/status';
-import { LambdaAvMetrics } from './metrics';
+import { daemonStartupMetric, definitionsAgeMetric, scanLatencyMetric } from './metrics';
 
 export interface LambdaAvMonitoringProps {
   readonly scanner: lambda.IFunction;
@@ -53,7 +53,7 @@ export class LambdaAvMonitoring extends Construct {
     );
     this.definitionsAgeAlarm = new cloudwatch.Alarm(this, 'DefinitionsAgeAlarm', {
       alarmDescription: `The published ClamAV definitions are older than ${props.definitionsAgeThreshold.toHours()} hours, or no updater run reported their age for ${agePeriod.toHours()} hours. ${RUNBOOK}`,
-      metric: LambdaAvMetrics.definitionsAge(agePeriod),
+      metric: definitionsAgeMetric(agePeriod),
       threshold: props.definitionsAgeThreshold.toHours(),
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
       evaluationPeriods: 1,
@@ -85,7 +85,7 @@ export class LambdaAvMonitoring extends Construct {
     const latencies = Object.fromEntries(
       (['CLEAN', 'INFECTED', 'PROCESSING_ERROR'] as const).map((verdict) => [
         verdict.toLowerCase(),
-        LambdaAvMetrics.scanLatency(verdict, cloudwatch.Stats.p(99), FIVE_MINUTES),
+        scanLatencyMetric(verdict, cloudwatch.Stats.p(99), FIVE_MINUTES),
       ]),
     );
     this.scanLatencyAlarm = new cloudwatch.Alarm(this, 'ScanLatencyAlarm', {
@@ -105,7 +105,7 @@ export class LambdaAvMonitoring extends Construct {
 
     this.infectedAlarm = new cloudwatch.Alarm(this, 'InfectedObjectsAlarm', {
       alarmDescription: `A scan found an infected object (tagged INFECTED). ${RUNBOOK}`,
-      metric: LambdaAvMetrics.scanLatency('INFECTED', cloudwatch.Stats.SAMPLE_COUNT, FIVE_MINUTES),
+      metric: scanLatencyMetric('INFECTED', cloudwatch.Stats.SAMPLE_COUNT, FIVE_MINUTES),
       threshold: 1,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       evaluationPeriods: 1,
@@ -177,7 +177,7 @@ export class LambdaAvMonitoring extends Construct {
       new cloudwatch.GraphWidget({
         title: 'Scans by status',
         left: VERDICTS.map((verdict) =>
-          LambdaAvMetrics.scanLatency(verdict, cloudwatch.Stats.SAMPLE_COUNT, period).with({
+          scanLatencyMetric(verdict, cloudwatch.Stats.SAMPLE_COUNT, period).with({
             label: verdict,
           }),
         ),
@@ -188,10 +188,10 @@ export class LambdaAvMonitoring extends Construct {
         title: 'Scan latency (ms)',
         left: [
           ...['p50', 'p90', 'p99'].map((stat) =>
-            LambdaAvMetrics.scanLatency('CLEAN', stat, period).with({ label: `CLEAN ${stat}` }),
+            scanLatencyMetric('CLEAN', stat, period).with({ label: `CLEAN ${stat}` }),
           ),
-          LambdaAvMetrics.scanLatency('INFECTED', 'p99', period).with({ label: 'INFECTED p99' }),
-          LambdaAvMetrics.scanLatency('PROCESSING_ERROR', 'p99', period).with({
+          scanLatencyMetric('INFECTED', 'p99', period).with({ label: 'INFECTED p99' }),
+          scanLatencyMetric('PROCESSING_ERROR', 'p99', period).with({
             label: 'PROCESSING_ERROR p99',
           }),
         ],
@@ -202,22 +202,20 @@ export class LambdaAvMonitoring extends Construct {
     dashboard.addWidgets(
       new cloudwatch.GraphWidget({
         title: 'Definitions age (hours)',
-        left: [LambdaAvMetrics.definitionsAge(Duration.hours(1)).with({ label: 'definitions age (hours)' })],
+        left: [definitionsAgeMetric(Duration.hours(1)).with({ label: 'definitions age (hours)' })],
         leftAnnotations: [{ value: props.definitionsAgeThreshold.toHours(), label: 'alarm' }],
         width: 8,
       }),
       new cloudwatch.GraphWidget({
         title: 'clamd cold starts',
-        left: [
-          LambdaAvMetrics.daemonStartup(cloudwatch.Stats.SAMPLE_COUNT, period).with({ label: 'cold starts' }),
-        ],
+        left: [daemonStartupMetric(cloudwatch.Stats.SAMPLE_COUNT, period).with({ label: 'cold starts' })],
         width: 8,
       }),
       new cloudwatch.GraphWidget({
         title: 'clamd start-up time (ms)',
         left: [
-          LambdaAvMetrics.daemonStartup('p50', period).with({ label: 'p50' }),
-          LambdaAvMetrics.daemonStartup(cloudwatch.Stats.MAXIMUM, period).with({ label: 'max' }),
+          daemonStartupMetric('p50', period).with({ label: 'p50' }),
+          daemonStartupMetric(cloudwatch.Stats.MAXIMUM, period).with({ label: 'max' }),
         ],
         width: 8,
       }),

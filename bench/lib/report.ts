@@ -231,7 +231,7 @@ function tables(r: BenchResults): Table[] {
     ],
   };
   const load: Table = {
-    title: 'Machine load during the run, in cores (this machine has ' + r.machine.cores + ')',
+    title: `Machine load during the run, in cores (this machine has ${r.machine.cores})`,
     columns: ['section', 'seconds', 'this benchmark', 'other processes'],
     rows: r.load.map((row) => [
       row.section,

@@ -25,13 +25,13 @@ export function renderText(table: Table): string {
 }
 
 export function renderMarkdown(table: Table): string {
-  const escape = (cell: string) => cell.replace(/\|/g, '\\|');
+  const escapeCell = (cell: string) => cell.replace(/\|/g, '\\|');
   return [
     `**${table.title}**`,
     '',
-    `| ${table.columns.map(escape).join(' | ')} |`,
+    `| ${table.columns.map(escapeCell).join(' | ')} |`,
     `| ${table.columns.map((_, i) => (i === 0 ? '---' : '---:')).join(' | ')} |`,
-    ...table.rows.map((row) => `| ${row.map(escape).join(' | ')} |`),
+    ...table.rows.map((row) => `| ${row.map(escapeCell).join(' | ')} |`),
     ...(table.notes && table.notes.length > 0 ? ['', ...table.notes.map((note) => `- ${note}`)] : []),
   ].join('\n');
 }

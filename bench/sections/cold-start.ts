@@ -108,6 +108,7 @@ export async function measureColdStart(
         }),
       ]);
       const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+      let code: number | null;
       try {
         await firstLine(child, 'the cold-start process');
         const memory = sampleTreeMemory(child.pid ?? 0);
@@ -125,9 +126,10 @@ export async function measureColdStart(
         rest.push(result.ms - result.daemonStartupMs - result.scanMs);
       } finally {
         child.stdin?.end();
-        const code = await exited;
-        if (code !== 0) throw new Error(`the cold-start process exited with ${code}`);
+        code = await exited;
       }
+      // Checked after the block, so an earlier error is reported rather than replaced by this one.
+      if (code !== 0) throw new Error(`the cold-start process exited with ${code}`);
       await ctx.s3.delete(ctx.bucket, key);
     } finally {
       await rm(runDir, { recursive: true, force: true });

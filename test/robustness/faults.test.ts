@@ -322,7 +322,9 @@ test('scans during a concurrent definitions reload all get a verdict', async () 
   ])) as Array<{ refreshed?: boolean; status?: string }>;
 
   expect(results[0]).toMatchObject({ refreshed: true, strategy: 'concurrent' });
-  results.slice(1).forEach((result, i) => expect(result.status).toBe(i % 2 ? 'INFECTED' : 'CLEAN'));
+  for (const [i, result] of results.slice(1).entries()) {
+    expect(result.status).toBe(i % 2 ? 'INFECTED' : 'CLEAN');
+  }
   await checkGuarantees(h, undefined);
 });
 

@@ -57,10 +57,9 @@ describe('malformed events are rejected with an error naming what is wrong', () 
 
 // S3 keys are at most 1024 bytes of UTF-8; s3rver stores each key as a path, whose segments must
 // stay under 255 bytes, so long keys here have a slash every 200 characters.
-const longKey =
-  Array.from({ length: 6 }, (_, i) => `${String(i).repeat(199)}/`)
-    .join('')
-    .slice(0, 1019) + '.txt';
+const longKey = `${Array.from({ length: 6 }, (_, i) => `${String(i).repeat(199)}/`)
+  .join('')
+  .slice(0, 1019)}.txt`;
 
 describe.each([
   ['a key of 1024 bytes', longKey],

@@ -37,8 +37,8 @@ test('a scan emits its latency in Embedded Metric Format with the verdict as Sta
   const [line] = capture(() => metrics.scanCompleted('INFECTED', 42));
 
   expect(line).toMatchObject({ ScanLatency: 42, Status: 'INFECTED', service: 'test' });
-  const directive = (line?._aws as { CloudWatchMetrics: Array<Record<string, unknown>> })
-    .CloudWatchMetrics[0];
+  const directive = (line?._aws as { CloudWatchMetrics: Array<Record<string, unknown>> } | undefined)
+    ?.CloudWatchMetrics[0];
   expect(directive).toMatchObject({
     Namespace: 'LambdaAV',
     Metrics: [{ Name: 'ScanLatency', Unit: 'Milliseconds' }],
