@@ -2,7 +2,6 @@ import type { LambdaClient } from '@aws-sdk/client-lambda';
 import { createLambdaClient } from '../aws-clients';
 import { type Config, getConfig } from '../config';
 import { parseScanEvent } from '../events';
-import type { ObjectRef } from '../scan/object-ref';
 import type { ScanResult } from '../scan/scan-object';
 import { Scanner } from '../scanner';
 import { type WarmResult, warm } from './warmer';
@@ -13,7 +12,7 @@ export interface ScanFileDependencies {
   readonly lambda: LambdaClient;
 }
 
-export type ScanFileResponse = ScanResult | { readonly results: ScanResult[] } | WarmResult | ObjectRef;
+export type ScanFileResponse = ScanResult | { readonly results: ScanResult[] } | WarmResult;
 
 /**
  * The scanner Lambda: parses the event, scans each object on the warm daemon, returns results.
@@ -28,10 +27,9 @@ export function createScanFileHandler(deps: ScanFileDependencies) {
       case 'warmer':
         return warm(deps.scanner, deps.lambda, deps.config, request.fanOut);
       case 'direct':
-      case 'eventbridge':
         return deps.scanner.scan(request.object);
-      case 'resolve':
-        return request.object;
+      case 'eventbridge':
+        return deps.scanner.scanEvent(request.event);
       case 'tag':
         return deps.scanner.tag(request.request);
       case 's3-notification':
