@@ -4,7 +4,6 @@ import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as triggers from 'aws-cdk-lib/triggers';
 import { Construct } from 'constructs';
@@ -257,6 +256,11 @@ export class LambdaAv extends Construct {
       }
     }
     const objects = bucket.arnForObjects('*');
+    // Without s3:ListBucket, S3 answers a missing key with 403 AccessDenied instead of 404: a
+    // deleted object would look like a permissions problem and be retried as one.
+    const list = new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [bucket.bucketArn] });
+    this.scanner.addToRolePolicy(list);
+    this.scanStateMachine.addToRolePolicy(list);
     this.scanner.addToRolePolicy(
       new iam.PolicyStatement({
         actions: [
@@ -281,7 +285,10 @@ export class LambdaAv extends Construct {
     );
 
     if (scanBucket.scanOnUpload ?? true) {
-      if (bucket instanceof s3.Bucket) {
+      if (scanBucket.eventBridgeNotifications ?? true) {
+        // S3 sends "Object Created" to EventBridge only when the bucket says so. For a bucket
+        // of another stack, CDK's notifications custom resource keeps the bucket's existing
+        // topic, queue and Lambda notifications and adds EventBridge (docs/deploy.md).
         bucket.enableEventBridgeNotification();
         suppressBucketNotificationsHandler(this);
       }

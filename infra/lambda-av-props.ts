@@ -8,10 +8,7 @@ import type { OfficialDatabase } from '../src/config';
 
 /** A bucket whose objects lambda-av scans. */
 export interface ScanBucket {
-  /**
-   * The bucket. A bucket created in the same stack (`s3.Bucket`) gets EventBridge notifications
-   * turned on; for an existing bucket turn them on yourself (docs/deploy.md).
-   */
+  /** The bucket: one of this stack, or an existing one (`s3.Bucket.fromBucketName`). */
   readonly bucket: s3.IBucket;
   /**
    * ARN of the KMS key the bucket's objects are encrypted with (SSE-KMS); the scanner gets
@@ -25,6 +22,15 @@ export interface ScanBucket {
    * @default true
    */
   readonly scanOnUpload?: boolean;
+  /**
+   * Turn on the bucket's EventBridge notifications, without which S3 sends no "Object Created"
+   * events and uploads are never scanned. For an existing bucket this goes through CDK's
+   * notifications custom resource, which keeps the bucket's other notification configurations.
+   * Set false when you manage the bucket's notifications yourself; turn EventBridge on there.
+   * Has no effect with `scanOnUpload: false`.
+   * @default true
+   */
+  readonly eventBridgeNotifications?: boolean;
 }
 
 /** The scan status values written to the status tag and returned in results. */

@@ -37,9 +37,3 @@ export function candidateKeys(eventKey: string): string[] {
   }
   return decoded === undefined || decoded === eventKey ? [eventKey] : [eventKey, decoded];
 }
-
-/** How a target is written in messages: `s3://bucket/key`. */
-export function describeTarget(target: ObjectTarget): string {
-  if (target.kind === 'ref') return `s3://${target.ref.bucket}/${target.ref.key}`;
-  return `s3://${target.event.bucket}/${target.event.eventKey} (key as the event gives it)`;
-}

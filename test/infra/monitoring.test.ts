@@ -1,5 +1,6 @@
 import { Duration } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
+import * as sns from 'aws-cdk-lib/aws-sns';
 import {
   DIMENSION_STATUS,
   METRIC_DAEMON_STARTUP,
@@ -147,6 +148,57 @@ test('the alarm topic is encrypted with a rotated key CloudWatch may use, and ta
     Protocol: 'email',
     Endpoint: 'security@example.com',
     TopicArn: topicRef,
+  });
+});
+
+describe('the alarm topic policy', () => {
+  const [policyId, policy] = Object.entries(template.findResources('AWS::SNS::TopicPolicy'))[0] ?? [];
+  const statements = (policy?.Properties.PolicyDocument.Statement ?? []) as Array<Record<string, unknown>>;
+  const publish = statements.find((s) => s.Sid === 'CloudWatchAlarmsPublish');
+  type ArnCondition = { ArnLike: { 'aws:SourceArn': { 'Fn::Join': [string, unknown[]] } } };
+
+  test('keeps TLS-only access', () => {
+    expect(statements).toContainEqual(
+      expect.objectContaining({
+        Effect: 'Deny',
+        Principal: '*',
+        Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+      }),
+    );
+  });
+
+  test('lets CloudWatch publish, only for this account and for alarms named by this construct', () => {
+    expect(publish).toMatchObject({
+      Effect: 'Allow',
+      Principal: { Service: 'cloudwatch.amazonaws.com' },
+      Action: 'sns:Publish',
+      Resource: topicRef,
+      Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
+    });
+    const pattern = (publish?.Condition as ArnCondition).ArnLike['aws:SourceArn']['Fn::Join'][1];
+    const suffix = pattern.at(-1) as string;
+    expect(pattern).toEqual([
+      'arn:',
+      { Ref: 'AWS::Partition' },
+      ':cloudwatch:',
+      { Ref: 'AWS::Region' },
+      ':',
+      { Ref: 'AWS::AccountId' },
+      expect.stringMatching(/^:alarm:[\w-]+-\*$/),
+    ]);
+    const prefix = suffix.slice(':alarm:'.length, -1);
+    for (const [, { Properties }] of alarms)
+      expect(Properties.AlarmName).toMatch(new RegExp(`^${prefix}\\w+$`));
+  });
+
+  test('exists before any alarm, so no first notification is refused', () => {
+    for (const [, resource] of alarms) expect(resource.DependsOn).toContain(policyId);
+  });
+
+  test('with a topic of your own, its policy is yours: nothing is added to it', () => {
+    const own = buildLambdaAv((scope) => ({ alarmTopic: new sns.Topic(scope, 'Own') }));
+
+    expect(Object.keys(own.template.findResources('AWS::SNS::TopicPolicy'))).toEqual([]);
   });
 });
 

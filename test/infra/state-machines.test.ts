@@ -79,7 +79,7 @@ test.each(['scan', 'update'])(
   },
 );
 
-test('the scan machine may invoke exactly the scanner and head objects of the scanned buckets', () => {
+test('the scan machine may invoke exactly the scanner, head objects of the scanned buckets and list them', () => {
   const statements = statementsOfRole(template, stack, av.scanStateMachine.role);
 
   expect(statements).toContainEqual(
@@ -90,10 +90,13 @@ test('the scan machine may invoke exactly the scanner and head objects of the sc
     }),
   );
   expect(allowedActions(statements, ':s3:::uploads/*')).toEqual(['s3:GetObject', 's3:GetObjectVersion']);
+  // ListBucket: without it S3 answers HeadObject on a missing key with 403, not 404.
+  expect(allowedActions(statements, ':s3:::uploads"')).toEqual(['s3:ListBucket']);
   expect(allowedActions(statements).filter((a) => a.startsWith('lambda:') || a.startsWith('s3:'))).toEqual([
     'lambda:InvokeFunction',
     's3:GetObject',
     's3:GetObjectVersion',
+    's3:ListBucket',
   ]);
 });
 
