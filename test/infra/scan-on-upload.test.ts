@@ -62,7 +62,10 @@ describe('existing buckets named in the props', () => {
       .filter((policy) => JSON.stringify(policy.Properties.Roles).includes('BucketNotificationsHandler'))
       .flatMap(
         (policy) =>
-          policy.Properties.PolicyDocument.Statement as Array<{ Action: string | string[]; Resource: unknown }>,
+          policy.Properties.PolicyDocument.Statement as Array<{
+            Action: string | string[];
+            Resource: unknown;
+          }>,
       );
 
     for (const name of ['uploads', 'private-uploads']) {
