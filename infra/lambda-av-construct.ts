@@ -1,11 +1,11 @@
-import { Duration, Names, RemovalPolicy, Token } from 'aws-cdk-lib';
+import { Names, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
-import * as triggers from 'aws-cdk-lib/triggers';
+import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import { aslDefinition, SCAN_DEFINITION_FILE, UPDATE_DEFINITION_FILE } from './asl-definition';
 import { DefinitionsBucket } from './definitions-bucket';
@@ -13,7 +13,11 @@ import type { LambdaAvProps, ScanBucket } from './lambda-av-props';
 import { resolveSettings } from './lambda-av-settings';
 import { lambdaCodeFromBuild } from './lambda-code';
 import { LambdaAvMonitoring } from './monitoring';
-import { addLambdaAvNagSuppressions, suppressBucketNotificationsHandler } from './nag-suppressions';
+import {
+  addLambdaAvNagSuppressions,
+  suppressAwsCustomResourceProvider,
+  suppressBucketNotificationsHandler,
+} from './nag-suppressions';
 import { checkBucketName, LambdaAvPropsError, quote } from './validation';
 
 export type { LambdaAvProps, ReloadStrategy, ScanBucket, StatusValues } from './lambda-av-props';
@@ -36,7 +40,8 @@ export class LambdaAv extends Construct {
   readonly maxFileSize: number;
   readonly warmerRule: events.Rule | undefined;
   readonly updateRule: events.Rule;
-  readonly updateTrigger: triggers.Trigger | undefined;
+  /** Starts the update workflow when the stack is deployed (updateOnDeploy). */
+  readonly updateOnDeploy: cr.AwsCustomResource | undefined;
 
   private readonly scanBucketNames = new Set<string>();
 
@@ -76,7 +81,7 @@ export class LambdaAv extends Construct {
       runtime: lambda.Runtime.NODEJS_22_X,
       architecture,
       memorySize: settings.scannerMemorySize,
-      timeout: props.scannerTimeout ?? Duration.minutes(5),
+      timeout: settings.scannerTimeout,
       ephemeralStorageSize: settings.scannerEphemeralStorage,
       role: scannerRole,
       logGroup: scannerLogs,
@@ -86,6 +91,9 @@ export class LambdaAv extends Construct {
       environment: {
         ...definitionsEnv,
         MAX_FILE_SIZE: String(settings.maxFileSize),
+        DEFINITIONS_DOWNLOAD_TIMEOUT_MS: String(settings.budgets.definitionsDownload.toMilliseconds()),
+        CLAMD_START_TIMEOUT_MS: String(settings.budgets.daemonStart.toMilliseconds()),
+        CLAMD_SCAN_TIMEOUT_MS: String(settings.budgets.scan.toMilliseconds()),
         WARM_CONCURRENCY: String(settings.warmConcurrency),
         DEFINITIONS_CHECK_INTERVAL: String(settings.definitionsCheckSeconds),
         CLAMD_RELOAD_STRATEGY: props.reloadStrategy ?? 'auto',
@@ -118,7 +126,7 @@ export class LambdaAv extends Construct {
       runtime: lambda.Runtime.NODEJS_22_X,
       architecture,
       memorySize: settings.updaterMemorySize,
-      timeout: props.updaterTimeout ?? Duration.minutes(5),
+      timeout: settings.updaterTimeout,
       ephemeralStorageSize: settings.updaterEphemeralStorage,
       role: updaterRole,
       logGroup: updaterLogs,
@@ -127,6 +135,9 @@ export class LambdaAv extends Construct {
         ...(props.mirrorUrl ? { CLAMAV_MIRROR_URL: props.mirrorUrl } : {}),
         CLAMAV_CUSTOM_DATABASE_URLS: settings.customDatabaseUrls.join(','),
         CLAMAV_OFFICIAL_DATABASES: settings.officialDatabases.join(','),
+        DEFINITIONS_DOWNLOAD_TIMEOUT_MS: String(settings.budgets.definitionsDownload.toMilliseconds()),
+        FRESHCLAM_TIMEOUT_MS: String(settings.budgets.freshclam.toMilliseconds()),
+        DEFINITIONS_VERIFY_TIMEOUT_MS: String(settings.budgets.verify.toMilliseconds()),
       },
     });
     this.definitions.grantPublish(updaterRole);
@@ -192,14 +203,7 @@ export class LambdaAv extends Construct {
         ],
       });
     }
-    if (props.updateOnDeploy ?? true) {
-      this.updateTrigger = new triggers.Trigger(this, 'UpdateOnDeploy', {
-        handler: this.updater,
-        invocationType: triggers.InvocationType.REQUEST_RESPONSE,
-        timeout: props.updaterTimeout ?? Duration.minutes(5),
-        executeAfter: [this.definitions, this.updater],
-      });
-    }
+    if (props.updateOnDeploy ?? true) this.updateOnDeploy = this.startUpdateOnDeploy();
 
     // --- scanned buckets -----------------------------------------------------------------------
     for (const scanBucket of props.scanBuckets ?? []) this.addScanBucket(scanBucket);
@@ -304,6 +308,45 @@ export class LambdaAv extends Construct {
         targets: [new targets.SfnStateMachine(this.scanStateMachine)],
       });
     }
+  }
+
+  /**
+   * Starts the update workflow when the stack is created, and again when the updater's code or
+   * settings change, so a new stack gets definitions before its first scans. The deployment only
+   * starts the execution: it never waits for the update, so a slow or failed first update (ClamAV's
+   * CDN refusing the account, say) cannot fail or roll back the deployment. Its outcome is in
+   * that execution's history and in the alarms (no definitions published, definitions age).
+   */
+  private startUpdateOnDeploy(): cr.AwsCustomResource {
+    const updater = this.updater.node.defaultChild as lambda.CfnFunction;
+    // A change of either starts a new update: new ClamAV code may refuse the set, a new mirror
+    // or database list gives another one.
+    const input = Stack.of(this).toJsonString({
+      trigger: 'deploy',
+      code: updater.code,
+      settings: updater.environment,
+    });
+    const start: cr.AwsSdkCall = {
+      service: 'SFN',
+      action: 'startExecution',
+      parameters: { stateMachineArn: this.updateStateMachine.stateMachineArn, input },
+      physicalResourceId: cr.PhysicalResourceId.fromResponse('executionArn'),
+    };
+    const resource = new cr.AwsCustomResource(this, 'UpdateOnDeploy', {
+      onCreate: start,
+      onUpdate: start,
+      policy: cr.AwsCustomResourcePolicy.fromStatements([
+        new iam.PolicyStatement({
+          actions: ['states:StartExecution'],
+          resources: [this.updateStateMachine.stateMachineArn],
+        }),
+      ]),
+      installLatestAwsSdk: false,
+    });
+    // Only once the bucket, its policy and both functions exist can the update publish.
+    resource.node.addDependency(this.definitions, this.updater, this.scanner);
+    suppressAwsCustomResourceProvider(this);
+    return resource;
   }
 
   /**

@@ -97,8 +97,22 @@ export interface LambdaAvProps {
   readonly maxFileSize?: number;
   /** @default 2048 */
   readonly scannerMemorySize?: number;
-  /** @default Duration.minutes(5) */
+  /**
+   * The scanner's timeout. It must hold a cold start with margin: definitionsDownloadTimeout +
+   * daemonStartTimeout + scanTimeout, plus 10 % (checked at synth).
+   * @default that sum with margin, in whole minutes (8 minutes with the default budgets)
+   */
   readonly scannerTimeout?: Duration;
+  /**
+   * How long a cold scanner may take to download the definitions (DEFINITIONS_DOWNLOAD_TIMEOUT_MS);
+   * the updater has as long to restore them and to upload a new set.
+   * @default Duration.seconds(60)
+   */
+  readonly definitionsDownloadTimeout?: Duration;
+  /** How long clamd may take to load the definitions and answer (CLAMD_START_TIMEOUT_MS). @default Duration.seconds(120) */
+  readonly daemonStartTimeout?: Duration;
+  /** How long one object's scan may take (CLAMD_SCAN_TIMEOUT_MS). @default Duration.seconds(240) */
+  readonly scanTimeout?: Duration;
   /**
    * The scanner's /tmp.
    * @default computed from maxFileSize: two definitions sets + the spooled object + what clamd
@@ -142,8 +156,19 @@ export interface LambdaAvProps {
    * @default 2048
    */
   readonly updaterMemorySize?: number;
-  /** @default Duration.minutes(5) */
+  /**
+   * The updater's timeout. It must hold one run with margin: 2 x definitionsDownloadTimeout +
+   * freshclamTimeout + verifyTimeout, plus 10 % (checked at synth).
+   * @default that sum with margin, in whole minutes (14 minutes with the default budgets)
+   */
   readonly updaterTimeout?: Duration;
+  /** How long one freshclam run may take (FRESHCLAM_TIMEOUT_MS). @default Duration.seconds(300) */
+  readonly freshclamTimeout?: Duration;
+  /**
+   * How long loading a new set in ClamAV, before it is published, may take
+   * (DEFINITIONS_VERIFY_TIMEOUT_MS). @default Duration.seconds(300)
+   */
+  readonly verifyTimeout?: Duration;
   /** @default Size.mebibytes(2048) */
   readonly updaterEphemeralStorageSize?: Size;
   /** How often the update workflow runs. @default Duration.hours(3) */

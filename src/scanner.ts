@@ -183,7 +183,12 @@ export class Scanner {
   private async start(): Promise<PrepareResult> {
     this.lastCheck = this.now();
     const set = await resolvePublishedSet(this.s3, this.location);
-    const sync = await this.definitionsDir.sync(this.s3, this.location, set);
+    const sync = await this.definitionsDir.sync(
+      this.s3,
+      this.location,
+      set,
+      this.options.config.definitionsDownloadTimeoutMs,
+    );
     const start = await this.daemon.ensureRunning();
     await this.describeDefinitions();
     await this.definitionsDir.prune();
@@ -204,7 +209,12 @@ export class Scanner {
     try {
       const set = await resolvePublishedSet(this.s3, this.location);
       if (set.id === previousSet?.id) return { refreshed: false, definitions: this.definitions };
-      const sync = await this.definitionsDir.sync(this.s3, this.location, set);
+      const sync = await this.definitionsDir.sync(
+        this.s3,
+        this.location,
+        set,
+        this.options.config.definitionsDownloadTimeoutMs,
+      );
       const strategy = await this.reloadStrategy();
       try {
         if (strategy === 'concurrent') await this.daemon.reload();

@@ -163,27 +163,41 @@ export class DefinitionsDirectory {
     }
   }
 
-  /** Makes `set` the active set, downloading what the active set does not already have. */
-  async sync(s3: S3Client, location: DefinitionsLocation, set: DefinitionsSet): Promise<SyncResult> {
+  /**
+   * Makes `set` the active set, downloading what the active set does not already have, within
+   * `timeoutMs` when given.
+   */
+  async sync(
+    s3: S3Client,
+    location: DefinitionsLocation,
+    set: DefinitionsSet,
+    timeoutMs?: number,
+  ): Promise<SyncResult> {
     const active = await this.active();
     if (active?.id === set.id) return { changed: false, set, downloaded: [] };
     const setDir = path.join(this.root, 'sets', `${safeName(set.id)}-${randomBytes(4).toString('hex')}`);
     await mkdir(setDir, { recursive: true });
     const downloaded: string[] = [];
+    const signal = timeoutMs === undefined ? undefined : AbortSignal.timeout(timeoutMs);
     try {
       await forEachLimited(set.files, 4, async (file) => {
         const target = path.join(setDir, file.name);
         const same = active?.files.find((old) => old.name === file.name && sameContent(old, file));
         if (same && (await reuse(path.join(this.databaseDir, file.name), target))) return;
-        await downloadDefinitionsFile(s3, location.bucket, file, target);
+        await downloadDefinitionsFile(s3, location.bucket, file, target, signal);
         downloaded.push(file.name);
       });
       await writeFile(path.join(setDir, POLICY_DATABASE_NAME), POLICY_DATABASE);
     } catch (error) {
       await rm(setDir, { recursive: true, force: true });
+      const reason = signal?.aborted
+        ? `not complete within DEFINITIONS_DOWNLOAD_TIMEOUT_MS (${timeoutMs} ms)`
+        : (error as Error).message;
       throw new DaemonStartupError(
-        `cannot download definitions from ${describeLocation(location)}: ${(error as Error).message}`,
-        { cause: error },
+        `cannot download definitions from ${describeLocation(location)}: ${reason}`,
+        {
+          cause: error,
+        },
       );
     }
     await this.activate(setDir, set);
@@ -244,8 +258,12 @@ export async function downloadDefinitionsFile(
   bucket: string,
   file: DefinitionsFile,
   target: string,
+  signal?: AbortSignal,
 ): Promise<void> {
-  const response = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: file.key }));
+  const response = await s3.send(
+    new GetObjectCommand({ Bucket: bucket, Key: file.key }),
+    signal ? { abortSignal: signal } : {},
+  );
   if (!(response.Body instanceof Readable)) throw new Error(`no body for ${file.key}`);
   const digest = createHash('sha256');
   const hashing = new Transform({
@@ -255,7 +273,7 @@ export async function downloadDefinitionsFile(
     },
   });
   const partial = `${target}.partial`;
-  await pipeline(response.Body, hashing, createWriteStream(partial));
+  await pipeline(response.Body, hashing, createWriteStream(partial), signal ? { signal } : {});
   const size = await sizeOf(partial);
   if (size !== file.size) throw new Error(`${file.key}: received ${size} of ${file.size} bytes`);
   const sha256 = digest.digest('hex');

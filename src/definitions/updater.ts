@@ -85,7 +85,7 @@ export async function updateDefinitions(deps: UpdaterDependencies): Promise<Upda
       reason: state.reason ?? '',
     });
   }
-  await restore(s3, location, published?.manifest, databaseDir);
+  await restore(s3, location, published?.manifest, databaseDir, config.definitionsDownloadTimeoutMs);
 
   const configFile = path.join(work, 'freshclam.conf');
   await writeFile(configFile, renderFreshclamConf(config.updater, databaseDir));
@@ -93,7 +93,7 @@ export async function updateDefinitions(deps: UpdaterDependencies): Promise<Upda
     binDir: config.clamavBinDir,
     databaseDir,
     configFile,
-    timeoutMs: config.daemonStartTimeoutMs * 2,
+    timeoutMs: config.updater.freshclamTimeoutMs,
   });
   await saveFreshclamState(s3, location, databaseDir);
   if (outcome.rateLimited) {
@@ -123,7 +123,7 @@ export async function updateDefinitions(deps: UpdaterDependencies): Promise<Upda
   const verification = await verifyDefinitions(
     config.clamavBinDir,
     databaseDir,
-    config.daemonStartTimeoutMs * 2,
+    config.updater.verifyTimeoutMs,
   );
   const manifest = buildManifest(location, files, now());
   for (const file of manifest.files) {
@@ -163,7 +163,9 @@ async function restore(
   location: DefinitionsLocation,
   manifest: Manifest | undefined,
   databaseDir: string,
+  timeoutMs: number,
 ): Promise<void> {
+  const signal = AbortSignal.timeout(timeoutMs);
   const wanted = new Map((manifest?.files ?? []).map((file) => [file.name, file]));
   for (const name of await readdir(databaseDir)) {
     if (name === STATE_NAME) continue;
@@ -175,7 +177,7 @@ async function restore(
   for (const file of wanted.values()) {
     const target = path.join(databaseDir, file.name);
     if ((await sha256Of(target)) !== file.sha256) {
-      await downloadDefinitionsFile(s3, location.bucket, file, target);
+      await downloadDefinitionsFile(s3, location.bucket, file, target, signal);
     }
   }
   try {

@@ -54,3 +54,17 @@ test('a missing substitution is refused rather than deployed', () => {
     substitute('{"a": "${ScannerFunctionArn}", "b": "${Other}"}', { ScannerFunctionArn: 'x' }),
   ).toThrow('no substitution for ${Other}');
 });
+
+test.each([
+  ['scan.asl.json', 'Scan'],
+  ['update-definitions.asl.json', 'UpdateDefinitions'],
+])(
+  "%s: the %s task outwaits any Lambda timeout (15 minutes), so the function's own timeout ends an attempt",
+  (file, state) => {
+    const { States } = JSON.parse(readFileSync(path.join(STATE_MACHINE_DIR, file), 'utf8')) as {
+      States: Record<string, { TimeoutSeconds?: number }>;
+    };
+
+    expect(States[state]?.TimeoutSeconds).toBeGreaterThan(900);
+  },
+);
