@@ -106,11 +106,11 @@ export class LambdaAv extends Construct {
       },
     });
     this.definitions.grantRead(scannerRole);
-    if (settings.warmConcurrency > 1) this.grantSelfInvoke(scannerRole);
     this.scannerTarget =
       props.provisionedConcurrency !== undefined
         ? this.scanner.addAlias('live', { provisionedConcurrentExecutions: props.provisionedConcurrency })
         : this.scanner;
+    if (settings.warmConcurrency > 1) this.grantSelfInvoke(scannerRole);
 
     // --- updater ---------------------------------------------------------------------------
     const updaterLogs = new logs.LogGroup(this, 'UpdaterLogs', { retention, removalPolicy });
@@ -141,6 +141,7 @@ export class LambdaAv extends Construct {
       },
     });
     this.definitions.grantPublish(updaterRole);
+    this.definitions.grantImport(updaterRole);
 
     // --- state machines ----------------------------------------------------------------------
     this.scanStateMachine = new sfn.StateMachine(this, 'ScanStateMachine', {
@@ -151,7 +152,7 @@ export class LambdaAv extends Construct {
         MaxFileSize: String(settings.maxFileSize),
       }),
       logs: {
-        destination: new logs.LogGroup(this, 'ScanStateMachineLogs', { retention, removalPolicy }),
+        destination: this.stateMachineLogGroup('ScanStateMachineLogs', retention, removalPolicy),
         level: sfn.LogLevel.ALL,
         includeExecutionData: true,
       },
@@ -170,7 +171,7 @@ export class LambdaAv extends Construct {
       stateMachineType: sfn.StateMachineType.STANDARD,
       ...aslDefinition(UPDATE_DEFINITION_FILE, { UpdaterFunctionArn: this.updater.functionArn }),
       logs: {
-        destination: new logs.LogGroup(this, 'UpdateStateMachineLogs', { retention, removalPolicy }),
+        destination: this.stateMachineLogGroup('UpdateStateMachineLogs', retention, removalPolicy),
         level: sfn.LogLevel.ALL,
         includeExecutionData: true,
       },
@@ -350,19 +351,35 @@ export class LambdaAv extends Construct {
   }
 
   /**
-   * The warmer fans out by invoking its own function by name. A grant through the function's
+   * Step Functions delivers logs through CloudWatch Logs' vended log delivery: a group under
+   * `/aws/vendedlogs/` needs no entry in the account's CloudWatch Logs resource policy, which is
+   * limited to 5,120 characters and fills up with one entry per other log group.
+   */
+  private stateMachineLogGroup(
+    id: string,
+    retention: logs.RetentionDays,
+    removalPolicy: RemovalPolicy,
+  ): logs.LogGroup {
+    const name = `${Names.uniqueResourceName(this, { maxLength: 200, separator: '-' })}-${id}`;
+    return new logs.LogGroup(this, id, {
+      logGroupName: `/aws/vendedlogs/states/${name}`,
+      retention,
+      removalPolicy,
+    });
+  }
+
+  /**
+   * The warmer fans out by invoking what it was invoked as: the function, or the `live` alias
+   * with provisioned concurrency (the schedule invokes the alias). A grant through the function's
    * default role policy would be a dependency cycle (the function waits for that policy, the
    * policy names the function), so the permission lives in its own policy attached to the role.
    */
   private grantSelfInvoke(role: iam.IRole): void {
+    const targets = [this.scanner.functionArn];
+    if (this.scannerTarget !== this.scanner) targets.push(this.scannerTarget.functionArn);
     new iam.Policy(this, 'ScannerSelfInvoke', {
       roles: [role],
-      statements: [
-        new iam.PolicyStatement({
-          actions: ['lambda:InvokeFunction'],
-          resources: [this.scanner.functionArn],
-        }),
-      ],
+      statements: [new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: targets })],
     });
   }
 }

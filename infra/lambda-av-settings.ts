@@ -6,6 +6,7 @@ import {
   OFFICIAL_DATABASES,
   type OfficialDatabase,
 } from '../src/config';
+import { IMPORT_PREFIX } from '../src/definitions/manifest';
 import { SCAN_DEFINITION_FILE, taskTimeoutSeconds, UPDATE_DEFINITION_FILE } from './asl-definition';
 import { type Budgets, checkFits, resolveBudgets, scannerBudget, updaterBudget, withMargin } from './budgets';
 import { MAX_EPHEMERAL_MIB, MIN_EPHEMERAL_MIB, scannerStorage } from './ephemeral-storage';
@@ -49,6 +50,11 @@ export interface Settings {
  */
 export function resolveSettings(props: LambdaAvProps): Settings {
   const prefix = checkPrefix('definitionsPrefix', props.definitionsPrefix ?? DEFAULT_PREFIX);
+  if (prefix === IMPORT_PREFIX || prefix.startsWith(`${IMPORT_PREFIX}/`)) {
+    throw new LambdaAvPropsError(
+      `definitionsPrefix must not be ${quote(IMPORT_PREFIX)} or under it: that is where lambda-av definitions publish stages files, got ${quote(prefix)}`,
+    );
+  }
   const maxFileSize = checkInteger(
     'maxFileSize',
     props.maxFileSize ?? DEFAULT_MAX_FILE_SIZE,

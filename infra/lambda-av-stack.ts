@@ -74,11 +74,17 @@ export class LambdaAvStack extends Stack {
       value: av.scanStateMachine.stateMachineArn,
     });
     new CfnOutput(this, 'UpdateStateMachineArn', {
-      description: 'The definitions update state machine',
+      description:
+        'The definitions update state machine (LAMBDA_AV_UPDATE_STATE_MACHINE_ARN for lambda-av definitions publish)',
       value: av.updateStateMachine.stateMachineArn,
     });
+    new CfnOutput(this, 'UpdaterFunctionName', {
+      description: 'The updater Lambda (LAMBDA_AV_UPDATER_FUNCTION_NAME)',
+      value: av.updater.functionName,
+    });
     new CfnOutput(this, 'DefinitionsBucketName', {
-      description: 'Bucket holding the published ClamAV definitions (CLAMAV_BUCKET_NAME)',
+      description:
+        'Bucket holding the published ClamAV definitions (CLAMAV_BUCKET_NAME for lambda-av definitions publish)',
       value: av.definitions.bucket.bucketName,
     });
     new CfnOutput(this, 'DefinitionsPrefix', {

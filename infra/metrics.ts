@@ -4,6 +4,7 @@ import {
   DIMENSION_STATUS,
   METRIC_DAEMON_STARTUP,
   METRIC_DEFINITIONS_AGE,
+  METRIC_DEFINITIONS_MISSING,
   METRIC_SCAN_LATENCY,
   METRICS_NAMESPACE,
 } from '../src/metrics';
@@ -19,6 +20,7 @@ export {
   DIMENSION_STATUS,
   METRIC_DAEMON_STARTUP,
   METRIC_DEFINITIONS_AGE,
+  METRIC_DEFINITIONS_MISSING,
   METRIC_SCAN_LATENCY,
   METRICS_NAMESPACE,
 };
@@ -54,6 +56,17 @@ export function definitionsAgeMetric(period: Duration): cloudwatch.Metric {
     metricName: METRIC_DEFINITIONS_AGE,
     dimensionsMap: { service: SERVICE_NAME },
     statistic: cloudwatch.Stats.MAXIMUM,
+    period,
+  });
+}
+
+/** 1 each time a scanner (a warmer, a scan) or the updater found no definitions published. */
+export function definitionsMissingMetric(period: Duration): cloudwatch.Metric {
+  return new cloudwatch.Metric({
+    namespace: METRICS_NAMESPACE,
+    metricName: METRIC_DEFINITIONS_MISSING,
+    dimensionsMap: { service: SERVICE_NAME },
+    statistic: cloudwatch.Stats.SUM,
     period,
   });
 }

@@ -9,7 +9,12 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { VERDICTS } from '../src/status';
-import { daemonStartupMetric, definitionsAgeMetric, scanLatencyMetric } from './metrics';
+import {
+  daemonStartupMetric,
+  definitionsAgeMetric,
+  definitionsMissingMetric,
+  scanLatencyMetric,
+} from './metrics';
 
 export interface LambdaAvMonitoringProps {
   readonly scanner: lambda.IFunction;
@@ -34,6 +39,7 @@ const FIVE_MINUTES = Duration.minutes(5);
 export class LambdaAvMonitoring extends Construct {
   readonly alarmTopic: sns.ITopic;
   readonly definitionsAgeAlarm: cloudwatch.Alarm;
+  readonly definitionsMissingAlarm: cloudwatch.Alarm;
   readonly scanExecutionsFailedAlarm: cloudwatch.Alarm;
   readonly updateExecutionsFailedAlarm: cloudwatch.Alarm;
   readonly scannerErrorsAlarm: cloudwatch.Alarm;
@@ -58,6 +64,17 @@ export class LambdaAvMonitoring extends Construct {
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
       evaluationPeriods: 1,
       treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+    });
+
+    // The warmer reports it every few minutes, the updater on each run and every scan that finds
+    // nothing to load; an hour without a report clears the alarm.
+    this.definitionsMissingAlarm = this.alarm('DefinitionsMissingAlarm', {
+      alarmDescription: `No ClamAV definitions are published: scanners have nothing to load, and scans wait, then end in PROCESSING_ERROR. ${RUNBOOK}`,
+      metric: definitionsMissingMetric(Duration.hours(1)),
+      threshold: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
 
     this.scanExecutionsFailedAlarm = this.executionsFailed(
@@ -114,6 +131,7 @@ export class LambdaAvMonitoring extends Construct {
 
     const alarms = [
       this.definitionsAgeAlarm,
+      this.definitionsMissingAlarm,
       this.scanExecutionsFailedAlarm,
       this.updateExecutionsFailedAlarm,
       this.scannerErrorsAlarm,
@@ -238,6 +256,7 @@ export class LambdaAvMonitoring extends Construct {
       new cloudwatch.GraphWidget({
         title: 'Definitions age (hours)',
         left: [definitionsAgeMetric(Duration.hours(1)).with({ label: 'definitions age (hours)' })],
+        right: [definitionsMissingMetric(period).with({ label: 'no definitions published (reports)' })],
         leftAnnotations: [{ value: props.definitionsAgeThreshold.toHours(), label: 'alarm' }],
         width: 8,
       }),

@@ -271,6 +271,13 @@ export interface CliSettings {
   readonly stateMachineArn: string | undefined;
   /** The deployed scanner function, for `--direct`. */
   readonly functionName: string | undefined;
+  /** The deployed definitions bucket and prefix, for `definitions publish`. */
+  readonly definitionsBucket: string | undefined;
+  readonly definitionsPrefix: string | undefined;
+  /** The deployed update state machine, for `definitions publish`. */
+  readonly updateStateMachineArn: string | undefined;
+  /** The deployed updater function, for `definitions publish --function`. */
+  readonly updaterFunctionName: string | undefined;
 }
 
 export function loadCliSettings(env: Env = process.env): CliSettings {
@@ -284,5 +291,10 @@ export function loadCliSettings(env: Env = process.env): CliSettings {
     systemDatabaseDir: readString(env, 'CLAMAV_SYSTEM_DATABASE_DIR', '/var/lib/clamav'),
     stateMachineArn: readOptional(env, 'LAMBDA_AV_STATE_MACHINE_ARN'),
     functionName: readOptional(env, 'LAMBDA_AV_FUNCTION_NAME'),
+    definitionsBucket: readOptional(env, 'CLAMAV_BUCKET_NAME'),
+    definitionsPrefix:
+      env.PATH_TO_AV_DEFINITIONS === undefined ? undefined : normalisePrefix(env.PATH_TO_AV_DEFINITIONS),
+    updateStateMachineArn: readOptional(env, 'LAMBDA_AV_UPDATE_STATE_MACHINE_ARN'),
+    updaterFunctionName: readOptional(env, 'LAMBDA_AV_UPDATER_FUNCTION_NAME'),
   };
 }

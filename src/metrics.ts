@@ -5,6 +5,8 @@ export const METRICS_NAMESPACE = 'LambdaAV';
 export const METRIC_SCAN_LATENCY = 'ScanLatency';
 export const METRIC_DAEMON_STARTUP = 'DaemonStartupTime';
 export const METRIC_DEFINITIONS_AGE = 'DefinitionsAgeHours';
+/** 1 each time a scanner or the updater finds no definitions published. */
+export const METRIC_DEFINITIONS_MISSING = 'DefinitionsMissing';
 /** The dimension on scan metrics; its values are the canonical verdicts, whatever the status names. */
 export const DIMENSION_STATUS = 'Status';
 
@@ -12,11 +14,13 @@ export const DIMENSION_STATUS = 'Status';
 export interface ScanMetrics {
   scanCompleted(verdict: Verdict, durationMs: number): void;
   daemonStarted(durationMs: number): void;
+  definitionsMissing(): void;
 }
 
 /** What the updater reports. */
 export interface UpdaterMetrics {
   definitionsAge(hours: number): void;
+  definitionsMissing(): void;
 }
 
 export class EmfScanMetrics implements ScanMetrics {
@@ -33,6 +37,10 @@ export class EmfScanMetrics implements ScanMetrics {
   daemonStarted(durationMs: number): void {
     this.metrics.singleMetric().addMetric(METRIC_DAEMON_STARTUP, MetricUnit.Milliseconds, durationMs);
   }
+
+  definitionsMissing(): void {
+    this.metrics.singleMetric().addMetric(METRIC_DEFINITIONS_MISSING, MetricUnit.Count, 1);
+  }
 }
 
 export class EmfUpdaterMetrics implements UpdaterMetrics {
@@ -42,5 +50,9 @@ export class EmfUpdaterMetrics implements UpdaterMetrics {
 
   definitionsAge(hours: number): void {
     this.metrics.singleMetric().addMetric(METRIC_DEFINITIONS_AGE, MetricUnit.NoUnit, hours);
+  }
+
+  definitionsMissing(): void {
+    this.metrics.singleMetric().addMetric(METRIC_DEFINITIONS_MISSING, MetricUnit.Count, 1);
   }
 }

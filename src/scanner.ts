@@ -6,7 +6,7 @@ import { defaultMaxScanSize } from './clamd/clamd-conf';
 import { ClamdDaemon } from './clamd/daemon';
 import type { Config } from './config';
 import { DefinitionsDirectory, type DefinitionsLocation, resolvePublishedSet } from './definitions/store';
-import { DaemonConnectionError } from './errors';
+import { DaemonConnectionError, DefinitionsNotPublishedError } from './errors';
 import type { TagRequest } from './events';
 import { logger as defaultLogger } from './logger';
 import { EmfScanMetrics, type ScanMetrics } from './metrics';
@@ -182,7 +182,10 @@ export class Scanner {
 
   private async start(): Promise<PrepareResult> {
     this.lastCheck = this.now();
-    const set = await resolvePublishedSet(this.s3, this.location);
+    const set = await resolvePublishedSet(this.s3, this.location).catch((error: unknown) => {
+      if (error instanceof DefinitionsNotPublishedError) this.metrics.definitionsMissing();
+      throw error;
+    });
     const sync = await this.definitionsDir.sync(
       this.s3,
       this.location,
@@ -317,7 +320,12 @@ export class Scanner {
   private report(verdict: Verdict, result: ScanResult): ScanResult {
     this.metrics.scanCompleted(verdict, result.durationMs);
     const log = verdict === 'PROCESSING_ERROR' ? this.log.warn : this.log.info;
-    log.call(this.log, 'scan finished', { ...result });
+    // `timestamp` is a key the structured logger keeps for itself (it would drop ours and warn).
+    const { timestamp, ...fields } = result;
+    log.call(this.log, 'scan finished', {
+      ...fields,
+      ...(timestamp !== undefined ? { scannedAt: timestamp } : {}),
+    });
     return result;
   }
 }

@@ -1,11 +1,30 @@
 import { loadCliSettings } from '../config';
+import { definitionsCommand } from './definitions-command';
 import { historyCommand } from './history-command';
 import { type CommandIo, scanCommand } from './scan-command';
 import { updateCommand } from './update-command';
-import { EXIT_ERROR, HISTORY_HELP, MAIN_HELP, SCAN_HELP, UPDATE_HELP, UsageError } from './usage';
+import {
+  DEFINITIONS_HELP,
+  EXIT_ERROR,
+  HISTORY_HELP,
+  MAIN_HELP,
+  SCAN_HELP,
+  UPDATE_HELP,
+  UsageError,
+} from './usage';
 
-const COMMANDS = { scan: scanCommand, update: updateCommand, history: historyCommand } as const;
-const HELP: Record<string, string> = { scan: SCAN_HELP, update: UPDATE_HELP, history: HISTORY_HELP };
+const COMMANDS = {
+  scan: scanCommand,
+  update: updateCommand,
+  history: historyCommand,
+  definitions: definitionsCommand,
+} as const;
+const HELP: Record<string, string> = {
+  scan: SCAN_HELP,
+  update: UPDATE_HELP,
+  history: HISTORY_HELP,
+  definitions: DEFINITIONS_HELP,
+};
 
 /** Runs `lambda-av ARGS...` and returns its exit code. */
 export async function main(args: string[], io: CommandIo): Promise<number> {

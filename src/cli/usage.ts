@@ -15,6 +15,7 @@ Usage:
   lambda-av scan --direct s3://BUCKET/KEY   scan S3 objects by invoking the deployed scanner
   lambda-av update                          fetch definitions for local scans into the cache
   lambda-av history                         list recent scan executions and their verdicts
+  lambda-av definitions publish DIR         publish database files to a deployed stack's scanners
   lambda-av help [COMMAND]                  show help
 
 Exit codes (as clamscan's): 0 all clean, 1 something infected, 2 an error (or a file not scanned).
@@ -67,3 +68,24 @@ Options:
   --max N               how many executions (default 20, at most 100)
   --json                print JSON
   -h, --help            show this help`;
+
+export const DEFINITIONS_HELP = `Usage: lambda-av definitions publish DIR [options]
+
+Publishes the ClamAV database files in DIR (main.cvd, daily.cld, bytecode.cvd, *.ndb, ...) to a
+deployed stack's scanners: for a first deployment whose updater cannot reach ClamAV's mirror,
+with files copied from a machine where freshclam works. The files are staged under
+lambda-av-import/ in the definitions bucket; the updater then checks that the set loads in
+ClamAV, publishes it (each file replacing the published file of the same database) and removes
+the staged copy. A set that does not load publishes nothing.
+
+Options:
+  --bucket NAME         the definitions bucket (default: $CLAMAV_BUCKET_NAME)
+  --prefix PREFIX       the definitions prefix (default: $PATH_TO_AV_DEFINITIONS)
+  --state-machine ARN   the update state machine, which runs the import and keeps its history
+                        (default: $LAMBDA_AV_UPDATE_STATE_MACHINE_ARN)
+  --function NAME       or invoke the updater Lambda directly (default: $LAMBDA_AV_UPDATER_FUNCTION_NAME)
+  --json                print the updater's result as JSON
+  -h, --help            show this help
+
+The stack's outputs name each value (DefinitionsBucketName, DefinitionsPrefix,
+UpdateStateMachineArn). AWS credentials, region and endpoints come from the SDK's usual settings.`;

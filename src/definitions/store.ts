@@ -17,7 +17,7 @@ import path from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
-import { DaemonStartupError } from '../errors';
+import { DaemonStartupError, DefinitionsNotPublishedError } from '../errors';
 import { readManifest } from './manifest';
 import { POLICY_DATABASE, POLICY_DATABASE_NAME } from './policy';
 
@@ -100,8 +100,8 @@ export async function resolvePublishedSet(
     );
   }
   if (set.files.length === 0) {
-    throw new DaemonStartupError(
-      `no ClamAV database files found at ${describeLocation(location)} (expected a manifest.json published by the updater, or files such as main.cvd, daily.cld or *.ndb)`,
+    throw new DefinitionsNotPublishedError(
+      `no ClamAV database files found at ${describeLocation(location)} (expected a manifest.json published by the updater, or files such as main.cvd, daily.cld or *.ndb); see docs/deploy.md, "Bootstrapping definitions"`,
     );
   }
   return set;

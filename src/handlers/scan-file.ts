@@ -4,12 +4,17 @@ import { type Config, getConfig } from '../config';
 import { parseScanEvent } from '../events';
 import type { ScanResult } from '../scan/scan-object';
 import { Scanner } from '../scanner';
-import { type WarmResult, warm } from './warmer';
+import { type WarmerState, type WarmResult, warm } from './warmer';
 
 export interface ScanFileDependencies {
   readonly config: Config;
   readonly scanner: Scanner;
   readonly lambda: LambdaClient;
+}
+
+/** The part of Lambda's context the handler reads: the ARN it was invoked as (with its alias). */
+export interface InvocationContext {
+  readonly invokedFunctionArn?: string;
 }
 
 export type ScanFileResponse = ScanResult | { readonly results: ScanResult[] } | WarmResult;
@@ -21,11 +26,19 @@ export type ScanFileResponse = ScanResult | { readonly results: ScanResult[] } |
  * can tell them apart.
  */
 export function createScanFileHandler(deps: ScanFileDependencies) {
-  return async (event: unknown): Promise<ScanFileResponse> => {
+  const warmerState: WarmerState = { definitionsMissingLogged: false };
+  return async (event: unknown, context?: InvocationContext): Promise<ScanFileResponse> => {
     const request = parseScanEvent(event);
     switch (request.kind) {
       case 'warmer':
-        return warm(deps.scanner, deps.lambda, deps.config, request.fanOut);
+        return warm(
+          deps.scanner,
+          deps.lambda,
+          deps.config,
+          request.fanOut,
+          warmerState,
+          context?.invokedFunctionArn,
+        );
       case 'direct':
         return deps.scanner.scan(request.object);
       case 'eventbridge':
@@ -49,5 +62,9 @@ function defaultDependencies(): ScanFileDependencies {
   return defaults;
 }
 
-export const scanFileHandler = (event: unknown): Promise<ScanFileResponse> =>
-  createScanFileHandler(defaultDependencies())(event);
+let handler: ReturnType<typeof createScanFileHandler> | undefined;
+
+export const scanFileHandler = (event: unknown, context?: InvocationContext): Promise<ScanFileResponse> => {
+  handler ??= createScanFileHandler(defaultDependencies());
+  return handler(event, context);
+};

@@ -18,8 +18,12 @@ export interface LocalLambdaOptions {
 export interface LocalLambdaServer {
   /** Endpoint for `new LambdaClient({ endpoint })`. */
   readonly endpoint: string;
-  /** Invocations received, by function name, in order. */
-  readonly invocations: ReadonlyArray<{ readonly functionName: string; readonly event: unknown }>;
+  /** Invocations received, by function name (and alias or version, when one was named), in order. */
+  readonly invocations: ReadonlyArray<{
+    readonly functionName: string;
+    readonly qualifier?: string;
+    readonly event: unknown;
+  }>;
   stop(): Promise<void>;
 }
 
@@ -35,7 +39,7 @@ export async function startLocalLambda(
   functions: Record<string, LocalFunction>,
   options: LocalLambdaOptions = {},
 ): Promise<LocalLambdaServer> {
-  const invocations: Array<{ functionName: string; event: unknown }> = [];
+  const invocations: Array<{ functionName: string; qualifier?: string; event: unknown }> = [];
   const server = http.createServer((request, response) => {
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -45,8 +49,11 @@ export async function startLocalLambda(
   });
 
   async function answer(request: http.IncomingMessage, body: string, response: http.ServerResponse) {
-    const match = request.method === 'POST' ? INVOKE_PATH.exec(request.url?.split('?')[0] ?? '') : null;
-    const name = match?.[1] ? decodeURIComponent(match[1]).split(':').pop() : undefined;
+    const [pathname = '', query = ''] = (request.url ?? '').split('?');
+    const match = request.method === 'POST' ? INVOKE_PATH.exec(pathname) : null;
+    const target = match?.[1] ? functionTarget(decodeURIComponent(match[1])) : undefined;
+    const name = target?.name;
+    const qualifier = new URLSearchParams(query).get('Qualifier') ?? target?.qualifier;
     const fn = name === undefined ? undefined : functions[name];
     if (!name || !fn) {
       send(
@@ -71,7 +78,7 @@ export async function startLocalLambda(
       );
       return;
     }
-    invocations.push({ functionName: name, event });
+    invocations.push({ functionName: name, ...(qualifier ? { qualifier } : {}), event });
     const fault = options.fault?.(name, event);
     if (fault) {
       send(response, fault.status, { 'x-amzn-errortype': fault.type }, { message: `injected ${fault.type}` });
@@ -108,6 +115,16 @@ export async function startLocalLambda(
         server.close((error) => (error ? reject(error) : resolve()));
       }),
   };
+}
+
+/**
+ * A FunctionName as Lambda takes it: `name`, `name:qualifier`, or an ARN
+ * `arn:aws:lambda:REGION:ACCOUNT:function:name[:qualifier]`.
+ */
+function functionTarget(value: string): { name: string; qualifier?: string } {
+  const parts = value.startsWith('arn:') ? value.split(':').slice(6) : value.split(':');
+  const [name = '', qualifier] = parts;
+  return qualifier ? { name, qualifier } : { name };
 }
 
 function send(response: http.ServerResponse, status: number, headers: Record<string, string>, body: unknown) {

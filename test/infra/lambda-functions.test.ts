@@ -146,6 +146,24 @@ describe('scanner Lambda options', () => {
     expect(scanner?.DependsOn).not.toContain(selfInvoke[0]?.[0]);
   });
 
+  test('with provisioned concurrency the warmer may also invoke the alias its schedule invokes', () => {
+    const { stack, av, template } = buildLambdaAv(() => ({ warmConcurrency: 4, provisionedConcurrency: 2 }));
+
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: [
+          {
+            Action: 'lambda:InvokeFunction',
+            Resource: [
+              { 'Fn::GetAtt': [logicalId(stack, av.scanner), 'Arn'] },
+              { Ref: logicalId(stack, av.scannerTarget as never) },
+            ],
+          },
+        ],
+      },
+    });
+  });
+
   test('reload strategy, status values and tag keys by prop', () => {
     const { template } = buildLambdaAv(() => ({
       reloadStrategy: 'restart',

@@ -5,6 +5,7 @@ import {
   DIMENSION_STATUS,
   METRIC_DAEMON_STARTUP,
   METRIC_DEFINITIONS_AGE,
+  METRIC_DEFINITIONS_MISSING,
   METRIC_SCAN_LATENCY,
   METRICS_NAMESPACE,
 } from '../../src/metrics';
@@ -17,8 +18,8 @@ const alarm = (construct: { node: { defaultChild?: unknown } }) =>
 const topicRef = { Ref: logicalId(stack, av.monitoring.alarmTopic as never) };
 const service = { Name: 'service', Value: 'lambda-av' };
 
-test('six alarms, each notifying the topic when it fires and when it clears', () => {
-  expect(alarms).toHaveLength(6);
+test('seven alarms, each notifying the topic when it fires and when it clears', () => {
+  expect(alarms).toHaveLength(7);
   for (const [, { Properties }] of alarms) {
     expect(Properties.AlarmActions).toEqual([topicRef]);
     expect(Properties.OKActions).toEqual([topicRef]);
@@ -36,6 +37,19 @@ test('definitions older than 24 hours raise an alarm; no age reported for two up
     Threshold: 24,
     ComparisonOperator: 'GreaterThanThreshold',
     TreatMissingData: 'breaching',
+  });
+});
+
+test('a report that no definitions are published raises an alarm, cleared by an hour without one', () => {
+  expect(alarm(av.monitoring.definitionsMissingAlarm)).toMatchObject({
+    Namespace: METRICS_NAMESPACE,
+    MetricName: METRIC_DEFINITIONS_MISSING,
+    Dimensions: [service],
+    Statistic: 'Sum',
+    Period: 3600,
+    Threshold: 1,
+    ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+    TreatMissingData: 'notBreaching',
   });
 });
 
@@ -242,9 +256,10 @@ describe('the dashboard', () => {
     );
   });
 
-  test('plots the definitions age', () => {
+  test('plots the definitions age, and reports that none are published', () => {
     expect(graph('Definitions age (hours)')).toEqual([
       { id: `${METRICS_NAMESPACE} ${METRIC_DEFINITIONS_AGE} service lambda-av`, stat: 'Maximum' },
+      { id: `${METRICS_NAMESPACE} ${METRIC_DEFINITIONS_MISSING} service lambda-av`, stat: 'Sum' },
     ]);
   });
 
@@ -266,6 +281,6 @@ describe('the dashboard', () => {
       | { properties: { alarms: unknown[] } }
       | undefined;
 
-    expect(alarmWidget?.properties.alarms).toHaveLength(6);
+    expect(alarmWidget?.properties.alarms).toHaveLength(7);
   });
 });

@@ -124,3 +124,21 @@ test('a substitution matching no placeholder fails the synth, naming it', () => 
     aslDefinition(SCAN_DEFINITION_FILE, { ScannerFunctionArn: 'arn', MaxFileSize: '1', Typo: 'x' }),
   ).toThrow(/substitutions matching no placeholder: \[Typo\]/);
 });
+
+test('both state machines log to groups under /aws/vendedlogs/states/, named by this construct', () => {
+  const groups = Object.values(template.findResources('AWS::Logs::LogGroup')).map(
+    (group) => group.Properties.LogGroupName as string | undefined,
+  );
+
+  expect(
+    groups.filter((name) => typeof name === 'string' && name.startsWith('/aws/vendedlogs/states/')).sort(),
+  ).toEqual([
+    expect.stringMatching(/^\/aws\/vendedlogs\/states\/[\w-]+-ScanStateMachineLogs$/),
+    expect.stringMatching(/^\/aws\/vendedlogs\/states\/[\w-]+-UpdateStateMachineLogs$/),
+  ]);
+  for (const machine of Object.values(template.findResources('AWS::StepFunctions::StateMachine'))) {
+    const destination =
+      machine.Properties.LoggingConfiguration.Destinations[0].CloudWatchLogsLogGroup.LogGroupArn;
+    expect(JSON.stringify(destination)).toMatch(/StateMachineLogs/);
+  }
+});

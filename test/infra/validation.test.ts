@@ -17,6 +17,11 @@ test.each([
   ['a fractional maxFileSize', { maxFileSize: 1.5 }, /maxFileSize .* got 1.5/],
   ['a prefix with slashes around it', { definitionsPrefix: '/defs/' }, /definitionsPrefix .* got "\/defs\/"/],
   ['a prefix with a wildcard', { definitionsPrefix: 'defs*' }, /definitionsPrefix .* got "defs\*"/],
+  [
+    'the staging area of imports as prefix',
+    { definitionsPrefix: 'lambda-av-import/db' },
+    /definitionsPrefix must not be "lambda-av-import" or under it.*got "lambda-av-import\/db"/,
+  ],
   ["scanner memory above Lambda's", { scannerMemorySize: 20_000 }, /scannerMemorySize .* got 20000/],
   [
     'a timeout over 15 minutes',

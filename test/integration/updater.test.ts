@@ -211,7 +211,7 @@ test('the updater handler emits the definition age as a metric', async () => {
   const handler = createUpdateDefinitionsHandler({
     config: h.config,
     s3: h.s3.client,
-    metrics: { definitionsAge: (hours) => ages.push(hours) },
+    metrics: { definitionsAge: (hours) => ages.push(hours), definitionsMissing: () => undefined },
   });
 
   const result: UpdateResult = await handler();

@@ -162,7 +162,7 @@ async function removeDefinitions(): Promise<void> {
   }
 }
 
-test('DaemonStartupError twice, then the definitions appear and the scan succeeds', async () => {
+test('no definitions published yet: the scan waits for the first set, then succeeds', async () => {
   await removeDefinitions();
   await h.s3.put(UPLOADS_BUCKET, 'eicar.com', EICAR);
   let startupFailures = 0;
@@ -170,7 +170,7 @@ test('DaemonStartupError twice, then the definitions appear and the scan succeed
     try {
       return await h.handler(event);
     } catch (error) {
-      if ((error as Error).name === 'DaemonStartupError' && ++startupFailures === 2) {
+      if ((error as Error).name === 'DefinitionsNotPublishedError' && ++startupFailures === 2) {
         const dir = path.join(h.workDir, 'late-db');
         await writeTestDatabase(dir);
         await uploadDirectory(h.s3, DEFINITIONS_BUCKET, dir, DEFINITIONS_PREFIX);
@@ -182,12 +182,15 @@ test('DaemonStartupError twice, then the definitions appear and the scan succeed
   const result = await wf.run(SCAN_STATE_MACHINE, { bucket: UPLOADS_BUCKET, key: 'eicar.com' });
 
   const failures = result.events.filter((e) => e.type === 'StateFailed' && e.state === 'Scan');
-  expect(failures.map((e) => e.error)).toEqual(['DaemonStartupError', 'DaemonStartupError']);
+  expect(failures.map((e) => e.error)).toEqual([
+    'DefinitionsNotPublishedError',
+    'DefinitionsNotPublishedError',
+  ]);
   expect(result.events.filter((e) => e.type === 'StateRetried' && e.state === 'Scan')).toHaveLength(2);
   expect(result.output).toMatchObject({ status: 'INFECTED' });
 });
 
-test('DaemonStartupError until the retries are exhausted ends in PROCESSING_ERROR with the cause', async () => {
+test('no definitions until the retries are exhausted ends in PROCESSING_ERROR with the cause', async () => {
   await removeDefinitions();
   await h.s3.put(UPLOADS_BUCKET, 'file.txt', 'data', { team: 'x' });
 
@@ -195,7 +198,7 @@ test('DaemonStartupError until the retries are exhausted ends in PROCESSING_ERRO
 
   expect(result.events.filter((e) => e.type === 'StateRetried' && e.state === 'Scan')).toHaveLength(4);
   expect(statesEntered(result).at(-1)).toBe('TagProcessingError');
-  expect(result.output).toMatchObject({ status: 'PROCESSING_ERROR', error: 'DaemonStartupError' });
+  expect(result.output).toMatchObject({ status: 'PROCESSING_ERROR', error: 'DefinitionsNotPublishedError' });
   expect((result.output as { reason: string }).reason).toContain('no ClamAV database files found');
   expect(await h.tags('file.txt')).toMatchObject({ team: 'x', 'av-status': 'PROCESSING_ERROR' });
 });

@@ -29,7 +29,7 @@ beforeEach(async () => {
   const updater = createUpdateDefinitionsHandler({
     config: h.config,
     s3: h.s3.client,
-    metrics: { definitionsAge: (hours) => ages.push(hours) },
+    metrics: { definitionsAge: (hours) => ages.push(hours), definitionsMissing: () => undefined },
   });
   wf = await startWorkflow(
     { [UPDATER_FUNCTION]: () => updater() },
