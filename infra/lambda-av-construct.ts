@@ -158,7 +158,7 @@ export class LambdaAv extends Construct {
       },
       tracingEnabled: true,
     });
-    // ResolveEvent, Scan, TagSkipped and TagProcessingError invoke exactly this ARN.
+    // Scan, TagSkipped and TagProcessingError invoke exactly this ARN.
     this.scanStateMachine.addToRolePolicy(
       new iam.PolicyStatement({
         actions: ['lambda:InvokeFunction'],

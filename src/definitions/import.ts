@@ -1,4 +1,4 @@
-import { rename, rm } from 'node:fs/promises';
+import { mkdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { DeleteObjectsCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { DefinitionsImportError } from '../errors';
@@ -56,6 +56,7 @@ export async function importDefinitions(
   await restore(s3, location, published?.manifest, databaseDir, config.definitionsDownloadTimeoutMs);
   const incoming = path.join(work, 'import');
   await rm(incoming, { recursive: true, force: true });
+  await mkdir(incoming, { recursive: true });
   const signal = AbortSignal.timeout(config.definitionsDownloadTimeoutMs);
   for (const file of files) {
     await downloadDefinitionsFile(s3, location.bucket, file, path.join(incoming, file.name), signal);

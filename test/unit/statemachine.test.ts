@@ -68,3 +68,15 @@ test.each([
     expect(States[state]?.TimeoutSeconds).toBeGreaterThan(900);
   },
 );
+
+test.each(files)('every Task in %s that can fail has a Catch, or says in its Comment why not', (file) => {
+  const { States } = JSON.parse(readFileSync(path.join(STATE_MACHINE_DIR, file), 'utf8')) as {
+    States: Record<string, { Type: string; Catch?: unknown[]; Comment?: string }>;
+  };
+
+  for (const [name, state] of Object.entries(States)) {
+    if (state.Type !== 'Task') continue;
+    const handled = (state.Catch?.length ?? 0) > 0 || /No Catch: .{40,}/.test(state.Comment ?? '');
+    expect({ name, handled }).toEqual({ name, handled: true });
+  }
+});
