@@ -36,6 +36,12 @@ export interface Config {
   readonly definitionsCheckIntervalSeconds: number;
   /** How a warm scanner switches to newer definitions; `auto` picks by memory. */
   readonly reloadStrategy: ReloadStrategySetting;
+  /**
+   * The bucket of the update workflow's canary objects (CANARY_BUCKET_NAME). Their scans are not
+   * uploads: no ScanLatency, so they neither trip the infected-objects alarm nor mix with upload
+   * latency (the canary reports its own metrics).
+   */
+  readonly canaryBucket: string | undefined;
   /** Memory the instance may use, in MiB (the Lambda's configured memory), if known. */
   readonly memoryLimitMb: number | undefined;
   readonly updater: UpdaterConfig;
@@ -128,6 +134,7 @@ export function loadConfig(env: Env = process.env): Config {
     functionName: readOptional(env, 'AWS_LAMBDA_FUNCTION_NAME'),
     definitionsCheckIntervalSeconds: readInteger(env, 'DEFINITIONS_CHECK_INTERVAL', 300, 0, 86_400),
     reloadStrategy: readChoice(env, 'CLAMD_RELOAD_STRATEGY', ['auto', 'concurrent', 'restart'], 'auto'),
+    canaryBucket: readOptional(env, 'CANARY_BUCKET_NAME'),
     memoryLimitMb: env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE
       ? readInteger(env, 'AWS_LAMBDA_FUNCTION_MEMORY_SIZE', 0, 128, 10_240)
       : undefined,

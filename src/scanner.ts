@@ -318,7 +318,9 @@ export class Scanner {
   }
 
   private report(verdict: Verdict, result: ScanResult): ScanResult {
-    this.metrics.scanCompleted(verdict, result.durationMs);
+    // The canary's objects are not uploads: the update workflow reports them itself.
+    if (result.bucket !== this.options.config.canaryBucket)
+      this.metrics.scanCompleted(verdict, result.durationMs);
     const log = verdict === 'PROCESSING_ERROR' ? this.log.warn : this.log.info;
     // `timestamp` is a key the structured logger keeps for itself (it would drop ours and warn).
     const { timestamp, ...fields } = result;

@@ -74,7 +74,11 @@ export async function startLocalStepFunctions(
         events: [],
         done: Promise.resolve(),
       };
-      execution.done = runLocalExecution(file, JSON.parse(input), options).then(
+      execution.done = runLocalExecution(file, JSON.parse(input), options, {
+        executionArn,
+        stateMachineArn,
+        name,
+      }).then(
         (result) => {
           Object.assign(execution, {
             status: result.status,

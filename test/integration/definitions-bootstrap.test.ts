@@ -3,6 +3,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import type { UpdateResult } from '../../src/definitions/publish';
 import { createUpdateDefinitionsHandler } from '../../src/handlers/update-definitions';
 import { startLocalStepFunctions } from '../../src/local/sfn-server';
 import { UPDATE_STATE_MACHINE } from '../../src/local/step-functions';
@@ -25,6 +26,8 @@ afterEach(async () => {
 });
 
 const noMetrics = { definitionsAge: () => undefined, definitionsMissing: () => undefined };
+// The update workflow's canary runs after an import too; these tests are about the import.
+const noCanaryMetrics = { canaryReported: async () => undefined };
 
 async function keys(prefix: string): Promise<string[]> {
   const h = current;
@@ -60,11 +63,14 @@ async function start() {
     definitions: false,
     env: { CLAMAV_OFFICIAL_DATABASES: '', CLAMAV_CUSTOM_DATABASE_URLS: '' },
   });
-  const updater = createUpdateDefinitionsHandler({
+  const handler = createUpdateDefinitionsHandler({
     config: current.config,
     s3: current.s3.client,
     metrics: noMetrics,
+    canaryMetrics: noCanaryMetrics,
   });
+  // Imports and updates answer with the update result.
+  const updater = async (event: unknown) => (await handler(event)) as UpdateResult;
   return { h: current, updater };
 }
 
@@ -193,7 +199,10 @@ describe('lambda-av definitions publish, through the update state machine', () =
       {
         lambda: workflow.lambda,
         s3: h.s3.client,
-        substitutions: { UpdaterFunctionArn: functionArn(UPDATER_FUNCTION) },
+        substitutions: {
+          UpdaterFunctionArn: functionArn(UPDATER_FUNCTION),
+          ScanStateMachineArn: 'arn:aws:states:us-east-1:123456789012:stateMachine:lambda-av-scan',
+        },
       },
     );
     try {
@@ -241,7 +250,10 @@ describe('lambda-av definitions publish, through the update state machine', () =
       {
         lambda: workflow.lambda,
         s3: h.s3.client,
-        substitutions: { UpdaterFunctionArn: functionArn(UPDATER_FUNCTION) },
+        substitutions: {
+          UpdaterFunctionArn: functionArn(UPDATER_FUNCTION),
+          ScanStateMachineArn: 'arn:aws:states:us-east-1:123456789012:stateMachine:lambda-av-scan',
+        },
       },
     );
     try {

@@ -212,9 +212,10 @@ test('the updater handler emits the definition age as a metric', async () => {
     config: h.config,
     s3: h.s3.client,
     metrics: { definitionsAge: (hours) => ages.push(hours), definitionsMissing: () => undefined },
+    canaryMetrics: { canaryReported: async () => undefined },
   });
 
-  const result: UpdateResult = await handler();
+  const result = (await handler()) as UpdateResult;
 
   expect(ages).toEqual([result.ageHours]);
 });
