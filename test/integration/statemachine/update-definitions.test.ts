@@ -96,7 +96,8 @@ function published(): Record<string, Array<{ value: number; unit?: string; dimen
   const metrics: Record<string, Array<{ value: number; unit?: string; dimensions: object }>> = {};
   for (const point of cloudwatch.datapoints) {
     expect(point.namespace).toBe('LambdaAV');
-    (metrics[point.metricName] ??= []).push({
+    metrics[point.metricName] ??= [];
+    metrics[point.metricName]?.push({
       value: point.value,
       ...(point.unit ? { unit: point.unit } : {}),
       dimensions: point.dimensions,
