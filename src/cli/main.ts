@@ -2,6 +2,7 @@ import { loadCliSettings } from '../config';
 import { definitionsCommand } from './definitions-command';
 import { historyCommand } from './history-command';
 import { type CommandIo, scanCommand } from './scan-command';
+import { statusCommand } from './status-command';
 import { updateCommand } from './update-command';
 import {
   DEFINITIONS_HELP,
@@ -9,6 +10,7 @@ import {
   HISTORY_HELP,
   MAIN_HELP,
   SCAN_HELP,
+  STATUS_HELP,
   UPDATE_HELP,
   UsageError,
 } from './usage';
@@ -18,12 +20,14 @@ const COMMANDS = {
   update: updateCommand,
   history: historyCommand,
   definitions: definitionsCommand,
+  status: statusCommand,
 } as const;
 const HELP: Record<string, string> = {
   scan: SCAN_HELP,
   update: UPDATE_HELP,
   history: HISTORY_HELP,
   definitions: DEFINITIONS_HELP,
+  status: STATUS_HELP,
 };
 
 /** Runs `lambda-av ARGS...` and returns its exit code. */
