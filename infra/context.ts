@@ -2,7 +2,7 @@ import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { OFFICIAL_DATABASES, type OfficialDatabase } from '../src/config';
-import type { LambdaAvProps, ReloadStrategy } from './lambda-av-construct';
+import type { LambdaAvProps, ReloadStrategy, WorkflowType } from './lambda-av-construct';
 import type { LambdaAvStackProps, ScanBucketByName } from './lambda-av-stack';
 import { quote } from './validation';
 
@@ -14,6 +14,8 @@ export const CONTEXT_KEYS = [
   'stackName',
   'lambdaZip',
   'architecture',
+  'workflowType',
+  'expressRetryBudgetMinutes',
   'scanBuckets',
   'scanOnUpload',
   'eventBridgeNotifications',
@@ -71,6 +73,8 @@ export function readAppSettings(get: ContextReader): AppSettings {
     architecture: c.choice('architecture', ['x86_64', 'arm64'] as const, (arch) =>
       arch === 'arm64' ? lambda.Architecture.ARM_64 : lambda.Architecture.X86_64,
     ),
+    workflowType: c.choice('workflowType', ['STANDARD', 'EXPRESS'] as const, (type): WorkflowType => type),
+    expressRetryBudget: map(c.integer('expressRetryBudgetMinutes'), Duration.minutes),
     definitionsPrefix: c.string('definitionsPrefix'),
     maxFileSize: c.integer('maxFileSize'),
     scannerMemorySize: c.integer('scannerMemorySize'),

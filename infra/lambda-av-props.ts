@@ -48,6 +48,9 @@ export interface StatusValues {
 
 export type ReloadStrategy = 'auto' | 'concurrent' | 'restart';
 
+/** The scan state machine's type (docs/deploy.md, "Standard or Express"). */
+export type WorkflowType = 'STANDARD' | 'EXPRESS';
+
 export interface LambdaAvProps {
   /**
    * The code of both functions (`lambda.zip`).
@@ -89,6 +92,21 @@ export interface LambdaAvProps {
    * @default none
    */
   readonly scanBuckets?: readonly ScanBucket[];
+
+  /**
+   * The scan state machine: `STANDARD` keeps each execution's history for 90 days and waits in
+   * the execution for throttling and cold starts; `EXPRESS` costs far less per scan, keeps its
+   * history only in CloudWatch Logs, and gets an SQS queue in front whose redeliveries carry the
+   * retries (`expressRetryBudget`). Changing it replaces the scan state machine.
+   * @default 'STANDARD'
+   */
+  readonly workflowType?: WorkflowType;
+  /**
+   * With `workflowType: 'EXPRESS'`: how long an upload's event is redelivered for before its
+   * last delivery tags a failure PROCESSING_ERROR (deliveries are 5.5 minutes apart).
+   * @default Duration.minutes(30)
+   */
+  readonly expressRetryBudget?: Duration;
 
   /**
    * Largest object scanned, in bytes (MAX_FILE_SIZE); larger objects are tagged SKIPPED

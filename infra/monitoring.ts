@@ -6,6 +6,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { VERDICTS } from '../src/status';
@@ -33,6 +34,8 @@ export interface LambdaAvMonitoringProps {
   /** Slowest canary scan execution above which the canary latency alarm fires. */
   readonly canaryLatencyThreshold: Duration;
   readonly processingErrorThreshold: ProcessingErrorThreshold;
+  /** With an Express scan machine: where upload events land after their last delivery. */
+  readonly scanDeadLetterQueue?: sqs.IQueue;
 }
 
 /**
@@ -59,6 +62,8 @@ export class LambdaAvMonitoring extends Construct {
   readonly canaryAlarm: cloudwatch.Alarm;
   readonly canaryLatencyAlarm: cloudwatch.Alarm;
   readonly processingErrorsAlarm: cloudwatch.Alarm;
+  /** With an Express scan machine: upload events that were delivered for the last time and still failed. */
+  readonly scanDeadLettersAlarm: cloudwatch.Alarm | undefined;
   readonly scanExecutionsFailedAlarm: cloudwatch.Alarm;
   readonly updateExecutionsFailedAlarm: cloudwatch.Alarm;
   readonly scannerErrorsAlarm: cloudwatch.Alarm;
@@ -115,6 +120,19 @@ export class LambdaAvMonitoring extends Construct {
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
     this.processingErrorsAlarm = this.processingErrors(props.processingErrorThreshold);
+    this.scanDeadLettersAlarm = props.scanDeadLetterQueue
+      ? this.alarm('ScanDeadLettersAlarm', {
+          alarmDescription: `Upload events failed on every delivery to the Express scan machine: their objects are untagged. ${RUNBOOK}`,
+          metric: props.scanDeadLetterQueue.metricApproximateNumberOfMessagesVisible({
+            period: FIVE_MINUTES,
+            statistic: cloudwatch.Stats.MAXIMUM,
+          }),
+          threshold: 1,
+          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+          evaluationPeriods: 1,
+          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        })
+      : undefined;
 
     this.scanExecutionsFailedAlarm = this.alarm('ScanExecutionsFailedAlarm', {
       alarmDescription: `A scan execution failed or timed out: an object may be left without a verdict tag. ${RUNBOOK}`,
@@ -191,6 +209,7 @@ export class LambdaAvMonitoring extends Construct {
       this.canaryAlarm,
       this.canaryLatencyAlarm,
       this.processingErrorsAlarm,
+      ...(this.scanDeadLettersAlarm ? [this.scanDeadLettersAlarm] : []),
       this.scanExecutionsFailedAlarm,
       this.updateExecutionsFailedAlarm,
       this.scannerErrorsAlarm,

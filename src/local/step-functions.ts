@@ -13,6 +13,7 @@ type JSONValue = Parameters<StateMachine['run']>[0];
 export const STATE_MACHINE_DIR = path.join(__dirname, '..', '..', 'statemachine');
 export const SCAN_STATE_MACHINE = path.join(STATE_MACHINE_DIR, 'scan.asl.json');
 export const UPDATE_STATE_MACHINE = path.join(STATE_MACHINE_DIR, 'update-definitions.asl.json');
+export const SCAN_EXPRESS_STATE_MACHINE = path.join(STATE_MACHINE_DIR, 'scan-express.asl.json');
 
 /** `${Name}` placeholders, as CDK's `definitionSubstitutions` fills them. */
 const PLACEHOLDER = /\$\{([A-Za-z0-9_]+)\}/g;
@@ -223,6 +224,9 @@ function bindTask(resource: string, options: LocalStepFunctionsOptions): TaskHan
   if (resource === 'arn:aws:states:::states:startExecution.sync:2') {
     return (input) => startNestedExecution(input as unknown as NestedStart, options);
   }
+  if (resource === 'arn:aws:states:::aws-sdk:sfn:startSyncExecution') {
+    return (input) => startSyncExecution(input as unknown as NestedStart, options);
+  }
   if (resource.startsWith('arn:aws:lambda:')) {
     return async (input) => (await invoke(options.lambda, resource, input)) as JSONValue;
   }
@@ -292,6 +296,24 @@ async function startNestedExecution(
     'States.TaskFailed',
     JSON.stringify({ ...description, Error: result.error, Cause: result.cause }),
   );
+}
+
+/**
+ * The SDK integration `aws-sdk:sfn:startSyncExecution` (an Express machine): the nested execution
+ * runs here, and its end comes back as the API answers, the output as a string and a failure as
+ * `Status: FAILED` with its error, not as a task error.
+ */
+async function startSyncExecution(
+  start: NestedStart,
+  options: LocalStepFunctionsOptions,
+): Promise<JSONValue> {
+  try {
+    const description = (await startNestedExecution(start, options)) as { Output?: unknown };
+    return { ...description, Output: JSON.stringify(description.Output) } as JSONValue;
+  } catch (error) {
+    if (!(error instanceof TaskError) || error.name !== 'States.TaskFailed') throw error;
+    return JSON.parse(error.message) as JSONValue;
+  }
 }
 
 async function invoke(lambda: LambdaClient, functionName: string, payload: unknown): Promise<unknown> {
