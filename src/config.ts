@@ -287,6 +287,11 @@ export interface CliSettings {
   readonly updaterFunctionName: string | undefined;
   /** The prefix of the deployed stack's alarm names (its AlarmNamePrefix output), for `status`. */
   readonly alarmNamePrefix: string | undefined;
+  /**
+   * Set when Step Functions is reached through an endpoint of the user's (AWS_ENDPOINT_URL_SFN
+   * or AWS_ENDPOINT_URL): StartSyncExecution's `sync-` host prefix is then left off.
+   */
+  readonly sfnEndpointOverride: string | undefined;
 }
 
 export function loadCliSettings(env: Env = process.env): CliSettings {
@@ -306,5 +311,6 @@ export function loadCliSettings(env: Env = process.env): CliSettings {
     updateStateMachineArn: readOptional(env, 'LAMBDA_AV_UPDATE_STATE_MACHINE_ARN'),
     updaterFunctionName: readOptional(env, 'LAMBDA_AV_UPDATER_FUNCTION_NAME'),
     alarmNamePrefix: readOptional(env, 'LAMBDA_AV_ALARM_PREFIX'),
+    sfnEndpointOverride: readOptional(env, 'AWS_ENDPOINT_URL_SFN') ?? readOptional(env, 'AWS_ENDPOINT_URL'),
   };
 }

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { DescribeExecutionCommand, ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { stateMachineType } from '../client/scan-client';
 import type { CliSettings } from '../config';
 import type { CommandIo } from './scan-command';
 import { HISTORY_HELP, UsageError } from './usage';
@@ -38,6 +39,11 @@ export async function historyCommand(args: string[], settings: CliSettings, io: 
   }
   const sfn = new SFNClient({});
   try {
+    if ((await stateMachineType(sfn, stateMachineArn)) === 'EXPRESS') {
+      throw new UsageError(
+        'history reads Standard workflows only: an Express workflow keeps no execution history in Step Functions. Its executions and verdicts are in its CloudWatch Logs log group (/aws/vendedlogs/states/...-ScanStateMachineLogs), which the Step Functions console also shows',
+      );
+    }
     const { executions = [] } = await sfn.send(
       new ListExecutionsCommand({ stateMachineArn, maxResults: max }),
     );

@@ -2,8 +2,8 @@ import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { LambdaClient } from '@aws-sdk/client-lambda';
-import { SFNClient } from '@aws-sdk/client-sfn';
-import { scanDirect, startScan, waitForScan } from '../client/scan-client';
+import { createSfnClient } from '../aws-clients';
+import { scanDirect, scanThroughWorkflow } from '../client/scan-client';
 import { type CliSettings, loadConfig } from '../config';
 import { forEachLimited } from '../definitions/store';
 import { LocalStack } from '../local/stack';
@@ -61,7 +61,7 @@ export async function scanCommand(args: string[], settings: CliSettings, io: Com
   if (values.remote || values.direct) {
     const objects = positionals.map(parseS3Url);
     results = values.remote
-      ? await scanRemote(objects, values['state-machine'] ?? settings.stateMachineArn, concurrency)
+      ? await scanRemote(objects, values['state-machine'] ?? settings.stateMachineArn, concurrency, settings)
       : await scanViaLambda(objects, values.function ?? settings.functionName, concurrency);
   } else {
     const files = await collectFiles(positionals);
@@ -133,19 +133,23 @@ async function scanLocally(
   }
 }
 
-async function scanRemote(objects: ObjectRef[], stateMachineArn: string | undefined, concurrency: number) {
+async function scanRemote(
+  objects: ObjectRef[],
+  stateMachineArn: string | undefined,
+  concurrency: number,
+  settings: CliSettings,
+) {
   if (!stateMachineArn) {
     throw new UsageError(
       '--remote needs the scan state machine: --state-machine ARN or LAMBDA_AV_STATE_MACHINE_ARN',
     );
   }
-  const sfn = new SFNClient({});
+  const sfn = createSfnClient({ endpointOverride: settings.sfnEndpointOverride });
   try {
     return await mapLimited(objects, concurrency, async (object) => {
       const startedAt = performance.now();
       try {
-        const { executionArn } = await startScan(sfn, stateMachineArn, object);
-        return fileResult(s3Url(object), await waitForScan(sfn, executionArn), startedAt);
+        return fileResult(s3Url(object), await scanThroughWorkflow(sfn, stateMachineArn, object), startedAt);
       } catch (error) {
         return failed(s3Url(object), error, startedAt);
       }

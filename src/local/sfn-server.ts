@@ -30,28 +30,85 @@ export interface LocalStepFunctionsServer {
 const ACCOUNT = '123456789012';
 const REGION = 'us-east-1';
 
+/** A state machine registered with the local API: its ASL file, and its type (default STANDARD). */
+export type LocalMachine = string | { readonly file: string; readonly type: 'STANDARD' | 'EXPRESS' };
+
 /**
  * A stand-in for the Step Functions API on 127.0.0.1 (the AWS JSON 1.0 protocol of
- * `@aws-sdk/client-sfn`: StartExecution, DescribeExecution, ListExecutions,
- * GetExecutionHistory), executing our ASL files locally. Upload-workflow clients and the CLI
- * talk to it exactly as they would to AWS.
+ * `@aws-sdk/client-sfn`: StartExecution, StartSyncExecution, DescribeExecution, ListExecutions,
+ * GetExecutionHistory, DescribeStateMachine), executing our ASL files locally. Upload-workflow
+ * clients and the CLI talk to it exactly as they would to AWS. As in AWS, an Express machine
+ * keeps no executions: StartSyncExecution answers with the result, and ListExecutions refuses it.
  */
 export async function startLocalStepFunctions(
-  machines: Readonly<Record<string, string>>,
+  machines: Readonly<Record<string, LocalMachine>>,
   options: LocalStepFunctionsOptions,
 ): Promise<LocalStepFunctionsServer> {
   const arns = Object.fromEntries(
     Object.keys(machines).map((name) => [name, `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:${name}`]),
   );
-  const files = new Map(Object.entries(machines).map(([name, file]) => [arns[name] as string, file]));
+  const registered = new Map(
+    Object.entries(machines).map(([name, machine]) => [
+      arns[name] as string,
+      typeof machine === 'string' ? { file: machine, type: 'STANDARD' as const } : machine,
+    ]),
+  );
   const executions = new Map<string, Execution>();
+  const machineOf = (stateMachineArn: string) => {
+    const machine = registered.get(stateMachineArn);
+    if (!machine) {
+      throw apiError('StateMachineDoesNotExist', `State Machine Does Not Exist: '${stateMachineArn}'`);
+    }
+    return machine;
+  };
 
   const actions: Record<string, (body: Record<string, unknown>) => unknown> = {
+    DescribeStateMachine(body) {
+      const stateMachineArn = String(body.stateMachineArn ?? '');
+      const machine = machineOf(stateMachineArn);
+      return {
+        stateMachineArn,
+        name: stateMachineArn.split(':').pop(),
+        status: 'ACTIVE',
+        type: machine.type,
+        roleArn: `arn:aws:iam::${ACCOUNT}:role/local`,
+        creationDate: 0,
+      };
+    },
+    async StartSyncExecution(body) {
+      const stateMachineArn = String(body.stateMachineArn ?? '');
+      const machine = machineOf(stateMachineArn);
+      if (machine.type !== 'EXPRESS') {
+        throw apiError(
+          'StateMachineTypeNotSupported',
+          'This operation is supported by EXPRESS state machines only',
+        );
+      }
+      const name = typeof body.name === 'string' ? body.name : crypto.randomUUID();
+      const input = typeof body.input === 'string' ? body.input : '{}';
+      const executionArn = `${stateMachineArn.replace(':stateMachine:', ':express:')}:${name}:${crypto.randomUUID()}`;
+      const startDate = Date.now() / 1000;
+      const result = await runLocalExecution(machine.file, JSON.parse(input), options, {
+        executionArn,
+        stateMachineArn,
+        name,
+      });
+      return {
+        executionArn,
+        stateMachineArn,
+        name,
+        startDate,
+        stopDate: Date.now() / 1000,
+        status: result.status,
+        input,
+        ...(result.status === 'SUCCEEDED' ? { output: JSON.stringify(result.output) } : {}),
+        ...(result.error ? { error: result.error } : {}),
+        ...(result.cause ? { cause: result.cause } : {}),
+      };
+    },
     StartExecution(body) {
       const stateMachineArn = String(body.stateMachineArn ?? '');
-      const file = files.get(stateMachineArn);
-      if (!file)
-        throw apiError('StateMachineDoesNotExist', `State Machine Does Not Exist: '${stateMachineArn}'`);
+      const file = machineOf(stateMachineArn).file;
       const name = typeof body.name === 'string' ? body.name : crypto.randomUUID();
       if (!/^[A-Za-z0-9_-]{1,80}$/.test(name)) throw apiError('InvalidName', `Invalid Name: '${name}'`);
       const input = typeof body.input === 'string' ? body.input : '{}';
@@ -109,6 +166,12 @@ export async function startLocalStepFunctions(
       return description;
     },
     ListExecutions(body) {
+      if (machineOf(String(body.stateMachineArn ?? '')).type === 'EXPRESS') {
+        throw apiError(
+          'StateMachineTypeNotSupported',
+          'This operation is not supported by EXPRESS state machines',
+        );
+      }
       const status = body.statusFilter;
       const list = [...executions.values()]
         .filter((e) => e.stateMachineArn === body.stateMachineArn && (!status || e.status === status))
@@ -153,12 +216,13 @@ export async function startLocalStepFunctions(
         reply(400, { __type: 'UnknownOperationException', message: `not supported locally: ${action}` });
         return;
       }
-      try {
-        reply(200, handler(JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}')));
-      } catch (error) {
-        const failure = error as Error & { type?: string };
-        reply(400, { __type: failure.type ?? 'InvalidArn', message: failure.message });
-      }
+      Promise.resolve()
+        .then(() => handler(JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}')))
+        .then(
+          (body) => reply(200, body),
+          (error: Error & { type?: string }) =>
+            reply(400, { __type: error.type ?? 'InvalidArn', message: error.message }),
+        );
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

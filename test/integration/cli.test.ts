@@ -255,6 +255,31 @@ describe('against deployed resources (local Step Functions and Lambda endpoints)
     ]);
   });
 
+  test('--remote with an Express scan machine scans each object with StartSyncExecution', async () => {
+    const run = await lambdaAv(
+      ['scan', '--remote', `s3://${UPLOADS_BUCKET}/in/eicar.com`, `s3://${UPLOADS_BUCKET}/in/clean file.txt`],
+      { ...env, LAMBDA_AV_STATE_MACHINE_ARN: stack.expressStateMachineArn },
+    );
+
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain(
+      `s3://${UPLOADS_BUCKET}/in/eicar.com: INFECTED ${EICAR_SIGNATURE}.UNOFFICIAL`,
+    );
+    expect(run.stdout).toContain(`s3://${UPLOADS_BUCKET}/in/clean file.txt: CLEAN`);
+  });
+
+  test('history of an Express scan machine says that Express keeps no history, and where to look', async () => {
+    const run = await lambdaAv(['history'], {
+      ...env,
+      LAMBDA_AV_STATE_MACHINE_ARN: stack.expressStateMachineArn,
+    });
+
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(
+      /history reads Standard workflows only: an Express workflow keeps no execution history/,
+    );
+  });
+
   test('history lists recent scan executions with their verdicts', async () => {
     await stack.sfnServer.settled();
 
