@@ -56,6 +56,10 @@ export interface ExecutionEvent {
   readonly state?: string;
   readonly error?: string;
   readonly cause?: string;
+  /** Execution data, as a log with `includeExecutionData` carries it: what the execution or state got. */
+  readonly input?: unknown;
+  /** What the execution or state produced. */
+  readonly output?: unknown;
 }
 
 export interface ExecutionResult {
@@ -170,7 +174,9 @@ function machineFor(text: string, definition: ConstructorParameters<typeof State
 
 interface RawEvent {
   type: string;
-  state?: { name: string };
+  state?: { name: string; input?: unknown; output?: unknown };
+  input?: unknown;
+  output?: unknown;
   Error?: string;
   Cause?: string;
   error?: string;
@@ -180,11 +186,15 @@ interface RawEvent {
 function toExecutionEvent(event: RawEvent): ExecutionEvent {
   const error = event.Error ?? event.error;
   const cause = event.Cause ?? event.cause;
+  const input = event.type.endsWith('StateEntered') ? event.state?.input : event.input;
+  const output = event.type.endsWith('StateExited') ? event.state?.output : event.output;
   return {
     type: event.type,
     ...(event.state ? { state: event.state.name } : {}),
     ...(error ? { error } : {}),
     ...(cause ? { cause } : {}),
+    ...(input !== undefined ? { input } : {}),
+    ...(output !== undefined ? { output } : {}),
   };
 }
 
