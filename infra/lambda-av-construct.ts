@@ -14,7 +14,7 @@ import { CanaryBucket } from './canary-bucket';
 import { DefinitionsBucket } from './definitions-bucket';
 import { ExpressScanQueue } from './express-scan-queue';
 import type { LambdaAvProps, ScanBucket } from './lambda-av-props';
-import { resolveSettings } from './lambda-av-settings';
+import { resolveSettings, SCAN_LOG_LEVEL } from './lambda-av-settings';
 import { lambdaCodeFromBuild } from './lambda-code';
 import { LambdaAvMonitoring } from './monitoring';
 import {
@@ -185,7 +185,7 @@ export class LambdaAv extends Construct {
       }),
       logs: {
         destination: this.stateMachineLogGroup('ScanStateMachineLogs', retention, removalPolicy),
-        level: sfn.LogLevel.ALL,
+        level: sfn.LogLevel[SCAN_LOG_LEVEL[settings.workflowType]],
         includeExecutionData: true,
       },
       tracingEnabled: true,

@@ -250,6 +250,17 @@ export function resolveSettings(props: LambdaAvProps): Settings {
 }
 
 /** Express's own limit on an execution's duration. */
+/**
+ * What the scan state machine logs to CloudWatch Logs (always with execution data). A Standard
+ * execution keeps its whole history in Step Functions, where the console and `lambda-av history`
+ * read it: its log gets the failures. An Express execution has no history but its log: every
+ * event, which the console reads.
+ */
+export const SCAN_LOG_LEVEL: Readonly<Record<WorkflowType, 'ALL' | 'ERROR'>> = {
+  STANDARD: 'ERROR',
+  EXPRESS: 'ALL',
+};
+
 export const EXPRESS_DURATION_LIMIT = Duration.minutes(5);
 
 /**

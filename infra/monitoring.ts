@@ -134,22 +134,31 @@ export class LambdaAvMonitoring extends Construct {
         })
       : undefined;
 
+    // An Express scan fails on purpose so that its message is delivered again (the retries):
+    // there, only a timed-out execution is unexpected; the deliveries given up raise
+    // ScanDeadLettersAlarm.
+    const express = props.scanDeadLetterQueue !== undefined;
+    const timedOut = props.scanStateMachine.metricTimedOut({
+      period: FIVE_MINUTES,
+      statistic: cloudwatch.Stats.SUM,
+    });
     this.scanExecutionsFailedAlarm = this.alarm('ScanExecutionsFailedAlarm', {
-      alarmDescription: `A scan execution failed or timed out: an object may be left without a verdict tag. ${RUNBOOK}`,
+      alarmDescription: express
+        ? `An Express scan execution timed out: an object may be left without a verdict tag. ${RUNBOOK}`
+        : `A scan execution failed or timed out: an object may be left without a verdict tag. ${RUNBOOK}`,
       metric: new cloudwatch.MathExpression({
-        expression: 'FILL(failed, 0) + FILL(timedOut, 0)',
-        usingMetrics: {
-          failed: props.scanStateMachine.metricFailed({
-            period: FIVE_MINUTES,
-            statistic: cloudwatch.Stats.SUM,
-          }),
-          timedOut: props.scanStateMachine.metricTimedOut({
-            period: FIVE_MINUTES,
-            statistic: cloudwatch.Stats.SUM,
-          }),
-        },
+        expression: express ? 'FILL(timedOut, 0)' : 'FILL(failed, 0) + FILL(timedOut, 0)',
+        usingMetrics: express
+          ? { timedOut }
+          : {
+              failed: props.scanStateMachine.metricFailed({
+                period: FIVE_MINUTES,
+                statistic: cloudwatch.Stats.SUM,
+              }),
+              timedOut,
+            },
         period: FIVE_MINUTES,
-        label: 'scan executions failed or timed out',
+        label: express ? 'scan executions timed out' : 'scan executions failed or timed out',
       }),
       threshold: 1,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,

@@ -146,3 +146,19 @@ test('an upload event in the dead-letter queue raises an alarm', () => {
     ComparisonOperator: 'GreaterThanOrEqualToThreshold',
   });
 });
+
+test('failed Express executions are the retries, not an alarm: only a timed-out execution is', () => {
+  const alarm =
+    template.findResources('AWS::CloudWatch::Alarm')[
+      logicalId(stack, av.monitoring.scanExecutionsFailedAlarm)
+    ]?.Properties;
+  const metrics = (alarm?.Metrics ?? []) as Array<{
+    Expression?: string;
+    MetricStat?: { Metric: { MetricName: string } };
+  }>;
+
+  expect(metrics.find((m) => m.Expression)?.Expression).toBe('FILL(timedOut, 0)');
+  expect(metrics.flatMap((m) => (m.MetricStat ? [m.MetricStat.Metric.MetricName] : []))).toEqual([
+    'ExecutionsTimedOut',
+  ]);
+});
