@@ -13,7 +13,12 @@ import { statusName, type Verdict } from '../status';
 import type { ObjectRef } from './object-ref';
 import { mapS3Error } from './s3-errors';
 import { readTags, writeMergedTags } from './tags';
-import { type Unscannable, type UnscannableReason, unscannableFinding } from './unscannable';
+import {
+  type Unscannable,
+  type UnscannableReason,
+  unscannableFields,
+  unscannableFinding,
+} from './unscannable';
 
 /** The result contract: what the handler returns and the state machine passes on. */
 export interface ScanResult {
@@ -112,13 +117,7 @@ export async function scanAndTag(deps: ScanDependencies, object: ObjectRef): Pro
         ...resultBase(deps, scanned, found.verdict),
         size,
         ...(found.signature ? { signature: found.signature } : {}),
-        ...(found.unscannable
-          ? {
-              unscannable: true,
-              reason: found.unscannable.reason,
-              ...(found.unscannable.limit ? { limit: found.unscannable.limit } : {}),
-            }
-          : {}),
+        ...(found.unscannable ? unscannableFields(found.unscannable) : {}),
         timestamp,
         durationMs: elapsed(),
       },

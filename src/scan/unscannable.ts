@@ -1,7 +1,8 @@
 import { POLICY_SIGNATURE_PREFIX } from '../definitions/policy';
 
 /** Why clamd could not scan an object completely. */
-export type UnscannableReason = 'encrypted' | 'limits-exceeded' | 'unsupported-format';
+export const UNSCANNABLE_REASONS = ['encrypted', 'limits-exceeded', 'unsupported-format'] as const;
+export type UnscannableReason = (typeof UNSCANNABLE_REASONS)[number];
 
 export interface Unscannable {
   readonly reason: UnscannableReason;
@@ -44,8 +45,39 @@ export function unscannableFinding(signature: string): Unscannable | undefined {
   return undefined;
 }
 
-/** One line for people: `encrypted`, `limits exceeded: MaxFiles`, `unsupported format`. */
+/** For people: `encrypted`, `limit MaxFiles exceeded`, `unsupported format`. */
 export function describeUnscannable(unscannable: Unscannable): string {
-  const reason = unscannable.reason.replace('-', ' ');
-  return unscannable.limit ? `${reason}: ${unscannable.limit}` : reason;
+  if (unscannable.reason === 'limits-exceeded') {
+    return unscannable.limit ? `limit ${unscannable.limit} exceeded` : 'a limit exceeded';
+  }
+  return unscannable.reason.replace('-', ' ');
+}
+
+/** How a scan result carries it: `unscannable: true`, `reason`, and `limit` for a limit. */
+export interface UnscannableFields {
+  readonly unscannable: true;
+  readonly reason: UnscannableReason;
+  readonly limit?: string;
+}
+
+export function unscannableFields(unscannable: Unscannable): UnscannableFields {
+  return {
+    unscannable: true,
+    reason: unscannable.reason,
+    ...(unscannable.limit ? { limit: unscannable.limit } : {}),
+  };
+}
+
+/** Reads those fields back from a result (a state machine's output, a Lambda's answer). */
+export function unscannableOfResult(result: {
+  readonly unscannable?: unknown;
+  readonly reason?: unknown;
+  readonly limit?: unknown;
+}): Unscannable | undefined {
+  if (result.unscannable !== true) return undefined;
+  const reason = (UNSCANNABLE_REASONS as readonly unknown[]).includes(result.reason)
+    ? (result.reason as UnscannableReason)
+    : undefined;
+  if (!reason) return undefined;
+  return { reason, ...(typeof result.limit === 'string' ? { limit: result.limit } : {}) };
 }

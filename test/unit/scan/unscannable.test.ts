@@ -47,7 +47,7 @@ test('every policy signature is named as unscannable content', () => {
 
 test('the reason in words, with the limit when there is one', () => {
   expect(describeUnscannable({ reason: 'limits-exceeded', limit: 'MaxFiles' })).toBe(
-    'limits exceeded: MaxFiles',
+    'limit MaxFiles exceeded',
   );
   expect(describeUnscannable({ reason: 'encrypted' })).toBe('encrypted');
   expect(describeUnscannable({ reason: 'unsupported-format' })).toBe('unsupported format');
