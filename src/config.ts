@@ -80,6 +80,15 @@ export interface StatusNames {
   readonly PROCESSING_ERROR: string;
 }
 
+/** FILE_STATUS_<verdict> when not set. */
+export const DEFAULT_STATUS_NAMES: StatusNames = {
+  CLEAN: 'CLEAN',
+  INFECTED: 'INFECTED',
+  UNSCANNABLE: 'UNSCANNABLE',
+  SKIPPED: 'SKIPPED',
+  PROCESSING_ERROR: 'PROCESSING_ERROR',
+};
+
 export const UNSCANNABLE_POLICIES = ['report', 'block-as-infected'] as const;
 export type UnscannablePolicy = (typeof UNSCANNABLE_POLICIES)[number];
 
@@ -216,24 +225,37 @@ function readString(env: Env, name: string, fallback: string): string {
  * something it is not.
  */
 function readStatusNames(env: Env): StatusNames {
+  const read = (verdict: keyof StatusNames) =>
+    readString(env, `FILE_STATUS_${verdict}`, DEFAULT_STATUS_NAMES[verdict]);
   const names: StatusNames = {
-    CLEAN: readString(env, 'FILE_STATUS_CLEAN', 'CLEAN'),
-    INFECTED: readString(env, 'FILE_STATUS_INFECTED', 'INFECTED'),
-    UNSCANNABLE: readString(env, 'FILE_STATUS_UNSCANNABLE', 'UNSCANNABLE'),
-    SKIPPED: readString(env, 'FILE_STATUS_SKIPPED', 'SKIPPED'),
-    PROCESSING_ERROR: readString(env, 'FILE_STATUS_PROCESSING_ERROR', 'PROCESSING_ERROR'),
+    CLEAN: read('CLEAN'),
+    INFECTED: read('INFECTED'),
+    UNSCANNABLE: read('UNSCANNABLE'),
+    SKIPPED: read('SKIPPED'),
+    PROCESSING_ERROR: read('PROCESSING_ERROR'),
   };
-  const seen = new Map<string, string>();
-  for (const [verdict, name] of Object.entries(names)) {
-    const other = seen.get(name);
-    if (other !== undefined) {
-      throw new ConfigurationError(
-        `FILE_STATUS_${verdict} must differ from FILE_STATUS_${other}: both are ${JSON.stringify(name)}`,
-      );
-    }
-    seen.set(name, verdict);
+  const clash = sharedStatusName(names);
+  if (clash) {
+    throw new ConfigurationError(
+      `FILE_STATUS_${clash.second} must differ from FILE_STATUS_${clash.first}: both are ${JSON.stringify(clash.name)}`,
+    );
   }
   return names;
+}
+
+/** Two verdicts given the same status name, if any (the first in the order of StatusNames). */
+export function sharedStatusName(
+  names: StatusNames,
+):
+  | { readonly first: keyof StatusNames; readonly second: keyof StatusNames; readonly name: string }
+  | undefined {
+  const seen = new Map<string, keyof StatusNames>();
+  for (const [verdict, name] of Object.entries(names) as Array<[keyof StatusNames, string]>) {
+    const first = seen.get(name);
+    if (first !== undefined) return { first, second: verdict, name };
+    seen.set(name, verdict);
+  }
+  return undefined;
 }
 
 /** S3 tag keys are 1-128 characters of letters, digits, spaces and `+ - = . _ : / @`. */
