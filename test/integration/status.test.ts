@@ -183,7 +183,9 @@ test('the screen for people says the same', async () => {
   expect(run.stdout).toMatch(/Definitions {2}20261130T000000Z-cafe0123, built .*, 6 h old/);
   expect(run.stdout).toMatch(/Canary {7}NOT DETECTED at .*, slowest scan 1500 ms/);
   expect(run.stdout).toMatch(/ {2}CLEAN +4 {2}p50 20 ms {2}p99 400 ms +6 {2}p50 10 ms {2}p99 400 ms/);
-  expect(run.stdout).toMatch(/\n {2}INFECTED +1 .*\n {2}UNSCANNABLE +2 {2}p50 70 ms {2}p99 2000 ms +2 {2}p50 70 ms/);
+  expect(run.stdout).toMatch(
+    /\n {2}INFECTED +1 .*\n {2}UNSCANNABLE +2 {2}p50 70 ms {2}p99 2000 ms +2 {2}p50 70 ms/,
+  );
   expect(run.stdout).toMatch(
     /Alarms {7}1 in ALARM:\n {2}LambdaAv-LambdaAv-Monitoring-1A2B3C4D-CanaryAlarm since /,
   );
