@@ -7,7 +7,7 @@ import {
   OFFICIAL_DATABASES,
   type OfficialDatabase,
   type StatusNames,
-  sharedStatusName,
+  statusNamesOf,
   UNSCANNABLE_POLICIES,
   type UnscannablePolicy,
 } from '../src/config';
@@ -266,26 +266,15 @@ const STATUS_VALUE_PROPS: Readonly<Record<keyof StatusNames, keyof StatusValues>
 
 /** Each a valid tag value, and no two alike: the scanner refuses to start otherwise (src/config.ts). */
 function resolveStatusNames(values: StatusValues): StatusNames {
-  const resolve = (verdict: keyof StatusNames) => {
-    const value = values[STATUS_VALUE_PROPS[verdict]];
-    return value === undefined
-      ? DEFAULT_STATUS_NAMES[verdict]
-      : checkTagValue(`statusValues.${STATUS_VALUE_PROPS[verdict]}`, value);
-  };
-  const names: StatusNames = {
-    CLEAN: resolve('CLEAN'),
-    INFECTED: resolve('INFECTED'),
-    UNSCANNABLE: resolve('UNSCANNABLE'),
-    SKIPPED: resolve('SKIPPED'),
-    PROCESSING_ERROR: resolve('PROCESSING_ERROR'),
-  };
-  const clash = sharedStatusName(names);
-  if (clash) {
-    throw new LambdaAvPropsError(
-      `statusValues.${STATUS_VALUE_PROPS[clash.second]} must differ from statusValues.${STATUS_VALUE_PROPS[clash.first]}: both are ${quote(clash.name)}`,
-    );
-  }
-  return names;
+  const prop = (verdict: keyof StatusNames) => `statusValues.${STATUS_VALUE_PROPS[verdict]}`;
+  return statusNamesOf(
+    (verdict) => {
+      const value = values[STATUS_VALUE_PROPS[verdict]];
+      return value === undefined ? DEFAULT_STATUS_NAMES[verdict] : checkTagValue(prop(verdict), value);
+    },
+    ({ first, second, name }) =>
+      new LambdaAvPropsError(`${prop(second)} must differ from ${prop(first)}: both are ${quote(name)}`),
+  );
 }
 
 function checkProcessingErrorThreshold(threshold: ProcessingErrorThreshold): ProcessingErrorThreshold {

@@ -225,37 +225,37 @@ function readString(env: Env, name: string, fallback: string): string {
  * something it is not.
  */
 function readStatusNames(env: Env): StatusNames {
-  const read = (verdict: keyof StatusNames) =>
-    readString(env, `FILE_STATUS_${verdict}`, DEFAULT_STATUS_NAMES[verdict]);
-  const names: StatusNames = {
-    CLEAN: read('CLEAN'),
-    INFECTED: read('INFECTED'),
-    UNSCANNABLE: read('UNSCANNABLE'),
-    SKIPPED: read('SKIPPED'),
-    PROCESSING_ERROR: read('PROCESSING_ERROR'),
-  };
-  const clash = sharedStatusName(names);
-  if (clash) {
-    throw new ConfigurationError(
-      `FILE_STATUS_${clash.second} must differ from FILE_STATUS_${clash.first}: both are ${JSON.stringify(clash.name)}`,
-    );
-  }
-  return names;
+  return statusNamesOf(
+    (verdict) => readString(env, `FILE_STATUS_${verdict}`, DEFAULT_STATUS_NAMES[verdict]),
+    ({ first, second, name }) =>
+      new ConfigurationError(
+        `FILE_STATUS_${second} must differ from FILE_STATUS_${first}: both are ${JSON.stringify(name)}`,
+      ),
+  );
 }
 
-/** Two verdicts given the same status name, if any (the first in the order of StatusNames). */
-export function sharedStatusName(
-  names: StatusNames,
-):
-  | { readonly first: keyof StatusNames; readonly second: keyof StatusNames; readonly name: string }
-  | undefined {
+/**
+ * The five status names, each from `nameOf`, refused with the error `refuse` makes when two are
+ * alike (also used by the CDK app, which checks its props the same way).
+ */
+export function statusNamesOf(
+  nameOf: (verdict: keyof StatusNames) => string,
+  refuse: (clash: { first: keyof StatusNames; second: keyof StatusNames; name: string }) => Error,
+): StatusNames {
+  const names: StatusNames = {
+    CLEAN: nameOf('CLEAN'),
+    INFECTED: nameOf('INFECTED'),
+    UNSCANNABLE: nameOf('UNSCANNABLE'),
+    SKIPPED: nameOf('SKIPPED'),
+    PROCESSING_ERROR: nameOf('PROCESSING_ERROR'),
+  };
   const seen = new Map<string, keyof StatusNames>();
   for (const [verdict, name] of Object.entries(names) as Array<[keyof StatusNames, string]>) {
     const first = seen.get(name);
-    if (first !== undefined) return { first, second: verdict, name };
+    if (first !== undefined) throw refuse({ first, second: verdict, name });
     seen.set(name, verdict);
   }
-  return undefined;
+  return names;
 }
 
 /** S3 tag keys are 1-128 characters of letters, digits, spaces and `+ - = . _ : / @`. */

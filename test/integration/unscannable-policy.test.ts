@@ -20,40 +20,36 @@ function encryptedZip(): Buffer {
   }
 }
 
-test('report (the default): an encrypted zip is tagged with the UNSCANNABLE name, its reason and heuristic in the result, counted as UNSCANNABLE', async () => {
-  const h = await harness({ env: { FILE_STATUS_UNSCANNABLE: 'not-scanned' } });
-  await h.s3.put(UPLOADS_BUCKET, 'payslip.zip', encryptedZip(), { owner: 'hr' });
+test.each([
+  [
+    'report (the default): tagged with the UNSCANNABLE name',
+    { FILE_STATUS_UNSCANNABLE: 'not-scanned' },
+    'not-scanned',
+  ],
+  [
+    'block-as-infected: tagged INFECTED as before UNSCANNABLE existed',
+    { UNSCANNABLE_POLICY: 'block-as-infected', FILE_STATUS_INFECTED: 'quarantine' },
+    'quarantine',
+  ],
+])(
+  '%s; the result says it was unscannable and why, the metric counts it as UNSCANNABLE',
+  async (_, env, status) => {
+    const h = await harness({ env });
+    await h.s3.put(UPLOADS_BUCKET, 'payslip.zip', encryptedZip(), { owner: 'hr' });
 
-  const result = (await h.handler({ bucket: UPLOADS_BUCKET, key: 'payslip.zip' })) as ScanResult;
+    const result = (await h.handler({ bucket: UPLOADS_BUCKET, key: 'payslip.zip' })) as ScanResult;
 
-  expect(result).toMatchObject({
-    status: 'not-scanned',
-    signature: 'Heuristics.Encrypted.Zip',
-    unscannable: true,
-    reason: 'encrypted',
-  });
-  expect(result.error).toBeUndefined();
-  expect(await h.tags('payslip.zip')).toMatchObject({ owner: 'hr', 'av-status': 'not-scanned' });
-  expect(h.metrics.scans.map((s) => s.verdict)).toEqual(['UNSCANNABLE']);
-});
-
-test('block-as-infected: an encrypted zip is tagged INFECTED as before, the result says it was unscannable, the metric still says UNSCANNABLE', async () => {
-  const h = await harness({
-    env: { UNSCANNABLE_POLICY: 'block-as-infected', FILE_STATUS_INFECTED: 'quarantine' },
-  });
-  await h.s3.put(UPLOADS_BUCKET, 'payslip.zip', encryptedZip());
-
-  const result = (await h.handler({ bucket: UPLOADS_BUCKET, key: 'payslip.zip' })) as ScanResult;
-
-  expect(result).toMatchObject({
-    status: 'quarantine',
-    signature: 'Heuristics.Encrypted.Zip',
-    unscannable: true,
-    reason: 'encrypted',
-  });
-  expect(await h.tags('payslip.zip')).toMatchObject({ 'av-status': 'quarantine' });
-  expect(h.metrics.scans.map((s) => s.verdict)).toEqual(['UNSCANNABLE']);
-});
+    expect(result).toMatchObject({
+      status,
+      signature: 'Heuristics.Encrypted.Zip',
+      unscannable: true,
+      reason: 'encrypted',
+    });
+    expect(result.error).toBeUndefined();
+    expect(await h.tags('payslip.zip')).toMatchObject({ owner: 'hr', 'av-status': status });
+    expect(h.metrics.scans.map((s) => s.verdict)).toEqual(['UNSCANNABLE']);
+  },
+);
 
 test('block-as-infected changes nothing for detected and clean objects', async () => {
   const h = await harness({ env: { UNSCANNABLE_POLICY: 'block-as-infected' } });

@@ -3,21 +3,18 @@ import { statusName, VERDICTS } from '../../src/status';
 
 const names = loadConfig({ CLAMAV_BUCKET_NAME: 'defs', FILE_STATUS_UNSCANNABLE: 'cannot-scan' }).statusNames;
 
-test('every verdict is written with its own configured name under the report policy', () => {
-  expect(VERDICTS.map((verdict) => statusName(names, 'report', verdict))).toEqual([
+test.each([
+  ['report: every verdict is written with its own configured name', 'report', 'cannot-scan'],
+  [
+    'block-as-infected: UNSCANNABLE is written as INFECTED, every other verdict as before',
+    'block-as-infected',
+    'INFECTED',
+  ],
+] as const)('%s', (_, policy, unscannable) => {
+  expect(VERDICTS.map((verdict) => statusName(names, policy, verdict))).toEqual([
     'CLEAN',
     'INFECTED',
-    'cannot-scan',
-    'SKIPPED',
-    'PROCESSING_ERROR',
-  ]);
-});
-
-test('block-as-infected writes UNSCANNABLE as INFECTED and leaves every other verdict alone', () => {
-  expect(VERDICTS.map((verdict) => statusName(names, 'block-as-infected', verdict))).toEqual([
-    'CLEAN',
-    'INFECTED',
-    'INFECTED',
+    unscannable,
     'SKIPPED',
     'PROCESSING_ERROR',
   ]);
