@@ -72,7 +72,7 @@ const lines = [
   '',
   '## Content that cannot be fully scanned',
   '',
-  "Each came back UNSCANNABLE with clamd's heuristic name as its signature, tagged so, never CLEAN.",
+  "Each came back UNSCANNABLE, with clamd's heuristic name as its signature and the reason in the result; none CLEAN.",
   '',
   "| reason: clamd's name | cases |",
   '| --- | --- |',
