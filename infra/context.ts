@@ -1,7 +1,7 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import { OFFICIAL_DATABASES, type OfficialDatabase } from '../src/config';
+import { OFFICIAL_DATABASES, type OfficialDatabase, UNSCANNABLE_POLICIES } from '../src/config';
 import type { LambdaAvProps, ReloadStrategy, WorkflowType } from './lambda-av-construct';
 import type { LambdaAvStackProps, ScanBucketByName } from './lambda-av-stack';
 import { quote } from './validation';
@@ -43,6 +43,8 @@ export const CONTEXT_KEYS = [
   'canaryLatencyThresholdMs',
   'processingErrorPercent',
   'processingErrorCount',
+  'unscannablePolicy',
+  'unscannableAlarmThreshold',
   'logRetentionDays',
   'removalPolicy',
 ] as const;
@@ -115,6 +117,8 @@ export function readAppSettings(get: ContextReader): AppSettings {
       c.integer('processingErrorPercent'),
       c.integer('processingErrorCount'),
     ),
+    unscannablePolicy: c.choice('unscannablePolicy', UNSCANNABLE_POLICIES, (policy) => policy),
+    unscannableAlarmThreshold: c.integer('unscannableAlarmThreshold'),
     logRetention: map(c.integer('logRetentionDays'), (days) => retentionOf(days)),
     removalPolicy: c.choice('removalPolicy', ['retain', 'destroy'] as const, (policy) =>
       policy === 'destroy' ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,

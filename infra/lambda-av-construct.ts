@@ -81,13 +81,13 @@ export class LambdaAv extends Construct {
       PATH_TO_AV_DEFINITIONS: settings.prefix,
       CANARY_BUCKET_NAME: this.canary.bucket.bucketName,
     };
-    const statusValues = props.statusValues ?? {};
     // The scanner tags with these; the updater judges the canary's verdicts by them.
     const statusEnv = {
-      FILE_STATUS_CLEAN: statusValues.clean ?? 'CLEAN',
-      FILE_STATUS_INFECTED: statusValues.infected ?? 'INFECTED',
-      FILE_STATUS_SKIPPED: statusValues.skipped ?? 'SKIPPED',
-      FILE_STATUS_PROCESSING_ERROR: statusValues.processingError ?? 'PROCESSING_ERROR',
+      FILE_STATUS_CLEAN: settings.statusNames.CLEAN,
+      FILE_STATUS_INFECTED: settings.statusNames.INFECTED,
+      FILE_STATUS_UNSCANNABLE: settings.statusNames.UNSCANNABLE,
+      FILE_STATUS_SKIPPED: settings.statusNames.SKIPPED,
+      FILE_STATUS_PROCESSING_ERROR: settings.statusNames.PROCESSING_ERROR,
     };
 
     // --- scanner ---------------------------------------------------------------------------
@@ -121,6 +121,7 @@ export class LambdaAv extends Construct {
         DEFINITIONS_CHECK_INTERVAL: String(settings.definitionsCheckSeconds),
         CLAMD_RELOAD_STRATEGY: props.reloadStrategy ?? 'auto',
         ...statusEnv,
+        UNSCANNABLE_POLICY: settings.unscannablePolicy,
         METADATA_FILE_STATUS: props.statusTagKey ?? 'av-status',
         METADATA_FILE_TIMESTAMP: props.timestampTagKey ?? 'av-timestamp',
       },
@@ -273,6 +274,9 @@ export class LambdaAv extends Construct {
       canaryLatencyThreshold: settings.canaryLatencyThreshold,
       processingErrorThreshold: settings.processingErrorThreshold,
       ...(this.scanQueue ? { scanDeadLetterQueue: this.scanQueue.deadLetterQueue } : {}),
+      ...(settings.unscannableAlarmThreshold !== undefined
+        ? { unscannableAlarmThreshold: settings.unscannableAlarmThreshold }
+        : {}),
     });
 
     addLambdaAvNagSuppressions(this);

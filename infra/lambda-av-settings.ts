@@ -3,8 +3,13 @@ import { Duration, Size, SizeRoundingBehavior } from 'aws-cdk-lib';
 import {
   CLAMAV_MAX_FILE_SIZE,
   DEFAULT_MAX_FILE_SIZE,
+  DEFAULT_STATUS_NAMES,
   OFFICIAL_DATABASES,
   type OfficialDatabase,
+  type StatusNames,
+  statusNamesOf,
+  UNSCANNABLE_POLICIES,
+  type UnscannablePolicy,
 } from '../src/config';
 import { IMPORT_PREFIX } from '../src/definitions/manifest';
 import {
@@ -24,7 +29,7 @@ import {
   withMargin,
 } from './budgets';
 import { MAX_EPHEMERAL_MIB, MIN_EPHEMERAL_MIB, scannerStorage } from './ephemeral-storage';
-import type { LambdaAvProps, WorkflowType } from './lambda-av-props';
+import type { LambdaAvProps, StatusValues, WorkflowType } from './lambda-av-props';
 import type { ProcessingErrorThreshold } from './monitoring';
 import {
   checkInteger,
@@ -56,6 +61,10 @@ export interface Settings {
   readonly scanLatencyThreshold: Duration;
   readonly canaryLatencyThreshold: Duration;
   readonly processingErrorThreshold: ProcessingErrorThreshold;
+  /** The status names the scanner writes and the updater judges the canary by (FILE_STATUS_*). */
+  readonly statusNames: StatusNames;
+  readonly unscannablePolicy: UnscannablePolicy;
+  readonly unscannableAlarmThreshold: number | undefined;
   readonly budgets: Budgets;
   readonly scannerTimeout: Duration;
   readonly updaterTimeout: Duration;
@@ -216,10 +225,17 @@ export function resolveSettings(props: LambdaAvProps): Settings {
     props.processingErrorThreshold ?? { percent: 5 },
   );
 
-  const statusValues = props.statusValues ?? {};
-  for (const [key, value] of Object.entries(statusValues)) {
-    if (value !== undefined) checkTagValue(`statusValues.${key}`, value);
+  const statusNames = resolveStatusNames(props.statusValues ?? {});
+  const unscannablePolicy = props.unscannablePolicy ?? 'report';
+  if (!(UNSCANNABLE_POLICIES as readonly string[]).includes(unscannablePolicy)) {
+    throw new LambdaAvPropsError(
+      `unscannablePolicy must be one of ${UNSCANNABLE_POLICIES.join(', ')}, got ${quote(unscannablePolicy)}`,
+    );
   }
+  const unscannableAlarmThreshold =
+    props.unscannableAlarmThreshold === undefined
+      ? undefined
+      : checkInteger('unscannableAlarmThreshold', props.unscannableAlarmThreshold, 1, 100_000);
   if (props.statusTagKey !== undefined) checkTagKey('statusTagKey', props.statusTagKey);
   if (props.timestampTagKey !== undefined) checkTagKey('timestampTagKey', props.timestampTagKey);
 
@@ -240,6 +256,9 @@ export function resolveSettings(props: LambdaAvProps): Settings {
     scanLatencyThreshold,
     canaryLatencyThreshold,
     processingErrorThreshold,
+    statusNames,
+    unscannablePolicy,
+    unscannableAlarmThreshold,
     budgets,
     scannerTimeout,
     updaterTimeout,
@@ -327,6 +346,28 @@ function checkStorage(name: string, size: Size): void {
 
 function checkWholeMinutes(name: string, interval: Duration, min: number, max: number): void {
   checkInteger(`${name} (whole minutes)`, interval.toMinutes({ integral: false }), min, max);
+}
+
+/** The prop naming each verdict's status value. */
+const STATUS_VALUE_PROPS: Readonly<Record<keyof StatusNames, keyof StatusValues>> = {
+  CLEAN: 'clean',
+  INFECTED: 'infected',
+  UNSCANNABLE: 'unscannable',
+  SKIPPED: 'skipped',
+  PROCESSING_ERROR: 'processingError',
+};
+
+/** Each a valid tag value, and no two alike: the scanner refuses to start otherwise (src/config.ts). */
+function resolveStatusNames(values: StatusValues): StatusNames {
+  const prop = (verdict: keyof StatusNames) => `statusValues.${STATUS_VALUE_PROPS[verdict]}`;
+  return statusNamesOf(
+    (verdict) => {
+      const value = values[STATUS_VALUE_PROPS[verdict]];
+      return value === undefined ? DEFAULT_STATUS_NAMES[verdict] : checkTagValue(prop(verdict), value);
+    },
+    ({ first, second, name }) =>
+      new LambdaAvPropsError(`${prop(second)} must differ from ${prop(first)}: both are ${quote(name)}`),
+  );
 }
 
 function checkProcessingErrorThreshold(threshold: ProcessingErrorThreshold): ProcessingErrorThreshold {

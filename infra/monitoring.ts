@@ -36,6 +36,11 @@ export interface LambdaAvMonitoringProps {
   readonly processingErrorThreshold: ProcessingErrorThreshold;
   /** With an Express scan machine: where upload events land after their last delivery. */
   readonly scanDeadLetterQueue?: sqs.IQueue;
+  /**
+   * UNSCANNABLE results within 15 minutes that raise UnscannableObjectsAlarm.
+   * @default no alarm
+   */
+  readonly unscannableAlarmThreshold?: number;
 }
 
 /**
@@ -69,6 +74,8 @@ export class LambdaAvMonitoring extends Construct {
   readonly scannerErrorsAlarm: cloudwatch.Alarm;
   readonly scanLatencyAlarm: cloudwatch.Alarm;
   readonly infectedAlarm: cloudwatch.Alarm;
+  /** With `unscannableAlarmThreshold` only. */
+  readonly unscannableAlarm: cloudwatch.Alarm | undefined;
   readonly dashboard: cloudwatch.Dashboard;
 
   constructor(scope: Construct, id: string, props: LambdaAvMonitoringProps) {
@@ -183,7 +190,7 @@ export class LambdaAvMonitoring extends Construct {
     // Percentiles cannot be merged across the Status dimension: the alarm takes the worst p99
     // of the verdicts that involve reading and scanning an object.
     const latencies = Object.fromEntries(
-      (['CLEAN', 'INFECTED', 'PROCESSING_ERROR'] as const).map((verdict) => [
+      (['CLEAN', 'INFECTED', 'UNSCANNABLE', 'PROCESSING_ERROR'] as const).map((verdict) => [
         verdict.toLowerCase(),
         scanLatencyMetric(verdict, cloudwatch.Stats.p(99), FIVE_MINUTES),
       ]),
@@ -203,6 +210,8 @@ export class LambdaAvMonitoring extends Construct {
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
 
+    // Only detections: content that could not be scanned completely is UNSCANNABLE in the
+    // metrics whatever UNSCANNABLE_POLICY tags it, and has an alarm of its own.
     this.infectedAlarm = this.alarm('InfectedObjectsAlarm', {
       alarmDescription: `A scan found an infected object (tagged INFECTED). ${RUNBOOK}`,
       metric: scanLatencyMetric('INFECTED', cloudwatch.Stats.SAMPLE_COUNT, FIVE_MINUTES),
@@ -211,6 +220,18 @@ export class LambdaAvMonitoring extends Construct {
       evaluationPeriods: 1,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
+
+    this.unscannableAlarm =
+      props.unscannableAlarmThreshold === undefined
+        ? undefined
+        : this.alarm('UnscannableObjectsAlarm', {
+            alarmDescription: `At least ${props.unscannableAlarmThreshold} scans within 15 minutes could not scan an object completely (UNSCANNABLE: encrypted, over a limit, a format ClamAV skips). ${RUNBOOK}`,
+            metric: scanLatencyMetric('UNSCANNABLE', cloudwatch.Stats.SAMPLE_COUNT, ERROR_PERIOD),
+            threshold: props.unscannableAlarmThreshold,
+            comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+            evaluationPeriods: 1,
+            treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+          });
 
     const alarms = [
       this.definitionsAgeAlarm,
@@ -224,6 +245,7 @@ export class LambdaAvMonitoring extends Construct {
       this.scannerErrorsAlarm,
       this.scanLatencyAlarm,
       this.infectedAlarm,
+      ...(this.unscannableAlarm ? [this.unscannableAlarm] : []),
     ];
     const action = new actions.SnsAction(this.alarmTopic);
     // The topic's policy must exist before an alarm first changes state (a new definitions-age
@@ -273,7 +295,8 @@ export class LambdaAvMonitoring extends Construct {
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       });
     }
-    const total = 'FILL(clean, 0) + FILL(infected, 0) + FILL(skipped, 0) + FILL(errors, 0)';
+    const total =
+      'FILL(clean, 0) + FILL(infected, 0) + FILL(unscannable, 0) + FILL(skipped, 0) + FILL(errors, 0)';
     return this.alarm('ProcessingErrorsAlarm', {
       alarmDescription: `More than ${threshold.percent} % of the scans (from ${ERROR_SHARE_MINIMUM_SCANS} scans up) ended in PROCESSING_ERROR within 15 minutes. ${RUNBOOK}`,
       metric: new cloudwatch.MathExpression({
@@ -281,6 +304,7 @@ export class LambdaAvMonitoring extends Construct {
         usingMetrics: {
           clean: count('CLEAN'),
           infected: count('INFECTED'),
+          unscannable: count('UNSCANNABLE'),
           skipped: count('SKIPPED'),
           errors: count('PROCESSING_ERROR'),
         },
@@ -370,6 +394,7 @@ export class LambdaAvMonitoring extends Construct {
             scanLatencyMetric('CLEAN', stat, period).with({ label: `CLEAN ${stat}` }),
           ),
           scanLatencyMetric('INFECTED', 'p99', period).with({ label: 'INFECTED p99' }),
+          scanLatencyMetric('UNSCANNABLE', 'p99', period).with({ label: 'UNSCANNABLE p99' }),
           scanLatencyMetric('PROCESSING_ERROR', 'p99', period).with({
             label: 'PROCESSING_ERROR p99',
           }),
@@ -429,7 +454,7 @@ export class LambdaAvMonitoring extends Construct {
         title: 'Canary: detected (1) or not (0)',
         left: [canaryDetectedMetric(canaryPeriod).with({ label: 'CanaryDetected (minimum)' })],
         leftYAxis: { min: 0, max: 1 },
-        width: 8,
+        width: 6,
       }),
       new cloudwatch.GraphWidget({
         title: 'Canary scan latency (ms)',
@@ -437,7 +462,7 @@ export class LambdaAvMonitoring extends Construct {
           canaryLatencyMetric(cloudwatch.Stats.MAXIMUM, canaryPeriod).with({ label: 'slowest canary scan' }),
         ],
         leftAnnotations: [{ value: props.canaryLatencyThreshold.toMilliseconds(), label: 'alarm' }],
-        width: 8,
+        width: 6,
       }),
       new cloudwatch.GraphWidget({
         title: 'PROCESSING_ERROR results',
@@ -446,7 +471,19 @@ export class LambdaAvMonitoring extends Construct {
             label: 'PROCESSING_ERROR per 15 minutes',
           }),
         ],
-        width: 8,
+        width: 6,
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'UNSCANNABLE results',
+        left: [
+          scanLatencyMetric('UNSCANNABLE', cloudwatch.Stats.SAMPLE_COUNT, ERROR_PERIOD).with({
+            label: 'UNSCANNABLE per 15 minutes',
+          }),
+        ],
+        ...(props.unscannableAlarmThreshold !== undefined
+          ? { leftAnnotations: [{ value: props.unscannableAlarmThreshold, label: 'alarm' }] }
+          : {}),
+        width: 6,
       }),
     );
     dashboard.addWidgets(new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms, width: 24 }));

@@ -9,8 +9,9 @@ cd "$(dirname "$0")/.."
 
 # clamav*: the engine, the daemon, freshclam, ClamAV's test corpus; clamdscan: the benchmark's
 # baseline; zip, unzip: lambda.zip and test archives; binutils: readelf (build_lambda.sh);
-# python3, openssl: test fixtures (zip64 archives, a TLS mirror's certificates).
-packages=(clamav clamav-daemon clamav-freshclam clamav-testfiles clamdscan zip unzip binutils python3 openssl)
+# python3, openssl, qpdf: test fixtures (zip64 archives, a TLS mirror's certificates, encrypted
+# PDFs).
+packages=(clamav clamav-daemon clamav-freshclam clamav-testfiles clamdscan zip unzip binutils python3 openssl qpdf)
 missing=()
 for package in "${packages[@]}"; do
   dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")

@@ -47,8 +47,8 @@ export interface CanaryReport {
 
 /**
  * Judges a canary run. Each scan counts only if its execution ended with the expected verdict;
- * an execution that failed, or ended with another verdict (a PROCESSING_ERROR, say), makes the
- * canary undetected.
+ * an execution that failed, or ended with another verdict (a PROCESSING_ERROR or UNSCANNABLE,
+ * say), makes the canary undetected.
  */
 export function judgeCanary(
   scans: readonly CanaryScan[],
@@ -84,7 +84,7 @@ function judgeScan(scan: CanaryScan, statusNames: StatusNames): CanaryScanReport
     };
   }
   const result = (typeof execution.Output === 'string' ? safeParse(execution.Output) : execution.Output) as
-    | { status?: unknown; signature?: unknown }
+    | { status?: unknown; signature?: unknown; unscannable?: unknown }
     | undefined;
   const verdict = typeof result?.status === 'string' ? result.status : undefined;
   const signature = typeof result?.signature === 'string' ? result.signature : undefined;
@@ -94,9 +94,14 @@ function judgeScan(scan: CanaryScan, statusNames: StatusNames): CanaryScanReport
     ...(signature ? { signature } : {}),
     ...timing,
   };
-  return verdict === statusNames[scan.expected]
-    ? judged
-    : { ...judged, problem: `expected ${statusNames[scan.expected]}, got ${verdict ?? 'no verdict'}` };
+  if (verdict !== statusNames[scan.expected]) {
+    return { ...judged, problem: `expected ${statusNames[scan.expected]}, got ${verdict ?? 'no verdict'}` };
+  }
+  // Under UNSCANNABLE_POLICY=block-as-infected, content clamd could not read is written INFECTED:
+  // that proves nothing about detection.
+  return result?.unscannable === true
+    ? { ...judged, problem: `${verdict}, but only because clamd could not scan the object completely` }
+    : judged;
 }
 
 /**

@@ -1,7 +1,8 @@
 import type { StatusNames } from '../config';
+import { describeUnscannable, type UnscannableFields, unscannableOfResult } from '../scan/unscannable';
 import { EXIT_CLEAN, EXIT_ERROR, EXIT_INFECTED } from './usage';
 
-export interface FileResult {
+export interface FileResult extends Partial<UnscannableFields> {
   readonly path: string;
   readonly status: string;
   readonly signature?: string;
@@ -13,6 +14,8 @@ export interface Summary {
   readonly files: number;
   readonly clean: number;
   readonly infected: number;
+  /** Not fully scanned by clamd (encrypted, over a limit, a format it skips): neither clean nor infected. */
+  readonly unscannable: number;
   readonly skipped: number;
   readonly errors: number;
   readonly durationMs: number;
@@ -24,28 +27,42 @@ export function summarise(results: readonly FileResult[], names: StatusNames, du
   const count = (status: string) => results.filter((r) => r.status === status).length;
   const clean = count(names.CLEAN);
   const infected = count(names.INFECTED);
+  const unscannable = count(names.UNSCANNABLE);
   const skipped = count(names.SKIPPED);
   return {
     files: results.length,
     clean,
     infected,
+    unscannable,
     skipped,
-    errors: results.length - clean - infected - skipped,
+    errors: results.length - clean - infected - unscannable - skipped,
     durationMs,
   };
 }
 
-/** As clamscan: 1 when anything is infected, else 2 when anything was not scanned cleanly, else 0. */
+/**
+ * As clamscan's: 1 when anything is infected; else 2 when anything was not scanned completely
+ * (an error, SKIPPED over the size limit, UNSCANNABLE); else 0. clamscan itself exits 1 for
+ * encrypted or over-limit content, which it reports as heuristic findings: here no virus was
+ * found in it, the file could not be judged, so it is 2 (or 1 under
+ * UNSCANNABLE_POLICY=block-as-infected, where such files are INFECTED).
+ */
 export function exitCode(summary: Summary): number {
   if (summary.infected > 0) return EXIT_INFECTED;
-  if (summary.errors > 0 || summary.skipped > 0) return EXIT_ERROR;
+  if (summary.errors > 0 || summary.skipped > 0 || summary.unscannable > 0) return EXIT_ERROR;
   return EXIT_CLEAN;
 }
 
 export function formatResult(result: FileResult): string {
   const found = result.signature ? ` ${result.signature}` : '';
-  const why = result.error ? ` (${result.error})` : '';
+  const why = result.error ? ` (${result.error})` : unscannableNote(result);
   return `${result.path}: ${result.status}${found}${why} [${result.durationMs} ms]`;
+}
+
+/** ` (not fully scanned: encrypted)` for a result that says clamd could not scan it completely, else nothing. */
+export function unscannableNote(result: Parameters<typeof unscannableOfResult>[0]): string {
+  const unscannable = unscannableOfResult(result);
+  return unscannable ? ` (not fully scanned: ${describeUnscannable(unscannable)})` : '';
 }
 
 export function formatSummary(summary: Summary): string {
@@ -54,6 +71,7 @@ export function formatSummary(summary: Summary): string {
     `Files scanned: ${summary.files}`,
     `Clean: ${summary.clean}`,
     `Infected: ${summary.infected}`,
+    `Unscannable (not fully scanned): ${summary.unscannable}`,
     `Skipped (over the size limit): ${summary.skipped}`,
     `Errors: ${summary.errors}`,
     ...(summary.definitions ? [`Definitions: ${summary.definitions}`] : []),

@@ -8,6 +8,7 @@ import { type CliSettings, loadConfig } from '../config';
 import { forEachLimited } from '../definitions/store';
 import { LocalStack } from '../local/stack';
 import type { ObjectRef } from '../scan/object-ref';
+import { unscannableFields, unscannableOfResult } from '../scan/unscannable';
 import { chooseDefinitions } from './definitions-source';
 import {
   exitCode,
@@ -180,13 +181,22 @@ async function scanViaLambda(objects: ObjectRef[], functionName: string | undefi
 
 function fileResult(
   where: string,
-  result: { status: string; signature?: string; error?: string; reason?: string },
+  result: {
+    status: string;
+    signature?: string;
+    error?: string;
+    reason?: string;
+    unscannable?: true;
+    limit?: string;
+  },
   startedAt: number,
 ): FileResult {
+  const unscannable = unscannableOfResult(result);
   return {
     path: where,
     status: result.status,
     ...(result.signature ? { signature: result.signature } : {}),
+    ...(unscannable ? unscannableFields(unscannable) : {}),
     durationMs: Math.round(performance.now() - startedAt),
     ...(result.error ? { error: `${result.error}: ${result.reason ?? ''}`.trim() } : {}),
   };

@@ -1,6 +1,6 @@
 import { GetObjectCommand, type GetObjectCommandOutput, type S3Client, type Tag } from '@aws-sdk/client-s3';
 import type { ClamdClient } from '../clamd/protocol';
-import type { StatusNames } from '../config';
+import type { StatusNames, UnscannablePolicy } from '../config';
 import {
   ClamdProtocolError,
   DaemonConnectionError,
@@ -9,14 +9,20 @@ import {
   ObjectReadError,
   TagLimitExceededError,
 } from '../errors';
-import type { Verdict } from '../status';
+import { statusName, type Verdict } from '../status';
 import type { ObjectRef } from './object-ref';
 import { mapS3Error } from './s3-errors';
 import { readTags, writeMergedTags } from './tags';
+import {
+  type Unscannable,
+  type UnscannableReason,
+  unscannableFields,
+  unscannableFinding,
+} from './unscannable';
 
 /** The result contract: what the handler returns and the state machine passes on. */
 export interface ScanResult {
-  /** The configured name of the verdict (FILE_STATUS_*). */
+  /** The configured name of the verdict (FILE_STATUS_*; UNSCANNABLE_POLICY decides UNSCANNABLE's). */
   readonly status: string;
   readonly bucket: string;
   readonly key: string;
@@ -24,7 +30,7 @@ export interface ScanResult {
   readonly versionId?: string;
   /** Size of the object in bytes, when it was read. */
   readonly size?: number;
-  /** Name of what clamd found, when infected. */
+  /** Name of what clamd found, when infected or unscannable (its heuristic's name). */
   readonly signature?: string;
   /** clamd's version line: engine version, database version and its date. */
   readonly definitions?: string;
@@ -32,13 +38,22 @@ export interface ScanResult {
   readonly timestamp?: number;
   /** Time from the start of the object's scan to its tags written. */
   readonly durationMs: number;
-  /** For PROCESSING_ERROR: the error's name (one of the named errors) and what happened. */
+  /** For PROCESSING_ERROR: the error's name (one of the named errors). */
   readonly error?: string;
-  readonly reason?: string;
+  /** For PROCESSING_ERROR: what happened. For an unscannable object: why it could not be scanned. */
+  readonly reason?: string | UnscannableReason;
+  /**
+   * True when clamd could not scan the object completely, whatever status the policy wrote
+   * (UNSCANNABLE, or INFECTED under `block-as-infected`).
+   */
+  readonly unscannable?: true;
+  /** For `reason: 'limits-exceeded'`: which limit, as clamd names it. */
+  readonly limit?: string;
 }
 
 export interface ScanSettings {
   readonly statusNames: StatusNames;
+  readonly unscannablePolicy: UnscannablePolicy;
   readonly statusTagKey: string;
   readonly timestampTagKey: string;
   readonly maxFileSize: number;
@@ -79,7 +94,7 @@ export async function scanAndTag(deps: ScanDependencies, object: ObjectRef): Pro
   const elapsed = () => Math.round(performance.now() - startedAt);
   let scanned: ObjectRef = object;
   let existingTags: Promise<Tag[]> | undefined;
-  let found: { verdict: Verdict; signature?: string } | undefined;
+  let found: Judgement | undefined;
   let size: number | undefined;
   try {
     const response = await getObject(deps.s3, object);
@@ -93,7 +108,7 @@ export async function scanAndTag(deps: ScanDependencies, object: ObjectRef): Pro
     found = await judge(deps, response, size);
     const timestamp = Date.now();
     await writeMergedTags(deps.s3, scanned, await existingTags, {
-      [deps.settings.statusTagKey]: deps.settings.statusNames[found.verdict],
+      [deps.settings.statusTagKey]: statusOf(deps, found.verdict),
       [deps.settings.timestampTagKey]: String(timestamp),
     }).catch((error: unknown) => Promise.reject(mapS3Error(error, scanned)));
     return {
@@ -102,6 +117,7 @@ export async function scanAndTag(deps: ScanDependencies, object: ObjectRef): Pro
         ...resultBase(deps, scanned, found.verdict),
         size,
         ...(found.signature ? { signature: found.signature } : {}),
+        ...(found.unscannable ? unscannableFields(found.unscannable) : {}),
         timestamp,
         durationMs: elapsed(),
       },
@@ -204,11 +220,18 @@ export function unidentifiedResult(
   };
 }
 
+/** What the scan established about the object, before it is tagged. */
+interface Judgement {
+  readonly verdict: Verdict;
+  readonly signature?: string;
+  readonly unscannable?: Unscannable;
+}
+
 async function judge(
   deps: ScanDependencies,
   response: GetObjectCommandOutput,
   size: number,
-): Promise<{ verdict: Verdict; signature?: string }> {
+): Promise<Judgement> {
   const body = response.Body as (AsyncIterable<Uint8Array> & { destroy?: () => void }) | undefined;
   try {
     if (size > deps.settings.maxFileSize) return { verdict: 'SKIPPED' };
@@ -217,7 +240,11 @@ async function judge(
       expectedBytes: size,
       timeoutMs: deps.settings.scanTimeoutMs,
     });
-    return verdict.infected ? { verdict: 'INFECTED', signature: verdict.signature } : { verdict: 'CLEAN' };
+    if (!verdict.infected) return { verdict: 'CLEAN' };
+    const unscannable = unscannableFinding(verdict.signature);
+    return unscannable
+      ? { verdict: 'UNSCANNABLE', signature: verdict.signature, unscannable }
+      : { verdict: 'INFECTED', signature: verdict.signature };
   } finally {
     // An unread or partly read body holds a connection open.
     body?.destroy?.();
@@ -235,7 +262,7 @@ async function tagVerdict(
     const tags = await (existingTags ?? readTags(deps.s3, object));
     const timestamp = Date.now();
     await writeMergedTags(deps.s3, object, tags, {
-      [deps.settings.statusTagKey]: deps.settings.statusNames[verdict],
+      [deps.settings.statusTagKey]: statusOf(deps, verdict),
       [deps.settings.timestampTagKey]: String(timestamp),
     });
     return { timestamp };
@@ -250,12 +277,16 @@ function resultBase(
   verdict: Verdict,
 ) {
   return {
-    status: deps.settings.statusNames[verdict],
+    status: statusOf(deps, verdict),
     bucket: object.bucket,
     key: object.key,
     ...(object.versionId ? { versionId: object.versionId } : {}),
     ...(deps.definitions ? { definitions: deps.definitions } : {}),
   };
+}
+
+function statusOf(deps: Pick<ScanDependencies, 'settings'>, verdict: Verdict): string {
+  return statusName(deps.settings.statusNames, deps.settings.unscannablePolicy, verdict);
 }
 
 async function getObject(s3: S3Client, object: ObjectRef): Promise<GetObjectCommandOutput> {

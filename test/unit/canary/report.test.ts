@@ -1,11 +1,23 @@
 import { elapsedMs, judgeCanary } from '../../../src/canary/report';
 
-const names = { CLEAN: 'clean', INFECTED: 'infected', SKIPPED: 'skipped', PROCESSING_ERROR: 'error' };
+const names = {
+  CLEAN: 'clean',
+  INFECTED: 'infected',
+  UNSCANNABLE: 'unscannable',
+  SKIPPED: 'skipped',
+  PROCESSING_ERROR: 'error',
+};
 
-function scan(expected: 'INFECTED' | 'CLEAN', status: string, extra: object = {}) {
+function scan(expected: 'INFECTED' | 'CLEAN', status: string, extra: object = {}, output: object = {}) {
   return {
     expected,
-    execution: { Status: 'SUCCEEDED', Output: { status }, StartDate: 1_000, StopDate: 1_250, ...extra },
+    execution: {
+      Status: 'SUCCEEDED',
+      Output: { status, ...output },
+      StartDate: 1_000,
+      StopDate: 1_250,
+      ...extra,
+    },
   };
 }
 
@@ -19,6 +31,16 @@ test('EICAR infected and the clean object clean, by the configured status names:
 test.each([
   ['EICAR clean', [scan('INFECTED', 'clean'), scan('CLEAN', 'clean')], /expected infected, got clean/],
   ['a processing error', [scan('INFECTED', 'infected'), scan('CLEAN', 'error')], /expected clean, got error/],
+  [
+    'EICAR unscannable',
+    [scan('INFECTED', 'unscannable', {}, { unscannable: true, reason: 'encrypted' }), scan('CLEAN', 'clean')],
+    /expected infected, got unscannable/,
+  ],
+  [
+    'EICAR infected only because it was unscannable (block-as-infected)',
+    [scan('INFECTED', 'infected', {}, { unscannable: true, reason: 'encrypted' }), scan('CLEAN', 'clean')],
+    /infected, but only because clamd could not scan the object completely/,
+  ],
   [
     'a failed scan execution',
     [
