@@ -23,21 +23,21 @@ export interface Summary {
   readonly testSignatures?: boolean;
 }
 
+/**
+ * Each result counted once, by its status and what it says of itself: UNSCANNABLE, SKIPPED and
+ * PROCESSING_ERROR may share a name (GuardDuty's UNSUPPORTED), an unscannable result says so and
+ * an error names itself.
+ */
 export function summarise(results: readonly FileResult[], names: StatusNames, durationMs: number): Summary {
-  const count = (status: string) => results.filter((r) => r.status === status).length;
-  const clean = count(names.CLEAN);
-  const infected = count(names.INFECTED);
-  const unscannable = count(names.UNSCANNABLE);
-  const skipped = count(names.SKIPPED);
-  return {
-    files: results.length,
-    clean,
-    infected,
-    unscannable,
-    skipped,
-    errors: results.length - clean - infected - unscannable - skipped,
-    durationMs,
-  };
+  const counts = { clean: 0, infected: 0, unscannable: 0, skipped: 0, errors: 0 };
+  for (const r of results) {
+    if (r.status === names.CLEAN) counts.clean++;
+    else if (r.status === names.INFECTED) counts.infected++;
+    else if (r.status === names.UNSCANNABLE && r.unscannable) counts.unscannable++;
+    else if (r.status === names.SKIPPED && r.error === undefined) counts.skipped++;
+    else counts.errors++;
+  }
+  return { files: results.length, ...counts, durationMs };
 }
 
 /**

@@ -66,7 +66,12 @@ export class LocalStack {
         AV_WORK_DIR: path.join(workDir, 'av'),
       });
       const quiet = { info() {}, warn() {}, error() {} };
-      const noMetrics: ScanMetrics = { scanCompleted() {}, daemonStarted() {}, definitionsMissing() {} };
+      const noMetrics: ScanMetrics = {
+        scanCompleted() {},
+        daemonStarted() {},
+        definitionsMissing() {},
+        resultEventFailed() {},
+      };
       const scanner = new Scanner({ config, s3, logger: quiet, metrics: noMetrics });
       const lambda = new LambdaClient({});
       const handler = createScanFileHandler({ config, scanner, lambda });
