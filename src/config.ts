@@ -61,6 +61,8 @@ export interface Config {
    * the action in the result event: the stack's actions workflow carries it out.
    */
   readonly infectedActions: Readonly<Record<string, InfectedAction>>;
+  /** Where `quarantine` puts infected objects (QUARANTINE_BUCKET_NAME; the actions function only). */
+  readonly quarantineBucket: string | undefined;
   readonly updater: UpdaterConfig;
 }
 
@@ -171,6 +173,7 @@ export function loadConfig(env: Env = process.env): Config {
       : undefined,
     resultEventBus: readOptional(env, 'RESULT_EVENT_BUS'),
     infectedActions: readInfectedActions(env),
+    quarantineBucket: readOptional(env, 'QUARANTINE_BUCKET_NAME'),
     updater: {
       mirrorUrl: readUrl(env, 'CLAMAV_MIRROR_URL'),
       customDatabaseUrls: readList(env, 'CLAMAV_CUSTOM_DATABASE_URLS').map((url, i) =>
