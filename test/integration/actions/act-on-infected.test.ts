@@ -27,22 +27,27 @@ const QUARANTINE = 'lambda-av-quarantine';
 const ACTIONS_FUNCTION = 'lambda-av-actions';
 const BUS = 'lambda-av-results';
 
+// Set by setUp, which each test calls with its bucket's action; afterEach stops what it started.
 let bus: LocalEventBridgeServer;
 let eventBridge: EventBridgeClient;
 let h: Harness;
 let wf: Workflow;
+const cleanups: Array<() => unknown> = [];
 /** The S3 client the actions function uses; a test may swap it for a faulty one. */
 let actionsS3: ReturnType<typeof localS3Client>;
 
 async function setUp(actions: Record<string, string>, quarantineBucket = QUARANTINE) {
   bus = await startLocalEventBridge();
+  cleanups.push(() => bus.stop());
   eventBridge = new EventBridgeClient({
     endpoint: bus.endpoint,
     region: 'us-east-1',
     credentials: { accessKeyId: 'l', secretAccessKey: 'l' },
   });
+  cleanups.push(() => eventBridge.destroy());
   const env = { RESULT_EVENT_BUS: BUS, INFECTED_ACTIONS: JSON.stringify(actions) };
   h = await startHarness({ env, eventBridge });
+  cleanups.push(() => h.stop());
   await h.s3.createBucket(QUARANTINE);
   actionsS3 = h.s3.client;
   const config = loadConfig({
@@ -65,14 +70,11 @@ async function setUp(actions: Record<string, string>, quarantineBucket = QUARANT
       retryIntervalOverrides: { Act: 5, Report: 5, ReportFailure: 5 },
     },
   );
+  cleanups.push(() => wf.stop());
 }
 
 afterEach(async () => {
-  await wf?.stop();
-  await h?.stop();
-  eventBridge?.destroy();
-  await bus?.stop();
-  [wf, h, eventBridge, bus] = [undefined, undefined, undefined, undefined] as never;
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
 const resultOf = (key: string): DeliveredEvent => {
