@@ -1,3 +1,5 @@
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -313,6 +315,46 @@ describe('configurations that cannot work are refused', () => {
     expect(() => blockReadsStatements({ ...OPTIONS, ...change })).toThrow(message);
   });
 });
+
+describe('the statement documented for imported buckets', () => {
+  const ROOT = path.join(__dirname, '..', '..');
+  const blocks = ['docs/deploy.md', 'docs/snippets/block-reads.md']
+    .map((file) => path.join(ROOT, file))
+    .filter((file) => existsSync(file))
+    .flatMap((file) =>
+      [...readFileSync(file, 'utf8').matchAll(/<!-- block-reads-policy -->\s*```json\n([\s\S]*?)```/g)].map(
+        (match) => match[1] ?? '',
+      ),
+    );
+
+  test('is in the docs', () => {
+    expect(blocks.length).toBeGreaterThan(0);
+  });
+
+  test.each(blocks.map((block, i) => [i, block]))(
+    'block %d is what blockReadsStatements generates',
+    (_, block) => {
+      const placeholders: Record<string, string> = {
+        '<bucket>': BUCKET,
+        '<ScannerRoleArn>': SCANNER,
+        '<ScanStateMachineRoleArn>': MACHINE,
+        '<OtherReaderRoleArn>': AUDITOR,
+      };
+      const documented = JSON.parse(block.replace(/<[A-Za-z]+>/g, (p) => placeholders[p] ?? p));
+
+      expect(documented.Version).toBe('2012-10-17');
+      expect(documented.Statement.map(normalise)).toEqual(POLICY.map(normalise));
+    },
+  );
+});
+
+/** A statement with every list sorted and every single value as a list, so equal policies compare equal. */
+function normalise(statement: unknown): unknown {
+  if (typeof statement === 'string') return [statement];
+  if (Array.isArray(statement)) return [...statement].sort();
+  if (typeof statement !== 'object' || statement === null) return statement;
+  return Object.fromEntries(Object.entries(statement).map(([key, value]) => [key, normalise(value)]));
+}
 
 /** Template values with the given intrinsics replaced by what they resolve to (Fn::Join joined). */
 function resolve(value: unknown, refs: Record<string, string>): unknown {

@@ -192,79 +192,99 @@ describe('what the pattern lets through, evaluated by AWS rules on "Object Creat
     expect(matchesPattern(pattern, { ...fixture, 'detail-type': 'Object Deleted' })).toBe(false);
   });
 
-  test.each([
-    ['uploads/a.pdf', ALWAYS],
-    ['uploads/my report (final).pdf', ALWAYS],
-    ['incoming/ä ü.txt', ALWAYS],
-    ['other/uploads/a.pdf', NEVER],
-    ['uploadsx/a.pdf', NEVER],
-  ])('prefixes uploads/ and incoming/: %s', (key, expected) => {
-    expect(scans({ prefixes: ['uploads/', 'incoming/'] }, key)).toEqual(expected);
-  });
+  /** Filters, and for each key whether an upload of it is scanned (the same raw, form- or percent-encoded). */
+  const CASES: Array<[string, ScanFilter, Array<[string, boolean]>]> = [
+    [
+      'prefixes uploads/ and incoming/',
+      { prefixes: ['uploads/', 'incoming/'] },
+      [
+        ['uploads/a.pdf', true],
+        ['uploads/my report (final).pdf', true],
+        ['incoming/ä ü.txt', true],
+        ['other/uploads/a.pdf', false],
+        ['uploadsx/a.pdf', false],
+      ],
+    ],
+    [
+      'prefix "my docs/"',
+      { prefixes: ['my docs/'] },
+      [
+        ['my docs/a.pdf', true],
+        ['my docs/sub/a b.pdf', true],
+        ['my-docs/a.pdf', false],
+        ['mydocs/a.pdf', false],
+      ],
+    ],
+    [
+      'prefix docs/ and suffix .pdf',
+      { prefixes: ['docs/'], suffixes: ['.pdf'] },
+      [
+        ['docs/a.pdf', true],
+        ['docs/x (1).pdf', true],
+        ['docs/.pdf', true],
+        ['docs/a.pdf.txt', false],
+        ['a/docs/b.pdf', false],
+        ['docs/a.PDF', false],
+      ],
+    ],
+    [
+      'prefix report and suffix t.pdf, overlapping',
+      { prefixes: ['report'], suffixes: ['t.pdf'] },
+      [
+        ['report.pdf', true],
+        ['report-t.pdf', true],
+        ['repor.pdf', false],
+      ],
+    ],
+    [
+      'suffix " (1).pdf", with characters the encoders disagree on',
+      { suffixes: [' (1).pdf'] },
+      [
+        ['a (1).pdf', true],
+        ['b (1).pdf', true],
+        ['a(1).pdf', false],
+        ['a (2).pdf', false],
+      ],
+    ],
+    [
+      'exclude prefix tmp/',
+      { exclude: { prefix: 'tmp/' } },
+      [
+        ['tmp/a b.txt', false],
+        ['tmp/x', false],
+        ['tmpx/a', true],
+        ['a/tmp/b', true],
+        ['t mp/a', true],
+      ],
+    ],
+    [
+      'exclude suffix .log',
+      { exclude: { suffix: '.log' } },
+      [
+        ['a (1).log', false],
+        ['dir/x.log', false],
+        ['x.log.gz', true],
+        ['xlog', true],
+      ],
+    ],
+    [
+      'exclude prefix tmp/ with suffix .log (keys with both)',
+      { exclude: { prefix: 'tmp/', suffix: '.log' } },
+      [
+        ['tmp/a.log', false],
+        ['tmp/a b.log', false],
+        ['tmp/a.txt', true],
+        ['x/a.log', true],
+      ],
+    ],
+  ];
 
-  test.each([
-    ['my docs/a.pdf', ALWAYS],
-    ['my docs/sub/a b.pdf', ALWAYS],
-    ['my-docs/a.pdf', NEVER],
-    ['mydocs/a.pdf', NEVER],
-  ])('prefix "my docs/" whichever way the key is encoded: %s', (key, expected) => {
-    expect(scans({ prefixes: ['my docs/'] }, key)).toEqual(expected);
-  });
-
-  test.each([
-    ['docs/a.pdf', ALWAYS],
-    ['docs/x (1).pdf', ALWAYS],
-    ['docs/.pdf', ALWAYS],
-    ['docs/a.pdf.txt', NEVER],
-    ['a/docs/b.pdf', NEVER],
-    ['docs/a.PDF', NEVER],
-  ])('prefix docs/ and suffix .pdf: %s', (key, expected) => {
-    expect(scans({ prefixes: ['docs/'], suffixes: ['.pdf'] }, key)).toEqual(expected);
-  });
-
-  test.each([
-    ['report.pdf', ALWAYS],
-    ['report-t.pdf', ALWAYS],
-    ['repor.pdf', NEVER],
-  ])('prefix report and suffix t.pdf, overlapping: %s', (key, expected) => {
-    expect(scans({ prefixes: ['report'], suffixes: ['t.pdf'] }, key)).toEqual(expected);
-  });
-
-  test.each([
-    ['a (1).pdf', ALWAYS],
-    ['b (1).pdf', ALWAYS],
-    ['a(1).pdf', NEVER],
-    ['a (2).pdf', NEVER],
-  ])('suffix " (1).pdf", characters encoders disagree on: %s', (key, expected) => {
-    expect(scans({ suffixes: [' (1).pdf'] }, key)).toEqual(expected);
-  });
-
-  test.each([
-    ['tmp/a b.txt', NEVER],
-    ['tmp/x', NEVER],
-    ['tmpx/a', ALWAYS],
-    ['a/tmp/b', ALWAYS],
-    ['t mp/a', ALWAYS],
-  ])('exclude prefix tmp/: %s', (key, expected) => {
-    expect(scans({ exclude: { prefix: 'tmp/' } }, key)).toEqual(expected);
-  });
-
-  test.each([
-    ['a (1).log', NEVER],
-    ['dir/x.log', NEVER],
-    ['x.log.gz', ALWAYS],
-    ['xlog', ALWAYS],
-  ])('exclude suffix .log: %s', (key, expected) => {
-    expect(scans({ exclude: { suffix: '.log' } }, key)).toEqual(expected);
-  });
-
-  test.each([
-    ['tmp/a.log', NEVER],
-    ['tmp/a b.log', NEVER],
-    ['tmp/a.txt', ALWAYS],
-    ['x/a.log', ALWAYS],
-  ])('exclude prefix tmp/ with suffix .log: keys with both: %s', (key, expected) => {
-    expect(scans({ exclude: { prefix: 'tmp/', suffix: '.log' } }, key)).toEqual(expected);
+  test.each(
+    CASES.flatMap(([name, filter, keys]) =>
+      keys.map(([key, scanned]) => [name, key, scanned, filter] as const),
+    ),
+  )('%s: %s is scanned: %s', (_, key, scanned, filter) => {
+    expect(scans(filter, key)).toEqual(scanned ? ALWAYS : NEVER);
   });
 
   test.each([
