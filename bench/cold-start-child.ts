@@ -8,6 +8,7 @@ import { createBenchScanner } from './lib/scanner';
 
 interface ChildOptions {
   readonly endpoint: string;
+  readonly eventBridgeEndpoint: string;
   readonly bucket: string;
   readonly prefix: string;
   readonly workDir: string;

@@ -9,6 +9,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { POLICY_DATABASE, POLICY_DATABASE_NAME } from '../src/definitions/policy';
+import { startLocalEventBridge } from '../src/local/eventbridge-server';
 import { writeTestSignatures } from '../src/local/test-signatures';
 import { writeClamdscanConf } from './lib/clamd';
 import type { BenchContext, Engine } from './lib/context';
@@ -163,12 +164,20 @@ async function main() {
   const load = startLoadMonitor();
   const workDir = await mkdtemp(path.join(os.tmpdir(), 'lambda-av-bench-'));
   const s3 = await startBenchS3();
+  const eventBus = await startLocalEventBridge();
   const scanners: BenchScanner[] = [];
   let results: BenchResults;
   try {
     await s3.createBucket(DEFINITIONS_BUCKET);
     await s3.createBucket(UPLOADS_BUCKET);
-    const ctx: BenchContext = { quick: options.quick, s3, workDir, bucket: UPLOADS_BUCKET, progress };
+    const ctx: BenchContext = {
+      quick: options.quick,
+      s3,
+      workDir,
+      bucket: UPLOADS_BUCKET,
+      eventBridgeEndpoint: eventBus.endpoint,
+      progress,
+    };
 
     load.section('set-up');
     progress(`generating the synthetic definitions set (${plan.scale} scale)`);
@@ -202,6 +211,7 @@ async function main() {
       progress(`starting the warm scanner on the ${id} set`);
       const scanner = createBenchScanner({
         endpoint: s3.endpoint,
+        eventBridgeEndpoint: eventBus.endpoint,
         bucket: DEFINITIONS_BUCKET,
         prefix: id,
         workDir: path.join(workDir, `warm-${id}`),
@@ -312,6 +322,7 @@ async function main() {
   } finally {
     await load.stop();
     for (const scanner of scanners) await scanner.stop();
+    await eventBus.stop();
     await s3.stop();
     await rm(workDir, { recursive: true, force: true });
   }

@@ -8,6 +8,8 @@ export interface BenchContext {
   readonly s3: BenchS3;
   readonly workDir: string;
   readonly bucket: string;
+  /** The local EventBridge every scanner publishes its results to, as the stack's scanner does. */
+  readonly eventBridgeEndpoint: string;
   progress(message: string): void;
 }
 

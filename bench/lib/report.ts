@@ -463,7 +463,8 @@ Standard scan machine started by the upload's EventBridge event and by a client'
 \`{bucket, key}\`, and the Express scan machine fed what the queue's pipe hands it. Counted per
 scan: the states entered (StateEntered events of the execution), the scanner's invocations and
 each one's duration rounded up to 1 ms as Lambda bills it, every AWS request the machine and the
-scanner make (a middleware on their S3 client, by operation), the tags the object got, the bytes
+scanner make (a middleware on their S3 and EventBridge clients, by operation: the scanner
+publishes each result, as in the stack, to a local PutEvents endpoint), the tags the object got, the bytes
 the scanner writes to its log (its lines as the Powertools logger formats them, its EMF metric
 line, Lambda's START, END and REPORT lines) and the bytes the machine's log gets at the level the
 stack sets (estimated from the execution's history in Step Functions' log record format). From the

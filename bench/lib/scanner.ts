@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { type Config, loadConfig } from '../../src/config';
@@ -43,6 +44,8 @@ export interface BenchScanner {
   readonly logMeter: LogMeter;
   /** The S3 client the scanner uses (one per Lambda instance, kept warm). */
   readonly s3: S3Client;
+  /** The client its result events go through, as in the stack (every result is published). */
+  readonly eventBridge: EventBridgeClient;
   readonly handler: ReturnType<typeof createScanFileHandler>;
   /** Runs the handler on a direct event and checks the object came out CLEAN. */
   scan(bucket: string, key: string): Promise<ScanResult>;
@@ -59,17 +62,25 @@ export function createBenchScanner(options: {
   readonly bucket: string;
   readonly prefix: string;
   readonly workDir: string;
+  /** The local EventBridge the results are published to. */
+  readonly eventBridgeEndpoint: string;
 }): BenchScanner {
   const config = loadConfig({
     CLAMAV_BUCKET_NAME: options.bucket,
     PATH_TO_AV_DEFINITIONS: options.prefix,
     AV_WORK_DIR: path.join(options.workDir, 'av'),
     CLAMD_START_TIMEOUT_MS: '900000',
+    RESULT_EVENT_BUS: 'default',
   });
   const s3 = localS3Client(options.endpoint);
   const logMeter = new LogMeter();
   const metrics = new BenchMetrics(logMeter);
-  const scanner = new Scanner({ config, s3, metrics, logger: meteredLogger(logMeter) });
+  const eventBridge = new EventBridgeClient({
+    endpoint: options.eventBridgeEndpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+  const scanner = new Scanner({ config, s3, eventBridge, metrics, logger: meteredLogger(logMeter) });
   // The warmer's fan-out is never used here; this endpoint is never contacted.
   const lambda = new LambdaClient({ region: 'us-east-1', endpoint: 'http://127.0.0.1:9' });
   const handler = createScanFileHandler({ config, scanner, lambda });
@@ -79,6 +90,7 @@ export function createBenchScanner(options: {
     metrics,
     logMeter,
     s3,
+    eventBridge,
     handler,
     async scan(bucket, key) {
       const result = (await handler({ bucket, key })) as ScanResult;
@@ -92,6 +104,7 @@ export function createBenchScanner(options: {
     async stop() {
       await scanner.shutdown();
       lambda.destroy();
+      eventBridge.destroy();
       s3.destroy();
     },
   };

@@ -100,6 +100,7 @@ export async function measureColdStart(
       const child = spawnTs(path.join(__dirname, '..', 'cold-start-child.ts'), [
         JSON.stringify({
           endpoint: ctx.s3.endpoint,
+          eventBridgeEndpoint: ctx.eventBridgeEndpoint,
           bucket: options.definitionsBucket,
           prefix: options.prefix,
           workDir: path.join(runDir, 'scanner'),

@@ -81,14 +81,19 @@ export async function measureCost(
   });
   const requests = new Map<string, number>();
   const s3 = engine.scanner.s3;
-  s3.middlewareStack.add(
-    (next, context) => (args) => {
-      const operation = `S3.${String(context.commandName).replace(/Command$/, '')}`;
+  const count =
+    (service: string) =>
+    (next: (args: unknown) => Promise<unknown>, context: { commandName?: string }) =>
+    (args: unknown) => {
+      const operation = `${service}.${String(context.commandName).replace(/Command$/, '')}`;
       requests.set(operation, (requests.get(operation) ?? 0) + 1);
       return next(args);
-    },
-    { step: 'initialize', name: 'benchCostRequests' },
-  );
+    };
+  s3.middlewareStack.add(count('S3') as never, { step: 'initialize', name: 'benchCostRequests' });
+  engine.scanner.eventBridge.middlewareStack.add(count('EventBridge') as never, {
+    step: 'initialize',
+    name: 'benchCostRequests',
+  });
   const substitutions = {
     ScannerFunctionArn: `${ACCOUNT}:${SCANNER}`,
     MaxFileSize: String(engine.scanner.config.maxFileSize),
@@ -149,6 +154,7 @@ export async function measureCost(
     }
   } finally {
     s3.middlewareStack.remove('benchCostRequests');
+    engine.scanner.eventBridge.middlewareStack.remove('benchCostRequests');
     lambda.destroy();
     await server.stop();
   }

@@ -8,6 +8,7 @@ import {
   PutObjectCommand,
   PutObjectTaggingCommand,
 } from '@aws-sdk/client-s3';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import { quarantineKey } from '../../../src/actions/quarantine';
 import { loadConfig } from '../../../src/config';
 import { createActOnInfectedHandler } from '../../../src/handlers/act-on-infected';
@@ -18,6 +19,8 @@ import {
 } from '../../../src/local/eventbridge-server';
 import { localS3Client } from '../../../src/local/s3-server';
 import { ACT_ON_INFECTED_STATE_MACHINE, SCAN_STATE_MACHINE } from '../../../src/local/step-functions';
+import { buildLambdaAv, logicalId } from '../../infra/support';
+import { matchesPattern } from '../../support/event-pattern';
 import { objectCreatedEvent } from '../../support/events';
 import { DEFINITIONS_BUCKET, type Harness, startHarness, UPLOADS_BUCKET } from '../../support/harness';
 import { EICAR } from '../../support/signatures';
@@ -45,7 +48,7 @@ async function setUp(actions: Record<string, string>, quarantineBucket = QUARANT
     credentials: { accessKeyId: 'l', secretAccessKey: 'l' },
   });
   cleanups.push(() => eventBridge.destroy());
-  const env = { RESULT_EVENT_BUS: BUS, INFECTED_ACTIONS: JSON.stringify(actions) };
+  const env = { RESULT_EVENT_BUS: BUS, INFECTED_ACTIONS: JSON.stringify(actions), MAX_FILE_SIZE: '65536' };
   h = await startHarness({ env, eventBridge });
   cleanups.push(() => h.stop());
   await h.s3.createBucket(QUARANTINE);
@@ -275,4 +278,54 @@ test('a key too long to prefix with its bucket is quarantined under the SHA-256 
 
   expect(quarantineKey({ bucket: 'uploads', key: 'a/b.pdf' })).toBe('uploads/a/b.pdf');
   expect(quarantineKey({ bucket: 'uploads', key: long })).toBe(`uploads/${sha256(long)}`);
+});
+
+describe('end to end: uploads scanned, results on the bus, the stack’s own rule starting the actions workflow', () => {
+  /** The actions rule's pattern exactly as the stack synthesizes it. */
+  function actionsRulePattern(): Record<string, never> {
+    const built = buildLambdaAv((scope) => ({
+      scanBuckets: [
+        { bucket: s3.Bucket.fromBucketName(scope, 'Uploads', UPLOADS_BUCKET), onInfected: 'quarantine' },
+      ],
+    }));
+    const rule =
+      built.template.findResources('AWS::Events::Rule')[
+        logicalId(built.stack, built.av.infectedActionsWorkflow?.rule as never)
+      ];
+    return rule?.Properties.EventPattern;
+  }
+
+  test('only the INFECTED upload is quarantined; clean, skipped and failed ones start nothing and stay', async () => {
+    await setUp({ [UPLOADS_BUCKET]: 'quarantine' });
+    const pattern = actionsRulePattern();
+    await h.s3.put(UPLOADS_BUCKET, 'a/clean.txt', 'fine');
+    await h.s3.put(UPLOADS_BUCKET, 'a/eicar.com', EICAR);
+    await h.s3.put(
+      UPLOADS_BUCKET,
+      'a/big.com',
+      Buffer.concat([Buffer.from(EICAR), Buffer.alloc(h.config.maxFileSize)]),
+    );
+    for (const key of ['a/clean.txt', 'a/eicar.com', 'a/big.com']) {
+      await wf.run(SCAN_STATE_MACHINE, await objectCreatedEvent(h.s3.client, UPLOADS_BUCKET, key));
+    }
+    await wf.run(SCAN_STATE_MACHINE, { bucket: UPLOADS_BUCKET, key: 'a/missing.txt' });
+
+    // EventBridge's part: each result event the rule matches starts one actions execution.
+    const matched = bus.events.filter((event) => matchesPattern(pattern, event));
+    const runs = [];
+    for (const event of matched) runs.push(await wf.run(ACT_ON_INFECTED_STATE_MACHINE, event));
+
+    expect(
+      bus.events
+        .filter((e) => e['detail-type'] === 'Scan Result')
+        .map((e) => (e.detail as { verdict: string }).verdict)
+        .sort(),
+    ).toEqual(['CLEAN', 'INFECTED', 'PROCESSING_ERROR', 'SKIPPED']);
+    expect(matched.map((e) => (e.detail as { key: string }).key)).toEqual(['a/eicar.com']);
+    expect(runs.map((r) => r.status)).toEqual(['SUCCEEDED']);
+    expect(await exists(UPLOADS_BUCKET, 'a/eicar.com')).toBe(false);
+    expect(await exists(QUARANTINE, `${UPLOADS_BUCKET}/a/eicar.com`)).toBe(true);
+    for (const key of ['a/clean.txt', 'a/big.com']) expect(await exists(UPLOADS_BUCKET, key)).toBe(true);
+    expect(await h.tags('a/big.com')).toMatchObject({ 'av-status': 'SKIPPED' });
+  }, 60_000);
 });
