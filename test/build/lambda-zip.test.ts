@@ -157,7 +157,7 @@ describe('lambda.zip for x86_64', () => {
         PATH_TO_AV_DEFINITIONS: 'av-definitions',
       });
 
-      expect(result.exports).toEqual(['scanFileHandler', 'updateDefinitionsHandler']);
+      expect(result.exports).toEqual(['actOnInfectedHandler', 'scanFileHandler', 'updateDefinitionsHandler']);
       expect(result.results).toEqual([
         { ok: true, value: expect.objectContaining({ status: 'CLEAN', key: 'clean.txt' }) },
         {
