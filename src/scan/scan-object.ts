@@ -13,6 +13,7 @@ import type { TagRequest } from '../events';
 import type { Verdict } from '../status';
 import type { ObjectRef } from './object-ref';
 import { readTags, writeMergedTags } from './tags';
+import { exceedsScanLimit, judgementOf } from './verdict-rules';
 
 /** The result contract: what the handler returns and the state machine passes on. */
 export interface ScanResult {
@@ -173,13 +174,13 @@ async function judge(
 ): Promise<{ verdict: Verdict; signature?: string }> {
   const body = response.Body as (AsyncIterable<Uint8Array> & { destroy?: () => void }) | undefined;
   try {
-    if (size > deps.settings.maxFileSize) return { verdict: 'SKIPPED' };
+    if (exceedsScanLimit(size, deps.settings)) return { verdict: 'SKIPPED' };
     if (!body) throw new ObjectReadError('S3 returned no body for the object');
     const { verdict } = await deps.clamd.scanStream(body, {
       expectedBytes: size,
       timeoutMs: deps.settings.scanTimeoutMs,
     });
-    return verdict.infected ? { verdict: 'INFECTED', signature: verdict.signature } : { verdict: 'CLEAN' };
+    return judgementOf(verdict);
   } finally {
     // An unread or partly read body holds a connection open.
     body?.destroy?.();
