@@ -221,6 +221,11 @@ export interface CliSettings {
   readonly stateMachineArn: string | undefined;
   /** The deployed scanner function, for `--direct`. */
   readonly functionName: string | undefined;
+  /**
+   * Where local scans put clamd's work area (LAMBDA_AV_TMPDIR); unset: /dev/shm when it has
+   * room, else the system's temporary directory.
+   */
+  readonly scanTempDir: string | undefined;
 }
 
 export function loadCliSettings(env: Env = process.env): CliSettings {
@@ -234,5 +239,6 @@ export function loadCliSettings(env: Env = process.env): CliSettings {
     systemDatabaseDir: readString(env, 'CLAMAV_SYSTEM_DATABASE_DIR', '/var/lib/clamav'),
     stateMachineArn: readOptional(env, 'LAMBDA_AV_STATE_MACHINE_ARN'),
     functionName: readOptional(env, 'LAMBDA_AV_FUNCTION_NAME'),
+    scanTempDir: readOptional(env, 'LAMBDA_AV_TMPDIR'),
   };
 }

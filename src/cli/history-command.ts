@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { DescribeExecutionCommand, ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
 import type { CliSettings } from '../config';
-import type { CommandIo } from './scan-command';
+import type { CommandIo } from './command-io';
 import { HISTORY_HELP, UsageError } from './usage';
 
 export interface HistoryEntry {

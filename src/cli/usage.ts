@@ -6,11 +6,14 @@ export class UsageError extends Error {
 export const EXIT_CLEAN = 0;
 export const EXIT_INFECTED = 1;
 export const EXIT_ERROR = 2;
+/** Stopped by Ctrl-C, as shells report a command ended by SIGINT. */
+export const EXIT_INTERRUPTED = 130;
 
 export const MAIN_HELP = `lambda-av: scan files with ClamAV through the lambda-av-daemon workflow
 
 Usage:
-  lambda-av scan [options] PATH...          scan files and directories locally (embedded stack)
+  lambda-av scan [options] PATH...          scan files and directories on this machine
+  lambda-av scan --workflow PATH...         the same through the local S3 + state machine workflow
   lambda-av scan --remote s3://BUCKET/KEY   scan S3 objects with the deployed state machine
   lambda-av scan --direct s3://BUCKET/KEY   scan S3 objects by invoking the deployed scanner
   lambda-av update                          fetch definitions for local scans into the cache
@@ -21,18 +24,26 @@ Exit codes (as clamscan's): 0 all clean, 1 something infected, 2 an error (or a 
 Run 'lambda-av help scan' for the options of a command.`;
 
 export const SCAN_HELP = `Usage: lambda-av scan [options] PATH...
+       lambda-av scan --workflow [options] PATH...
        lambda-av scan --remote|--direct [options] s3://BUCKET/KEY...
 
-Local scans (the default) start an embedded stack on 127.0.0.1: an S3-compatible server, the
-scanner with a real clamd, and the scan state machine executed locally. Each file is uploaded to
-the local bucket and scanned by the same workflow as in AWS. Directories are scanned recursively.
+Local scans (the default) start clamd with the scanner Lambda's settings and limits, its policy
+signatures and verdict rules, and stream each file straight into it, several at once. Directories
+are scanned recursively as they are walked; symbolic links are followed only when given as PATH.
+Each result is printed as it comes, then a summary. Ctrl-C stops clamd and removes every
+temporary file before the command ends.
+
+With --workflow, an embedded stack starts on 127.0.0.1 instead (an S3-compatible server, the
+scanner Lambda's handler with a real clamd, the scan state machine executed locally) and each file
+is uploaded and scanned by the same workflow as in AWS: slower, the same verdicts.
 
 Options:
   --definitions DIR     ClamAV database files to scan with (.cvd, .cld, .ndb, .hdb, ...)
   --test-signatures     use generated test signatures (EICAR and ClamAV's test files): they
                         detect test files only
-  --concurrency N       files scanned at once (default 4)
+  --concurrency N       files scanned at once (default 8; 4 with --workflow, --remote, --direct)
   --json                print one JSON document: {"results": [...], "summary": {...}}
+  --workflow            scan through the local S3 server and scan state machine
   --remote              scan s3:// objects with the deployed scan state machine and wait
   --state-machine ARN   its ARN (default: $LAMBDA_AV_STATE_MACHINE_ARN)
   --direct              scan s3:// objects by invoking the deployed scanner Lambda (fast path)
@@ -42,6 +53,8 @@ Options:
 Definitions for local scans, in this order: --definitions DIR; the system's ClamAV database
 directory ($CLAMAV_SYSTEM_DATABASE_DIR, default /var/lib/clamav) when it holds databases; the
 cache filled by 'lambda-av update' ($LAMBDA_AV_CACHE_DIR, default ~/.cache/lambda-av).
+clamd's work area (its socket and the copy it makes of each stream) goes to $LAMBDA_AV_TMPDIR,
+else /dev/shm when it has room, else the system's temporary directory.
 Remote and direct scans use the AWS SDK's usual configuration (credentials, region, and
 endpoints such as AWS_ENDPOINT_URL_SFN or AWS_ENDPOINT_URL_LAMBDA).`;
 
@@ -67,3 +80,4 @@ Options:
   --max N               how many executions (default 20, at most 100)
   --json                print JSON
   -h, --help            show this help`;
+

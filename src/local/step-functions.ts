@@ -4,7 +4,7 @@ import { InvokeCommand, type InvokeCommandOutput, type LambdaClient } from '@aws
 import * as s3Sdk from '@aws-sdk/client-s3';
 import './promise-with-resolvers';
 
-import { ExecutionError, StateMachine } from 'aws-local-stepfunctions';
+import { ExecutionAbortedError, ExecutionError, StateMachine } from 'aws-local-stepfunctions';
 
 /** JSON as aws-local-stepfunctions types it (the type is not exported). */
 type JSONValue = Parameters<StateMachine['run']>[0];
@@ -37,18 +37,29 @@ export interface LocalStepFunctionsOptions {
   readonly substitutions: Readonly<Record<string, string>>;
   /** Milliseconds to wait between retries, by state name, instead of the ASL's intervals (tests). */
   readonly retryIntervalOverrides?: Readonly<Record<string, number | number[]>>;
+  /** Aborts the execution (Ctrl-C): it ends ABORTED, and no further task starts. */
+  readonly signal?: AbortSignal;
 }
 
 /** One entry of an execution's history, as the console shows it. */
 export interface ExecutionEvent {
+  /** The runner's event type: ExecutionStarted, StateEntered, StateExited, StateFailed, ... */
   readonly type: string;
+  /** When it happened, in milliseconds since the epoch. */
+  readonly timestamp?: number;
   readonly state?: string;
+  /** The state's type (Task, Choice, Pass, ...), for events of a state. */
+  readonly stateType?: string;
+  /** JSON of the state's (or execution's) input, for entered and started events. */
+  readonly input?: string;
+  /** JSON of the state's (or execution's) output, for exited and succeeded events. */
+  readonly output?: string;
   readonly error?: string;
   readonly cause?: string;
 }
 
 export interface ExecutionResult {
-  readonly status: 'SUCCEEDED' | 'FAILED';
+  readonly status: 'SUCCEEDED' | 'FAILED' | 'ABORTED';
   readonly output?: unknown;
   readonly error?: string;
   readonly cause?: string;
@@ -99,12 +110,18 @@ export async function runLocalExecution(
     for await (const event of execution.eventLogs)
       events.push(toExecutionEvent(event as unknown as RawEvent));
   })();
+  const abort = () => execution.abort();
+  if (options.signal?.aborted) abort();
+  options.signal?.addEventListener('abort', abort, { once: true });
   try {
     const output = await execution.result;
     await collecting;
     return { status: 'SUCCEEDED', output, events };
   } catch (error) {
     await collecting;
+    if (error instanceof ExecutionAbortedError) {
+      return { status: 'ABORTED', error: 'ExecutionAborted', cause: 'the execution was stopped', events };
+    }
     if (!(error instanceof ExecutionError)) throw error;
     const cause = (error as { cause?: unknown }).cause;
     return {
@@ -113,6 +130,8 @@ export async function runLocalExecution(
       cause: cause instanceof Error ? cause.message : error.message,
       events,
     };
+  } finally {
+    options.signal?.removeEventListener('abort', abort);
   }
 }
 
@@ -130,21 +149,33 @@ function machineFor(text: string, definition: ConstructorParameters<typeof State
 
 interface RawEvent {
   type: string;
-  state?: { name: string };
+  timestamp?: number;
+  state?: { name: string; type?: string; input?: unknown; output?: unknown };
+  input?: unknown;
+  output?: unknown;
   Error?: string;
-  Cause?: string;
+  Cause?: unknown;
   error?: string;
-  cause?: string;
+  cause?: unknown;
 }
 
 function toExecutionEvent(event: RawEvent): ExecutionEvent {
   const error = event.Error ?? event.error;
-  const cause = event.Cause ?? event.cause;
+  const rawCause = event.Cause ?? event.cause;
+  const cause = rawCause instanceof Error ? rawCause.message : rawCause;
+  const input = event.type === 'StateEntered' ? event.state?.input : event.input;
+  const output = event.type === 'StateExited' ? event.state?.output : event.output;
   return {
     type: event.type,
+    ...(event.timestamp !== undefined ? { timestamp: event.timestamp } : {}),
     ...(event.state ? { state: event.state.name } : {}),
+    ...(event.state?.type ? { stateType: event.state.type } : {}),
+    ...(input !== undefined ? { input: JSON.stringify(input) } : {}),
+    ...(output !== undefined ? { output: JSON.stringify(output) } : {}),
     ...(error ? { error } : {}),
-    ...(cause ? { cause } : {}),
+    ...(cause !== undefined && cause !== ''
+      ? { cause: typeof cause === 'string' ? cause : JSON.stringify(cause) }
+      : {}),
   };
 }
 

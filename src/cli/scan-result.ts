@@ -1,0 +1,27 @@
+import type { FileResult } from './report';
+
+/** A scan result (the Lambda's, or an execution's output) as one line of the report. */
+export function resultOf(
+  where: string,
+  result: { status: string; signature?: string; error?: string; reason?: string },
+  startedAt: number,
+): FileResult {
+  return {
+    path: where,
+    status: result.status,
+    ...(result.signature ? { signature: result.signature } : {}),
+    durationMs: Math.round(performance.now() - startedAt),
+    ...(result.error ? { error: `${result.error}: ${result.reason ?? ''}`.trim() } : {}),
+  };
+}
+
+/** A file or object that could not be scanned at all: `status` is PROCESSING_ERROR's configured name. */
+export function failedResult(where: string, error: unknown, startedAt: number, status: string): FileResult {
+  const failure = error instanceof Error ? error : new Error(String(error));
+  return {
+    path: where,
+    status,
+    durationMs: Math.round(performance.now() - startedAt),
+    error: `${failure.name}: ${failure.message}`,
+  };
+}
