@@ -1,6 +1,6 @@
 import { type CliSettings, loadCliSettings } from '../config';
 import type { CommandIo } from './command-io';
-import { EXIT_ERROR, HISTORY_HELP, MAIN_HELP, SCAN_HELP, UPDATE_HELP, UsageError } from './usage';
+import { EXIT_ERROR, HISTORY_HELP, MAIN_HELP, SCAN_HELP, SERVE_HELP, UPDATE_HELP, UsageError } from './usage';
 
 type Command = (args: string[], settings: CliSettings, io: CommandIo) => Promise<number>;
 
@@ -10,11 +10,13 @@ type Command = (args: string[], settings: CliSettings, io: CommandIo) => Promise
  */
 const COMMANDS: Record<string, () => Promise<Command>> = {
   scan: async () => (await import('./scan-command')).scanCommand,
+  serve: async () => (await import('./serve-command')).serveCommand,
   update: async () => (await import('./update-command')).updateCommand,
   history: async () => (await import('./history-command')).historyCommand,
 };
 const HELP: Record<string, string> = {
   scan: SCAN_HELP,
+  serve: SERVE_HELP,
   update: UPDATE_HELP,
   history: HISTORY_HELP,
 };

@@ -16,6 +16,7 @@ Usage:
   lambda-av scan --workflow PATH...         the same through the local S3 + state machine workflow
   lambda-av scan --remote s3://BUCKET/KEY   scan S3 objects with the deployed state machine
   lambda-av scan --direct s3://BUCKET/KEY   scan S3 objects by invoking the deployed scanner
+  lambda-av serve [options]                 run the whole stack locally for your application
   lambda-av update                          fetch definitions for local scans into the cache
   lambda-av history                         list recent scan executions and their verdicts
   lambda-av help [COMMAND]                  show help
@@ -81,3 +82,33 @@ Options:
   --json                print JSON
   -h, --help            show this help`;
 
+export const SERVE_HELP = `Usage: lambda-av serve [options]
+
+Runs the embedded stack in the foreground until Ctrl-C, on 127.0.0.1 only:
+  - an S3-compatible endpoint (s3rver); an upload to a scanned bucket starts the scan state
+    machine with the EventBridge "Object Created" event AWS would send, and the object is tagged
+  - the Step Functions endpoint: the scan and update-definitions state machines (ASL files of
+    statemachine/ executed locally): StartExecution, DescribeExecution, StopExecution,
+    ListExecutions, GetExecutionHistory, ListStateMachines, DescribeStateMachine
+  - the Lambda endpoint: the scanner (a real clamd, kept warm) and the updater (Invoke)
+  - a scan history page: recent executions, verdicts and state histories
+It prints the environment an application needs (endpoints, credentials, ARNs), so AWS SDK code,
+the AWS CLI and lambda-av's client (startScan, waitForScan, scanDirect) work against it unchanged.
+
+Options:
+  --port N              history page on N, S3 on N+1, Step Functions on N+2, Lambda on N+3
+                        (default 9600; 0: free ports)
+  --bucket NAME         a bucket whose uploads are scanned (repeatable; default uploads)
+  --data-dir DIR        keep objects, tags, published definitions and the execution history in
+                        DIR across restarts (default: a temporary directory, removed on exit)
+  --definitions DIR     publish these ClamAV database files for the scanner
+  --test-signatures     publish generated test signatures (they detect test files only)
+  --env-file FILE       also write the environment to FILE (NAME=value lines)
+  -h, --help            show this help
+
+Without --definitions or --test-signatures the scanner keeps the definitions published in the data
+directory (by an earlier start or by the update workflow); on a first start it takes them as
+'lambda-av scan' does. The update workflow runs on demand, with the updater's settings from the
+environment (CLAMAV_MIRROR_URL, CLAMAV_CUSTOM_DATABASE_URLS, CLAMAV_OFFICIAL_DATABASES):
+  aws stepfunctions start-execution --endpoint-url $AWS_ENDPOINT_URL_SFN \\
+    --state-machine-arn $LAMBDA_AV_UPDATE_STATE_MACHINE_ARN`;
