@@ -5,8 +5,8 @@ import { ClamdDaemon } from '../clamd/daemon';
 import { daemonOptionsFor } from '../clamd/daemon-settings';
 import { ClamdSession } from '../clamd/session';
 import type { Config } from '../config';
+import { isDatabaseFile } from '../definitions/database-files';
 import { POLICY_DATABASE, POLICY_DATABASE_NAME } from '../definitions/policy';
-import { isDatabaseFile } from '../definitions/store';
 import { ClamdProtocolError, DaemonConnectionError, ObjectNotFoundError, ObjectReadError } from '../errors';
 import { exceedsScanLimit, type Judgement, judgementOf } from '../scan/verdict-rules';
 
