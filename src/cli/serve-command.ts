@@ -20,7 +20,7 @@ export async function serveCommand(args: string[], settings: CliSettings, io: Co
       'data-dir': { type: 'string' },
       definitions: { type: 'string' },
       'test-signatures': { type: 'boolean', default: false },
-      'env-file': { type: 'string' },
+      'write-env': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -101,9 +101,9 @@ export async function serveCommand(args: string[], settings: CliSettings, io: Co
         '',
       ].join('\n'),
     );
-    if (values['env-file'] !== undefined) {
+    if (values['write-env'] !== undefined) {
       const text = Object.entries(environment).map(([name, value]) => `${name}=${value}\n`);
-      await writeFile(values['env-file'], text.join(''));
+      await writeFile(values['write-env'], text.join(''));
     }
     if (!stopping) await stopRequested;
     io.err('lambda-av serve: stopping');

@@ -103,7 +103,7 @@ Options:
                         DIR across restarts (default: a temporary directory, removed on exit)
   --definitions DIR     publish these ClamAV database files for the scanner
   --test-signatures     publish generated test signatures (they detect test files only)
-  --env-file FILE       also write the environment to FILE (NAME=value lines)
+  --write-env FILE      also write the environment to FILE (NAME=value lines)
   -h, --help            show this help
 
 Without --definitions or --test-signatures the scanner keeps the definitions published in the data

@@ -47,6 +47,14 @@ export function summarise(execution: ExecutionRecord, names: StatusNames): Execu
   };
 }
 
+/** The background of each verdict's badge: green, red, amber, purple. */
+export const VERDICT_COLOURS: Readonly<Record<Verdict, string>> = {
+  CLEAN: '#1e8e3e',
+  INFECTED: '#d93025',
+  SKIPPED: '#f9ab00',
+  PROCESSING_ERROR: '#7b1fa2',
+};
+
 const STYLE = `
 body { font: 15px/1.4 system-ui, sans-serif; margin: 24px; color: #1d1d1f; background: #ffffff; }
 h1 { font-size: 22px; margin: 0 0 4px; }
@@ -56,10 +64,12 @@ table.executions > thead th { text-align: left; border-bottom: 2px solid #444; p
 tr.execution > td { border-top: 1px solid #ccc; padding: 8px; vertical-align: top; }
 tr.history > td { padding: 0 8px 8px 32px; }
 .badge { display: inline-block; min-width: 150px; padding: 6px 10px; border-radius: 4px; font-weight: 600; text-align: center; }
-.verdict-CLEAN { background: #1e8e3e; color: #ffffff; }
-.verdict-INFECTED { background: #d93025; color: #ffffff; }
-.verdict-SKIPPED { background: #f9ab00; color: #000000; }
-.verdict-PROCESSING_ERROR { background: #7b1fa2; color: #ffffff; }
+${(Object.entries(VERDICT_COLOURS) as Array<[Verdict, string]>)
+  .map(
+    ([verdict, colour]) =>
+      `.verdict-${verdict} { background: ${colour}; color: ${verdict === 'SKIPPED' ? '#000000' : '#ffffff'}; }`,
+  )
+  .join('\n')}
 .status { font-weight: 600; }
 .status-FAILED, .status-ABORTED { color: #d93025; }
 .status-RUNNING { color: #1a73e8; }
