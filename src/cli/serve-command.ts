@@ -90,7 +90,7 @@ export async function serveCommand(args: string[], settings: CliSettings, io: Co
       [
         'lambda-av serve: the local stack is running on 127.0.0.1 (Ctrl-C stops it)',
         `  scan history     ${stack.endpoints.page}`,
-        `  S3               ${stack.endpoints.s3}  (uploads to ${buckets.join(', ')} are scanned)`,
+        `  S3               ${stack.endpoints.s3}  (scanned buckets: ${buckets.join(', ')}; an upload starts a scan)`,
         `  Step Functions   ${stack.endpoints.sfn}  (scan and update-definitions state machines)`,
         `  Lambda           ${stack.endpoints.lambda}  (the scanner and the updater)`,
         `  definitions      ${stack.definitions ?? 'unknown'}`,

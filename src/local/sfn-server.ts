@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { awsHistoryEvents } from './execution-history';
 import type { ExecutionRecord, ExecutionStore } from './execution-store';
 import { LOCAL_ACCOUNT, LOCAL_REGION } from './object-created-event';
-import { type LocalStepFunctionsOptions, runLocalExecution } from './step-functions';
+import { type LocalStepFunctionsOptions, loadStateMachine, runLocalExecution } from './step-functions';
 
 export interface LocalStepFunctionsServer {
   /** Endpoint for `new SFNClient({ endpoint })`. */
@@ -63,6 +63,7 @@ export async function startLocalStepFunctions(
     ]),
   );
   const files = new Map(Object.entries(machines).map(([name, file]) => [arns[name] as string, file]));
+  for (const file of files.values()) loadStateMachine(file, options.substitutions);
   const executions = new Map<string, ExecutionRecord>();
   for (const record of options.store?.load() ?? []) executions.set(record.executionArn, record);
   const running = new Map<string, Running>();

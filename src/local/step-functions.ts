@@ -88,9 +88,7 @@ export async function runLocalExecution(
   input: unknown,
   options: LocalStepFunctionsOptions,
 ): Promise<ExecutionResult> {
-  const text = substitute(readFileSync(definitionFile, 'utf8'), options.substitutions);
-  const definition = JSON.parse(text);
-  const machine = machineFor(text, definition);
+  const { definition, machine } = loadStateMachine(definitionFile, options.substitutions);
   const handlers = Object.fromEntries(
     Object.entries(taskResources(definition)).map(([state, resource]) => [
       state,
@@ -137,6 +135,16 @@ export async function runLocalExecution(
 
 /** Validating a definition takes a few hundred milliseconds: each one is validated once. */
 const machines = new Map<string, StateMachine>();
+
+/**
+ * An ASL file with its placeholders filled, validated (once per text). A server calls it when it
+ * starts, so the first execution does not pay for the validation.
+ */
+export function loadStateMachine(definitionFile: string, substitutions: Readonly<Record<string, string>>) {
+  const text = substitute(readFileSync(definitionFile, 'utf8'), substitutions);
+  const definition = JSON.parse(text);
+  return { definition, machine: machineFor(text, definition) };
+}
 
 function machineFor(text: string, definition: ConstructorParameters<typeof StateMachine>[0]): StateMachine {
   let machine = machines.get(text);
