@@ -16,6 +16,7 @@ export const CONTEXT_KEYS = [
   'architecture',
   'scanBuckets',
   'scanOnUpload',
+  'eventBridgeNotifications',
   'definitionsBucketName',
   'definitionsPrefix',
   'maxFileSize',
@@ -107,10 +108,13 @@ export function readAppSettings(get: ContextReader): AppSettings {
       policy === 'destroy' ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
     ),
   });
-  const scanOnUpload = c.boolean('scanOnUpload');
+  // Apply to every bucket that does not set its own.
+  const defaults = compact({
+    scanOnUpload: c.boolean('scanOnUpload'),
+    eventBridgeNotifications: c.boolean('eventBridgeNotifications'),
+  });
   const scanBuckets = (c.raw('scanBuckets') === undefined ? [] : scanBucketsOf(c.raw('scanBuckets'))).map(
-    (bucket) =>
-      scanOnUpload === undefined || bucket.scanOnUpload !== undefined ? bucket : { ...bucket, scanOnUpload },
+    (bucket): ScanBucketByName => ({ ...defaults, ...bucket }),
   );
   const definitionsBucketName = c.string('definitionsBucketName');
   return {
@@ -126,7 +130,8 @@ export function readAppSettings(get: ContextReader): AppSettings {
 
 /**
  * `scanBuckets`: `a,b` or `a=arn:aws:kms:...:key/ID,b` (a bucket and the KMS key of its
- * objects), or in cdk.json a JSON array of such strings or of `{bucketName, kmsKeyArn?, scanOnUpload?}`.
+ * objects), or in cdk.json a JSON array of such strings or of
+ * `{bucketName, kmsKeyArn?, scanOnUpload?, eventBridgeNotifications?}`.
  */
 export function scanBucketsOf(value: unknown): ScanBucketByName[] {
   const expected = 'a comma-separated list of bucket names, each optionally followed by =KMS_KEY_ARN';
@@ -153,18 +158,27 @@ export function scanBucketsOf(value: unknown): ScanBucketByName[] {
       typeof entry === 'object' &&
       typeof (entry as { bucketName?: unknown }).bucketName === 'string'
     ) {
-      const { bucketName, kmsKeyArn, scanOnUpload } = entry as Record<string, unknown>;
+      const { bucketName, kmsKeyArn, scanOnUpload, eventBridgeNotifications } = entry as Record<
+        string,
+        unknown
+      >;
       if (
         (kmsKeyArn !== undefined && typeof kmsKeyArn !== 'string') ||
-        (scanOnUpload !== undefined && typeof scanOnUpload !== 'boolean')
+        (scanOnUpload !== undefined && typeof scanOnUpload !== 'boolean') ||
+        (eventBridgeNotifications !== undefined && typeof eventBridgeNotifications !== 'boolean')
       ) {
         throw new ContextError(
           'scanBuckets',
-          '{bucketName: string, kmsKeyArn?: string, scanOnUpload?: boolean}',
+          '{bucketName: string, kmsKeyArn?: string, scanOnUpload?: boolean, eventBridgeNotifications?: boolean}',
           entry,
         );
       }
-      return compact({ bucketName: bucketName as string, kmsKeyArn, scanOnUpload }) as ScanBucketByName;
+      return compact({
+        bucketName: bucketName as string,
+        kmsKeyArn,
+        scanOnUpload,
+        eventBridgeNotifications,
+      }) as ScanBucketByName;
     }
     throw new ContextError('scanBuckets', expected, entry);
   });

@@ -4,6 +4,7 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
+import { IMPORT_PREFIX } from '../src/definitions/manifest';
 
 export interface DefinitionsBucketProps {
   /**
@@ -77,6 +78,12 @@ export class DefinitionsBucket extends Construct {
           expiredObjectDeleteMarker: true,
           abortIncompleteMultipartUploadAfter: Duration.days(1),
         },
+        {
+          id: 'ExpireStagedImports',
+          // The updater removes a staged set once published; one that failed stays a week.
+          prefix: `${IMPORT_PREFIX}/`,
+          expiration: Duration.days(7),
+        },
       ],
     });
     this.owned = true;
@@ -115,6 +122,38 @@ export class DefinitionsBucket extends Construct {
           actions: WRITE_ACTIONS,
           resources: [this.bucket.arnForObjects(this.objectPattern)],
           conditions: { ArnNotEquals: { 'aws:PrincipalArn': publisher.roleArn } },
+        }),
+      );
+    }
+  }
+
+  /**
+   * What the updater needs to import a set staged by `lambda-av definitions publish`: list, read
+   * and delete the staged files. On a bucket created here, nobody else may read them, so no
+   * scanner can load a file the updater has not verified.
+   */
+  grantImport(importer: iam.IRole): void {
+    const staged = this.bucket.arnForObjects(`${IMPORT_PREFIX}/*`);
+    importer.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['s3:ListBucket'],
+        resources: [this.bucket.bucketArn],
+        conditions: { StringLike: { 's3:prefix': [`${IMPORT_PREFIX}/*`] } },
+      }),
+    );
+    importer.addToPrincipalPolicy(
+      new iam.PolicyStatement({ actions: ['s3:GetObject', 's3:DeleteObject'], resources: [staged] }),
+    );
+    this.encryptionKey?.grantDecrypt(importer);
+    if (this.owned) {
+      this.bucket.addToResourcePolicy(
+        new iam.PolicyStatement({
+          sid: 'OnlyTheUpdaterReadsStagedDefinitions',
+          effect: iam.Effect.DENY,
+          principals: [new iam.AnyPrincipal()],
+          actions: ['s3:GetObject', 's3:GetObjectVersion'],
+          resources: [staged],
+          conditions: { ArnNotEquals: { 'aws:PrincipalArn': importer.roleArn } },
         }),
       );
     }

@@ -1,12 +1,11 @@
-import { Duration, Names, RemovalPolicy, Token } from 'aws-cdk-lib';
+import { Names, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
-import * as triggers from 'aws-cdk-lib/triggers';
+import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import { aslDefinition, SCAN_DEFINITION_FILE, UPDATE_DEFINITION_FILE } from './asl-definition';
 import { DefinitionsBucket } from './definitions-bucket';
@@ -14,7 +13,11 @@ import type { LambdaAvProps, ScanBucket } from './lambda-av-props';
 import { resolveSettings } from './lambda-av-settings';
 import { lambdaCodeFromBuild } from './lambda-code';
 import { LambdaAvMonitoring } from './monitoring';
-import { addLambdaAvNagSuppressions, suppressBucketNotificationsHandler } from './nag-suppressions';
+import {
+  addLambdaAvNagSuppressions,
+  suppressAwsCustomResourceProvider,
+  suppressBucketNotificationsHandler,
+} from './nag-suppressions';
 import { checkBucketName, LambdaAvPropsError, quote } from './validation';
 
 export type { LambdaAvProps, ReloadStrategy, ScanBucket, StatusValues } from './lambda-av-props';
@@ -37,7 +40,8 @@ export class LambdaAv extends Construct {
   readonly maxFileSize: number;
   readonly warmerRule: events.Rule | undefined;
   readonly updateRule: events.Rule;
-  readonly updateTrigger: triggers.Trigger | undefined;
+  /** Starts the update workflow when the stack is deployed (updateOnDeploy). */
+  readonly updateOnDeploy: cr.AwsCustomResource | undefined;
 
   private readonly scanBucketNames = new Set<string>();
 
@@ -77,7 +81,7 @@ export class LambdaAv extends Construct {
       runtime: lambda.Runtime.NODEJS_22_X,
       architecture,
       memorySize: settings.scannerMemorySize,
-      timeout: props.scannerTimeout ?? Duration.minutes(5),
+      timeout: settings.scannerTimeout,
       ephemeralStorageSize: settings.scannerEphemeralStorage,
       role: scannerRole,
       logGroup: scannerLogs,
@@ -87,6 +91,9 @@ export class LambdaAv extends Construct {
       environment: {
         ...definitionsEnv,
         MAX_FILE_SIZE: String(settings.maxFileSize),
+        DEFINITIONS_DOWNLOAD_TIMEOUT_MS: String(settings.budgets.definitionsDownload.toMilliseconds()),
+        CLAMD_START_TIMEOUT_MS: String(settings.budgets.daemonStart.toMilliseconds()),
+        CLAMD_SCAN_TIMEOUT_MS: String(settings.budgets.scan.toMilliseconds()),
         WARM_CONCURRENCY: String(settings.warmConcurrency),
         DEFINITIONS_CHECK_INTERVAL: String(settings.definitionsCheckSeconds),
         CLAMD_RELOAD_STRATEGY: props.reloadStrategy ?? 'auto',
@@ -99,11 +106,11 @@ export class LambdaAv extends Construct {
       },
     });
     this.definitions.grantRead(scannerRole);
-    if (settings.warmConcurrency > 1) this.grantSelfInvoke(scannerRole);
     this.scannerTarget =
       props.provisionedConcurrency !== undefined
         ? this.scanner.addAlias('live', { provisionedConcurrentExecutions: props.provisionedConcurrency })
         : this.scanner;
+    if (settings.warmConcurrency > 1) this.grantSelfInvoke(scannerRole);
 
     // --- updater ---------------------------------------------------------------------------
     const updaterLogs = new logs.LogGroup(this, 'UpdaterLogs', { retention, removalPolicy });
@@ -119,7 +126,7 @@ export class LambdaAv extends Construct {
       runtime: lambda.Runtime.NODEJS_22_X,
       architecture,
       memorySize: settings.updaterMemorySize,
-      timeout: props.updaterTimeout ?? Duration.minutes(5),
+      timeout: settings.updaterTimeout,
       ephemeralStorageSize: settings.updaterEphemeralStorage,
       role: updaterRole,
       logGroup: updaterLogs,
@@ -128,9 +135,13 @@ export class LambdaAv extends Construct {
         ...(props.mirrorUrl ? { CLAMAV_MIRROR_URL: props.mirrorUrl } : {}),
         CLAMAV_CUSTOM_DATABASE_URLS: settings.customDatabaseUrls.join(','),
         CLAMAV_OFFICIAL_DATABASES: settings.officialDatabases.join(','),
+        DEFINITIONS_DOWNLOAD_TIMEOUT_MS: String(settings.budgets.definitionsDownload.toMilliseconds()),
+        FRESHCLAM_TIMEOUT_MS: String(settings.budgets.freshclam.toMilliseconds()),
+        DEFINITIONS_VERIFY_TIMEOUT_MS: String(settings.budgets.verify.toMilliseconds()),
       },
     });
     this.definitions.grantPublish(updaterRole);
+    this.definitions.grantImport(updaterRole);
 
     // --- state machines ----------------------------------------------------------------------
     this.scanStateMachine = new sfn.StateMachine(this, 'ScanStateMachine', {
@@ -141,13 +152,13 @@ export class LambdaAv extends Construct {
         MaxFileSize: String(settings.maxFileSize),
       }),
       logs: {
-        destination: new logs.LogGroup(this, 'ScanStateMachineLogs', { retention, removalPolicy }),
+        destination: this.stateMachineLogGroup('ScanStateMachineLogs', retention, removalPolicy),
         level: sfn.LogLevel.ALL,
         includeExecutionData: true,
       },
       tracingEnabled: true,
     });
-    // ResolveEvent, Scan, TagSkipped and TagProcessingError invoke exactly this ARN.
+    // Scan, TagSkipped and TagProcessingError invoke exactly this ARN.
     this.scanStateMachine.addToRolePolicy(
       new iam.PolicyStatement({
         actions: ['lambda:InvokeFunction'],
@@ -160,7 +171,7 @@ export class LambdaAv extends Construct {
       stateMachineType: sfn.StateMachineType.STANDARD,
       ...aslDefinition(UPDATE_DEFINITION_FILE, { UpdaterFunctionArn: this.updater.functionArn }),
       logs: {
-        destination: new logs.LogGroup(this, 'UpdateStateMachineLogs', { retention, removalPolicy }),
+        destination: this.stateMachineLogGroup('UpdateStateMachineLogs', retention, removalPolicy),
         level: sfn.LogLevel.ALL,
         includeExecutionData: true,
       },
@@ -193,14 +204,7 @@ export class LambdaAv extends Construct {
         ],
       });
     }
-    if (props.updateOnDeploy ?? true) {
-      this.updateTrigger = new triggers.Trigger(this, 'UpdateOnDeploy', {
-        handler: this.updater,
-        invocationType: triggers.InvocationType.REQUEST_RESPONSE,
-        timeout: props.updaterTimeout ?? Duration.minutes(5),
-        executeAfter: [this.definitions, this.updater],
-      });
-    }
+    if (props.updateOnDeploy ?? true) this.updateOnDeploy = this.startUpdateOnDeploy();
 
     // --- scanned buckets -----------------------------------------------------------------------
     for (const scanBucket of props.scanBuckets ?? []) this.addScanBucket(scanBucket);
@@ -257,6 +261,11 @@ export class LambdaAv extends Construct {
       }
     }
     const objects = bucket.arnForObjects('*');
+    // Without s3:ListBucket, S3 answers a missing key with 403 AccessDenied instead of 404: a
+    // deleted object would look like a permissions problem and be retried as one.
+    const list = new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [bucket.bucketArn] });
+    this.scanner.addToRolePolicy(list);
+    this.scanStateMachine.addToRolePolicy(list);
     this.scanner.addToRolePolicy(
       new iam.PolicyStatement({
         actions: [
@@ -281,7 +290,10 @@ export class LambdaAv extends Construct {
     );
 
     if (scanBucket.scanOnUpload ?? true) {
-      if (bucket instanceof s3.Bucket) {
+      if (scanBucket.eventBridgeNotifications ?? true) {
+        // S3 sends "Object Created" to EventBridge only when the bucket says so. For a bucket
+        // of another stack, CDK's notifications custom resource keeps the bucket's existing
+        // topic, queue and Lambda notifications and adds EventBridge (docs/deploy.md).
         bucket.enableEventBridgeNotification();
         suppressBucketNotificationsHandler(this);
       }
@@ -300,19 +312,74 @@ export class LambdaAv extends Construct {
   }
 
   /**
-   * The warmer fans out by invoking its own function by name. A grant through the function's
+   * Starts the update workflow when the stack is created, and again when the updater's code or
+   * settings change, so a new stack gets definitions before its first scans. The deployment only
+   * starts the execution: it never waits for the update, so a slow or failed first update (ClamAV's
+   * CDN refusing the account, say) cannot fail or roll back the deployment. Its outcome is in
+   * that execution's history and in the alarms (no definitions published, definitions age).
+   */
+  private startUpdateOnDeploy(): cr.AwsCustomResource {
+    const updater = this.updater.node.defaultChild as lambda.CfnFunction;
+    // A change of either starts a new update: new ClamAV code may refuse the set, a new mirror
+    // or database list gives another one.
+    const input = Stack.of(this).toJsonString({
+      trigger: 'deploy',
+      code: updater.code,
+      settings: updater.environment,
+    });
+    const start: cr.AwsSdkCall = {
+      service: 'SFN',
+      action: 'startExecution',
+      parameters: { stateMachineArn: this.updateStateMachine.stateMachineArn, input },
+      physicalResourceId: cr.PhysicalResourceId.fromResponse('executionArn'),
+    };
+    const resource = new cr.AwsCustomResource(this, 'UpdateOnDeploy', {
+      onCreate: start,
+      onUpdate: start,
+      policy: cr.AwsCustomResourcePolicy.fromStatements([
+        new iam.PolicyStatement({
+          actions: ['states:StartExecution'],
+          resources: [this.updateStateMachine.stateMachineArn],
+        }),
+      ]),
+      installLatestAwsSdk: false,
+    });
+    // Only once the bucket, its policy and both functions exist can the update publish.
+    resource.node.addDependency(this.definitions, this.updater, this.scanner);
+    suppressAwsCustomResourceProvider(this);
+    return resource;
+  }
+
+  /**
+   * Step Functions delivers logs through CloudWatch Logs' vended log delivery: a group under
+   * `/aws/vendedlogs/` needs no entry in the account's CloudWatch Logs resource policy, which is
+   * limited to 5,120 characters and fills up with one entry per other log group.
+   */
+  private stateMachineLogGroup(
+    id: string,
+    retention: logs.RetentionDays,
+    removalPolicy: RemovalPolicy,
+  ): logs.LogGroup {
+    const name = `${Names.uniqueResourceName(this, { maxLength: 200, separator: '-' })}-${id}`;
+    return new logs.LogGroup(this, id, {
+      logGroupName: `/aws/vendedlogs/states/${name}`,
+      retention,
+      removalPolicy,
+    });
+  }
+
+  /**
+   * The warmer fans out by invoking what it was invoked as: the function, or the `live` alias
+   * with provisioned concurrency (the schedule invokes the alias). A grant through the function's
    * default role policy would be a dependency cycle (the function waits for that policy, the
    * policy names the function), so the permission lives in its own policy attached to the role.
    */
   private grantSelfInvoke(role: iam.IRole): void {
+    const targets = [this.scanner.functionArn];
+    if (this.scannerTarget !== this.scanner) targets.push(this.scannerTarget.functionArn);
     new iam.Policy(this, 'ScannerSelfInvoke', {
       roles: [role],
-      statements: [
-        new iam.PolicyStatement({
-          actions: ['lambda:InvokeFunction'],
-          resources: [this.scanner.functionArn],
-        }),
-      ],
+      statements: [new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: targets })],
     });
   }
 }

@@ -8,10 +8,7 @@ import type { OfficialDatabase } from '../src/config';
 
 /** A bucket whose objects lambda-av scans. */
 export interface ScanBucket {
-  /**
-   * The bucket. A bucket created in the same stack (`s3.Bucket`) gets EventBridge notifications
-   * turned on; for an existing bucket turn them on yourself (docs/deploy.md).
-   */
+  /** The bucket: one of this stack, or an existing one (`s3.Bucket.fromBucketName`). */
   readonly bucket: s3.IBucket;
   /**
    * ARN of the KMS key the bucket's objects are encrypted with (SSE-KMS); the scanner gets
@@ -25,6 +22,15 @@ export interface ScanBucket {
    * @default true
    */
   readonly scanOnUpload?: boolean;
+  /**
+   * Turn on the bucket's EventBridge notifications, without which S3 sends no "Object Created"
+   * events and uploads are never scanned. For an existing bucket this goes through CDK's
+   * notifications custom resource, which keeps the bucket's other notification configurations.
+   * Set false when you manage the bucket's notifications yourself; turn EventBridge on there.
+   * Has no effect with `scanOnUpload: false`.
+   * @default true
+   */
+  readonly eventBridgeNotifications?: boolean;
 }
 
 /** The scan status values written to the status tag and returned in results. */
@@ -91,8 +97,22 @@ export interface LambdaAvProps {
   readonly maxFileSize?: number;
   /** @default 2048 */
   readonly scannerMemorySize?: number;
-  /** @default Duration.minutes(5) */
+  /**
+   * The scanner's timeout. It must hold a cold start with margin: definitionsDownloadTimeout +
+   * daemonStartTimeout + scanTimeout, plus 10 % (checked at synth).
+   * @default that sum with margin, in whole minutes (8 minutes with the default budgets)
+   */
   readonly scannerTimeout?: Duration;
+  /**
+   * How long a cold scanner may take to download the definitions (DEFINITIONS_DOWNLOAD_TIMEOUT_MS);
+   * the updater has as long to restore them and to upload a new set.
+   * @default Duration.seconds(60)
+   */
+  readonly definitionsDownloadTimeout?: Duration;
+  /** How long clamd may take to load the definitions and answer (CLAMD_START_TIMEOUT_MS). @default Duration.seconds(120) */
+  readonly daemonStartTimeout?: Duration;
+  /** How long one object's scan may take (CLAMD_SCAN_TIMEOUT_MS). @default Duration.seconds(240) */
+  readonly scanTimeout?: Duration;
   /**
    * The scanner's /tmp.
    * @default computed from maxFileSize: two definitions sets + the spooled object + what clamd
@@ -136,8 +156,19 @@ export interface LambdaAvProps {
    * @default 2048
    */
   readonly updaterMemorySize?: number;
-  /** @default Duration.minutes(5) */
+  /**
+   * The updater's timeout. It must hold one run with margin: 2 x definitionsDownloadTimeout +
+   * freshclamTimeout + verifyTimeout, plus 10 % (checked at synth).
+   * @default that sum with margin, in whole minutes (14 minutes with the default budgets)
+   */
   readonly updaterTimeout?: Duration;
+  /** How long one freshclam run may take (FRESHCLAM_TIMEOUT_MS). @default Duration.seconds(300) */
+  readonly freshclamTimeout?: Duration;
+  /**
+   * How long loading a new set in ClamAV, before it is published, may take
+   * (DEFINITIONS_VERIFY_TIMEOUT_MS). @default Duration.seconds(300)
+   */
+  readonly verifyTimeout?: Duration;
   /** @default Size.mebibytes(2048) */
   readonly updaterEphemeralStorageSize?: Size;
   /** How often the update workflow runs. @default Duration.hours(3) */

@@ -6,7 +6,9 @@ import {
   OFFICIAL_DATABASES,
   type OfficialDatabase,
 } from '../src/config';
+import { IMPORT_PREFIX } from '../src/definitions/manifest';
 import { SCAN_DEFINITION_FILE, taskTimeoutSeconds, UPDATE_DEFINITION_FILE } from './asl-definition';
+import { type Budgets, checkFits, resolveBudgets, scannerBudget, updaterBudget, withMargin } from './budgets';
 import { MAX_EPHEMERAL_MIB, MIN_EPHEMERAL_MIB, scannerStorage } from './ephemeral-storage';
 import type { LambdaAvProps } from './lambda-av-props';
 import {
@@ -37,6 +39,9 @@ export interface Settings {
   readonly officialDatabases: readonly OfficialDatabase[];
   readonly definitionsAgeThreshold: Duration;
   readonly scanLatencyThreshold: Duration;
+  readonly budgets: Budgets;
+  readonly scannerTimeout: Duration;
+  readonly updaterTimeout: Duration;
 }
 
 /**
@@ -45,6 +50,11 @@ export interface Settings {
  */
 export function resolveSettings(props: LambdaAvProps): Settings {
   const prefix = checkPrefix('definitionsPrefix', props.definitionsPrefix ?? DEFAULT_PREFIX);
+  if (prefix === IMPORT_PREFIX || prefix.startsWith(`${IMPORT_PREFIX}/`)) {
+    throw new LambdaAvPropsError(
+      `definitionsPrefix must not be ${quote(IMPORT_PREFIX)} or under it: that is where lambda-av definitions publish stages files, got ${quote(prefix)}`,
+    );
+  }
   const maxFileSize = checkInteger(
     'maxFileSize',
     props.maxFileSize ?? DEFAULT_MAX_FILE_SIZE,
@@ -53,15 +63,31 @@ export function resolveSettings(props: LambdaAvProps): Settings {
   );
   const scannerMemorySize = checkInteger('scannerMemorySize', props.scannerMemorySize ?? 2048, 128, 10_240);
   const updaterMemorySize = checkInteger('updaterMemorySize', props.updaterMemorySize ?? 2048, 128, 10_240);
-  checkTimeout('scannerTimeout', props.scannerTimeout);
-  checkTimeout('updaterTimeout', props.updaterTimeout);
+  const budgets = resolveBudgets({
+    definitionsDownload: props.definitionsDownloadTimeout,
+    daemonStart: props.daemonStartTimeout,
+    scan: props.scanTimeout,
+    freshclam: props.freshclamTimeout,
+    verify: props.verifyTimeout,
+  });
+  const scannerTimeout = functionTimeout('scannerTimeout', props.scannerTimeout, scannerBudget(budgets), {
+    definitionsDownloadTimeout: budgets.definitionsDownload,
+    daemonStartTimeout: budgets.daemonStart,
+    scanTimeout: budgets.scan,
+  });
+  const updaterTimeout = functionTimeout('updaterTimeout', props.updaterTimeout, updaterBudget(budgets), {
+    'definitionsDownloadTimeout (restore)': budgets.definitionsDownload,
+    freshclamTimeout: budgets.freshclam,
+    verifyTimeout: budgets.verify,
+    'definitionsDownloadTimeout (publish)': budgets.definitionsDownload,
+  });
   // The state machine's task must outwait the function, or it gives up on a scan still running.
   for (const [name, timeout, file, state] of [
-    ['scannerTimeout', props.scannerTimeout, SCAN_DEFINITION_FILE, 'Scan'],
-    ['updaterTimeout', props.updaterTimeout, UPDATE_DEFINITION_FILE, 'UpdateDefinitions'],
+    ['scannerTimeout', scannerTimeout, SCAN_DEFINITION_FILE, 'Scan'],
+    ['updaterTimeout', updaterTimeout, UPDATE_DEFINITION_FILE, 'UpdateDefinitions'],
   ] as const) {
     const limit = taskTimeoutSeconds(file, state);
-    if (timeout !== undefined && timeout.toSeconds({ integral: false }) >= limit) {
+    if (timeout.toSeconds({ integral: false }) >= limit) {
       throw new LambdaAvPropsError(
         `${name} (${timeout.toSeconds({ integral: false })} s) must be shorter than the ${state} task's TimeoutSeconds (${limit} s in statemachine/${path.basename(file)})`,
       );
@@ -161,12 +187,30 @@ export function resolveSettings(props: LambdaAvProps): Settings {
     officialDatabases,
     definitionsAgeThreshold,
     scanLatencyThreshold,
+    budgets,
+    scannerTimeout,
+    updaterTimeout,
   };
 }
 
-function checkTimeout(name: string, timeout: Duration | undefined): void {
-  if (timeout !== undefined)
-    checkInteger(`${name} (seconds)`, timeout.toSeconds({ integral: false }), 1, 900);
+/**
+ * A function's timeout: the one given, checked to hold the function's steps with margin, or by
+ * default those steps with margin in whole minutes (at most Lambda's 15).
+ */
+function functionTimeout(
+  name: string,
+  given: Duration | undefined,
+  total: Duration,
+  steps: Record<string, Duration>,
+): Duration {
+  const timeout = given ?? Duration.minutes(Math.min(15, Math.ceil(withMargin(total).toSeconds() / 60)));
+  checkTimeout(name, timeout);
+  checkFits(name, timeout, steps, total);
+  return timeout;
+}
+
+function checkTimeout(name: string, timeout: Duration): void {
+  checkInteger(`${name} (seconds)`, timeout.toSeconds({ integral: false }), 1, 900);
 }
 
 function checkStorage(name: string, size: Size): void {

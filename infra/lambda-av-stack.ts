@@ -10,14 +10,16 @@ export interface ScanBucketByName {
   readonly kmsKeyArn?: string;
   /** @default true */
   readonly scanOnUpload?: boolean;
+  /** Turn on the bucket's EventBridge notifications (ScanBucket.eventBridgeNotifications). @default true */
+  readonly eventBridgeNotifications?: boolean;
 }
 
 export interface LambdaAvStackProps extends StackProps {
   /** @default the LambdaAv defaults */
   readonly lambdaAv?: Omit<LambdaAvProps, 'definitionsBucket' | 'scanBuckets'>;
   /**
-   * Existing buckets to scan. EventBridge notifications must be turned on for the ones scanned
-   * on upload (docs/deploy.md).
+   * Existing buckets to scan. The ones scanned on upload get EventBridge notifications turned
+   * on, their other notification configurations kept (docs/deploy.md).
    * @default none
    */
   readonly scanBuckets?: readonly ScanBucketByName[];
@@ -46,6 +48,9 @@ export class LambdaAvStack extends Stack {
         bucket: s3.Bucket.fromBucketName(this, `ScanBucket-${scan.bucketName}`, scan.bucketName),
         ...(scan.kmsKeyArn ? { kmsKeyArn: scan.kmsKeyArn } : {}),
         ...(scan.scanOnUpload !== undefined ? { scanOnUpload: scan.scanOnUpload } : {}),
+        ...(scan.eventBridgeNotifications !== undefined
+          ? { eventBridgeNotifications: scan.eventBridgeNotifications }
+          : {}),
       })),
     });
     const av = this.lambdaAv;
@@ -69,11 +74,17 @@ export class LambdaAvStack extends Stack {
       value: av.scanStateMachine.stateMachineArn,
     });
     new CfnOutput(this, 'UpdateStateMachineArn', {
-      description: 'The definitions update state machine',
+      description:
+        'The definitions update state machine (LAMBDA_AV_UPDATE_STATE_MACHINE_ARN for lambda-av definitions publish)',
       value: av.updateStateMachine.stateMachineArn,
     });
+    new CfnOutput(this, 'UpdaterFunctionName', {
+      description: 'The updater Lambda (LAMBDA_AV_UPDATER_FUNCTION_NAME)',
+      value: av.updater.functionName,
+    });
     new CfnOutput(this, 'DefinitionsBucketName', {
-      description: 'Bucket holding the published ClamAV definitions (CLAMAV_BUCKET_NAME)',
+      description:
+        'Bucket holding the published ClamAV definitions (CLAMAV_BUCKET_NAME for lambda-av definitions publish)',
       value: av.definitions.bucket.bucketName,
     });
     new CfnOutput(this, 'DefinitionsPrefix', {

@@ -2,26 +2,16 @@ import type { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import {
   DIMENSION_STATUS,
+  METRIC_CANARY_DETECTED,
+  METRIC_CANARY_LATENCY,
   METRIC_DAEMON_STARTUP,
   METRIC_DEFINITIONS_AGE,
+  METRIC_DEFINITIONS_MISSING,
   METRIC_SCAN_LATENCY,
   METRICS_NAMESPACE,
+  SERVICE_NAME,
 } from '../src/metrics';
 import type { Verdict } from '../src/status';
-
-/**
- * The `service` dimension Powertools adds to every metric; src/metrics.ts builds its emitters
- * with `serviceName: 'lambda-av'`.
- */
-export const SERVICE_NAME = 'lambda-av';
-
-export {
-  DIMENSION_STATUS,
-  METRIC_DAEMON_STARTUP,
-  METRIC_DEFINITIONS_AGE,
-  METRIC_SCAN_LATENCY,
-  METRICS_NAMESPACE,
-};
 
 // The scanner's EMF metrics, as CloudWatch stores them (namespace LambdaAV, dimension service).
 
@@ -54,6 +44,39 @@ export function definitionsAgeMetric(period: Duration): cloudwatch.Metric {
     metricName: METRIC_DEFINITIONS_AGE,
     dimensionsMap: { service: SERVICE_NAME },
     statistic: cloudwatch.Stats.MAXIMUM,
+    period,
+  });
+}
+
+/** 1 each time a scanner (a warmer, a scan) or the updater found no definitions published. */
+export function definitionsMissingMetric(period: Duration): cloudwatch.Metric {
+  return new cloudwatch.Metric({
+    namespace: METRICS_NAMESPACE,
+    metricName: METRIC_DEFINITIONS_MISSING,
+    dimensionsMap: { service: SERVICE_NAME },
+    statistic: cloudwatch.Stats.SUM,
+    period,
+  });
+}
+
+/** The canary's verdict, one sample per update run: 1 detected, 0 not (PutMetricData by the update workflow). */
+export function canaryDetectedMetric(period: Duration): cloudwatch.Metric {
+  return new cloudwatch.Metric({
+    namespace: METRICS_NAMESPACE,
+    metricName: METRIC_CANARY_DETECTED,
+    dimensionsMap: { service: SERVICE_NAME },
+    statistic: cloudwatch.Stats.MINIMUM,
+    period,
+  });
+}
+
+/** The canary's scan executions, start to end, in milliseconds. */
+export function canaryLatencyMetric(statistic: string, period: Duration): cloudwatch.Metric {
+  return new cloudwatch.Metric({
+    namespace: METRICS_NAMESPACE,
+    metricName: METRIC_CANARY_LATENCY,
+    dimensionsMap: { service: SERVICE_NAME },
+    statistic,
     period,
   });
 }

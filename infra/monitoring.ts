@@ -1,4 +1,4 @@
-import { Duration, Stack } from 'aws-cdk-lib';
+import { Duration, Names, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -9,7 +9,12 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { VERDICTS } from '../src/status';
-import { daemonStartupMetric, definitionsAgeMetric, scanLatencyMetric } from './metrics';
+import {
+  daemonStartupMetric,
+  definitionsAgeMetric,
+  definitionsMissingMetric,
+  scanLatencyMetric,
+} from './metrics';
 
 export interface LambdaAvMonitoringProps {
   readonly scanner: lambda.IFunction;
@@ -34,6 +39,7 @@ const FIVE_MINUTES = Duration.minutes(5);
 export class LambdaAvMonitoring extends Construct {
   readonly alarmTopic: sns.ITopic;
   readonly definitionsAgeAlarm: cloudwatch.Alarm;
+  readonly definitionsMissingAlarm: cloudwatch.Alarm;
   readonly scanExecutionsFailedAlarm: cloudwatch.Alarm;
   readonly updateExecutionsFailedAlarm: cloudwatch.Alarm;
   readonly scannerErrorsAlarm: cloudwatch.Alarm;
@@ -51,13 +57,24 @@ export class LambdaAvMonitoring extends Construct {
     const agePeriod = Duration.hours(
       Math.min(24, Math.max(1, Math.ceil((2 * props.updateInterval.toMinutes()) / 60))),
     );
-    this.definitionsAgeAlarm = new cloudwatch.Alarm(this, 'DefinitionsAgeAlarm', {
+    this.definitionsAgeAlarm = this.alarm('DefinitionsAgeAlarm', {
       alarmDescription: `The published ClamAV definitions are older than ${props.definitionsAgeThreshold.toHours()} hours, or no updater run reported their age for ${agePeriod.toHours()} hours. ${RUNBOOK}`,
       metric: definitionsAgeMetric(agePeriod),
       threshold: props.definitionsAgeThreshold.toHours(),
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
       evaluationPeriods: 1,
       treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+    });
+
+    // The warmer reports it every few minutes, the updater on each run and every scan that finds
+    // nothing to load; an hour without a report clears the alarm.
+    this.definitionsMissingAlarm = this.alarm('DefinitionsMissingAlarm', {
+      alarmDescription: `No ClamAV definitions are published: scanners have nothing to load, and scans wait, then end in PROCESSING_ERROR. ${RUNBOOK}`,
+      metric: definitionsMissingMetric(Duration.hours(1)),
+      threshold: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
 
     this.scanExecutionsFailedAlarm = this.executionsFailed(
@@ -71,7 +88,7 @@ export class LambdaAvMonitoring extends Construct {
       'A definitions update failed; scanners keep the last good set.',
     );
 
-    this.scannerErrorsAlarm = new cloudwatch.Alarm(this, 'ScannerErrorsAlarm', {
+    this.scannerErrorsAlarm = this.alarm('ScannerErrorsAlarm', {
       alarmDescription: `The scanner Lambda threw errors (clamd failed to start or died, bad events, configuration). ${RUNBOOK}`,
       metric: props.scanner.metricErrors({ period: FIVE_MINUTES, statistic: cloudwatch.Stats.SUM }),
       threshold: 1,
@@ -88,7 +105,7 @@ export class LambdaAvMonitoring extends Construct {
         scanLatencyMetric(verdict, cloudwatch.Stats.p(99), FIVE_MINUTES),
       ]),
     );
-    this.scanLatencyAlarm = new cloudwatch.Alarm(this, 'ScanLatencyAlarm', {
+    this.scanLatencyAlarm = this.alarm('ScanLatencyAlarm', {
       alarmDescription: `Scan latency p99 above ${props.scanLatencyThreshold.toMilliseconds()} ms for 15 minutes. ${RUNBOOK}`,
       metric: new cloudwatch.MathExpression({
         expression: `MAX([${Object.keys(latencies).join(', ')}])`,
@@ -103,7 +120,7 @@ export class LambdaAvMonitoring extends Construct {
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
 
-    this.infectedAlarm = new cloudwatch.Alarm(this, 'InfectedObjectsAlarm', {
+    this.infectedAlarm = this.alarm('InfectedObjectsAlarm', {
       alarmDescription: `A scan found an infected object (tagged INFECTED). ${RUNBOOK}`,
       metric: scanLatencyMetric('INFECTED', cloudwatch.Stats.SAMPLE_COUNT, FIVE_MINUTES),
       threshold: 1,
@@ -114,6 +131,7 @@ export class LambdaAvMonitoring extends Construct {
 
     const alarms = [
       this.definitionsAgeAlarm,
+      this.definitionsMissingAlarm,
       this.scanExecutionsFailedAlarm,
       this.updateExecutionsFailedAlarm,
       this.scannerErrorsAlarm,
@@ -121,16 +139,37 @@ export class LambdaAvMonitoring extends Construct {
       this.infectedAlarm,
     ];
     const action = new actions.SnsAction(this.alarmTopic);
+    // The topic's policy must exist before an alarm first changes state (a new definitions-age
+    // alarm may start in ALARM), or that first notification is refused and never retried.
+    const topicPolicy = props.alarmTopic ? undefined : this.alarmTopic.node.tryFindChild('Policy');
     for (const alarm of alarms) {
       alarm.addAlarmAction(action);
       alarm.addOkAction(action);
+      if (topicPolicy) alarm.node.addDependency(topicPolicy);
     }
 
     this.dashboard = this.createDashboard(props, alarms);
   }
 
+  /**
+   * Every alarm of this construct is named `<prefix><id>`, so the topic policy can name them all
+   * by pattern without depending on the alarms (which would order the policy after them).
+   */
+  private get alarmNamePrefix(): string {
+    return `${Names.uniqueResourceName(this, { maxLength: 120, separator: '-' })}-`;
+  }
+
+  private alarmArnPattern(): string {
+    const stack = Stack.of(this);
+    return `arn:${stack.partition}:cloudwatch:${stack.region}:${stack.account}:alarm:${this.alarmNamePrefix}*`;
+  }
+
+  private alarm(id: string, props: cloudwatch.AlarmProps): cloudwatch.Alarm {
+    return new cloudwatch.Alarm(this, id, { ...props, alarmName: `${this.alarmNamePrefix}${id}` });
+  }
+
   private executionsFailed(id: string, machine: sfn.IStateMachine, what: string): cloudwatch.Alarm {
-    return new cloudwatch.Alarm(this, id, {
+    return this.alarm(id, {
       alarmDescription: `${what} ${RUNBOOK}`,
       metric: machine.metricFailed({ period: FIVE_MINUTES, statistic: cloudwatch.Stats.SUM }),
       threshold: 1,
@@ -164,6 +203,20 @@ export class LambdaAvMonitoring extends Construct {
       masterKey: key,
       enforceSSL: true,
     });
+    // A topic policy replaces SNS's default one: without this statement CloudWatch may not
+    // publish, and every alarm action fails. Only this construct's alarms, in this account.
+    topic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'CloudWatchAlarmsPublish',
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['sns:Publish'],
+        resources: [topic.topicArn],
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': Stack.of(this).account },
+          ArnLike: { 'aws:SourceArn': this.alarmArnPattern() },
+        },
+      }),
+    );
     for (const email of emails) topic.addSubscription(new subscriptions.EmailSubscription(email));
     return topic;
   }
@@ -203,6 +256,7 @@ export class LambdaAvMonitoring extends Construct {
       new cloudwatch.GraphWidget({
         title: 'Definitions age (hours)',
         left: [definitionsAgeMetric(Duration.hours(1)).with({ label: 'definitions age (hours)' })],
+        right: [definitionsMissingMetric(period).with({ label: 'no definitions published (reports)' })],
         leftAnnotations: [{ value: props.definitionsAgeThreshold.toHours(), label: 'alarm' }],
         width: 8,
       }),

@@ -60,6 +60,29 @@ export function addLambdaAvNagSuppressions(av: LambdaAv): void {
 }
 
 /**
+ * The deploy-time update is started by CDK's AwsCustomResource, whose provider is a stack-wide
+ * singleton Lambda (its construct id is fixed by CDK).
+ */
+export function suppressAwsCustomResourceProvider(scope: IConstruct): void {
+  const provider = Stack.of(scope).node.tryFindChild(AWS_CUSTOM_RESOURCE_PROVIDER_ID);
+  if (!provider) return;
+  NagSuppressions.addResourceSuppressions(
+    provider,
+    [
+      {
+        id: 'AwsSolutions-IAM4',
+        reason:
+          "CDK's AwsCustomResource provider (starts the update workflow at deploy time, states:StartExecution on that state machine only) uses AWSLambdaBasicExecutionRole for its logs; it is CDK's construct, not ours to change.",
+        appliesTo: ['Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole'],
+      },
+    ],
+    true,
+  );
+}
+
+const AWS_CUSTOM_RESOURCE_PROVIDER_ID = 'AWS679f53fac002430cb0da5b7982bd2287';
+
+/**
  * S3 EventBridge notifications on a bucket created in the same stack are set by CDK's
  * BucketNotificationsHandler, a stack-wide singleton Lambda with an AWS managed policy.
  */

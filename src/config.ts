@@ -28,12 +28,20 @@ export interface Config {
   readonly daemonStartTimeoutMs: number;
   /** Upper bound for one object's scan once its bytes reach clamd. */
   readonly scanTimeoutMs: number;
+  /** Upper bound for downloading a set of definitions (a cold start, a refresh, the updater's restore). */
+  readonly definitionsDownloadTimeoutMs: number;
   /** Name of the running Lambda function, used by the warmer to fan out. */
   readonly functionName: string | undefined;
   /** How often a warm scanner looks for newer published definitions, in seconds. */
   readonly definitionsCheckIntervalSeconds: number;
   /** How a warm scanner switches to newer definitions; `auto` picks by memory. */
   readonly reloadStrategy: ReloadStrategySetting;
+  /**
+   * The bucket of the update workflow's canary objects (CANARY_BUCKET_NAME). Their scans are not
+   * uploads: no ScanLatency, so they neither trip the infected-objects alarm nor mix with upload
+   * latency (the canary reports its own metrics).
+   */
+  readonly canaryBucket: string | undefined;
   /** Memory the instance may use, in MiB (the Lambda's configured memory), if known. */
   readonly memoryLimitMb: number | undefined;
   readonly updater: UpdaterConfig;
@@ -48,6 +56,10 @@ export interface UpdaterConfig {
   readonly customDatabaseUrls: readonly string[];
   /** Official databases to fetch (main, daily, bytecode); may be empty. */
   readonly officialDatabases: readonly OfficialDatabase[];
+  /** Upper bound for one freshclam run. */
+  readonly freshclamTimeoutMs: number;
+  /** Upper bound for loading a new set in ClamAV before it is published. */
+  readonly verifyTimeoutMs: number;
 }
 
 export const OFFICIAL_DATABASES = ['main', 'daily', 'bytecode'] as const;
@@ -70,6 +82,23 @@ export const CLAMAV_MAX_FILE_SIZE = 2 ** 31 - 1;
 
 export const DEFAULT_MAX_FILE_SIZE = 314_572_800;
 
+/**
+ * The time budgets of one invocation, in milliseconds. The CDK app sizes each function's
+ * timeout from them (infra/budgets.ts), so they are defined once, here.
+ */
+export const DEFAULT_BUDGETS_MS = {
+  /** CLAMD_START_TIMEOUT_MS: clamd loading ClamAV's official set takes 15-30 s. */
+  daemonStart: 120_000,
+  /** CLAMD_SCAN_TIMEOUT_MS */
+  scan: 240_000,
+  /** DEFINITIONS_DOWNLOAD_TIMEOUT_MS: the official set is about 300 MB, read within the Region. */
+  definitionsDownload: 60_000,
+  /** FRESHCLAM_TIMEOUT_MS */
+  freshclam: 300_000,
+  /** DEFINITIONS_VERIFY_TIMEOUT_MS: clamscan loads the whole set, as clamd does. */
+  verify: 300_000,
+} as const;
+
 export function loadConfig(env: Env = process.env): Config {
   const maxFileSize = readInteger(env, 'MAX_FILE_SIZE', DEFAULT_MAX_FILE_SIZE, 1, CLAMAV_MAX_FILE_SIZE);
   return {
@@ -87,11 +116,25 @@ export function loadConfig(env: Env = process.env): Config {
     maxFileSize,
     clamavBinDir: readOptional(env, 'CLAMAV_BIN_DIR') ?? bundledBinDir(),
     workDir: readString(env, 'AV_WORK_DIR', '/tmp/lambda-av'),
-    daemonStartTimeoutMs: readInteger(env, 'CLAMD_START_TIMEOUT_MS', 120_000, 100, 900_000),
-    scanTimeoutMs: readInteger(env, 'CLAMD_SCAN_TIMEOUT_MS', 240_000, 100, 900_000),
+    daemonStartTimeoutMs: readInteger(
+      env,
+      'CLAMD_START_TIMEOUT_MS',
+      DEFAULT_BUDGETS_MS.daemonStart,
+      100,
+      900_000,
+    ),
+    scanTimeoutMs: readInteger(env, 'CLAMD_SCAN_TIMEOUT_MS', DEFAULT_BUDGETS_MS.scan, 100, 900_000),
+    definitionsDownloadTimeoutMs: readInteger(
+      env,
+      'DEFINITIONS_DOWNLOAD_TIMEOUT_MS',
+      DEFAULT_BUDGETS_MS.definitionsDownload,
+      100,
+      900_000,
+    ),
     functionName: readOptional(env, 'AWS_LAMBDA_FUNCTION_NAME'),
     definitionsCheckIntervalSeconds: readInteger(env, 'DEFINITIONS_CHECK_INTERVAL', 300, 0, 86_400),
     reloadStrategy: readChoice(env, 'CLAMD_RELOAD_STRATEGY', ['auto', 'concurrent', 'restart'], 'auto'),
+    canaryBucket: readOptional(env, 'CANARY_BUCKET_NAME'),
     memoryLimitMb: env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE
       ? readInteger(env, 'AWS_LAMBDA_FUNCTION_MEMORY_SIZE', 0, 128, 10_240)
       : undefined,
@@ -108,6 +151,20 @@ export function loadConfig(env: Env = process.env): Config {
         }
         return name as OfficialDatabase;
       }),
+      freshclamTimeoutMs: readInteger(
+        env,
+        'FRESHCLAM_TIMEOUT_MS',
+        DEFAULT_BUDGETS_MS.freshclam,
+        100,
+        900_000,
+      ),
+      verifyTimeoutMs: readInteger(
+        env,
+        'DEFINITIONS_VERIFY_TIMEOUT_MS',
+        DEFAULT_BUDGETS_MS.verify,
+        100,
+        900_000,
+      ),
     },
   };
 }
@@ -226,6 +283,13 @@ export interface CliSettings {
    * room, else the system's temporary directory.
    */
   readonly scanTempDir: string | undefined;
+  /** The deployed definitions bucket and prefix, for `definitions publish`. */
+  readonly definitionsBucket: string | undefined;
+  readonly definitionsPrefix: string | undefined;
+  /** The deployed update state machine, for `definitions publish`. */
+  readonly updateStateMachineArn: string | undefined;
+  /** The deployed updater function, for `definitions publish --function`. */
+  readonly updaterFunctionName: string | undefined;
 }
 
 export function loadCliSettings(env: Env = process.env): CliSettings {
@@ -240,5 +304,10 @@ export function loadCliSettings(env: Env = process.env): CliSettings {
     stateMachineArn: readOptional(env, 'LAMBDA_AV_STATE_MACHINE_ARN'),
     functionName: readOptional(env, 'LAMBDA_AV_FUNCTION_NAME'),
     scanTempDir: readOptional(env, 'LAMBDA_AV_TMPDIR'),
+    definitionsBucket: readOptional(env, 'CLAMAV_BUCKET_NAME'),
+    definitionsPrefix:
+      env.PATH_TO_AV_DEFINITIONS === undefined ? undefined : normalisePrefix(env.PATH_TO_AV_DEFINITIONS),
+    updateStateMachineArn: readOptional(env, 'LAMBDA_AV_UPDATE_STATE_MACHINE_ARN'),
+    updaterFunctionName: readOptional(env, 'LAMBDA_AV_UPDATER_FUNCTION_NAME'),
   };
 }

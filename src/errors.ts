@@ -12,6 +12,12 @@ abstract class NamedError extends Error {
 /** clamd could not be started or did not answer in time. Retryable: the next attempt starts it again. */
 export class DaemonStartupError extends NamedError {}
 
+/**
+ * No definitions are published yet (a new stack whose first update has not published a set).
+ * A start-up failure: retried like one, so an upload waits for the first set.
+ */
+export class DefinitionsNotPublishedError extends DaemonStartupError {}
+
 /** clamd went away or stopped answering during a scan. Retryable: the next invocation restarts it. */
 export class DaemonConnectionError extends NamedError {}
 
@@ -44,6 +50,9 @@ export class DefinitionsUpdateError extends NamedError {}
 
 /** The updated definitions do not load in ClamAV; they are not published. */
 export class DefinitionsVerificationError extends NamedError {}
+
+/** A set brought in with `lambda-av definitions publish` cannot be imported as staged; nothing is published. */
+export class DefinitionsImportError extends NamedError {}
 
 /** Another updater published a set while this one ran; this run publishes nothing. */
 export class ConcurrentUpdateError extends NamedError {}

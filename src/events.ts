@@ -1,4 +1,5 @@
 import { InvalidEventError } from './errors';
+import type { EventObject, ObjectTarget } from './scan/event-object';
 import type { ObjectRef } from './scan/object-ref';
 
 /**
@@ -6,26 +7,24 @@ import type { ObjectRef } from './scan/object-ref';
  * - `direct`: `{bucket, key, versionId?}`, answered with one result;
  * - `s3-notification`: S3 event notification records, answered with `{results: [...]}`;
  * - `eventbridge`: an S3 "Object Created" event from EventBridge, answered with one result;
- * - `warmer`: `{"warmer": true}`, which starts the daemon and scans nothing.
+ * - `warmer`: `{"warmer": true}`, which starts the daemon and scans nothing;
  *
- * and two requests of the scan state machine, which need no daemon:
- * - `resolve`: `{"resolve": <EventBridge event or direct request>}`, answered with the decoded
- *   `{bucket, key, versionId?}`;
+ * and a request of the scan state machine, which needs no daemon:
  * - `tag`: `{"tag": {"verdict", "object", "size"?, "error"?}}`, which tags an object SKIPPED or
- *   PROCESSING_ERROR exactly as a scan would, and answers with the scan result.
+ *   PROCESSING_ERROR exactly as a scan would, and answers with the scan result. `object` is
+ *   `{bucket, key, versionId?}` or the EventBridge event the execution started with.
  */
 export type ScanEvent =
   | { readonly kind: 'direct'; readonly object: ObjectRef }
   | { readonly kind: 's3-notification'; readonly objects: readonly ObjectRef[] }
-  | { readonly kind: 'eventbridge'; readonly object: ObjectRef }
+  | { readonly kind: 'eventbridge'; readonly event: EventObject }
   | { readonly kind: 'warmer'; readonly fanOut: boolean }
-  | { readonly kind: 'resolve'; readonly object: ObjectRef }
   | { readonly kind: 'tag'; readonly request: TagRequest };
 
 /** A verdict reached without scanning: over the size limit, or a failure the state machine caught. */
 export interface TagRequest {
   readonly verdict: 'SKIPPED' | 'PROCESSING_ERROR';
-  readonly object: ObjectRef;
+  readonly target: ObjectTarget;
   readonly size?: number;
   /** Step Functions' description of a caught error: its name and cause. */
   readonly error?: { readonly name: string; readonly cause: string };
@@ -41,17 +40,10 @@ export function parseScanEvent(event: unknown): ScanEvent {
     // A warmer invoked by another warmer must not fan out again.
     return { kind: 'warmer', fanOut: event.fanOut !== false };
   }
-  if ('resolve' in event) {
-    const inner = parseScanEvent(event.resolve);
-    if (inner.kind !== 'direct' && inner.kind !== 'eventbridge') {
-      throw new InvalidEventError('resolve takes an EventBridge S3 event or {bucket, key[, versionId]}');
-    }
-    return { kind: 'resolve', object: inner.object };
-  }
   if ('tag' in event) return { kind: 'tag', request: parseTagRequest(event.tag) };
   if ('Records' in event) return { kind: 's3-notification', objects: parseRecords(event.Records) };
   if (event.source === 'aws.s3' && 'detail' in event) {
-    return { kind: 'eventbridge', object: parseEventBridge(event) };
+    return { kind: 'eventbridge', event: parseEventBridge(event) };
   }
   if ('bucket' in event || 'key' in event) {
     return {
@@ -65,8 +57,8 @@ export function parseScanEvent(event: unknown): ScanEvent {
 }
 
 /**
- * Object keys in S3 event notifications and EventBridge S3 events are URL-encoded the way HTML
- * forms are: a space is `+`, and anything else special is `%XX` (a literal `+` arrives as `%2B`).
+ * Object keys in S3 event notifications are URL-encoded the way HTML forms are (documented by
+ * AWS): a space is `+`, and anything else special is `%XX` (a literal `+` arrives as `%2B`).
  */
 export function decodeEventKey(key: string): string {
   try {
@@ -84,8 +76,7 @@ function parseTagRequest(tag: unknown): TagRequest {
       `tag.verdict must be SKIPPED or PROCESSING_ERROR, got ${describeValue(verdict)}`,
     );
   }
-  const target = isObject(tag.object) ? tag.object : {};
-  const object = objectRef(target.bucket, target.key, target.versionId, 'tag.object');
+  const target = parseTagTarget(tag.object);
   if (size !== undefined && (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0)) {
     throw new InvalidEventError(`tag.size must be a byte count, got ${describeValue(size)}`);
   }
@@ -94,10 +85,19 @@ function parseTagRequest(tag: unknown): TagRequest {
     : undefined;
   return {
     verdict,
-    object,
+    target,
     ...(typeof size === 'number' ? { size } : {}),
     ...(caught ? { error: caught } : {}),
   };
+}
+
+/** The state machine passes its input: `{bucket, key, versionId?}` or an EventBridge event. */
+function parseTagTarget(object: unknown): ObjectTarget {
+  const target = isObject(object) ? object : {};
+  if (target.source === 'aws.s3' && 'detail' in target) {
+    return { kind: 'event', event: parseEventBridge(target) };
+  }
+  return { kind: 'ref', ref: objectRef(target.bucket, target.key, target.versionId, 'tag.object') };
 }
 
 /** A Lambda error's cause is its JSON payload; other causes are plain text. */
@@ -127,11 +127,28 @@ function parseRecords(records: unknown): ObjectRef[] {
   });
 }
 
-function parseEventBridge(event: Json): ObjectRef {
+function parseEventBridge(event: Json): EventObject {
+  const where = 'EventBridge event detail';
   const detail = isObject(event.detail) ? event.detail : {};
   const bucket = isObject(detail.bucket) ? detail.bucket.name : undefined;
   const object = isObject(detail.object) ? detail.object : {};
-  return objectRef(bucket, decodeIfString(object.key), object['version-id'], 'EventBridge event detail');
+  // The key stays as the event carries it: the scanner finds the object it stands for.
+  const ref = objectRef(bucket, object.key, object['version-id'], where);
+  const { size, etag } = object;
+  if (size !== undefined && (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0)) {
+    throw new InvalidEventError(`${where}: object.size must be a byte count, got ${describeValue(size)}`);
+  }
+  if (etag !== undefined && typeof etag !== 'string') {
+    throw new InvalidEventError(`${where}: object.etag must be a string, got ${describeValue(etag)}`);
+  }
+  return {
+    bucket: ref.bucket,
+    eventKey: ref.key,
+    ...(typeof size === 'number' ? { size } : {}),
+    ...(typeof etag === 'string' && etag !== '' ? { etag } : {}),
+    ...(ref.versionId ? { versionId: ref.versionId } : {}),
+    ...(typeof event.time === 'string' ? { time: event.time } : {}),
+  };
 }
 
 function objectRef(bucket: unknown, key: unknown, versionId: unknown, where: string): ObjectRef {

@@ -2,9 +2,17 @@ import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Verdict } from './status';
 
 export const METRICS_NAMESPACE = 'LambdaAV';
+/** The `service` dimension of every metric (Powertools adds it to EMF lines; PutMetricData names it). */
+export const SERVICE_NAME = 'lambda-av';
 export const METRIC_SCAN_LATENCY = 'ScanLatency';
 export const METRIC_DAEMON_STARTUP = 'DaemonStartupTime';
 export const METRIC_DEFINITIONS_AGE = 'DefinitionsAgeHours';
+/** 1 each time a scanner or the updater finds no definitions published. */
+export const METRIC_DEFINITIONS_MISSING = 'DefinitionsMissing';
+/** Published by the update workflow's canary (PutMetricData): 1 when EICAR and the clean object got their verdicts. */
+export const METRIC_CANARY_DETECTED = 'CanaryDetected';
+/** The canary's scan executions, start to end, in milliseconds. */
+export const METRIC_CANARY_LATENCY = 'CanaryScanLatency';
 /** The dimension on scan metrics; its values are the canonical verdicts, whatever the status names. */
 export const DIMENSION_STATUS = 'Status';
 
@@ -12,16 +20,18 @@ export const DIMENSION_STATUS = 'Status';
 export interface ScanMetrics {
   scanCompleted(verdict: Verdict, durationMs: number): void;
   daemonStarted(durationMs: number): void;
+  definitionsMissing(): void;
 }
 
 /** What the updater reports. */
 export interface UpdaterMetrics {
   definitionsAge(hours: number): void;
+  definitionsMissing(): void;
 }
 
 export class EmfScanMetrics implements ScanMetrics {
   constructor(
-    private readonly metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: 'lambda-av' }),
+    private readonly metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME }),
   ) {}
 
   scanCompleted(verdict: Verdict, durationMs: number): void {
@@ -33,14 +43,22 @@ export class EmfScanMetrics implements ScanMetrics {
   daemonStarted(durationMs: number): void {
     this.metrics.singleMetric().addMetric(METRIC_DAEMON_STARTUP, MetricUnit.Milliseconds, durationMs);
   }
+
+  definitionsMissing(): void {
+    this.metrics.singleMetric().addMetric(METRIC_DEFINITIONS_MISSING, MetricUnit.Count, 1);
+  }
 }
 
 export class EmfUpdaterMetrics implements UpdaterMetrics {
   constructor(
-    private readonly metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: 'lambda-av' }),
+    private readonly metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME }),
   ) {}
 
   definitionsAge(hours: number): void {
     this.metrics.singleMetric().addMetric(METRIC_DEFINITIONS_AGE, MetricUnit.NoUnit, hours);
+  }
+
+  definitionsMissing(): void {
+    this.metrics.singleMetric().addMetric(METRIC_DEFINITIONS_MISSING, MetricUnit.Count, 1);
   }
 }

@@ -6,13 +6,22 @@ import { ClamdDaemon } from './clamd/daemon';
 import { daemonOptionsFor } from './clamd/daemon-settings';
 import type { Config } from './config';
 import { DefinitionsDirectory, type DefinitionsLocation, resolvePublishedSet } from './definitions/store';
-import { DaemonConnectionError } from './errors';
+import { DaemonConnectionError, DefinitionsNotPublishedError } from './errors';
 import type { TagRequest } from './events';
 import { logger as defaultLogger } from './logger';
 import { EmfScanMetrics, type ScanMetrics } from './metrics';
 import { chooseReloadStrategy, type ReloadStrategy } from './reload-strategy';
+import type { EventObject } from './scan/event-object';
 import type { ObjectRef } from './scan/object-ref';
-import { type ScanDependencies, type ScanResult, scanAndTag, tagWithoutScan } from './scan/scan-object';
+import { type ResolvedObject, resolveEventObject } from './scan/resolve-object';
+import {
+  isRetryable,
+  type ScanDependencies,
+  type ScanResult,
+  scanAndTag,
+  tagWithoutScan,
+  unidentifiedResult,
+} from './scan/scan-object';
 import type { Verdict } from './status';
 
 export interface ScannerOptions {
@@ -105,9 +114,43 @@ export class Scanner {
     }
   }
 
+  /**
+   * Scans the object an EventBridge event names, once found by matching the event
+   * (src/scan/resolve-object.ts). One over the size limit is tagged SKIPPED without being read
+   * and without starting clamd; one that matches nothing is a PROCESSING_ERROR, nothing tagged.
+   */
+  async scanEvent(event: EventObject): Promise<ScanResult> {
+    const startedAt = performance.now();
+    let resolved: ResolvedObject;
+    try {
+      resolved = await resolveEventObject(this.s3, event);
+    } catch (error) {
+      return this.unidentified(event, error, startedAt);
+    }
+    if (resolved.size > this.options.config.maxFileSize) {
+      return this.tag({
+        verdict: 'SKIPPED',
+        target: { kind: 'ref', ref: resolved.object },
+        size: resolved.size,
+      });
+    }
+    return this.scan(resolved.object);
+  }
+
   /** Tags an object SKIPPED or PROCESSING_ERROR without scanning it: no daemon is needed. */
   async tag(request: TagRequest): Promise<ScanResult> {
-    const { verdict, result } = await tagWithoutScan(this.scanDependencies(), request);
+    const startedAt = performance.now();
+    let object: ObjectRef;
+    if (request.target.kind === 'event') {
+      try {
+        object = (await resolveEventObject(this.s3, request.target.event)).object;
+      } catch (error) {
+        return this.unidentified(request.target.event, error, startedAt, request.error);
+      }
+    } else {
+      object = request.target.ref;
+    }
+    const { verdict, result } = await tagWithoutScan(this.scanDependencies(), object, request);
     return this.report(verdict, result);
   }
 
@@ -132,8 +175,16 @@ export class Scanner {
 
   private async start(): Promise<PrepareResult> {
     this.lastCheck = this.now();
-    const set = await resolvePublishedSet(this.s3, this.location);
-    const sync = await this.definitionsDir.sync(this.s3, this.location, set);
+    const set = await resolvePublishedSet(this.s3, this.location).catch((error: unknown) => {
+      if (error instanceof DefinitionsNotPublishedError) this.metrics.definitionsMissing();
+      throw error;
+    });
+    const sync = await this.definitionsDir.sync(
+      this.s3,
+      this.location,
+      set,
+      this.options.config.definitionsDownloadTimeoutMs,
+    );
     const start = await this.daemon.ensureRunning();
     await this.describeDefinitions();
     await this.definitionsDir.prune();
@@ -154,7 +205,12 @@ export class Scanner {
     try {
       const set = await resolvePublishedSet(this.s3, this.location);
       if (set.id === previousSet?.id) return { refreshed: false, definitions: this.definitions };
-      const sync = await this.definitionsDir.sync(this.s3, this.location, set);
+      const sync = await this.definitionsDir.sync(
+        this.s3,
+        this.location,
+        set,
+        this.options.config.definitionsDownloadTimeoutMs,
+      );
       const strategy = await this.reloadStrategy();
       try {
         if (strategy === 'concurrent') await this.daemon.reload();
@@ -235,10 +291,36 @@ export class Scanner {
     };
   }
 
+  /** An event whose object could not be found (or looked up): a per-object failure, thrown by nothing. */
+  private unidentified(
+    event: EventObject,
+    error: unknown,
+    startedAt: number,
+    caught?: TagRequest['error'],
+  ): ScanResult {
+    if (isRetryable(error)) throw error;
+    const failure = error instanceof Error ? error : new Error(String(error));
+    const { verdict, result } = unidentifiedResult(
+      this.scanDependencies(),
+      { bucket: event.bucket, key: event.eventKey },
+      failure,
+      Math.round(performance.now() - startedAt),
+      caught,
+    );
+    return this.report(verdict, result);
+  }
+
   private report(verdict: Verdict, result: ScanResult): ScanResult {
-    this.metrics.scanCompleted(verdict, result.durationMs);
+    // The canary's objects are not uploads: the update workflow reports them itself.
+    if (result.bucket !== this.options.config.canaryBucket)
+      this.metrics.scanCompleted(verdict, result.durationMs);
     const log = verdict === 'PROCESSING_ERROR' ? this.log.warn : this.log.info;
-    log.call(this.log, 'scan finished', { ...result });
+    // `timestamp` is a key the structured logger keeps for itself (it would drop ours and warn).
+    const { timestamp, ...fields } = result;
+    log.call(this.log, 'scan finished', {
+      ...fields,
+      ...(timestamp !== undefined ? { scannedAt: timestamp } : {}),
+    });
     return result;
   }
 }

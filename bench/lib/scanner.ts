@@ -17,6 +17,7 @@ export class BenchMetrics implements ScanMetrics {
   daemonStarted(durationMs: number): void {
     this.daemonStarts.push(durationMs);
   }
+  definitionsMissing(): void {}
 }
 
 export interface BenchScanner {

@@ -1,6 +1,15 @@
 import { type CliSettings, loadCliSettings } from '../config';
 import type { CommandIo } from './command-io';
-import { EXIT_ERROR, HISTORY_HELP, MAIN_HELP, SCAN_HELP, SERVE_HELP, UPDATE_HELP, UsageError } from './usage';
+import {
+  DEFINITIONS_HELP,
+  EXIT_ERROR,
+  HISTORY_HELP,
+  MAIN_HELP,
+  SCAN_HELP,
+  SERVE_HELP,
+  UPDATE_HELP,
+  UsageError,
+} from './usage';
 
 type Command = (args: string[], settings: CliSettings, io: CommandIo) => Promise<number>;
 
@@ -13,12 +22,14 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   serve: async () => (await import('./serve-command')).serveCommand,
   update: async () => (await import('./update-command')).updateCommand,
   history: async () => (await import('./history-command')).historyCommand,
+  definitions: async () => (await import('./definitions-command')).definitionsCommand,
 };
 const HELP: Record<string, string> = {
   scan: SCAN_HELP,
   serve: SERVE_HELP,
   update: UPDATE_HELP,
   history: HISTORY_HELP,
+  definitions: DEFINITIONS_HELP,
 };
 
 /** Runs `lambda-av ARGS...` and returns its exit code. */

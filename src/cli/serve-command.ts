@@ -30,8 +30,8 @@ export async function serveCommand(args: string[], settings: CliSettings, io: Co
   }
   if (positionals.length > 0) throw new UsageError(`serve takes no PATH, got ${positionals.join(' ')}`);
   const port = values.port === undefined ? DEFAULT_PORT : Number(values.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65_532) {
-    throw new UsageError(`--port must be 0 or a port number up to 65532, got ${JSON.stringify(values.port)}`);
+  if (!Number.isInteger(port) || port < 0 || port > 65_531) {
+    throw new UsageError(`--port must be 0 or a port number up to 65531, got ${JSON.stringify(values.port)}`);
   }
   const buckets = values.bucket ?? [DEFAULT_BUCKET];
   for (const bucket of buckets) {
@@ -93,6 +93,7 @@ export async function serveCommand(args: string[], settings: CliSettings, io: Co
         `  S3               ${stack.endpoints.s3}  (scanned buckets: ${buckets.join(', ')}; an upload starts a scan)`,
         `  Step Functions   ${stack.endpoints.sfn}  (scan and update-definitions state machines)`,
         `  Lambda           ${stack.endpoints.lambda}  (the scanner and the updater)`,
+        `  CloudWatch       ${stack.endpoints.cloudwatch}  (the update workflow's canary metrics)`,
         `  definitions      ${stack.definitions ?? 'unknown'}`,
         `  data             ${values['data-dir'] ?? 'a temporary directory, removed on exit (--data-dir keeps it)'}`,
         '',

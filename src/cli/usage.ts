@@ -19,6 +19,7 @@ Usage:
   lambda-av serve [options]                 run the whole stack locally for your application
   lambda-av update                          fetch definitions for local scans into the cache
   lambda-av history                         list recent scan executions and their verdicts
+  lambda-av definitions publish DIR         publish database files to a deployed stack's scanners
   lambda-av help [COMMAND]                  show help
 
 Exit codes (as clamscan's): 0 all clean, 1 something infected, 2 an error (or a file not scanned).
@@ -91,13 +92,14 @@ Runs the embedded stack in the foreground until Ctrl-C, on 127.0.0.1 only:
     statemachine/ executed locally): StartExecution, DescribeExecution, StopExecution,
     ListExecutions, GetExecutionHistory, ListStateMachines, DescribeStateMachine
   - the Lambda endpoint: the scanner (a real clamd, kept warm) and the updater (Invoke)
+  - a CloudWatch endpoint (PutMetricData, GetMetricData) for the update workflow's canary
   - a scan history page: recent executions, verdicts and state histories
 It prints the environment an application needs (endpoints, credentials, ARNs), so AWS SDK code,
 the AWS CLI and lambda-av's client (startScan, waitForScan, scanDirect) work against it unchanged.
 
 Options:
-  --port N              history page on N, S3 on N+1, Step Functions on N+2, Lambda on N+3
-                        (default 9600; 0: free ports)
+  --port N              history page on N, S3 on N+1, Step Functions on N+2, Lambda on N+3,
+                        CloudWatch on N+4 (default 9600; 0: free ports)
   --bucket NAME         a bucket whose uploads are scanned (repeatable; default uploads)
   --data-dir DIR        keep objects, tags, published definitions and the execution history in
                         DIR across restarts (default: a temporary directory, removed on exit)
@@ -112,3 +114,24 @@ directory (by an earlier start or by the update workflow); on a first start it t
 environment (CLAMAV_MIRROR_URL, CLAMAV_CUSTOM_DATABASE_URLS, CLAMAV_OFFICIAL_DATABASES):
   aws stepfunctions start-execution --endpoint-url $AWS_ENDPOINT_URL_SFN \\
     --state-machine-arn $LAMBDA_AV_UPDATE_STATE_MACHINE_ARN`;
+
+export const DEFINITIONS_HELP = `Usage: lambda-av definitions publish DIR [options]
+
+Publishes the ClamAV database files in DIR (main.cvd, daily.cld, bytecode.cvd, *.ndb, ...) to a
+deployed stack's scanners: for a first deployment whose updater cannot reach ClamAV's mirror,
+with files copied from a machine where freshclam works. The files are staged under
+lambda-av-import/ in the definitions bucket; the updater then checks that the set loads in
+ClamAV, publishes it (each file replacing the published file of the same database) and removes
+the staged copy. A set that does not load publishes nothing.
+
+Options:
+  --bucket NAME         the definitions bucket (default: $CLAMAV_BUCKET_NAME)
+  --prefix PREFIX       the definitions prefix (default: $PATH_TO_AV_DEFINITIONS)
+  --state-machine ARN   the update state machine, which runs the import and keeps its history
+                        (default: $LAMBDA_AV_UPDATE_STATE_MACHINE_ARN)
+  --function NAME       or invoke the updater Lambda directly (default: $LAMBDA_AV_UPDATER_FUNCTION_NAME)
+  --json                print the updater's result as JSON
+  -h, --help            show this help
+
+The stack's outputs name each value (DefinitionsBucketName, DefinitionsPrefix,
+UpdateStateMachineArn). AWS credentials, region and endpoints come from the SDK's usual settings.`;

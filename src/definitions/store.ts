@@ -17,7 +17,7 @@ import path from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
-import { DaemonStartupError } from '../errors';
+import { DaemonStartupError, DefinitionsNotPublishedError } from '../errors';
 import { isDatabaseFile } from './database-files';
 import { readManifest } from './manifest';
 import { POLICY_DATABASE, POLICY_DATABASE_NAME } from './policy';
@@ -87,8 +87,8 @@ export async function resolvePublishedSet(
     );
   }
   if (set.files.length === 0) {
-    throw new DaemonStartupError(
-      `no ClamAV database files found at ${describeLocation(location)} (expected a manifest.json published by the updater, or files such as main.cvd, daily.cld or *.ndb)`,
+    throw new DefinitionsNotPublishedError(
+      `no ClamAV database files found at ${describeLocation(location)} (expected a manifest.json published by the updater, or files such as main.cvd, daily.cld or *.ndb); see docs/deploy.md, "Bootstrapping definitions"`,
     );
   }
   return set;
@@ -150,27 +150,41 @@ export class DefinitionsDirectory {
     }
   }
 
-  /** Makes `set` the active set, downloading what the active set does not already have. */
-  async sync(s3: S3Client, location: DefinitionsLocation, set: DefinitionsSet): Promise<SyncResult> {
+  /**
+   * Makes `set` the active set, downloading what the active set does not already have, within
+   * `timeoutMs` when given.
+   */
+  async sync(
+    s3: S3Client,
+    location: DefinitionsLocation,
+    set: DefinitionsSet,
+    timeoutMs?: number,
+  ): Promise<SyncResult> {
     const active = await this.active();
     if (active?.id === set.id) return { changed: false, set, downloaded: [] };
     const setDir = path.join(this.root, 'sets', `${safeName(set.id)}-${randomBytes(4).toString('hex')}`);
     await mkdir(setDir, { recursive: true });
     const downloaded: string[] = [];
+    const signal = timeoutMs === undefined ? undefined : AbortSignal.timeout(timeoutMs);
     try {
       await forEachLimited(set.files, 4, async (file) => {
         const target = path.join(setDir, file.name);
         const same = active?.files.find((old) => old.name === file.name && sameContent(old, file));
         if (same && (await reuse(path.join(this.databaseDir, file.name), target))) return;
-        await downloadDefinitionsFile(s3, location.bucket, file, target);
+        await downloadDefinitionsFile(s3, location.bucket, file, target, signal);
         downloaded.push(file.name);
       });
       await writeFile(path.join(setDir, POLICY_DATABASE_NAME), POLICY_DATABASE);
     } catch (error) {
       await rm(setDir, { recursive: true, force: true });
+      const reason = signal?.aborted
+        ? `not complete within DEFINITIONS_DOWNLOAD_TIMEOUT_MS (${timeoutMs} ms)`
+        : (error as Error).message;
       throw new DaemonStartupError(
-        `cannot download definitions from ${describeLocation(location)}: ${(error as Error).message}`,
-        { cause: error },
+        `cannot download definitions from ${describeLocation(location)}: ${reason}`,
+        {
+          cause: error,
+        },
       );
     }
     await this.activate(setDir, set);
@@ -231,8 +245,12 @@ export async function downloadDefinitionsFile(
   bucket: string,
   file: DefinitionsFile,
   target: string,
+  signal?: AbortSignal,
 ): Promise<void> {
-  const response = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: file.key }));
+  const response = await s3.send(
+    new GetObjectCommand({ Bucket: bucket, Key: file.key }),
+    signal ? { abortSignal: signal } : {},
+  );
   if (!(response.Body instanceof Readable)) throw new Error(`no body for ${file.key}`);
   const digest = createHash('sha256');
   const hashing = new Transform({
@@ -242,7 +260,7 @@ export async function downloadDefinitionsFile(
     },
   });
   const partial = `${target}.partial`;
-  await pipeline(response.Body, hashing, createWriteStream(partial));
+  await pipeline(response.Body, hashing, createWriteStream(partial), signal ? { signal } : {});
   const size = await sizeOf(partial);
   if (size !== file.size) throw new Error(`${file.key}: received ${size} of ${file.size} bytes`);
   const sha256 = digest.digest('hex');

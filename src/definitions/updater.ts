@@ -1,48 +1,19 @@
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from '@aws-lambda-powertools/logger';
-import {
-  DeleteObjectsCommand,
-  GetObjectCommand,
-  HeadObjectCommand,
-  ListObjectsV2Command,
-  PutObjectCommand,
-  type S3Client,
-} from '@aws-sdk/client-s3';
+import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { Config } from '../config';
-import { ConcurrentUpdateError, DefinitionsUpdateError } from '../errors';
-import { readCvdHeader } from './cvd';
+import { DefinitionsUpdateError } from '../errors';
 import { renderFreshclamConf, runFreshclam } from './freshclam';
-import {
-  keyOf,
-  type Manifest,
-  type ManifestFile,
-  objectKey,
-  readManifest,
-  STATE_NAME,
-  writeManifest,
-} from './manifest';
-import { type DefinitionsLocation, describeLocation, downloadDefinitionsFile, isDatabaseFile } from './store';
-import { verifyDefinitions } from './verify';
+import { keyOf, type Manifest, readManifest, STATE_NAME } from './manifest';
+import { probeMirror } from './mirror-probe';
+import { describe, type PublishContext, publishIfChanged, sha256Of, type UpdateResult } from './publish';
+import { type DefinitionsLocation, downloadDefinitionsFile } from './store';
+
+export type { UpdateResult } from './publish';
 
 /** The updater's own record of a mirror's cool-down, kept beside the definitions. */
 export const UPDATER_STATE_NAME = 'updater-state.json';
-
-export interface UpdateResult {
-  /** True when a new set was published. */
-  readonly changed: boolean;
-  /** The published set's version (manifest version), if any set is published. */
-  readonly version: string | undefined;
-  /** Build time of the newest database in the published set. */
-  readonly builtAt: string | undefined;
-  /** Age of the published definitions, in hours. */
-  readonly ageHours: number | undefined;
-  readonly files: ReadonlyArray<Pick<ManifestFile, 'name' | 'size' | 'version' | 'builtAt'>>;
-  /** Present when the mirror rate-limited us: nothing was fetched, and when to try again. */
-  readonly coolDown?: { readonly until: string; readonly reason: string };
-}
 
 export interface UpdaterDependencies {
   readonly s3: S3Client;
@@ -65,16 +36,9 @@ const DEFAULT_COOL_DOWN_MS = 4 * 3600 * 1000;
  * set (files first, the manifest last) only if anything changed.
  */
 export async function updateDefinitions(deps: UpdaterDependencies): Promise<UpdateResult> {
-  const { s3, config } = deps;
-  const now = deps.now ?? (() => new Date());
-  const log = deps.log ?? { info() {}, warn() {} };
-  const location: DefinitionsLocation = {
-    bucket: config.definitionsBucket,
-    prefix: config.definitionsPrefix,
-  };
-  const work = path.join(config.workDir, 'updater');
-  const databaseDir = path.join(work, 'db');
-  await mkdir(databaseDir, { recursive: true });
+  const ctx = publishContext(deps);
+  const { s3, config, location, now, log } = ctx;
+  const { work, databaseDir } = await workArea(config);
 
   const published = await readManifest(s3, location);
   const state = await readUpdaterState(s3, location);
@@ -85,7 +49,7 @@ export async function updateDefinitions(deps: UpdaterDependencies): Promise<Upda
       reason: state.reason ?? '',
     });
   }
-  await restore(s3, location, published?.manifest, databaseDir);
+  await restore(s3, location, published?.manifest, databaseDir, config.definitionsDownloadTimeoutMs);
 
   const configFile = path.join(work, 'freshclam.conf');
   await writeFile(configFile, renderFreshclamConf(config.updater, databaseDir));
@@ -93,77 +57,62 @@ export async function updateDefinitions(deps: UpdaterDependencies): Promise<Upda
     binDir: config.clamavBinDir,
     databaseDir,
     configFile,
-    timeoutMs: config.daemonStartTimeoutMs * 2,
+    timeoutMs: config.updater.freshclamTimeoutMs,
   });
   await saveFreshclamState(s3, location, databaseDir);
-  if (outcome.rateLimited) {
-    const until = outcome.coolDownUntil ?? new Date(now().getTime() + DEFAULT_COOL_DOWN_MS);
-    const reason = lastLines(outcome.output, /error code|cool-down/);
+  const failed = outcome.exitCode !== 0 && outcome.exitCode !== 1;
+  // freshclam words a private mirror's refusal of the official databases' header request as
+  // "Malformed CVD header (too short)": the mirror's own answer says whether it refused us.
+  const refusal = failed && !outcome.rateLimited ? await probeMirror(config.updater, now()) : undefined;
+  if (outcome.rateLimited || refusal) {
+    const until = refusal?.until ?? outcome.coolDownUntil ?? new Date(now().getTime() + DEFAULT_COOL_DOWN_MS);
+    const reason = refusal?.reason ?? lastLines(outcome.output, /error code|cool-down/);
     await writeUpdaterState(s3, location, { coolDownUntil: until.toISOString(), reason });
     log.warn('mirror rate limit: nothing fetched', { until: until.toISOString(), reason });
     return describe(published?.manifest, false, now(), { until: until.toISOString(), reason });
   }
-  if (outcome.exitCode !== 0 && outcome.exitCode !== 1) {
+  if (failed) {
     throw new DefinitionsUpdateError(
       `freshclam failed (exit ${outcome.exitCode}); the published definitions are unchanged: ${lastLines(outcome.output, /ERROR|WARNING|failed/i)}`,
     );
   }
 
-  const files = await describeLocalFiles(databaseDir, published?.manifest, now());
-  if (files.length === 0) {
-    throw new DefinitionsUpdateError(
-      'freshclam left no database files; check the mirror and database settings',
-    );
-  }
-  if (published && sameSet(files, published.manifest.files)) {
-    log.info('definitions unchanged', { version: published.manifest.version });
-    return describe(published.manifest, false, now());
-  }
-
-  const verification = await verifyDefinitions(
-    config.clamavBinDir,
+  return publishIfChanged(
+    ctx,
     databaseDir,
-    config.daemonStartTimeoutMs * 2,
+    published,
+    'freshclam left no database files; check the mirror and database settings',
   );
-  const manifest = buildManifest(location, files, now());
-  for (const file of manifest.files) {
-    if (!(await exists(s3, location.bucket, file.key))) {
-      await s3.send(
-        new PutObjectCommand({
-          Bucket: location.bucket,
-          Key: file.key,
-          Body: createReadStream(path.join(databaseDir, file.name)),
-          ContentLength: file.size,
-        }),
-      );
-    }
-  }
-  try {
-    await writeManifest(s3, location, manifest, published?.etag);
-  } catch (error) {
-    if (
-      (error as Error).name === 'PreconditionFailed' ||
-      (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 412
-    ) {
-      throw new ConcurrentUpdateError(
-        `another updater published definitions at ${describeLocation(location)} during this run; this run published nothing`,
-        { cause: error },
-      );
-    }
-    throw error;
-  }
-  await removeUnreferenced(s3, location, [manifest, published?.manifest]);
-  log.info('definitions published', { version: manifest.version, loadMs: verification.loadMs });
-  return describe(manifest, true, now());
+}
+
+export function publishContext(deps: UpdaterDependencies): PublishContext {
+  const { s3, config } = deps;
+  return {
+    s3,
+    config,
+    location: { bucket: config.definitionsBucket, prefix: config.definitionsPrefix },
+    now: deps.now ?? (() => new Date()),
+    log: deps.log ?? { info() {}, warn() {} },
+  };
+}
+
+/** The updater's work area: kept between runs of a warm instance, so unchanged files stay. */
+export async function workArea(config: Config): Promise<{ work: string; databaseDir: string }> {
+  const work = path.join(config.workDir, 'updater');
+  const databaseDir = path.join(work, 'db');
+  await mkdir(databaseDir, { recursive: true });
+  return { work, databaseDir };
 }
 
 /** Brings the work area to the published set, so freshclam only fetches what is newer. */
-async function restore(
+export async function restore(
   s3: S3Client,
   location: DefinitionsLocation,
   manifest: Manifest | undefined,
   databaseDir: string,
+  timeoutMs: number,
 ): Promise<void> {
+  const signal = AbortSignal.timeout(timeoutMs);
   const wanted = new Map((manifest?.files ?? []).map((file) => [file.name, file]));
   for (const name of await readdir(databaseDir)) {
     if (name === STATE_NAME) continue;
@@ -175,7 +124,7 @@ async function restore(
   for (const file of wanted.values()) {
     const target = path.join(databaseDir, file.name);
     if ((await sha256Of(target)) !== file.sha256) {
-      await downloadDefinitionsFile(s3, location.bucket, file, target);
+      await downloadDefinitionsFile(s3, location.bucket, file, target, signal);
     }
   }
   try {
@@ -221,130 +170,6 @@ async function writeUpdaterState(s3: S3Client, location: DefinitionsLocation, st
       ContentType: 'application/json',
     }),
   );
-}
-
-type LocalFile = Omit<ManifestFile, 'key'>;
-
-async function describeLocalFiles(
-  databaseDir: string,
-  previous: Manifest | undefined,
-  now: Date,
-): Promise<LocalFile[]> {
-  const names = (await readdir(databaseDir)).filter(isDatabaseFile).sort();
-  return Promise.all(
-    names.map(async (name) => {
-      const file = path.join(databaseDir, name);
-      const sha256 = (await sha256Of(file)) as string;
-      const header = await readCvdHeader(file, name);
-      const earlier = previous?.files.find((old) => old.name === name && old.sha256 === sha256);
-      return {
-        name,
-        size: (await stat(file)).size,
-        sha256,
-        ...(header ? { version: header.version } : {}),
-        // Plain-text databases carry no build time: the first time this content was published.
-        builtAt: header?.builtAt.toISOString() ?? earlier?.builtAt ?? now.toISOString(),
-      };
-    }),
-  );
-}
-
-function sameSet(files: readonly LocalFile[], published: readonly ManifestFile[]): boolean {
-  const key = (f: { name: string; sha256: string }) => `${f.name}:${f.sha256}`;
-  return files.map(key).sort().join('\n') === published.map(key).sort().join('\n');
-}
-
-function buildManifest(location: DefinitionsLocation, files: readonly LocalFile[], now: Date): Manifest {
-  const digest = createHash('sha256');
-  for (const file of files) digest.update(`${file.name}:${file.sha256}\n`);
-  const builtAt =
-    files
-      .map((file) => file.builtAt)
-      .sort()
-      .at(-1) ?? now.toISOString();
-  return {
-    schema: 1,
-    version: `${now.toISOString().replace(/[-:]|\.\d+/g, '')}-${digest.digest('hex').slice(0, 8)}`,
-    publishedAt: now.toISOString(),
-    builtAt,
-    files: files.map((file) => ({ ...file, key: objectKey(location, file.sha256, file.name) })),
-  };
-}
-
-function describe(
-  manifest: Manifest | undefined,
-  changed: boolean,
-  now: Date,
-  coolDown?: UpdateResult['coolDown'],
-): UpdateResult {
-  const ageHours = manifest
-    ? Math.round(((now.getTime() - new Date(manifest.builtAt).getTime()) / 3_600_000) * 100) / 100
-    : undefined;
-  return {
-    changed,
-    version: manifest?.version,
-    builtAt: manifest?.builtAt,
-    ageHours,
-    files: (manifest?.files ?? []).map(({ name, size, version, builtAt }) => ({
-      name,
-      size,
-      ...(version !== undefined ? { version } : {}),
-      builtAt,
-    })),
-    ...(coolDown ? { coolDown } : {}),
-  };
-}
-
-/**
- * Deletes stored database objects that neither the new nor the previous manifest names. The
- * previous set is kept so that a scanner still downloading it finds every file.
- */
-async function removeUnreferenced(
-  s3: S3Client,
-  location: DefinitionsLocation,
-  manifests: ReadonlyArray<Manifest | undefined>,
-): Promise<void> {
-  const keep = new Set(manifests.flatMap((manifest) => manifest?.files.map((file) => file.key) ?? []));
-  const prefix = keyOf(location, 'objects/');
-  let token: string | undefined;
-  do {
-    const page = await s3.send(
-      new ListObjectsV2Command({ Bucket: location.bucket, Prefix: prefix, ContinuationToken: token }),
-    );
-    const stale = (page.Contents ?? [])
-      .map((object) => object.Key ?? '')
-      .filter((key) => key && !keep.has(key));
-    if (stale.length > 0) {
-      await s3.send(
-        new DeleteObjectsCommand({
-          Bucket: location.bucket,
-          Delete: { Objects: stale.map((Key) => ({ Key })) },
-        }),
-      );
-    }
-    token = page.IsTruncated ? page.NextContinuationToken : undefined;
-  } while (token);
-}
-
-async function exists(s3: S3Client, bucket: string, key: string): Promise<boolean> {
-  try {
-    await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
-    return true;
-  } catch (error) {
-    if ((error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 404)
-      return false;
-    throw error;
-  }
-}
-
-async function sha256Of(file: string): Promise<string | undefined> {
-  try {
-    const digest = createHash('sha256');
-    for await (const chunk of createReadStream(file)) digest.update(chunk as Buffer);
-    return digest.digest('hex');
-  } catch {
-    return undefined;
-  }
 }
 
 function lastLines(output: string, pattern: RegExp): string {

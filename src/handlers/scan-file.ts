@@ -2,10 +2,9 @@ import type { LambdaClient } from '@aws-sdk/client-lambda';
 import { createLambdaClient } from '../aws-clients';
 import { type Config, getConfig } from '../config';
 import { parseScanEvent } from '../events';
-import type { ObjectRef } from '../scan/object-ref';
 import type { ScanResult } from '../scan/scan-object';
 import { Scanner } from '../scanner';
-import { type WarmResult, warm } from './warmer';
+import { type WarmerState, type WarmResult, warm } from './warmer';
 
 export interface ScanFileDependencies {
   readonly config: Config;
@@ -13,7 +12,12 @@ export interface ScanFileDependencies {
   readonly lambda: LambdaClient;
 }
 
-export type ScanFileResponse = ScanResult | { readonly results: ScanResult[] } | WarmResult | ObjectRef;
+/** The part of Lambda's context the handler reads: the ARN it was invoked as (with its alias). */
+export interface InvocationContext {
+  readonly invokedFunctionArn?: string;
+}
+
+export type ScanFileResponse = ScanResult | { readonly results: ScanResult[] } | WarmResult;
 
 /**
  * The scanner Lambda: parses the event, scans each object on the warm daemon, returns results.
@@ -22,16 +26,23 @@ export type ScanFileResponse = ScanResult | { readonly results: ScanResult[] } |
  * can tell them apart.
  */
 export function createScanFileHandler(deps: ScanFileDependencies) {
-  return async (event: unknown): Promise<ScanFileResponse> => {
+  const warmerState: WarmerState = { definitionsMissingLogged: false };
+  return async (event: unknown, context?: InvocationContext): Promise<ScanFileResponse> => {
     const request = parseScanEvent(event);
     switch (request.kind) {
       case 'warmer':
-        return warm(deps.scanner, deps.lambda, deps.config, request.fanOut);
+        return warm(
+          deps.scanner,
+          deps.lambda,
+          deps.config,
+          request.fanOut,
+          warmerState,
+          context?.invokedFunctionArn,
+        );
       case 'direct':
-      case 'eventbridge':
         return deps.scanner.scan(request.object);
-      case 'resolve':
-        return request.object;
+      case 'eventbridge':
+        return deps.scanner.scanEvent(request.event);
       case 'tag':
         return deps.scanner.tag(request.request);
       case 's3-notification':
@@ -51,5 +62,9 @@ function defaultDependencies(): ScanFileDependencies {
   return defaults;
 }
 
-export const scanFileHandler = (event: unknown): Promise<ScanFileResponse> =>
-  createScanFileHandler(defaultDependencies())(event);
+let handler: ReturnType<typeof createScanFileHandler> | undefined;
+
+export const scanFileHandler = (event: unknown, context?: InvocationContext): Promise<ScanFileResponse> => {
+  handler ??= createScanFileHandler(defaultDependencies());
+  return handler(event, context);
+};

@@ -22,8 +22,12 @@ export interface LocalLambdaOptions {
 export interface LocalLambdaServer {
   /** Endpoint for `new LambdaClient({ endpoint })`. */
   readonly endpoint: string;
-  /** Invocations received, by function name, in order. */
-  readonly invocations: ReadonlyArray<{ readonly functionName: string; readonly event: unknown }>;
+  /** Invocations received, by function name (and alias or version, when one was named), in order. */
+  readonly invocations: ReadonlyArray<{
+    readonly functionName: string;
+    readonly qualifier?: string;
+    readonly event: unknown;
+  }>;
   stop(): Promise<void>;
 }
 
@@ -60,7 +64,7 @@ export async function startLocalLambda(
   functions: Record<string, LocalFunction>,
   options: LocalLambdaOptions = {},
 ): Promise<LocalLambdaServer> {
-  const invocations: Array<{ functionName: string; event: unknown }> = [];
+  const invocations: Array<{ functionName: string; qualifier?: string; event: unknown }> = [];
   const server = http.createServer((request, response) => {
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -92,14 +96,14 @@ export async function startLocalLambda(
 
   async function answer(request: http.IncomingMessage, body: string, response: http.ServerResponse) {
     const method = request.method ?? 'GET';
-    const url = request.url?.split('?')[0] ?? '/';
+    const [url = '/', query = ''] = (request.url ?? '/').split('?');
     const invoke = method === 'POST' ? INVOKE_PATH.exec(url) : null;
     if (!invoke) {
       const described = method === 'GET' ? FUNCTION_PATH.exec(url) : null;
       if (method === 'GET' && LIST_PATH.test(url)) {
         send(response, 200, {}, { Functions: Object.keys(functions).map(configuration) });
       } else if (described?.[1]) {
-        const name = functionName(described[1]);
+        const { name } = functionTarget(decodeURIComponent(described[1]));
         if (!functions[name]) notFound(response, name);
         else if (described[2]) send(response, 200, {}, configuration(name));
         else send(response, 200, {}, { Configuration: configuration(name) });
@@ -117,7 +121,9 @@ export async function startLocalLambda(
       }
       return;
     }
-    const name = functionName(invoke[1] as string);
+    const target = functionTarget(decodeURIComponent(invoke[1] as string));
+    const { name } = target;
+    const qualifier = new URLSearchParams(query).get('Qualifier') ?? target.qualifier;
     const fn = functions[name];
     if (!fn) {
       notFound(response, name);
@@ -140,7 +146,7 @@ export async function startLocalLambda(
       send(response, 204, {}, undefined);
       return;
     }
-    invocations.push({ functionName: name, event });
+    invocations.push({ functionName: name, ...(qualifier ? { qualifier } : {}), event });
     const fault = options.fault?.(name, event);
     if (fault) {
       send(response, fault.status, { 'x-amzn-errortype': fault.type }, { message: `injected ${fault.type}` });
@@ -188,9 +194,14 @@ export function localLambdaClient(endpoint: string): LambdaClient {
   });
 }
 
-/** A function's name from its name, ARN or partial ARN, as AWS accepts each. */
-function functionName(encoded: string): string {
-  return decodeURIComponent(encoded).split(':').slice(-1)[0] as string;
+/**
+ * A FunctionName as Lambda takes it: `name`, `name:qualifier`, or an ARN
+ * `arn:aws:lambda:REGION:ACCOUNT:function:name[:qualifier]`.
+ */
+function functionTarget(value: string): { name: string; qualifier?: string } {
+  const parts = value.startsWith('arn:') ? value.split(':').slice(6) : value.split(':');
+  const [name = '', qualifier] = parts;
+  return qualifier ? { name, qualifier } : { name };
 }
 
 function send(response: http.ServerResponse, status: number, headers: Record<string, string>, body: unknown) {

@@ -9,17 +9,18 @@ import {
 } from '@aws-sdk/client-s3';
 import { MANIFEST_NAME } from '../definitions/manifest';
 import { isDatabaseFile, resolvePublishedSet } from '../definitions/store';
-import type { ScanMetrics } from '../metrics';
+import type { ScanMetrics, UpdaterMetrics } from '../metrics';
 
 /** The bucket of the local stack that holds the definitions, as CLAMAV_BUCKET_NAME does in AWS. */
 export const LOCAL_DEFINITIONS_BUCKET = 'lambda-av-definitions';
 
 /** The scanner's logger and metrics in the local stack: the command prints what matters itself. */
 export const quietLogger = { info() {}, warn() {}, error() {} };
-export const noMetrics: ScanMetrics & { definitionsAge(): void } = {
+export const noMetrics: ScanMetrics & UpdaterMetrics = {
   scanCompleted() {},
   daemonStarted() {},
   definitionsAge() {},
+  definitionsMissing() {},
 };
 
 /** Creates a bucket of the local S3 server, or keeps it when it exists (a restart on the same data). */

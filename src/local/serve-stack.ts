@@ -3,10 +3,13 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { CloudWatchCanaryMetrics } from '../canary/canary-metrics';
 import { type Config, type Env, loadConfig } from '../config';
 import { createScanFileHandler } from '../handlers/scan-file';
 import { createUpdateDefinitionsHandler } from '../handlers/update-definitions';
 import { Scanner } from '../scanner';
+import { startLocalCloudWatch } from './cloudwatch-server';
 import { ExecutionLog } from './execution-store';
 import { renderHistoryPage, summarise } from './history-page';
 import { localLambdaClient, startLocalLambda } from './lambda-server';
@@ -18,7 +21,7 @@ import {
   publishDefinitionsDirectory,
   quietLogger,
 } from './local-definitions';
-import { objectCreatedEvent } from './object-created-event';
+import { LOCAL_ACCOUNT, LOCAL_REGION, objectCreatedEvent } from './object-created-event';
 import { LOCAL_S3_CREDENTIALS, localS3Client, startLocalS3Server } from './s3-server';
 import { type LocalStepFunctionsServer, startLocalStepFunctions } from './sfn-server';
 import { SCAN_STATE_MACHINE, UPDATE_STATE_MACHINE } from './step-functions';
@@ -27,13 +30,14 @@ export const SERVE_SCANNER_FUNCTION = 'lambda-av-scanner';
 export const SERVE_UPDATER_FUNCTION = 'lambda-av-updater';
 export const SERVE_SCAN_MACHINE = 'lambda-av-scan';
 export const SERVE_UPDATE_MACHINE = 'lambda-av-update-definitions';
+export const SERVE_CANARY_BUCKET = 'lambda-av-canary';
 
 export interface ServeOptions {
   /** Objects, tags and execution history are kept here across restarts; else in a temporary directory. */
   readonly dataDir?: string;
   /**
    * The history page listens on `port`, S3 on `port + 1`, Step Functions on `port + 2`, Lambda on
-   * `port + 3`; 0 puts each on a free port.
+   * `port + 3`, CloudWatch on `port + 4`; 0 puts each on a free port.
    */
   readonly port: number;
   /** Buckets where an upload starts a scan, as the EventBridge rule does in AWS. */
@@ -55,6 +59,8 @@ export interface ServeEndpoints {
   readonly s3: string;
   readonly sfn: string;
   readonly lambda: string;
+  /** Where the update workflow's canary publishes its metrics (PutMetricData). */
+  readonly cloudwatch: string;
 }
 
 /**
@@ -86,6 +92,7 @@ export class ServeStack {
       AWS_ENDPOINT_URL_S3: this.endpoints.s3,
       AWS_ENDPOINT_URL_SFN: this.endpoints.sfn,
       AWS_ENDPOINT_URL_LAMBDA: this.endpoints.lambda,
+      AWS_ENDPOINT_URL_CLOUDWATCH: this.endpoints.cloudwatch,
       // s3rver accepts this key pair only; the other local endpoints accept any.
       AWS_ACCESS_KEY_ID: LOCAL_S3_CREDENTIALS.accessKeyId,
       AWS_SECRET_ACCESS_KEY: LOCAL_S3_CREDENTIALS.secretAccessKey,
@@ -134,31 +141,45 @@ export class ServeStack {
         await publishDefinitionsDirectory(s3, LOCAL_DEFINITIONS_BUCKET, await whenNonePublished());
       }
 
-      const config = loadConfig({
-        ...options.env,
-        CLAMAV_BUCKET_NAME: LOCAL_DEFINITIONS_BUCKET,
-        PATH_TO_AV_DEFINITIONS: '',
-        AV_WORK_DIR: path.join(workDir, 'scanner'),
-        AWS_LAMBDA_FUNCTION_NAME: SERVE_SCANNER_FUNCTION,
+      // The update workflow's canary writes its objects here and publishes its metrics to the
+      // local CloudWatch endpoint.
+      await ensureBucket(s3, SERVE_CANARY_BUCKET);
+      const cloudwatch = await startLocalCloudWatch({ port: port(4) });
+      cleanups.push(() => cloudwatch.stop());
+      const cloudwatchClient = new CloudWatchClient({
+        endpoint: cloudwatch.endpoint,
+        region: LOCAL_REGION,
+        credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
       });
+      cleanups.push(async () => cloudwatchClient.destroy());
+
+      const settings = (workArea: string, extra: Env = {}) =>
+        loadConfig({
+          ...options.env,
+          CLAMAV_BUCKET_NAME: LOCAL_DEFINITIONS_BUCKET,
+          PATH_TO_AV_DEFINITIONS: '',
+          CANARY_BUCKET_NAME: SERVE_CANARY_BUCKET,
+          AV_WORK_DIR: path.join(workDir, workArea),
+          ...extra,
+        });
+      const config = settings('scanner', { AWS_LAMBDA_FUNCTION_NAME: SERVE_SCANNER_FUNCTION });
       const scanner = new Scanner({ config, s3, logger: quietLogger, metrics: noMetrics });
       cleanups.push(() => scanner.shutdown());
-      const updaterConfig = loadConfig({
-        ...options.env,
-        CLAMAV_BUCKET_NAME: LOCAL_DEFINITIONS_BUCKET,
-        PATH_TO_AV_DEFINITIONS: '',
-        AV_WORK_DIR: path.join(workDir, 'updater'),
+      const updater = createUpdateDefinitionsHandler({
+        config: settings('updater'),
+        s3,
+        metrics: noMetrics,
+        canaryMetrics: new CloudWatchCanaryMetrics(cloudwatchClient),
       });
-      const updater = createUpdateDefinitionsHandler({ config: updaterConfig, s3, metrics: noMetrics });
       let scanHandler: (event: unknown) => Promise<unknown> = async () => undefined;
       const lambdaServer = await startLocalLambda(
         {
           [SERVE_SCANNER_FUNCTION]: (event) => scanHandler(event),
-          [SERVE_UPDATER_FUNCTION]: async () => {
-            const result = await updater();
+          [SERVE_UPDATER_FUNCTION]: async (event) => {
+            const result = await updater(event);
             // In AWS warm scanners notice a new set at their next check; here the one scanner
-            // switches at once, so a scan right after an update uses it.
-            if (result.changed) await scanner.refresh();
+            // switches at once, so the canary and the next upload use it.
+            if ('changed' in result && result.changed) await scanner.refresh();
             return result;
           },
         },
@@ -169,17 +190,25 @@ export class ServeStack {
       cleanups.push(async () => lambda.destroy());
       scanHandler = createScanFileHandler({ config, scanner, lambda });
 
-      const functionArn = (name: string) => `arn:aws:lambda:us-east-1:123456789012:function:${name}`;
+      const functionArn = (name: string) =>
+        `arn:aws:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT}:function:${name}`;
+      const scanMachineArn = `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:stateMachine:${SERVE_SCAN_MACHINE}`;
+      const scanSubstitutions = {
+        ScannerFunctionArn: functionArn(SERVE_SCANNER_FUNCTION),
+        MaxFileSize: String(config.maxFileSize),
+      };
       sfnServer = await startLocalStepFunctions(
         { [SERVE_SCAN_MACHINE]: SCAN_STATE_MACHINE, [SERVE_UPDATE_MACHINE]: UPDATE_STATE_MACHINE },
         {
           lambda,
           s3,
           substitutions: {
-            ScannerFunctionArn: functionArn(SERVE_SCANNER_FUNCTION),
+            ...scanSubstitutions,
             UpdaterFunctionArn: functionArn(SERVE_UPDATER_FUNCTION),
-            MaxFileSize: String(config.maxFileSize),
+            ScanStateMachineArn: scanMachineArn,
           },
+          // The update workflow's canary scans through the scan state machine (a nested execution).
+          stateMachines: { [scanMachineArn]: { file: SCAN_STATE_MACHINE, substitutions: scanSubstitutions } },
           port: port(2),
           store: new ExecutionLog(path.join(dataDir, 'executions.jsonl')),
           ...(options.onExecutionEnded
@@ -197,6 +226,7 @@ export class ServeStack {
         s3: s3Server.endpoint,
         sfn: sfnServer.endpoint,
         lambda: lambdaServer.endpoint,
+        cloudwatch: cloudwatch.endpoint,
       };
       const page = http.createServer((request, response) => {
         if (request.method !== 'GET' && request.method !== 'HEAD') {
@@ -205,7 +235,12 @@ export class ServeStack {
           response.writeHead(404, { 'content-type': 'text/plain' }).end('not found: the history is at /\n');
         } else {
           const html = renderHistoryPage(sfn.executions(), config.statusNames, {
-            endpoints: { S3: endpoints.s3, 'Step Functions': endpoints.sfn, Lambda: endpoints.lambda },
+            endpoints: {
+              S3: endpoints.s3,
+              'Step Functions': endpoints.sfn,
+              Lambda: endpoints.lambda,
+              CloudWatch: endpoints.cloudwatch,
+            },
           });
           response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
           response.end(request.method === 'HEAD' ? undefined : html);

@@ -98,7 +98,12 @@ export async function startLocalStepFunctions(
     };
     executions.set(executionArn, record);
     const abort = new AbortController();
-    const done = runLocalExecution(file, parsed, { ...options, signal: abort.signal })
+    const done = runLocalExecution(
+      file,
+      parsed,
+      { ...options, signal: abort.signal },
+      { executionArn, stateMachineArn, name },
+    )
       .then(
         (result) => {
           Object.assign(record, {

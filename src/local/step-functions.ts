@@ -39,6 +39,16 @@ export interface LocalStepFunctionsOptions {
   readonly retryIntervalOverrides?: Readonly<Record<string, number | number[]>>;
   /** Aborts the execution (Ctrl-C): it ends ABORTED, and no further task starts. */
   readonly signal?: AbortSignal;
+  /**
+   * State machines that `states:startExecution.sync:2` tasks may start, by ARN: their ASL file and
+   * placeholder values. The nested execution runs here, with the same clients.
+   */
+  readonly stateMachines?: Readonly<Record<string, LocalStateMachine>>;
+}
+
+export interface LocalStateMachine {
+  readonly file: string;
+  readonly substitutions: Readonly<Record<string, string>>;
 }
 
 /** One entry of an execution's history, as the console shows it. */
@@ -87,6 +97,7 @@ export async function runLocalExecution(
   definitionFile: string,
   input: unknown,
   options: LocalStepFunctionsOptions,
+  identity: ExecutionIdentity = localIdentity(definitionFile),
 ): Promise<ExecutionResult> {
   const { definition, machine } = loadStateMachine(definitionFile, options.substitutions);
   const handlers = Object.fromEntries(
@@ -96,6 +107,16 @@ export async function runLocalExecution(
     ]),
   );
   const execution = machine.run(input as JSONValue, {
+    // The Context Object, as `$$.Execution.Id` and the like read it.
+    context: {
+      Execution: {
+        Id: identity.executionArn,
+        Name: identity.name,
+        Input: input as JSONValue,
+        StartTime: new Date().toISOString(),
+      },
+      StateMachine: { Id: identity.stateMachineArn, Name: identity.stateMachineArn.split(':').pop() },
+    },
     overrides: {
       taskResourceLocalHandlers: handlers,
       ...(options.retryIntervalOverrides
@@ -131,6 +152,24 @@ export async function runLocalExecution(
   } finally {
     options.signal?.removeEventListener('abort', abort);
   }
+}
+
+/** Which execution a run is: its ARN and name, and its state machine's ARN. */
+export interface ExecutionIdentity {
+  readonly executionArn: string;
+  readonly stateMachineArn: string;
+  readonly name: string;
+}
+
+const LOCAL_ACCOUNT = 'arn:aws:states:us-east-1:123456789012';
+
+function localIdentity(definitionFile: string, name: string = crypto.randomUUID()): ExecutionIdentity {
+  const machine = path.basename(definitionFile, '.asl.json');
+  return {
+    executionArn: `${LOCAL_ACCOUNT}:execution:${machine}:${name}`,
+    stateMachineArn: `${LOCAL_ACCOUNT}:stateMachine:${machine}`,
+    name,
+  };
 }
 
 /** Validating a definition takes a few hundred milliseconds: each one is validated once. */
@@ -187,10 +226,25 @@ function toExecutionEvent(event: RawEvent): ExecutionEvent {
   };
 }
 
-function taskResources(definition: { States: Record<string, { Type: string; Resource?: string }> }) {
-  const tasks: Record<string, string> = {};
+interface StatesOf {
+  readonly States: Record<string, StateOf>;
+}
+
+interface StateOf {
+  readonly Type: string;
+  readonly Resource?: string;
+  readonly Branches?: readonly StatesOf[];
+  readonly Iterator?: StatesOf;
+  readonly ItemProcessor?: StatesOf;
+}
+
+/** Every Task's resource, by state name, inside Parallel branches and Map processors too. */
+function taskResources(definition: StatesOf, tasks: Record<string, string> = {}): Record<string, string> {
   for (const [name, state] of Object.entries(definition.States)) {
     if (state.Type === 'Task' && state.Resource) tasks[name] = state.Resource;
+    for (const inner of [...(state.Branches ?? []), state.Iterator, state.ItemProcessor]) {
+      if (inner) taskResources(inner, tasks);
+    }
   }
   return tasks;
 }
@@ -204,6 +258,9 @@ function bindTask(resource: string, options: LocalStepFunctionsOptions): TaskHan
       const payload = await invoke(options.lambda, FunctionName, Payload ?? {});
       return { ExecutedVersion: '$LATEST', Payload: payload, StatusCode: 200 } as JSONValue;
     };
+  }
+  if (resource === 'arn:aws:states:::states:startExecution.sync:2') {
+    return (input) => startNestedExecution(input as unknown as NestedStart, options);
   }
   if (resource.startsWith('arn:aws:lambda:')) {
     return async (input) => (await invoke(options.lambda, resource, input)) as JSONValue;
@@ -226,6 +283,54 @@ function bindTask(resource: string, options: LocalStepFunctionsOptions): TaskHan
     };
   }
   throw new Error(`resource ${resource} has no local binding`);
+}
+
+interface NestedStart {
+  readonly StateMachineArn: string;
+  readonly Input?: unknown;
+  readonly Name?: string;
+}
+
+/**
+ * `states:startExecution.sync:2`: runs the nested state machine to its end and answers as Step
+ * Functions does, with the execution's description and its output as JSON; a nested execution
+ * that fails fails the task with `States.TaskFailed`, the description as cause.
+ */
+async function startNestedExecution(
+  start: NestedStart,
+  options: LocalStepFunctionsOptions,
+): Promise<JSONValue> {
+  const target = options.stateMachines?.[start.StateMachineArn];
+  if (!target) {
+    throw new TaskError(
+      'StepFunctions.StateMachineDoesNotExistException',
+      `State Machine Does Not Exist: '${start.StateMachineArn}'`,
+    );
+  }
+  const name = start.Name ?? crypto.randomUUID();
+  const input = typeof start.Input === 'string' ? JSON.parse(start.Input) : (start.Input ?? {});
+  const executionArn = `${start.StateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
+  const startDate = Date.now();
+  const result = await runLocalExecution(
+    target.file,
+    input,
+    { ...options, substitutions: target.substitutions },
+    { executionArn, stateMachineArn: start.StateMachineArn, name },
+  );
+  const description = {
+    ExecutionArn: executionArn,
+    StateMachineArn: start.StateMachineArn,
+    Name: name,
+    Input: input,
+    StartDate: startDate,
+    StopDate: Date.now(),
+    Status: result.status,
+  };
+  if (result.status === 'SUCCEEDED') return { ...description, Output: result.output } as JSONValue;
+  throw new TaskError(
+    'States.TaskFailed',
+    JSON.stringify({ ...description, Error: result.error, Cause: result.cause }),
+  );
 }
 
 async function invoke(lambda: LambdaClient, functionName: string, payload: unknown): Promise<unknown> {

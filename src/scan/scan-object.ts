@@ -2,16 +2,16 @@ import { GetObjectCommand, type GetObjectCommandOutput, type S3Client, type Tag 
 import type { ClamdClient } from '../clamd/protocol';
 import type { StatusNames } from '../config';
 import {
-  AccessDeniedError,
   ClamdProtocolError,
   DaemonConnectionError,
   DaemonStartupError,
   ObjectNotFoundError,
   ObjectReadError,
+  TagLimitExceededError,
 } from '../errors';
-import type { TagRequest } from '../events';
 import type { Verdict } from '../status';
 import type { ObjectRef } from './object-ref';
+import { mapS3Error } from './s3-errors';
 import { readTags, writeMergedTags } from './tags';
 import { exceedsScanLimit, judgementOf } from './verdict-rules';
 
@@ -118,7 +118,7 @@ export async function scanAndTag(deps: ScanDependencies, object: ObjectRef): Pro
     if (isRetryable(error)) throw error;
     const failure = asError(error);
     // A missing object cannot be tagged, and one with no room for our tags is left as it is.
-    const cannotTag = failure.name === 'TagLimitExceededError' || failure instanceof ObjectNotFoundError;
+    const cannotTag = failure instanceof TagLimitExceededError || failure instanceof ObjectNotFoundError;
     const tagged = cannotTag ? undefined : await tagVerdict(deps, scanned, 'PROCESSING_ERROR', existingTags);
     return {
       verdict: 'PROCESSING_ERROR',
@@ -138,22 +138,38 @@ export async function scanAndTag(deps: ScanDependencies, object: ObjectRef): Pro
   }
 }
 
+/** A verdict reached without scanning the object, to be written to its tags. */
+export interface UnscannedVerdict {
+  readonly verdict: 'SKIPPED' | 'PROCESSING_ERROR';
+  readonly size?: number;
+  /** Step Functions' description of a caught error: its name and cause. */
+  readonly error?: { readonly name: string; readonly cause: string };
+}
+
 /**
  * Tags an object with a verdict reached without scanning it (SKIPPED over the size limit, or a
  * PROCESSING_ERROR the state machine caught), merged exactly as after a scan. A SKIPPED object
- * that cannot be tagged becomes a PROCESSING_ERROR, as after a scan.
+ * that cannot be tagged becomes a PROCESSING_ERROR, as after a scan. An object that turns out not
+ * to exist is reported as ObjectNotFoundError, whatever error led here.
  */
-export async function tagWithoutScan(deps: ScanDependencies, request: TagRequest): Promise<ScanOutcome> {
+export async function tagWithoutScan(
+  deps: ScanDependencies,
+  object: ObjectRef,
+  request: UnscannedVerdict,
+): Promise<ScanOutcome> {
   const startedAt = performance.now();
-  const { object } = request;
   const tagged = await tagVerdict(deps, object, request.verdict, undefined);
   const failed = 'failure' in tagged ? tagged.failure : undefined;
   const verdict: Verdict = failed ? 'PROCESSING_ERROR' : request.verdict;
-  const reasons = [
-    ...(request.error ? [request.error.cause || request.error.name] : []),
-    ...(failed ? [`the object could not be tagged: ${failed.message}`] : []),
-  ];
-  const error = request.error?.name ?? failed?.name;
+  const caught = request.error ? `${request.error.name}: ${request.error.cause || '(no cause)'}` : undefined;
+  const missing = failed instanceof ObjectNotFoundError;
+  const reasons = missing
+    ? [failed.message, ...(caught ? [`(${caught})`] : [])]
+    : [
+        ...(request.error ? [request.error.cause || request.error.name] : []),
+        ...(failed ? [`the object could not be tagged: ${failed.message}`] : []),
+      ];
+  const error = missing ? failed.name : (request.error?.name ?? failed?.name);
   return {
     verdict,
     result: {
@@ -162,7 +178,29 @@ export async function tagWithoutScan(deps: ScanDependencies, request: TagRequest
       ...('timestamp' in tagged ? { timestamp: tagged.timestamp } : {}),
       durationMs: Math.round(performance.now() - startedAt),
       ...(error ? { error } : {}),
-      ...(reasons.length > 0 ? { reason: reasons.join('; ') } : {}),
+      ...(reasons.length > 0 ? { reason: reasons.join(' ') } : {}),
+    },
+  };
+}
+
+/**
+ * The result for an object that could not even be identified (an event whose key matches no
+ * object): PROCESSING_ERROR, nothing tagged.
+ */
+export function unidentifiedResult(
+  deps: Pick<ScanDependencies, 'settings' | 'definitions'>,
+  where: { readonly bucket: string; readonly key: string },
+  failure: Error,
+  durationMs: number,
+  caught?: UnscannedVerdict['error'],
+): ScanOutcome {
+  return {
+    verdict: 'PROCESSING_ERROR',
+    result: {
+      ...resultBase(deps, where, 'PROCESSING_ERROR'),
+      durationMs,
+      error: failure.name,
+      reason: caught ? `${failure.message} (${caught.name}: ${caught.cause})` : failure.message,
     },
   };
 }
@@ -207,7 +245,11 @@ async function tagVerdict(
   }
 }
 
-function resultBase(deps: ScanDependencies, object: ObjectRef, verdict: Verdict) {
+function resultBase(
+  deps: Pick<ScanDependencies, 'settings' | 'definitions'>,
+  object: ObjectRef,
+  verdict: Verdict,
+) {
   return {
     status: deps.settings.statusNames[verdict],
     bucket: object.bucket,
@@ -225,25 +267,6 @@ async function getObject(s3: S3Client, object: ObjectRef): Promise<GetObjectComm
   } catch (error) {
     throw mapS3Error(error, object);
   }
-}
-
-/** Turns an S3 SDK error into one of our named errors, saying which object it concerns. */
-export function mapS3Error(error: unknown, object: ObjectRef): Error {
-  const failure = asError(error);
-  const where = `s3://${object.bucket}/${object.key}${object.versionId ? ` (version ${object.versionId})` : ''}`;
-  const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-  if (['NoSuchKey', 'NotFound', 'NoSuchVersion', 'NoSuchBucket'].includes(failure.name) || status === 404) {
-    return new ObjectNotFoundError(`${where} does not exist (${failure.name})`, { cause: error });
-  }
-  if (failure.name === 'AccessDenied' || status === 403) {
-    return new AccessDeniedError(`access to ${where} was denied (${failure.name}: ${failure.message})`, {
-      cause: error,
-    });
-  }
-  if (failure.name === 'TagLimitExceededError' || failure instanceof ObjectReadError) return failure;
-  return new ObjectReadError(`S3 request for ${where} failed: ${failure.name}: ${failure.message}`, {
-    cause: error,
-  });
 }
 
 function asError(error: unknown): Error {

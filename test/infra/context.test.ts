@@ -43,6 +43,18 @@ test('scanOnUpload=false applies to every bucket that does not say otherwise', (
   ]);
 });
 
+test('eventBridgeNotifications=false applies to every bucket that does not say otherwise', () => {
+  const settings = read({
+    scanBuckets: ['a', { bucketName: 'b', eventBridgeNotifications: true }],
+    eventBridgeNotifications: 'false',
+  });
+
+  expect(settings.stackProps.scanBuckets).toEqual([
+    { bucketName: 'a', eventBridgeNotifications: false },
+    { bucketName: 'b', eventBridgeNotifications: true },
+  ]);
+});
+
 test('numbers, durations, choices and lists from strings', () => {
   const { lambdaAv } = read({
     architecture: 'arm64',

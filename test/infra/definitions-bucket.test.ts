@@ -1,3 +1,4 @@
+import { Match } from 'aws-cdk-lib/assertions';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { allowedActions, buildLambdaAv, logicalId, statementsOfRole } from './support';
@@ -81,12 +82,55 @@ describe('a new definitions bucket', () => {
       's3:GetObject',
       's3:PutObject',
     ]);
+    // The prefix, and the staging area of imports (read and removed, never written).
     expect(allowedActions(statements, bucketId)).toEqual([
       's3:DeleteObject',
+      's3:DeleteObject',
       's3:GetObject',
+      's3:GetObject',
+      's3:ListBucket',
       's3:ListBucket',
       's3:PutObject',
     ]);
+  });
+
+  test('the updater may list, read and remove staged imports, and write nothing there', () => {
+    const statements = statementsOfRole(template, stack, av.updater.role);
+
+    expect(allowedActions(statements, '/lambda-av-import/*')).toEqual(['s3:DeleteObject', 's3:GetObject']);
+    expect(statements).toContainEqual(
+      expect.objectContaining({
+        Action: ['s3:ListBucket'],
+        Condition: { StringLike: { 's3:prefix': ['lambda-av-import/*'] } },
+      }),
+    );
+  });
+
+  test('no scanner can read staged imports: not in its policy, and denied by the bucket policy', () => {
+    const scanner = statementsOfRole(template, stack, av.scanner.role);
+    const policy = Object.values(template.findResources('AWS::S3::BucketPolicy')).find((p) =>
+      JSON.stringify(p.Properties.Bucket).includes(bucketId),
+    );
+
+    expect(JSON.stringify(scanner)).not.toContain('lambda-av-import');
+    expect(policy?.Properties.PolicyDocument.Statement).toContainEqual(
+      expect.objectContaining({
+        Sid: 'OnlyTheUpdaterReadsStagedDefinitions',
+        Effect: 'Deny',
+        Action: ['s3:GetObject', 's3:GetObjectVersion'],
+        Condition: { ArnNotEquals: { 'aws:PrincipalArn': expect.anything() } },
+      }),
+    );
+  });
+
+  test('staged imports left behind expire after a week', () => {
+    template.hasResourceProperties('AWS::S3::Bucket', {
+      LifecycleConfiguration: {
+        Rules: Match.arrayWith([
+          Match.objectLike({ Id: 'ExpireStagedImports', Prefix: 'lambda-av-import/', ExpirationInDays: 7 }),
+        ]),
+      },
+    });
   });
 });
 

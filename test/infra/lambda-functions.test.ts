@@ -6,13 +6,34 @@ import { buildLambdaAv, logicalId, statementsOfRole } from './support';
 describe('scanner Lambda', () => {
   const { stack, av, template } = buildLambdaAv();
 
-  test('runs index.scanFileHandler on nodejs22.x, x86_64, 2048 MB, 5 minutes', () => {
+  test('runs index.scanFileHandler on nodejs22.x, x86_64, 2048 MB, 8 minutes: a cold start with margin', () => {
     template.hasResourceProperties('AWS::Lambda::Function', {
       Handler: 'index.scanFileHandler',
       Runtime: 'nodejs22.x',
       Architectures: ['x86_64'],
       MemorySize: 2048,
-      Timeout: 300,
+      Timeout: 480,
+      Environment: {
+        Variables: Match.objectLike({
+          DEFINITIONS_DOWNLOAD_TIMEOUT_MS: '60000',
+          CLAMD_START_TIMEOUT_MS: '120000',
+          CLAMD_SCAN_TIMEOUT_MS: '240000',
+        }),
+      },
+    });
+  });
+
+  test('shorter budgets give a shorter timeout, in whole minutes', () => {
+    const short = buildLambdaAv(() => ({
+      definitionsDownloadTimeout: Duration.seconds(30),
+      daemonStartTimeout: Duration.seconds(60),
+      scanTimeout: Duration.seconds(60),
+    }));
+
+    short.template.hasResourceProperties('AWS::Lambda::Function', {
+      Handler: 'index.scanFileHandler',
+      Timeout: 180,
+      Environment: { Variables: Match.objectLike({ CLAMD_SCAN_TIMEOUT_MS: '60000' }) },
     });
   });
 
@@ -125,6 +146,24 @@ describe('scanner Lambda options', () => {
     expect(scanner?.DependsOn).not.toContain(selfInvoke[0]?.[0]);
   });
 
+  test('with provisioned concurrency the warmer may also invoke the alias its schedule invokes', () => {
+    const { stack, av, template } = buildLambdaAv(() => ({ warmConcurrency: 4, provisionedConcurrency: 2 }));
+
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: [
+          {
+            Action: 'lambda:InvokeFunction',
+            Resource: [
+              { 'Fn::GetAtt': [logicalId(stack, av.scanner), 'Arn'] },
+              { Ref: logicalId(stack, av.scannerTarget as never) },
+            ],
+          },
+        ],
+      },
+    });
+  });
+
   test('reload strategy, status values and tag keys by prop', () => {
     const { template } = buildLambdaAv(() => ({
       reloadStrategy: 'restart',
@@ -152,14 +191,14 @@ describe('scanner Lambda options', () => {
 });
 
 describe('updater Lambda', () => {
-  test('runs index.updateDefinitionsHandler on nodejs22.x with 2048 MB (it loads the whole set to verify it), 5 minutes', () => {
+  test('runs index.updateDefinitionsHandler on nodejs22.x with 2048 MB (it loads the whole set to verify it), 14 minutes', () => {
     const { template } = buildLambdaAv();
 
     template.hasResourceProperties('AWS::Lambda::Function', {
       Handler: 'index.updateDefinitionsHandler',
       Runtime: 'nodejs22.x',
       MemorySize: 2048,
-      Timeout: 300,
+      Timeout: 840,
       EphemeralStorage: { Size: 2048 },
       Environment: {
         Variables: {
@@ -167,6 +206,9 @@ describe('updater Lambda', () => {
           PATH_TO_AV_DEFINITIONS: 'av-definitions',
           CLAMAV_CUSTOM_DATABASE_URLS: '',
           CLAMAV_OFFICIAL_DATABASES: 'main,daily,bytecode',
+          DEFINITIONS_DOWNLOAD_TIMEOUT_MS: '60000',
+          FRESHCLAM_TIMEOUT_MS: '300000',
+          DEFINITIONS_VERIFY_TIMEOUT_MS: '300000',
         },
       },
     });

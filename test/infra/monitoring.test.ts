@@ -1,9 +1,11 @@
 import { Duration } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
+import * as sns from 'aws-cdk-lib/aws-sns';
 import {
   DIMENSION_STATUS,
   METRIC_DAEMON_STARTUP,
   METRIC_DEFINITIONS_AGE,
+  METRIC_DEFINITIONS_MISSING,
   METRIC_SCAN_LATENCY,
   METRICS_NAMESPACE,
 } from '../../src/metrics';
@@ -16,8 +18,8 @@ const alarm = (construct: { node: { defaultChild?: unknown } }) =>
 const topicRef = { Ref: logicalId(stack, av.monitoring.alarmTopic as never) };
 const service = { Name: 'service', Value: 'lambda-av' };
 
-test('six alarms, each notifying the topic when it fires and when it clears', () => {
-  expect(alarms).toHaveLength(6);
+test('seven alarms, each notifying the topic when it fires and when it clears', () => {
+  expect(alarms).toHaveLength(7);
   for (const [, { Properties }] of alarms) {
     expect(Properties.AlarmActions).toEqual([topicRef]);
     expect(Properties.OKActions).toEqual([topicRef]);
@@ -35,6 +37,19 @@ test('definitions older than 24 hours raise an alarm; no age reported for two up
     Threshold: 24,
     ComparisonOperator: 'GreaterThanThreshold',
     TreatMissingData: 'breaching',
+  });
+});
+
+test('a report that no definitions are published raises an alarm, cleared by an hour without one', () => {
+  expect(alarm(av.monitoring.definitionsMissingAlarm)).toMatchObject({
+    Namespace: METRICS_NAMESPACE,
+    MetricName: METRIC_DEFINITIONS_MISSING,
+    Dimensions: [service],
+    Statistic: 'Sum',
+    Period: 3600,
+    Threshold: 1,
+    ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+    TreatMissingData: 'notBreaching',
   });
 });
 
@@ -150,6 +165,58 @@ test('the alarm topic is encrypted with a rotated key CloudWatch may use, and ta
   });
 });
 
+describe('the alarm topic policy', () => {
+  const [policyId, policy] = Object.entries(template.findResources('AWS::SNS::TopicPolicy'))[0] ?? [];
+  const statements = (policy?.Properties.PolicyDocument.Statement ?? []) as Array<Record<string, unknown>>;
+  const publish = statements.find((s) => s.Sid === 'CloudWatchAlarmsPublish');
+  type ArnCondition = { ArnLike: { 'aws:SourceArn': { 'Fn::Join': [string, unknown[]] } } };
+
+  test('keeps TLS-only access', () => {
+    expect(statements).toContainEqual(
+      expect.objectContaining({
+        Effect: 'Deny',
+        Principal: '*',
+        Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+      }),
+    );
+  });
+
+  test('lets CloudWatch publish, only for this account and for alarms named by this construct', () => {
+    expect(publish).toMatchObject({
+      Effect: 'Allow',
+      Principal: { Service: 'cloudwatch.amazonaws.com' },
+      Action: 'sns:Publish',
+      Resource: topicRef,
+      Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
+    });
+    const pattern =
+      (publish?.Condition as ArnCondition | undefined)?.ArnLike['aws:SourceArn']['Fn::Join'][1] ?? [];
+    const suffix = pattern.at(-1) as string;
+    expect(pattern).toEqual([
+      'arn:',
+      { Ref: 'AWS::Partition' },
+      ':cloudwatch:',
+      { Ref: 'AWS::Region' },
+      ':',
+      { Ref: 'AWS::AccountId' },
+      expect.stringMatching(/^:alarm:[\w-]+-\*$/),
+    ]);
+    const prefix = suffix.slice(':alarm:'.length, -1);
+    for (const [, { Properties }] of alarms)
+      expect(Properties.AlarmName).toMatch(new RegExp(`^${prefix}\\w+$`));
+  });
+
+  test('exists before any alarm, so no first notification is refused', () => {
+    for (const [, resource] of alarms) expect(resource.DependsOn).toContain(policyId);
+  });
+
+  test('with a topic of your own, its policy is yours: nothing is added to it', () => {
+    const own = buildLambdaAv((scope) => ({ alarmTopic: new sns.Topic(scope, 'Own') }));
+
+    expect(Object.keys(own.template.findResources('AWS::SNS::TopicPolicy'))).toEqual([]);
+  });
+});
+
 /** The dashboard's widgets: the body is a Fn::Join of JSON text and references, tokens stubbed out. */
 function dashboardWidgets(): Array<{ type: string; properties: { title: string; metrics?: unknown[][] } }> {
   const body = Object.values(template.findResources('AWS::CloudWatch::Dashboard'))[0]?.Properties
@@ -189,9 +256,10 @@ describe('the dashboard', () => {
     );
   });
 
-  test('plots the definitions age', () => {
+  test('plots the definitions age, and reports that none are published', () => {
     expect(graph('Definitions age (hours)')).toEqual([
       { id: `${METRICS_NAMESPACE} ${METRIC_DEFINITIONS_AGE} service lambda-av`, stat: 'Maximum' },
+      { id: `${METRICS_NAMESPACE} ${METRIC_DEFINITIONS_MISSING} service lambda-av`, stat: 'Sum' },
     ]);
   });
 
@@ -213,6 +281,6 @@ describe('the dashboard', () => {
       | { properties: { alarms: unknown[] } }
       | undefined;
 
-    expect(alarmWidget?.properties.alarms).toHaveLength(6);
+    expect(alarmWidget?.properties.alarms).toHaveLength(7);
   });
 });

@@ -45,6 +45,45 @@ describe('existing buckets named in the props', () => {
     },
   );
 
+  test.each(['uploads', 'private-uploads'])(
+    'EventBridge notifications of %s are turned on, keeping its other notification configurations',
+    (name) => {
+      // Managed: false makes CDK's handler read the bucket's configuration and add to it.
+      template.hasResourceProperties('Custom::S3BucketNotifications', {
+        BucketName: name,
+        NotificationConfiguration: { EventBridgeConfiguration: {} },
+        Managed: false,
+      });
+    },
+  );
+
+  test('the notifications handler may read and write the notification configuration of those buckets only', () => {
+    const statements = Object.values(template.findResources('AWS::IAM::Policy'))
+      .filter((policy) => JSON.stringify(policy.Properties.Roles).includes('BucketNotificationsHandler'))
+      .flatMap(
+        (policy) =>
+          policy.Properties.PolicyDocument.Statement as Array<{
+            Action: string | string[];
+            Resource: unknown;
+          }>,
+      );
+
+    for (const name of ['uploads', 'private-uploads']) {
+      const actions = statements
+        .filter((statement) => JSON.stringify(statement.Resource).includes(`:s3:::${name}"`))
+        .flatMap((statement) => statement.Action)
+        .sort();
+      expect(actions).toEqual(['s3:GetBucketNotification', 's3:PutBucketNotification']);
+    }
+    expect(JSON.stringify(statements)).not.toContain(':s3:::manual');
+  });
+
+  test('the scanner may list each scanned bucket, so a missing object is a 404 and not a 403', () => {
+    for (const name of ['uploads', 'private-uploads', 'manual']) {
+      expect(allowedActions(scanner, `:s3:::${name}"`)).toEqual(['s3:ListBucket']);
+    }
+  });
+
   test('a bucket with scanOnUpload false gets no rule', () => {
     expect(uploadRules).toHaveLength(2);
     expect(JSON.stringify(uploadRules)).not.toContain('"manual"');
@@ -83,6 +122,19 @@ describe('existing buckets named in the props', () => {
 
     expect(writes).toEqual([]);
     expect(allowedActions(scanner)).not.toContain('s3:DeleteObjectTagging');
+  });
+});
+
+test('eventBridgeNotifications false leaves the bucket notifications alone but still scans on upload', () => {
+  const { template } = buildLambdaAv((scope) => ({
+    scanBuckets: [
+      { bucket: s3.Bucket.fromBucketName(scope, 'Uploads', 'uploads'), eventBridgeNotifications: false },
+    ],
+  }));
+
+  expect(template.findResources('Custom::S3BucketNotifications')).toEqual({});
+  template.hasResourceProperties('AWS::Events::Rule', {
+    EventPattern: { detail: { bucket: { name: ['uploads'] } } },
   });
 });
 

@@ -36,21 +36,54 @@ describe('default schedules', () => {
     });
   });
 
-  test('the updater runs once at deploy time, synchronously, so a new stack has definitions before its first scan', () => {
-    template.hasResourceProperties('Custom::Trigger', {
-      HandlerArn: stack.resolve(av.updater.currentVersion.functionArn),
-      InvocationType: 'RequestResponse',
-      Timeout: '300000',
+  /** The SDK call the deploy-time resource makes, its tokens written as `<Ref>`. */
+  function deployCall(): { service: string; action: string; parameters: Record<string, string> } {
+    const resource = Object.values(template.findResources('Custom::AWS'))[0];
+    const parts = resource?.Properties.Create['Fn::Join'][1] as unknown[];
+    return JSON.parse(parts.map((part) => (typeof part === 'string' ? part : '<Ref>')).join(''));
+  }
+
+  test('a deployment starts the update workflow and does not wait for it, so no update can fail it', () => {
+    const create = Object.values(template.findResources('Custom::AWS'))[0]?.Properties.Create;
+
+    expect(deployCall()).toMatchObject({ service: 'SFN', action: 'startExecution' });
+    expect(create['Fn::Join'][1]).toContainEqual({ Ref: logicalId(stack, av.updateStateMachine) });
+    template.resourceCountIs('Custom::Trigger', 0);
+  });
+
+  test('the deploy-time start may start the update workflow, nothing else', () => {
+    const policy = Object.values(template.findResources('AWS::IAM::Policy')).find((p) =>
+      JSON.stringify(p.Properties.Roles).includes('AWS679f53fac002430cb0da5b7982bd2287'),
+    );
+
+    expect(policy?.Properties.PolicyDocument.Statement).toEqual([
+      {
+        Action: 'states:StartExecution',
+        Effect: 'Allow',
+        Resource: { Ref: logicalId(stack, av.updateStateMachine) },
+      },
+    ]);
+  });
+
+  test("the deploy-time input carries the updater's code and settings, so changing either starts an update", () => {
+    const input = JSON.parse(deployCall().parameters.input as string);
+
+    expect(input).toMatchObject({
+      trigger: 'deploy',
+      code: { s3Key: expect.stringMatching(/\.zip$/) },
+      settings: { variables: { CLAMAV_OFFICIAL_DATABASES: 'main,daily,bytecode' } },
     });
   });
 
-  test('the deploy-time update waits for the definitions bucket and its policy', () => {
-    const trigger = Object.values(template.findResources('Custom::Trigger'))[0];
+  test('the deploy-time update waits for the definitions bucket, its policy and the functions', () => {
+    const resource = Object.values(template.findResources('Custom::AWS'))[0];
 
-    expect(trigger?.DependsOn).toEqual(
+    expect(resource?.DependsOn).toEqual(
       expect.arrayContaining([
         logicalId(stack, av.definitions.bucket as never),
         logicalId(stack, av.definitions.bucket.policy as never),
+        logicalId(stack, av.updater),
+        logicalId(stack, av.scanner),
       ]),
     );
   });
@@ -94,6 +127,6 @@ describe('schedule options', () => {
   test('the deploy-time update can be turned off', () => {
     const { template } = buildLambdaAv(() => ({ updateOnDeploy: false }));
 
-    template.resourceCountIs('Custom::Trigger', 0);
+    template.resourceCountIs('Custom::AWS', 0);
   });
 });

@@ -79,7 +79,7 @@ test.each(['scan', 'update'])(
   },
 );
 
-test('the scan machine may invoke exactly the scanner and head objects of the scanned buckets', () => {
+test('the scan machine may invoke exactly the scanner, head objects of the scanned buckets and list them', () => {
   const statements = statementsOfRole(template, stack, av.scanStateMachine.role);
 
   expect(statements).toContainEqual(
@@ -90,10 +90,13 @@ test('the scan machine may invoke exactly the scanner and head objects of the sc
     }),
   );
   expect(allowedActions(statements, ':s3:::uploads/*')).toEqual(['s3:GetObject', 's3:GetObjectVersion']);
+  // ListBucket: without it S3 answers HeadObject on a missing key with 403, not 404.
+  expect(allowedActions(statements, ':s3:::uploads"')).toEqual(['s3:ListBucket']);
   expect(allowedActions(statements).filter((a) => a.startsWith('lambda:') || a.startsWith('s3:'))).toEqual([
     'lambda:InvokeFunction',
     's3:GetObject',
     's3:GetObjectVersion',
+    's3:ListBucket',
   ]);
 });
 
@@ -120,4 +123,22 @@ test('a substitution matching no placeholder fails the synth, naming it', () => 
   expect(() =>
     aslDefinition(SCAN_DEFINITION_FILE, { ScannerFunctionArn: 'arn', MaxFileSize: '1', Typo: 'x' }),
   ).toThrow(/substitutions matching no placeholder: \[Typo\]/);
+});
+
+test('both state machines log to groups under /aws/vendedlogs/states/, named by this construct', () => {
+  const groups = Object.values(template.findResources('AWS::Logs::LogGroup')).map(
+    (group) => group.Properties.LogGroupName as string | undefined,
+  );
+
+  expect(
+    groups.filter((name) => typeof name === 'string' && name.startsWith('/aws/vendedlogs/states/')).sort(),
+  ).toEqual([
+    expect.stringMatching(/^\/aws\/vendedlogs\/states\/[\w-]+-ScanStateMachineLogs$/),
+    expect.stringMatching(/^\/aws\/vendedlogs\/states\/[\w-]+-UpdateStateMachineLogs$/),
+  ]);
+  for (const machine of Object.values(template.findResources('AWS::StepFunctions::StateMachine'))) {
+    const destination =
+      machine.Properties.LoggingConfiguration.Destinations[0].CloudWatchLogsLogGroup.LogGroupArn;
+    expect(JSON.stringify(destination)).toMatch(/StateMachineLogs/);
+  }
 });

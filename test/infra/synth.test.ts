@@ -50,7 +50,8 @@ test('npx cdk synth builds lambda.zip and synthesizes the app without AWS creden
       >,
     ).filter(
       (resource) =>
-        resource.Type === 'AWS::Lambda::Function' && resource.Properties.Handler?.startsWith('index.'),
+        resource.Type === 'AWS::Lambda::Function' &&
+        /^index\.(scanFileHandler|updateDefinitionsHandler)$/.test(resource.Properties.Handler ?? ''),
     );
     expect(functions.map((fn) => fn.Properties.Handler).sort()).toEqual([
       'index.scanFileHandler',

@@ -17,6 +17,11 @@ test.each([
   ['a fractional maxFileSize', { maxFileSize: 1.5 }, /maxFileSize .* got 1.5/],
   ['a prefix with slashes around it', { definitionsPrefix: '/defs/' }, /definitionsPrefix .* got "\/defs\/"/],
   ['a prefix with a wildcard', { definitionsPrefix: 'defs*' }, /definitionsPrefix .* got "defs\*"/],
+  [
+    'the staging area of imports as prefix',
+    { definitionsPrefix: 'lambda-av-import/db' },
+    /definitionsPrefix must not be "lambda-av-import" or under it.*got "lambda-av-import\/db"/,
+  ],
   ["scanner memory above Lambda's", { scannerMemorySize: 20_000 }, /scannerMemorySize .* got 20000/],
   [
     'a timeout over 15 minutes',
@@ -24,10 +29,21 @@ test.each([
     /scannerTimeout \(seconds\) .* got 960/,
   ],
   [
-    'a scanner timeout the Scan task would not wait for',
-    { scannerTimeout: Duration.minutes(6) },
-    /scannerTimeout \(360 s\) must be shorter than the Scan task's TimeoutSeconds \(330 s in statemachine\/scan.asl.json\)/,
+    'a scanner timeout that cannot hold a cold start',
+    { scannerTimeout: Duration.minutes(5) },
+    /scannerTimeout \(300 s\) must hold definitionsDownloadTimeout 60 s \+ daemonStartTimeout 120 s \+ scanTimeout 240 s = 420 s with margin, at least 462 s/,
   ],
+  [
+    'an updater timeout that cannot hold one run',
+    { updaterTimeout: Duration.minutes(10) },
+    /updaterTimeout \(600 s\) must hold .*freshclamTimeout 300 s \+ verifyTimeout 300 s .* = 720 s with margin, at least 792 s/,
+  ],
+  [
+    'scanner budgets that no Lambda timeout can hold',
+    { scanTimeout: Duration.minutes(14) },
+    /scannerTimeout \(900 s\) must hold .* scanTimeout 840 s = 1020 s/,
+  ],
+  ['a budget of 0', { daemonStartTimeout: Duration.seconds(0) }, /daemonStartTimeout \(seconds\) .* got 0/],
   [
     '/tmp below 512 MiB',
     { scannerEphemeralStorageSize: Size.mebibytes(256) },

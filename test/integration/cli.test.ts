@@ -118,7 +118,7 @@ test.each([
   [['explode'], /no such command: explode/],
   [['scan', '--remote', 's3://b/k'], /--remote needs the scan state machine/],
   [['scan', '--workflow', '--direct', 's3://b/k'], /choose one of --workflow, --remote and --direct/],
-  [['serve', '--port', 'http'], /--port must be 0 or a port number up to 65532, got "http"/],
+  [['serve', '--port', 'http'], /--port must be 0 or a port number up to 65531, got "http"/],
   [['serve', '--bucket', 'Not_A_Bucket'], /--bucket: not a valid bucket name: "Not_A_Bucket"/],
   [['scan', '--direct', 'not-an-s3-url'], /expected s3:\/\/BUCKET\/KEY, got "not-an-s3-url"/],
 ])('bad arguments %j exit 2 with a clear message', async (args, message) => {

@@ -76,12 +76,12 @@ test('a source that fails mid-stream gives ObjectReadError, not a verdict', asyn
   });
 });
 
-test('no definitions under the prefix gives DaemonStartupError saying where it looked', async () => {
+test('no definitions under the prefix gives DefinitionsNotPublishedError saying where it looked', async () => {
   const h = await harness({ definitions: false });
   await h.s3.put(UPLOADS_BUCKET, 'file.txt', 'x');
 
   await expect(h.handler({ bucket: UPLOADS_BUCKET, key: 'file.txt' })).rejects.toMatchObject({
-    name: 'DaemonStartupError',
+    name: 'DefinitionsNotPublishedError',
     message: expect.stringContaining(`s3://${DEFINITIONS_BUCKET}/${DEFINITIONS_PREFIX}/`),
   });
 });

@@ -13,7 +13,7 @@ import {
 import { childProcesses, isRunning } from '../support/cli';
 import { mirrorEnv, startTestMirror, type TestMirror } from '../support/mirror';
 import { eventually, type Served, startServe } from '../support/serve';
-import { bodySignature } from '../support/signatures';
+import { bodySignature, EICAR, EICAR_SIGNATURE } from '../support/signatures';
 
 // `lambda-av serve` as users run it, used by an application through the environment it prints.
 
@@ -54,9 +54,11 @@ beforeAll(async () => {
   mkdirSync(scratch);
   mirror = await startTestMirror();
   mirror.set('serve.ndb', `${bodySignature('Mirror-Signature', UPDATED)}\n`);
+  // EICAR too, for the update workflow's canary.
+  mirror.set('eicar.ndb', `${bodySignature(EICAR_SIGNATURE, EICAR)}\n`);
   served = await startServe(
     ['--test-signatures', '--data-dir', dataDir, '--write-env', path.join(root, 'app.env')],
-    { TMPDIR: scratch, ...mirrorEnv(mirror, ['serve.ndb']) },
+    { TMPDIR: scratch, ...mirrorEnv(mirror, ['serve.ndb', 'eicar.ndb']) },
   );
   ({ s3, sfn } = clients(served.env));
 }, 120_000);
@@ -73,6 +75,7 @@ test('prints the environment an application needs, and --write-env holds the sam
     AWS_ENDPOINT_URL_S3: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/),
     AWS_ENDPOINT_URL_SFN: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/),
     AWS_ENDPOINT_URL_LAMBDA: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/),
+    AWS_ENDPOINT_URL_CLOUDWATCH: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/),
     AWS_ACCESS_KEY_ID: 'S3RVER',
     AWS_SECRET_ACCESS_KEY: 'S3RVER',
     AWS_REGION: 'us-east-1',
@@ -146,7 +149,7 @@ test('an upload starts the scan state machine with the EventBridge event AWS sen
   expect(await statusTag(key)).toBe('CLEAN');
 });
 
-test('the update workflow runs on demand, and scans use what it published', async () => {
+test('the update workflow (with its canary) runs on demand, and scans use what it published', async () => {
   await s3.send(new PutObjectCommand({ Bucket: 'uploads', Key: 'before.txt', Body: UPDATED }));
   expect(await eventually(() => statusTag('before.txt'))).toBe('CLEAN');
 
@@ -160,7 +163,8 @@ test('the update workflow runs on demand, and scans use what it published', asyn
   await s3.send(new PutObjectCommand({ Bucket: 'uploads', Key: 'after.txt', Body: UPDATED }));
 
   expect(update.status).toBe('SUCCEEDED');
-  expect(JSON.parse(update.output ?? '')).toMatchObject({ changed: true });
+  // The update, then its canary: EICAR and a clean object through the scan state machine.
+  expect(JSON.parse(update.output ?? '')).toMatchObject({ changed: true, canary: { detected: true } });
   expect(await eventually(() => statusTag('after.txt'))).toBe('INFECTED');
 }, 90_000);
 

@@ -211,10 +211,11 @@ test('the updater handler emits the definition age as a metric', async () => {
   const handler = createUpdateDefinitionsHandler({
     config: h.config,
     s3: h.s3.client,
-    metrics: { definitionsAge: (hours) => ages.push(hours) },
+    metrics: { definitionsAge: (hours) => ages.push(hours), definitionsMissing: () => undefined },
+    canaryMetrics: { canaryReported: async () => undefined },
   });
 
-  const result: UpdateResult = await handler();
+  const result = (await handler()) as UpdateResult;
 
   expect(ages).toEqual([result.ageHours]);
 });
@@ -232,4 +233,42 @@ test('updater settings are validated: a mirror URL must be http(s)', () => {
   expect(() => loadConfig({ CLAMAV_BUCKET_NAME: 'b', CLAMAV_OFFICIAL_DATABASES: 'main,weekly' })).toThrow(
     /CLAMAV_OFFICIAL_DATABASES may list main, daily, bytecode; got "weekly"/,
   );
+});
+
+describe('a private mirror serving the official databases (CLAMAV_MIRROR_URL)', () => {
+  const official = () =>
+    loadConfig({
+      CLAMAV_BUCKET_NAME: DEFINITIONS_BUCKET,
+      PATH_TO_AV_DEFINITIONS: DEFINITIONS_PREFIX,
+      AV_WORK_DIR: h.config.workDir,
+      CLAMAV_MIRROR_URL: mirror.url,
+      CLAMAV_OFFICIAL_DATABASES: 'daily',
+      CLAMAV_CUSTOM_DATABASE_URLS: '',
+    });
+
+  test('that refuses us (HTTP 429, which freshclam reports as a malformed CVD header) gives a cool-down, and the next run stays away', async () => {
+    mirror.rateLimit(true);
+    const startedAt = Date.now();
+
+    const limited = await updateDefinitions({ s3: h.s3.client, config: official() });
+    const requests = mirror.requests.length;
+    const again = await updateDefinitions({ s3: h.s3.client, config: official() });
+
+    expect(limited.coolDown?.reason).toMatch(/answered HTTP 429 to daily.cvd/);
+    // The mirror's Retry-After: 3600.
+    const until = new Date(limited.coolDown?.until ?? 0).getTime();
+    expect(until).toBeGreaterThanOrEqual(startedAt + 3600_000 - 5_000);
+    expect(until).toBeLessThanOrEqual(Date.now() + 3600_000 + 5_000);
+    expect(again.coolDown?.until).toBe(limited.coolDown?.until);
+    expect(mirror.requests.length).toBe(requests);
+  }, 60_000);
+
+  test('that is broken rather than refusing (no daily.cvd) is an update failure, not a cool-down', async () => {
+    await expect(updateDefinitions({ s3: h.s3.client, config: official() })).rejects.toMatchObject({
+      name: 'DefinitionsUpdateError',
+    });
+    expect(mirror.requests.some((request) => request.path === '/daily.cvd' && request.status === 404)).toBe(
+      true,
+    );
+  }, 60_000);
 });

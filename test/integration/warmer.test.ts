@@ -1,5 +1,6 @@
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { startLocalLambda } from '../../src/local/lambda-server';
+import { logger } from '../../src/logger';
 import { type Harness, startHarness } from '../support/harness';
 
 const FUNCTION = 'lambda-av-scanner';
@@ -47,5 +48,54 @@ test('with WARM_CONCURRENCY 3 the warmer invokes its own function twice at once,
   } finally {
     lambda.destroy();
     await lambdaServer.stop();
+  }
+});
+
+test('the fan-out invokes what the warmer was invoked as: the alias with provisioned concurrency', async () => {
+  const lambdaServer = await startLocalLambda({ [FUNCTION]: async (event) => h?.handler(event) });
+  const lambda = new LambdaClient({
+    endpoint: lambdaServer.endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+  try {
+    h = await startHarness({ env: { WARM_CONCURRENCY: '3', AWS_LAMBDA_FUNCTION_NAME: FUNCTION }, lambda });
+    const alias = `arn:aws:lambda:us-east-1:123456789012:function:${FUNCTION}:live`;
+
+    const result = await h.handler({ warmer: true }, { invokedFunctionArn: alias });
+
+    expect(result).toMatchObject({ warmed: true, fanOut: { requested: 2, succeeded: 2 } });
+    expect(
+      lambdaServer.invocations.map(({ functionName, qualifier }) => ({ functionName, qualifier })),
+    ).toEqual([
+      { functionName: FUNCTION, qualifier: 'live' },
+      { functionName: FUNCTION, qualifier: 'live' },
+    ]);
+  } finally {
+    lambda.destroy();
+    await lambdaServer.stop();
+  }
+});
+
+test('with no definitions published the warmer says so, once in the log, and does not fail', async () => {
+  h = await startHarness({ definitions: false });
+  const warn = jest.spyOn(logger, 'warn').mockImplementation(() => undefined);
+  try {
+    const first = await h.handler({ warmer: true });
+    const second = await h.handler({ warmer: true });
+
+    for (const result of [first, second]) {
+      expect(result).toMatchObject({
+        warmed: false,
+        reason: expect.stringMatching(/no ClamAV database files found/),
+      });
+    }
+    expect(warn.mock.calls.map(([message]) => message)).toEqual([
+      'no definitions published yet: nothing to warm up with',
+    ]);
+    expect(h.metrics.definitionsMissingCount).toBe(2);
+    expect(h.scanner.daemon.isAlive()).toBe(false);
+  } finally {
+    warn.mockRestore();
   }
 });

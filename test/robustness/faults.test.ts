@@ -108,17 +108,19 @@ test.each([
   [
     'missing',
     async (_h: Harness) => undefined,
+    'DefinitionsNotPublishedError',
     /no ClamAV database files found at s3:\/\/av-definitions\/clamav\//,
   ],
   [
     'corrupt',
     async (h: Harness) =>
       h.s3.put(DEFINITIONS_BUCKET, `${DEFINITIONS_PREFIX}/corrupt.ldb`, 'Broken;Target:0;0;zz\n'),
+    'DaemonStartupError',
     /clamd exited .*corrupt\.ldb/s,
   ],
 ])(
-  'definitions %s: DaemonStartupError saying what is wrong, objects untouched',
-  async (_label, damage, message) => {
+  'definitions %s: a start-up error saying what is wrong, objects untouched',
+  async (_label, damage, name, message) => {
     const h = await harness({ definitions: _label !== 'missing' });
     await damage(h);
     await h.s3.put(UPLOADS_BUCKET, 'file.txt', EICAR, { keep: 'yes' });
@@ -126,7 +128,7 @@ test.each([
     record('fault', `definitions ${_label}`);
 
     await expect(h.handler({ bucket: UPLOADS_BUCKET, key: 'file.txt' })).rejects.toMatchObject({
-      name: 'DaemonStartupError',
+      name,
       message: expect.stringMatching(message),
     });
 

@@ -44,7 +44,10 @@ describe('malformed events are rejected with an error naming what is wrong', () 
       { tag: { verdict: 'CLEAN', object: { bucket: 'b', key: 'k' } } },
       /tag.verdict must be SKIPPED or PROCESSING_ERROR/,
     ],
-    [{ resolve: { Records: [] } }, /S3 event notification has no Records/],
+    [
+      { source: 'aws.s3', detail: { bucket: { name: 'b' }, object: { key: 'k', etag: 5 } } },
+      /object.etag must be a string/,
+    ],
   ])('%j', async (event, message) => {
     record('input', `malformed event ${JSON.stringify(event).slice(0, 60)}`);
 

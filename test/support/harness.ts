@@ -18,11 +18,15 @@ export const UPLOADS_BUCKET = 'uploads';
 export class RecordingMetrics implements ScanMetrics {
   readonly scans: Array<{ verdict: Verdict; durationMs: number }> = [];
   readonly daemonStarts: number[] = [];
+  definitionsMissingCount = 0;
   scanCompleted(verdict: Verdict, durationMs: number): void {
     this.scans.push({ verdict, durationMs });
   }
   daemonStarted(durationMs: number): void {
     this.daemonStarts.push(durationMs);
+  }
+  definitionsMissing(): void {
+    this.definitionsMissingCount++;
   }
 }
 

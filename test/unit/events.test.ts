@@ -1,4 +1,5 @@
 import { decodeEventKey, parseScanEvent } from '../../src/events';
+import { candidateKeys } from '../../src/scan/event-object';
 import eventBridge from '../fixtures/eventbridge-object-created.json';
 import s3Notification from '../fixtures/s3-notification.json';
 
@@ -25,15 +26,44 @@ test('S3 notification keys are URL-decoded, + meaning space', () => {
   });
 });
 
-test('an EventBridge Object Created event gives one object with its version', () => {
+test('an EventBridge Object Created event keeps its key as written, with what the event says of the object', () => {
   expect(parseScanEvent(eventBridge)).toEqual({
     kind: 'eventbridge',
-    object: {
+    event: {
       bucket: 'upload-bucket',
-      key: 'incoming/my report.pdf',
+      eventKey: 'incoming/my+report.pdf',
+      size: 5,
+      etag: 'b1946ac92492d2347c6235b4d2611184',
       versionId: 'IYV3p45BT0ac8hjHg1houSdS1a.Mro8e',
+      time: '2026-11-25T10:00:00Z',
     },
   });
+});
+
+test('a tag request names its object directly or by the EventBridge event the execution started with', () => {
+  expect(
+    parseScanEvent({ tag: { verdict: 'SKIPPED', object: { bucket: 'b', key: 'k', head: {} }, size: 9 } }),
+  ).toEqual({
+    kind: 'tag',
+    request: { verdict: 'SKIPPED', target: { kind: 'ref', ref: { bucket: 'b', key: 'k' } }, size: 9 },
+  });
+  const request = parseScanEvent({ tag: { verdict: 'PROCESSING_ERROR', object: eventBridge } });
+  expect(request).toMatchObject({
+    kind: 'tag',
+    request: {
+      target: { kind: 'event', event: { bucket: 'upload-bucket', eventKey: 'incoming/my+report.pdf' } },
+    },
+  });
+});
+
+test.each([
+  ['a+b.pdf', ['a+b.pdf', 'a b.pdf']],
+  ['a%2Bb.pdf', ['a%2Bb.pdf', 'a+b.pdf']],
+  ['100%.txt', ['100%.txt']],
+  ['plain.txt', ['plain.txt']],
+  ['r%C3%A9sum%C3%A9', ['r%C3%A9sum%C3%A9', 'résumé']],
+])('the key %j in an event may stand for %j', (eventKey, keys) => {
+  expect(candidateKeys(eventKey)).toEqual(keys);
 });
 
 test('the warmer payload is recognised, and a fanned-out warmer does not fan out again', () => {
@@ -58,6 +88,10 @@ test.each([
   [{ Records: [{ s3: { bucket: { name: 'b' }, object: {} } }] }, /Records\[0\]: key is missing/],
   [{ Records: [{ s3: { bucket: { name: 'b' }, object: { key: '%E0%A4%A' } } }] }, /not valid URL encoding/],
   [{ source: 'aws.s3', detail: { object: { key: 'k' } } }, /EventBridge event detail: bucket is missing/],
+  [
+    { source: 'aws.s3', detail: { bucket: { name: 'b' }, object: { key: 'k', size: '5' } } },
+    /object.size must be a byte count, got "5"/,
+  ],
   [{ hello: 'world' }, /unrecognised event: expected \{bucket, key\[, versionId\]\}.*got keys \["hello"\]/],
 ])('bad event %j is rejected with InvalidEventError', (event, message) => {
   expect(() => parseScanEvent(event)).toThrow(

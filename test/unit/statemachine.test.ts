@@ -54,3 +54,29 @@ test('a missing substitution is refused rather than deployed', () => {
     substitute('{"a": "${ScannerFunctionArn}", "b": "${Other}"}', { ScannerFunctionArn: 'x' }),
   ).toThrow('no substitution for ${Other}');
 });
+
+test.each([
+  ['scan.asl.json', 'Scan'],
+  ['update-definitions.asl.json', 'UpdateDefinitions'],
+])(
+  "%s: the %s task outwaits any Lambda timeout (15 minutes), so the function's own timeout ends an attempt",
+  (file, state) => {
+    const { States } = JSON.parse(readFileSync(path.join(STATE_MACHINE_DIR, file), 'utf8')) as {
+      States: Record<string, { TimeoutSeconds?: number }>;
+    };
+
+    expect(States[state]?.TimeoutSeconds).toBeGreaterThan(900);
+  },
+);
+
+test.each(files)('every Task in %s that can fail has a Catch, or says in its Comment why not', (file) => {
+  const { States } = JSON.parse(readFileSync(path.join(STATE_MACHINE_DIR, file), 'utf8')) as {
+    States: Record<string, { Type: string; Catch?: unknown[]; Comment?: string }>;
+  };
+
+  for (const [name, state] of Object.entries(States)) {
+    if (state.Type !== 'Task') continue;
+    const handled = (state.Catch?.length ?? 0) > 0 || /No Catch: .{40,}/.test(state.Comment ?? '');
+    expect({ name, handled }).toEqual({ name, handled: true });
+  }
+});

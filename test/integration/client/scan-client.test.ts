@@ -58,7 +58,8 @@ test('starting the same attempt again is recognised, and the next attempt gets i
 });
 
 test('an execution that fails is reported with its error', async () => {
-  // An EventBridge event without bucket or key fails the execution in ResolveEvent.
+  // An EventBridge event without bucket or key names no object: Scan and then TagProcessingError
+  // refuse it, and the execution fails.
   const bad = await sfn.send(
     new StartExecutionCommand({
       stateMachineArn,

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { DeleteObjectCommand } from '@aws-sdk/client-s3';
 import { placeholdersOf, SCAN_STATE_MACHINE } from '../../../src/local/step-functions';
+import { objectCreatedEvent } from '../../support/events';
 import {
   DEFINITIONS_BUCKET,
   DEFINITIONS_PREFIX,
@@ -20,7 +21,7 @@ import {
 } from '../../support/workflow';
 
 const MAX = 64 * 1024;
-const FAST_RETRIES = { Scan: 5, ResolveEvent: 5, TagSkipped: 5, TagProcessingError: 5, HeadObject: 5 };
+const FAST_RETRIES = { Scan: 5, TagSkipped: 5, TagProcessingError: 5, HeadObject: 5, HeadObjectVersion: 5 };
 
 let h: Harness;
 let wf: Workflow;
@@ -63,15 +64,7 @@ test('a clean object: head, size check, scan; the output is the scan result', as
   const result = await wf.run(SCAN_STATE_MACHINE, { bucket: UPLOADS_BUCKET, key: 'docs/clean.txt' });
 
   expect(result.status).toBe('SUCCEEDED');
-  expect(statesEntered(result)).toEqual([
-    'ReadInput',
-    'KeepInput',
-    'SetLimit',
-    'HasVersion',
-    'HeadObject',
-    'CheckSize',
-    'Scan',
-  ]);
+  expect(statesEntered(result)).toEqual(['ReadInput', 'HeadObject', 'CheckSize', 'Scan']);
   expect(result.output).toMatchObject({
     status: 'CLEAN',
     bucket: UPLOADS_BUCKET,
@@ -97,22 +90,18 @@ test('an object over the limit is tagged SKIPPED without being read or scanned; 
 
   const result = await wf.run(SCAN_STATE_MACHINE, { bucket: UPLOADS_BUCKET, key: 'big.bin' });
 
-  expect(statesEntered(result)).toEqual([
-    'ReadInput',
-    'KeepInput',
-    'SetLimit',
-    'HasVersion',
-    'HeadObject',
-    'CheckSize',
-    'TagSkipped',
-  ]);
+  expect(statesEntered(result)).toEqual(['ReadInput', 'HeadObject', 'CheckSize', 'TagSkipped']);
   expect(result.output).toMatchObject({ status: 'SKIPPED', key: 'big.bin', size: MAX + EICAR.length });
   expect(await h.tags('big.bin')).toMatchObject({ keep: 'me', 'av-status': 'SKIPPED' });
   expect(scanEvents()).toEqual([
     {
       tag: {
         verdict: 'SKIPPED',
-        object: { bucket: UPLOADS_BUCKET, key: 'big.bin' },
+        object: {
+          bucket: UPLOADS_BUCKET,
+          key: 'big.bin',
+          head: { size: MAX + EICAR.length, maxFileSize: MAX },
+        },
         size: MAX + EICAR.length,
       },
     },
@@ -135,24 +124,19 @@ test('an object over the limit with no room for our tags ends in PROCESSING_ERRO
   expect(await h.tags('big-tagged.bin')).toEqual(ten);
 });
 
-test('a missing object ends in PROCESSING_ERROR naming the S3 error', async () => {
+test('a missing object ends in PROCESSING_ERROR naming ObjectNotFoundError, with the S3 error as cause', async () => {
   const result = await wf.run(SCAN_STATE_MACHINE, { bucket: UPLOADS_BUCKET, key: 'gone.txt' });
 
   expect(result.status).toBe('SUCCEEDED');
-  expect(statesEntered(result)).toEqual([
-    'ReadInput',
-    'KeepInput',
-    'SetLimit',
-    'HasVersion',
-    'HeadObject',
-    'TagProcessingError',
-  ]);
+  expect(statesEntered(result)).toEqual(['ReadInput', 'HeadObject', 'TagProcessingError']);
   expect(result.output).toMatchObject({
     status: 'PROCESSING_ERROR',
     key: 'gone.txt',
-    error: expect.stringMatching(/^S3\.\w+Exception$/),
+    error: 'ObjectNotFoundError',
   });
-  expect((result.output as { reason: string }).reason).toMatch(/could not be tagged/);
+  expect((result.output as { reason: string }).reason).toMatch(
+    /s3:\/\/uploads\/gone.txt does not exist .*\(S3\.\w+Exception: /,
+  );
   expect(result.events.some((e) => e.type === 'StateCaught' || e.type === 'StateFailed')).toBe(true);
 });
 
@@ -178,7 +162,7 @@ async function removeDefinitions(): Promise<void> {
   }
 }
 
-test('DaemonStartupError twice, then the definitions appear and the scan succeeds', async () => {
+test('no definitions published yet: the scan waits for the first set, then succeeds', async () => {
   await removeDefinitions();
   await h.s3.put(UPLOADS_BUCKET, 'eicar.com', EICAR);
   let startupFailures = 0;
@@ -186,7 +170,7 @@ test('DaemonStartupError twice, then the definitions appear and the scan succeed
     try {
       return await h.handler(event);
     } catch (error) {
-      if ((error as Error).name === 'DaemonStartupError' && ++startupFailures === 2) {
+      if ((error as Error).name === 'DefinitionsNotPublishedError' && ++startupFailures === 2) {
         const dir = path.join(h.workDir, 'late-db');
         await writeTestDatabase(dir);
         await uploadDirectory(h.s3, DEFINITIONS_BUCKET, dir, DEFINITIONS_PREFIX);
@@ -198,12 +182,15 @@ test('DaemonStartupError twice, then the definitions appear and the scan succeed
   const result = await wf.run(SCAN_STATE_MACHINE, { bucket: UPLOADS_BUCKET, key: 'eicar.com' });
 
   const failures = result.events.filter((e) => e.type === 'StateFailed' && e.state === 'Scan');
-  expect(failures.map((e) => e.error)).toEqual(['DaemonStartupError', 'DaemonStartupError']);
+  expect(failures.map((e) => e.error)).toEqual([
+    'DefinitionsNotPublishedError',
+    'DefinitionsNotPublishedError',
+  ]);
   expect(result.events.filter((e) => e.type === 'StateRetried' && e.state === 'Scan')).toHaveLength(2);
   expect(result.output).toMatchObject({ status: 'INFECTED' });
 });
 
-test('DaemonStartupError until the retries are exhausted ends in PROCESSING_ERROR with the cause', async () => {
+test('no definitions until the retries are exhausted ends in PROCESSING_ERROR with the cause', async () => {
   await removeDefinitions();
   await h.s3.put(UPLOADS_BUCKET, 'file.txt', 'data', { team: 'x' });
 
@@ -211,7 +198,7 @@ test('DaemonStartupError until the retries are exhausted ends in PROCESSING_ERRO
 
   expect(result.events.filter((e) => e.type === 'StateRetried' && e.state === 'Scan')).toHaveLength(4);
   expect(statesEntered(result).at(-1)).toBe('TagProcessingError');
-  expect(result.output).toMatchObject({ status: 'PROCESSING_ERROR', error: 'DaemonStartupError' });
+  expect(result.output).toMatchObject({ status: 'PROCESSING_ERROR', error: 'DefinitionsNotPublishedError' });
   expect((result.output as { reason: string }).reason).toContain('no ClamAV database files found');
   expect(await h.tags('file.txt')).toMatchObject({ team: 'x', 'av-status': 'PROCESSING_ERROR' });
 });
@@ -228,17 +215,15 @@ test('a Lambda service error is retried', async () => {
   expect(result.output).toMatchObject({ status: 'CLEAN' });
 });
 
-test('an EventBridge event is resolved by the scanner, key decoded, then scanned', async () => {
+test('an EventBridge event goes straight to the scanner, which finds the object and scans it', async () => {
   await h.s3.put(UPLOADS_BUCKET, 'in box/a+b.txt', EICAR);
-  const event = {
-    source: 'aws.s3',
-    'detail-type': 'Object Created',
-    detail: { bucket: { name: UPLOADS_BUCKET }, object: { key: 'in+box/a%2Bb.txt', size: 68 } },
-  };
+  const event = await objectCreatedEvent(h.s3.client, UPLOADS_BUCKET, 'in box/a+b.txt', {
+    eventKey: 'in+box/a%2Bb.txt',
+  });
 
   const result = await wf.run(SCAN_STATE_MACHINE, event);
 
-  expect(statesEntered(result).slice(0, 3)).toEqual(['ReadInput', 'ResolveEvent', 'SetLimit']);
+  expect(statesEntered(result)).toEqual(['ReadInput', 'Scan']);
   expect(result.output).toMatchObject({ status: 'INFECTED', key: 'in box/a+b.txt' });
 });
 

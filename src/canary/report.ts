@@ -1,0 +1,118 @@
+import type { StatusNames } from '../config';
+
+/** The canary's two objects: what each must come back as. */
+export type CanaryExpectation = 'INFECTED' | 'CLEAN';
+
+/**
+ * One branch of the canary in the update workflow: the scan execution of one canary object,
+ * as `states:startExecution.sync:2` reports it, or the error that kept it from ending.
+ */
+export interface CanaryScan {
+  readonly expected: CanaryExpectation;
+  readonly key?: string;
+  readonly status?: string;
+  readonly output?: unknown;
+  readonly startDate?: number | string;
+  readonly stopDate?: number | string;
+  readonly failure?: { readonly Error?: string; readonly Cause?: string };
+}
+
+export interface CanaryScanReport {
+  readonly expected: CanaryExpectation;
+  readonly key?: string;
+  /** The verdict's configured name, when the scan execution ended with one. */
+  readonly verdict?: string;
+  readonly signature?: string;
+  /** The scan execution, start to end. */
+  readonly latencyMs?: number;
+  /** Why this scan does not count as a detection. */
+  readonly problem?: string;
+}
+
+export interface CanaryReport {
+  /** True when EICAR came back INFECTED and the clean object CLEAN. */
+  readonly detected: boolean;
+  /** Why the canary could not run at all (its objects could not be written), if so. */
+  readonly problem?: string;
+  /** The slowest scan execution of the canary, start to end. */
+  readonly latencyMs: number | undefined;
+  readonly scans: readonly CanaryScanReport[];
+}
+
+/**
+ * Judges a canary run. Each scan counts only if its execution ended with the expected verdict;
+ * an execution that failed, or ended with another verdict (a PROCESSING_ERROR, say), makes the
+ * canary undetected.
+ */
+export function judgeCanary(
+  scans: readonly CanaryScan[],
+  statusNames: StatusNames,
+  failure?: string,
+): CanaryReport {
+  const reports = scans.map((scan) => judgeScan(scan, statusNames));
+  const latencies = reports.map((r) => r.latencyMs).filter((ms): ms is number => ms !== undefined);
+  const expected: CanaryExpectation[] = ['INFECTED', 'CLEAN'];
+  const complete = expected.every((verdict) => reports.some((r) => r.expected === verdict));
+  return {
+    detected: failure === undefined && complete && reports.every((report) => report.problem === undefined),
+    ...(failure !== undefined ? { problem: failure } : {}),
+    latencyMs: latencies.length > 0 ? Math.max(...latencies) : undefined,
+    scans: reports,
+  };
+}
+
+function judgeScan(scan: CanaryScan, statusNames: StatusNames): CanaryScanReport {
+  const base = { expected: scan.expected, ...(scan.key ? { key: scan.key } : {}) };
+  if (scan.failure) {
+    return { ...base, problem: `${scan.failure.Error ?? 'Error'}: ${scan.failure.Cause ?? ''}`.trim() };
+  }
+  const latencyMs = elapsedMs(scan.startDate, scan.stopDate);
+  const timing = latencyMs !== undefined ? { latencyMs } : {};
+  if (scan.status !== 'SUCCEEDED') {
+    return { ...base, ...timing, problem: `the scan execution ended ${scan.status ?? 'without a status'}` };
+  }
+  const result = (typeof scan.output === 'string' ? safeParse(scan.output) : scan.output) as
+    | { status?: unknown; signature?: unknown }
+    | undefined;
+  const verdict = typeof result?.status === 'string' ? result.status : undefined;
+  const signature = typeof result?.signature === 'string' ? result.signature : undefined;
+  const judged = {
+    ...base,
+    ...(verdict ? { verdict } : {}),
+    ...(signature ? { signature } : {}),
+    ...timing,
+  };
+  return verdict === statusNames[scan.expected]
+    ? judged
+    : { ...judged, problem: `expected ${statusNames[scan.expected]}, got ${verdict ?? 'no verdict'}` };
+}
+
+/**
+ * The time between two dates as a `.sync:2` task reports them. AWS documents no example of
+ * their form there, so epoch seconds, epoch milliseconds and ISO 8601 are all accepted.
+ */
+export function elapsedMs(
+  start: number | string | undefined,
+  stop: number | string | undefined,
+): number | undefined {
+  const a = toEpochMs(start);
+  const b = toEpochMs(stop);
+  return a === undefined || b === undefined || b < a ? undefined : Math.round(b - a);
+}
+
+function toEpochMs(value: number | string | undefined): number | undefined {
+  if (typeof value === 'number') return value < 1e11 ? value * 1000 : value;
+  if (typeof value === 'string') {
+    const parsed = Date.parse(value);
+    return Number.isNaN(parsed) ? undefined : parsed;
+  }
+  return undefined;
+}
+
+function safeParse(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
