@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { GetObjectTaggingCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { VERDICT_COLOURS } from '../../src/local/history-page';
+import { SCAN_STATE_MACHINE } from '../../src/local/step-functions';
 import { countPixels, decodePng, distinctColours } from '../support/png';
 import { eventually, type Served, startServe } from '../support/serve';
 import { EICAR } from '../support/signatures';
@@ -89,10 +90,12 @@ test('the page lists each scan with status, object, verdict, signature, duration
   expect(infected).toMatch(/SUCCEEDED/);
   expect(infected).toMatch(/\d+ ms \(scan \d+ ms\)/);
   // Each execution's history: the states it went through, as the Step Functions console shows.
+  const states = Object.keys(JSON.parse(readFileSync(SCAN_STATE_MACHINE, 'utf8')).States);
+  const entered = [...dom.matchAll(/<td>StateEntered<\/td><td>([^<]+)<\/td>/g)].map((match) => match[1]);
   expect(dom).toMatch(/State history \(\d+ events\)/);
-  for (const state of ['ReadInput', 'ResolveEvent', 'HeadObject', 'CheckSize', 'Scan']) {
-    expect(dom).toContain(`<td>${state}</td>`);
-  }
+  expect(new Set(entered).size).toBeGreaterThanOrEqual(3);
+  expect(entered.filter((state) => !states.includes(state as string))).toEqual([]);
+  expect(dom).toContain('<td>ExecutionSucceeded</td>');
   // An object key is text on the page, never markup.
   expect(dom).not.toMatch(/<img/i);
 });
