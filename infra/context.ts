@@ -38,6 +38,9 @@ export const CONTEXT_KEYS = [
   'alarmEmails',
   'definitionsAgeThresholdHours',
   'scanLatencyThresholdMs',
+  'canaryLatencyThresholdMs',
+  'processingErrorPercent',
+  'processingErrorCount',
   'logRetentionDays',
   'removalPolicy',
 ] as const;
@@ -103,6 +106,11 @@ export function readAppSettings(get: ContextReader): AppSettings {
     alarmEmails: c.list('alarmEmails'),
     definitionsAgeThreshold: map(c.integer('definitionsAgeThresholdHours'), Duration.hours),
     scanLatencyThreshold: map(c.integer('scanLatencyThresholdMs'), Duration.millis),
+    canaryLatencyThreshold: map(c.integer('canaryLatencyThresholdMs'), Duration.millis),
+    processingErrorThreshold: processingErrorThreshold(
+      c.integer('processingErrorPercent'),
+      c.integer('processingErrorCount'),
+    ),
     logRetention: map(c.integer('logRetentionDays'), (days) => retentionOf(days)),
     removalPolicy: c.choice('removalPolicy', ['retain', 'destroy'] as const, (policy) =>
       policy === 'destroy' ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
@@ -182,6 +190,17 @@ export function scanBucketsOf(value: unknown): ScanBucketByName[] {
     }
     throw new ContextError('scanBuckets', expected, entry);
   });
+}
+
+function processingErrorThreshold(
+  percent: number | undefined,
+  count: number | undefined,
+): LambdaAvProps['processingErrorThreshold'] {
+  if (percent !== undefined && count !== undefined) {
+    throw new ContextError('processingErrorPercent', 'given alone (or processingErrorCount alone)', percent);
+  }
+  if (percent !== undefined) return { percent };
+  return count === undefined ? undefined : { count };
 }
 
 function warmer(minutes: number | undefined): Pick<LambdaAvProps, 'warmerEnabled' | 'warmerInterval'> {

@@ -1,13 +1,16 @@
-import { Names, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { ArnFormat, Names, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
+import { METRICS_NAMESPACE } from '../src/metrics';
 import { aslDefinition, SCAN_DEFINITION_FILE, UPDATE_DEFINITION_FILE } from './asl-definition';
+import { CanaryBucket } from './canary-bucket';
 import { DefinitionsBucket } from './definitions-bucket';
 import type { LambdaAvProps, ScanBucket } from './lambda-av-props';
 import { resolveSettings } from './lambda-av-settings';
@@ -30,6 +33,8 @@ export type { LambdaAvProps, ReloadStrategy, ScanBucket, StatusValues } from './
  */
 export class LambdaAv extends Construct {
   readonly definitions: DefinitionsBucket;
+  /** Where the update workflow's canary writes the objects it scans. */
+  readonly canary: CanaryBucket;
   readonly scanner: lambda.Function;
   /** What the state machine and the warmer invoke: the `live` alias with provisioned concurrency, else the function. */
   readonly scannerTarget: lambda.IFunction;
@@ -61,9 +66,19 @@ export class LambdaAv extends Construct {
       ...(props.accessLogsBucket ? { accessLogsBucket: props.accessLogsBucket } : {}),
       removalPolicy,
     });
+    this.canary = new CanaryBucket(this, 'Canary', { removalPolicy });
     const definitionsEnv = {
       CLAMAV_BUCKET_NAME: this.definitions.bucket.bucketName,
       PATH_TO_AV_DEFINITIONS: settings.prefix,
+      CANARY_BUCKET_NAME: this.canary.bucket.bucketName,
+    };
+    const statusValues = props.statusValues ?? {};
+    // The scanner tags with these; the updater judges the canary's verdicts by them.
+    const statusEnv = {
+      FILE_STATUS_CLEAN: statusValues.clean ?? 'CLEAN',
+      FILE_STATUS_INFECTED: statusValues.infected ?? 'INFECTED',
+      FILE_STATUS_SKIPPED: statusValues.skipped ?? 'SKIPPED',
+      FILE_STATUS_PROCESSING_ERROR: statusValues.processingError ?? 'PROCESSING_ERROR',
     };
 
     // --- scanner ---------------------------------------------------------------------------
@@ -73,7 +88,6 @@ export class LambdaAv extends Construct {
       description: 'lambda-av scanner: reads the definitions, reads and tags the scanned buckets',
     });
     scannerLogs.grantWrite(scannerRole);
-    const statusValues = props.statusValues ?? {};
     this.scanner = new lambda.Function(this, 'Scanner', {
       description: 'lambda-av scanner: streams S3 objects into a memory-resident clamd and tags them',
       code,
@@ -97,10 +111,7 @@ export class LambdaAv extends Construct {
         WARM_CONCURRENCY: String(settings.warmConcurrency),
         DEFINITIONS_CHECK_INTERVAL: String(settings.definitionsCheckSeconds),
         CLAMD_RELOAD_STRATEGY: props.reloadStrategy ?? 'auto',
-        FILE_STATUS_CLEAN: statusValues.clean ?? 'CLEAN',
-        FILE_STATUS_INFECTED: statusValues.infected ?? 'INFECTED',
-        FILE_STATUS_SKIPPED: statusValues.skipped ?? 'SKIPPED',
-        FILE_STATUS_PROCESSING_ERROR: statusValues.processingError ?? 'PROCESSING_ERROR',
+        ...statusEnv,
         METADATA_FILE_STATUS: props.statusTagKey ?? 'av-status',
         METADATA_FILE_TIMESTAMP: props.timestampTagKey ?? 'av-timestamp',
       },
@@ -135,6 +146,7 @@ export class LambdaAv extends Construct {
         ...(props.mirrorUrl ? { CLAMAV_MIRROR_URL: props.mirrorUrl } : {}),
         CLAMAV_CUSTOM_DATABASE_URLS: settings.customDatabaseUrls.join(','),
         CLAMAV_OFFICIAL_DATABASES: settings.officialDatabases.join(','),
+        ...statusEnv,
         DEFINITIONS_DOWNLOAD_TIMEOUT_MS: String(settings.budgets.definitionsDownload.toMilliseconds()),
         FRESHCLAM_TIMEOUT_MS: String(settings.budgets.freshclam.toMilliseconds()),
         DEFINITIONS_VERIFY_TIMEOUT_MS: String(settings.budgets.verify.toMilliseconds()),
@@ -142,6 +154,15 @@ export class LambdaAv extends Construct {
     });
     this.definitions.grantPublish(updaterRole);
     this.definitions.grantImport(updaterRole);
+    this.canary.grantWrite(updaterRole);
+    // The canary's metrics, and nothing in another namespace.
+    updaterRole.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['cloudwatch:PutMetricData'],
+        resources: ['*'],
+        conditions: { StringEquals: { 'cloudwatch:namespace': METRICS_NAMESPACE } },
+      }),
+    );
 
     // --- state machines ----------------------------------------------------------------------
     this.scanStateMachine = new sfn.StateMachine(this, 'ScanStateMachine', {
@@ -169,7 +190,10 @@ export class LambdaAv extends Construct {
     this.updateStateMachine = new sfn.StateMachine(this, 'UpdateStateMachine', {
       comment: 'lambda-av: update, verify and publish the ClamAV definitions',
       stateMachineType: sfn.StateMachineType.STANDARD,
-      ...aslDefinition(UPDATE_DEFINITION_FILE, { UpdaterFunctionArn: this.updater.functionArn }),
+      ...aslDefinition(UPDATE_DEFINITION_FILE, {
+        UpdaterFunctionArn: this.updater.functionArn,
+        ScanStateMachineArn: this.scanStateMachine.stateMachineArn,
+      }),
       logs: {
         destination: this.stateMachineLogGroup('UpdateStateMachineLogs', retention, removalPolicy),
         level: sfn.LogLevel.ALL,
@@ -180,6 +204,8 @@ export class LambdaAv extends Construct {
     this.updateStateMachine.addToRolePolicy(
       new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [this.updater.functionArn] }),
     );
+    this.grantCanaryScans();
+    this.grantScan(this.canary.bucket);
 
     // --- schedules ----------------------------------------------------------------------------
     this.updateRule = new events.Rule(this, 'UpdateSchedule', {
@@ -220,6 +246,8 @@ export class LambdaAv extends Construct {
       definitionsAgeThreshold: settings.definitionsAgeThreshold,
       updateInterval: settings.updateInterval,
       scanLatencyThreshold: settings.scanLatencyThreshold,
+      canaryLatencyThreshold: settings.canaryLatencyThreshold,
+      processingErrorThreshold: settings.processingErrorThreshold,
     });
 
     addLambdaAvNagSuppressions(this);
@@ -260,34 +288,7 @@ export class LambdaAv extends Construct {
         );
       }
     }
-    const objects = bucket.arnForObjects('*');
-    // Without s3:ListBucket, S3 answers a missing key with 403 AccessDenied instead of 404: a
-    // deleted object would look like a permissions problem and be retried as one.
-    const list = new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [bucket.bucketArn] });
-    this.scanner.addToRolePolicy(list);
-    this.scanStateMachine.addToRolePolicy(list);
-    this.scanner.addToRolePolicy(
-      new iam.PolicyStatement({
-        actions: [
-          's3:GetObject',
-          's3:GetObjectVersion',
-          's3:GetObjectTagging',
-          's3:GetObjectVersionTagging',
-          's3:PutObjectTagging',
-          's3:PutObjectVersionTagging',
-        ],
-        resources: [objects],
-      }),
-    );
-    if (scanBucket.kmsKeyArn !== undefined) {
-      this.scanner.addToRolePolicy(
-        new iam.PolicyStatement({ actions: ['kms:Decrypt'], resources: [scanBucket.kmsKeyArn] }),
-      );
-    }
-    // HeadObject and HeadObject with a VersionId.
-    this.scanStateMachine.addToRolePolicy(
-      new iam.PolicyStatement({ actions: ['s3:GetObject', 's3:GetObjectVersion'], resources: [objects] }),
-    );
+    this.grantScan(bucket, scanBucket.kmsKeyArn);
 
     if (scanBucket.scanOnUpload ?? true) {
       if (scanBucket.eventBridgeNotifications ?? true) {
@@ -309,6 +310,79 @@ export class LambdaAv extends Construct {
         targets: [new targets.SfnStateMachine(this.scanStateMachine)],
       });
     }
+  }
+
+  /**
+   * The canary's nested executions (`states:startExecution.sync:2`): start the scan state
+   * machine, follow and stop its executions, and the managed EventBridge rule Step Functions
+   * uses to learn that they ended.
+   */
+  private grantCanaryScans(): void {
+    const stack = Stack.of(this);
+    const scanMachine = this.scanStateMachine.stateMachineArn;
+    this.updateStateMachine.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['states:StartExecution'], resources: [scanMachine] }),
+    );
+    this.updateStateMachine.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['states:DescribeExecution', 'states:StopExecution'],
+        resources: [
+          stack.formatArn({
+            service: 'states',
+            resource: 'execution',
+            resourceName: `${this.scanStateMachine.stateMachineName}:*`,
+            arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+          }),
+        ],
+      }),
+    );
+    this.updateStateMachine.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['events:PutTargets', 'events:PutRule', 'events:DescribeRule'],
+        resources: [
+          stack.formatArn({
+            service: 'events',
+            resource: 'rule',
+            resourceName: 'StepFunctionsGetEventsForStepFunctionsExecutionRule',
+          }),
+        ],
+      }),
+    );
+  }
+
+  /**
+   * What scanning a bucket's objects takes: the scanner reads and tags them (and decrypts them
+   * with `kmsKeyArn`), the scan state machine reads their metadata (HeadObject).
+   */
+  private grantScan(bucket: s3.IBucket, kmsKeyArn?: string): void {
+    const objects = bucket.arnForObjects('*');
+    // Without s3:ListBucket, S3 answers a missing key with 403 AccessDenied instead of 404: a
+    // deleted object would look like a permissions problem and be retried as one.
+    const list = new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [bucket.bucketArn] });
+    this.scanner.addToRolePolicy(list);
+    this.scanStateMachine.addToRolePolicy(list);
+    this.scanner.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: [
+          's3:GetObject',
+          's3:GetObjectVersion',
+          's3:GetObjectTagging',
+          's3:GetObjectVersionTagging',
+          's3:PutObjectTagging',
+          's3:PutObjectVersionTagging',
+        ],
+        resources: [objects],
+      }),
+    );
+    if (kmsKeyArn !== undefined) {
+      this.scanner.addToRolePolicy(
+        new iam.PolicyStatement({ actions: ['kms:Decrypt'], resources: [kmsKeyArn] }),
+      );
+    }
+    // HeadObject and HeadObject with a VersionId.
+    this.scanStateMachine.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['s3:GetObject', 's3:GetObjectVersion'], resources: [objects] }),
+    );
   }
 
   /**

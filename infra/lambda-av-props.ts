@@ -5,6 +5,7 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type { OfficialDatabase } from '../src/config';
+import type { ProcessingErrorThreshold } from './monitoring';
 
 /** A bucket whose objects lambda-av scans. */
 export interface ScanBucket {
@@ -190,6 +191,18 @@ export interface LambdaAvProps {
   readonly definitionsAgeThreshold?: Duration;
   /** p99 scan latency above which the latency alarm fires. @default Duration.seconds(60) */
   readonly scanLatencyThreshold?: Duration;
+  /**
+   * Slowest canary scan execution (start to end, through the scan state machine) above which
+   * the canary latency alarm fires.
+   * @default Duration.minutes(2)
+   */
+  readonly canaryLatencyThreshold?: Duration;
+  /**
+   * PROCESSING_ERROR results that raise an alarm within 15 minutes: `{percent}` of all scans
+   * (counted from 10 scans up), or `{count}` of them.
+   * @default { percent: 5 }
+   */
+  readonly processingErrorThreshold?: ProcessingErrorThreshold;
   /** Retention of the Lambda and state machine logs. @default logs.RetentionDays.THREE_MONTHS */
   readonly logRetention?: logs.RetentionDays;
 }

@@ -11,6 +11,7 @@ import { SCAN_DEFINITION_FILE, taskTimeoutSeconds, UPDATE_DEFINITION_FILE } from
 import { type Budgets, checkFits, resolveBudgets, scannerBudget, updaterBudget, withMargin } from './budgets';
 import { MAX_EPHEMERAL_MIB, MIN_EPHEMERAL_MIB, scannerStorage } from './ephemeral-storage';
 import type { LambdaAvProps } from './lambda-av-props';
+import type { ProcessingErrorThreshold } from './monitoring';
 import {
   checkInteger,
   checkPrefix,
@@ -39,6 +40,8 @@ export interface Settings {
   readonly officialDatabases: readonly OfficialDatabase[];
   readonly definitionsAgeThreshold: Duration;
   readonly scanLatencyThreshold: Duration;
+  readonly canaryLatencyThreshold: Duration;
+  readonly processingErrorThreshold: ProcessingErrorThreshold;
   readonly budgets: Budgets;
   readonly scannerTimeout: Duration;
   readonly updaterTimeout: Duration;
@@ -164,6 +167,11 @@ export function resolveSettings(props: LambdaAvProps): Settings {
   );
   const scanLatencyThreshold = props.scanLatencyThreshold ?? Duration.seconds(60);
   checkInteger('scanLatencyThreshold (ms)', scanLatencyThreshold.toMilliseconds(), 1, 15 * 60 * 1000);
+  const canaryLatencyThreshold = props.canaryLatencyThreshold ?? Duration.minutes(2);
+  checkInteger('canaryLatencyThreshold (ms)', canaryLatencyThreshold.toMilliseconds(), 1, 60 * 60 * 1000);
+  const processingErrorThreshold = checkProcessingErrorThreshold(
+    props.processingErrorThreshold ?? { percent: 5 },
+  );
 
   const statusValues = props.statusValues ?? {};
   for (const [key, value] of Object.entries(statusValues)) {
@@ -187,6 +195,8 @@ export function resolveSettings(props: LambdaAvProps): Settings {
     officialDatabases,
     definitionsAgeThreshold,
     scanLatencyThreshold,
+    canaryLatencyThreshold,
+    processingErrorThreshold,
     budgets,
     scannerTimeout,
     updaterTimeout,
@@ -224,4 +234,16 @@ function checkStorage(name: string, size: Size): void {
 
 function checkWholeMinutes(name: string, interval: Duration, min: number, max: number): void {
   checkInteger(`${name} (whole minutes)`, interval.toMinutes({ integral: false }), min, max);
+}
+
+function checkProcessingErrorThreshold(threshold: ProcessingErrorThreshold): ProcessingErrorThreshold {
+  const given = threshold as { percent?: unknown; count?: unknown };
+  if ((given.percent === undefined) === (given.count === undefined)) {
+    throw new LambdaAvPropsError(
+      `processingErrorThreshold must give either percent or count, got ${quote(JSON.stringify(threshold))}`,
+    );
+  }
+  if ('percent' in threshold) checkInteger('processingErrorThreshold.percent', threshold.percent, 1, 100);
+  else checkInteger('processingErrorThreshold.count', threshold.count, 1, 100_000);
+  return threshold;
 }

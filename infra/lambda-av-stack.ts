@@ -96,6 +96,14 @@ export class LambdaAvStack extends Stack {
       value: av.monitoring.alarmTopic.topicArn,
     });
     new CfnOutput(this, 'DashboardName', { value: av.monitoring.dashboard.dashboardName });
+    new CfnOutput(this, 'AlarmNamePrefix', {
+      description: 'Every alarm of the stack is named with this prefix (lambda-av status)',
+      value: av.monitoring.alarmNamePrefix,
+    });
+    new CfnOutput(this, 'CanaryBucketName', {
+      description: "Bucket of the update workflow's canary objects (EICAR and a clean text)",
+      value: av.canary.bucket.bucketName,
+    });
     // For bucket policies that let only scanned objects be read (docs/deploy.md, "Infected object found").
     new CfnOutput(this, 'ScannerRoleArn', {
       description: 'Role of the scanner Lambda',

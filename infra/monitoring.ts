@@ -10,6 +10,8 @@ import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { VERDICTS } from '../src/status';
 import {
+  canaryDetectedMetric,
+  canaryLatencyMetric,
   daemonStartupMetric,
   definitionsAgeMetric,
   definitionsMissingMetric,
@@ -28,7 +30,21 @@ export interface LambdaAvMonitoringProps {
   readonly definitionsAgeThreshold: Duration;
   readonly updateInterval: Duration;
   readonly scanLatencyThreshold: Duration;
+  /** Slowest canary scan execution above which the canary latency alarm fires. */
+  readonly canaryLatencyThreshold: Duration;
+  readonly processingErrorThreshold: ProcessingErrorThreshold;
 }
+
+/**
+ * When PROCESSING_ERROR results raise an alarm, over 15 minutes: a share of all scans (counted
+ * from 10 scans in the period, so one error among two scans is no alarm), or a number of them.
+ */
+export type ProcessingErrorThreshold = { readonly percent: number } | { readonly count: number };
+
+/** The period PROCESSING_ERROR results are counted over. */
+const ERROR_PERIOD = Duration.minutes(15);
+/** Below this many scans in the period, a share of errors means little. */
+const ERROR_SHARE_MINIMUM_SCANS = 10;
 
 /** Alarms go to one topic; the docs (docs/deploy.md) say what each means and what to do. */
 const RUNBOOK = 'See docs/deploy.md, "Alarms".';
@@ -40,6 +56,9 @@ export class LambdaAvMonitoring extends Construct {
   readonly alarmTopic: sns.ITopic;
   readonly definitionsAgeAlarm: cloudwatch.Alarm;
   readonly definitionsMissingAlarm: cloudwatch.Alarm;
+  readonly canaryAlarm: cloudwatch.Alarm;
+  readonly canaryLatencyAlarm: cloudwatch.Alarm;
+  readonly processingErrorsAlarm: cloudwatch.Alarm;
   readonly scanExecutionsFailedAlarm: cloudwatch.Alarm;
   readonly updateExecutionsFailedAlarm: cloudwatch.Alarm;
   readonly scannerErrorsAlarm: cloudwatch.Alarm;
@@ -77,11 +96,48 @@ export class LambdaAvMonitoring extends Construct {
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
 
-    this.scanExecutionsFailedAlarm = this.executionsFailed(
-      'ScanExecutionsFailedAlarm',
-      props.scanStateMachine,
-      'A scan execution failed: an object was left without a verdict tag.',
-    );
+    // The canary runs after every update attempt and always reports CanaryDetected: over two
+    // update intervals, a 0 or no report at all (the workflow stopped) raises the alarm.
+    this.canaryAlarm = this.alarm('CanaryAlarm', {
+      alarmDescription: `The canary (EICAR and a clean object, scanned through the scan state machine after each update) was not detected, or reported nothing for ${agePeriod.toHours()} hours. ${RUNBOOK}`,
+      metric: canaryDetectedMetric(agePeriod),
+      threshold: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+    });
+    this.canaryLatencyAlarm = this.alarm('CanaryLatencyAlarm', {
+      alarmDescription: `A canary scan execution took longer than ${props.canaryLatencyThreshold.toSeconds()} s from start to end. ${RUNBOOK}`,
+      metric: canaryLatencyMetric(cloudwatch.Stats.MAXIMUM, agePeriod),
+      threshold: props.canaryLatencyThreshold.toMilliseconds(),
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    this.processingErrorsAlarm = this.processingErrors(props.processingErrorThreshold);
+
+    this.scanExecutionsFailedAlarm = this.alarm('ScanExecutionsFailedAlarm', {
+      alarmDescription: `A scan execution failed or timed out: an object may be left without a verdict tag. ${RUNBOOK}`,
+      metric: new cloudwatch.MathExpression({
+        expression: 'FILL(failed, 0) + FILL(timedOut, 0)',
+        usingMetrics: {
+          failed: props.scanStateMachine.metricFailed({
+            period: FIVE_MINUTES,
+            statistic: cloudwatch.Stats.SUM,
+          }),
+          timedOut: props.scanStateMachine.metricTimedOut({
+            period: FIVE_MINUTES,
+            statistic: cloudwatch.Stats.SUM,
+          }),
+        },
+        period: FIVE_MINUTES,
+        label: 'scan executions failed or timed out',
+      }),
+      threshold: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
     this.updateExecutionsFailedAlarm = this.executionsFailed(
       'UpdateExecutionsFailedAlarm',
       props.updateStateMachine,
@@ -132,6 +188,9 @@ export class LambdaAvMonitoring extends Construct {
     const alarms = [
       this.definitionsAgeAlarm,
       this.definitionsMissingAlarm,
+      this.canaryAlarm,
+      this.canaryLatencyAlarm,
+      this.processingErrorsAlarm,
       this.scanExecutionsFailedAlarm,
       this.updateExecutionsFailedAlarm,
       this.scannerErrorsAlarm,
@@ -155,7 +214,7 @@ export class LambdaAvMonitoring extends Construct {
    * Every alarm of this construct is named `<prefix><id>`, so the topic policy can name them all
    * by pattern without depending on the alarms (which would order the policy after them).
    */
-  private get alarmNamePrefix(): string {
+  get alarmNamePrefix(): string {
     return `${Names.uniqueResourceName(this, { maxLength: 120, separator: '-' })}-`;
   }
 
@@ -166,6 +225,45 @@ export class LambdaAvMonitoring extends Construct {
 
   private alarm(id: string, props: cloudwatch.AlarmProps): cloudwatch.Alarm {
     return new cloudwatch.Alarm(this, id, { ...props, alarmName: `${this.alarmNamePrefix}${id}` });
+  }
+
+  /**
+   * PROCESSING_ERROR results over a share of all scans, or over a count, in 15 minutes. The share
+   * is computed only from ERROR_SHARE_MINIMUM_SCANS scans up; verdicts count from their
+   * ScanLatency samples.
+   */
+  private processingErrors(threshold: ProcessingErrorThreshold): cloudwatch.Alarm {
+    const count = (verdict: (typeof VERDICTS)[number]) =>
+      scanLatencyMetric(verdict, cloudwatch.Stats.SAMPLE_COUNT, ERROR_PERIOD);
+    if ('count' in threshold) {
+      return this.alarm('ProcessingErrorsAlarm', {
+        alarmDescription: `At least ${threshold.count} scans ended in PROCESSING_ERROR within 15 minutes. ${RUNBOOK}`,
+        metric: count('PROCESSING_ERROR'),
+        threshold: threshold.count,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+    }
+    const total = 'FILL(clean, 0) + FILL(infected, 0) + FILL(skipped, 0) + FILL(errors, 0)';
+    return this.alarm('ProcessingErrorsAlarm', {
+      alarmDescription: `More than ${threshold.percent} % of the scans (from ${ERROR_SHARE_MINIMUM_SCANS} scans up) ended in PROCESSING_ERROR within 15 minutes. ${RUNBOOK}`,
+      metric: new cloudwatch.MathExpression({
+        expression: `IF((${total}) >= ${ERROR_SHARE_MINIMUM_SCANS}, 100 * FILL(errors, 0) / (${total}), 0)`,
+        usingMetrics: {
+          clean: count('CLEAN'),
+          infected: count('INFECTED'),
+          skipped: count('SKIPPED'),
+          errors: count('PROCESSING_ERROR'),
+        },
+        period: ERROR_PERIOD,
+        label: 'PROCESSING_ERROR share of scans (%)',
+      }),
+      threshold: threshold.percent,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
   }
 
   private executionsFailed(id: string, machine: sfn.IStateMachine, what: string): cloudwatch.Alarm {
@@ -290,10 +388,37 @@ export class LambdaAvMonitoring extends Construct {
         left: [
           props.scanStateMachine.metricStarted({ period, label: 'scans started' }),
           props.scanStateMachine.metricFailed({ period, label: 'scans failed' }),
+          props.scanStateMachine.metricTimedOut({ period, label: 'scans timed out' }),
           props.updateStateMachine.metricSucceeded({ period, label: 'updates succeeded' }),
           props.updateStateMachine.metricFailed({ period, label: 'updates failed' }),
         ],
         width: 12,
+      }),
+    );
+    const canaryPeriod = Duration.hours(1);
+    dashboard.addWidgets(
+      new cloudwatch.GraphWidget({
+        title: 'Canary: detected (1) or not (0)',
+        left: [canaryDetectedMetric(canaryPeriod).with({ label: 'CanaryDetected (minimum)' })],
+        leftYAxis: { min: 0, max: 1 },
+        width: 8,
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Canary scan latency (ms)',
+        left: [
+          canaryLatencyMetric(cloudwatch.Stats.MAXIMUM, canaryPeriod).with({ label: 'slowest canary scan' }),
+        ],
+        leftAnnotations: [{ value: props.canaryLatencyThreshold.toMilliseconds(), label: 'alarm' }],
+        width: 8,
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'PROCESSING_ERROR results',
+        left: [
+          scanLatencyMetric('PROCESSING_ERROR', cloudwatch.Stats.SAMPLE_COUNT, ERROR_PERIOD).with({
+            label: 'PROCESSING_ERROR per 15 minutes',
+          }),
+        ],
+        width: 8,
       }),
     );
     dashboard.addWidgets(new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms, width: 24 }));

@@ -290,6 +290,8 @@ export interface CliSettings {
   readonly updateStateMachineArn: string | undefined;
   /** The deployed updater function, for `definitions publish --function`. */
   readonly updaterFunctionName: string | undefined;
+  /** The prefix of the deployed stack's alarm names (its AlarmNamePrefix output), for `status`. */
+  readonly alarmNamePrefix: string | undefined;
 }
 
 export function loadCliSettings(env: Env = process.env): CliSettings {
@@ -309,5 +311,6 @@ export function loadCliSettings(env: Env = process.env): CliSettings {
       env.PATH_TO_AV_DEFINITIONS === undefined ? undefined : normalisePrefix(env.PATH_TO_AV_DEFINITIONS),
     updateStateMachineArn: readOptional(env, 'LAMBDA_AV_UPDATE_STATE_MACHINE_ARN'),
     updaterFunctionName: readOptional(env, 'LAMBDA_AV_UPDATER_FUNCTION_NAME'),
+    alarmNamePrefix: readOptional(env, 'LAMBDA_AV_ALARM_PREFIX'),
   };
 }

@@ -7,6 +7,7 @@ import {
   MAIN_HELP,
   SCAN_HELP,
   SERVE_HELP,
+  STATUS_HELP,
   UPDATE_HELP,
   UsageError,
 } from './usage';
@@ -23,6 +24,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   update: async () => (await import('./update-command')).updateCommand,
   history: async () => (await import('./history-command')).historyCommand,
   definitions: async () => (await import('./definitions-command')).definitionsCommand,
+  status: async () => (await import('./status-command')).statusCommand,
 };
 const HELP: Record<string, string> = {
   scan: SCAN_HELP,
@@ -30,6 +32,7 @@ const HELP: Record<string, string> = {
   update: UPDATE_HELP,
   history: HISTORY_HELP,
   definitions: DEFINITIONS_HELP,
+  status: STATUS_HELP,
 };
 
 /** Runs `lambda-av ARGS...` and returns its exit code. */

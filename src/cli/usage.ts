@@ -20,6 +20,7 @@ Usage:
   lambda-av update                          fetch definitions for local scans into the cache
   lambda-av history                         list recent scan executions and their verdicts
   lambda-av definitions publish DIR         publish database files to a deployed stack's scanners
+  lambda-av status                          a deployed stack's health: definitions, canary, scans, alarms
   lambda-av help [COMMAND]                  show help
 
 Exit codes (as clamscan's): 0 all clean, 1 something infected, 2 an error (or a file not scanned).
@@ -135,3 +136,22 @@ Options:
 
 The stack's outputs name each value (DefinitionsBucketName, DefinitionsPrefix,
 UpdateStateMachineArn). AWS credentials, region and endpoints come from the SDK's usual settings.`;
+
+export const STATUS_HELP = `Usage: lambda-av status [--stack NAME] [--json]
+
+Shows a deployed stack's health on one screen: the published definitions (version and age), the
+last canary (when, detected or not, its slowest scan), the scans of the last hour and the last day
+by verdict with p50 and p99 latency, and the alarms in ALARM. It reads CloudWatch (GetMetricData,
+DescribeAlarms), the published manifest.json, and the stack's outputs.
+
+Options:
+  --stack NAME          the CloudFormation stack (its outputs name the bucket, prefix and alarms)
+  --bucket NAME         or: the definitions bucket (default: $CLAMAV_BUCKET_NAME)
+  --prefix PREFIX       the definitions prefix (default: $PATH_TO_AV_DEFINITIONS)
+  --alarm-prefix TEXT   the stack's AlarmNamePrefix output (default: $LAMBDA_AV_ALARM_PREFIX)
+  --json                print JSON
+  -h, --help            show this help
+
+Exit codes: 0 all is well, 1 something needs a look (an alarm in ALARM, the last canary not
+detected, no definitions published), 2 an error. AWS credentials, region and endpoints come from
+the SDK's usual settings (AWS_ENDPOINT_URL_CLOUDWATCH, ... work too).`;

@@ -3,8 +3,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
-/** The public EICAR test file: every anti-virus engine detects it, and it harms nothing. */
-export const EICAR = 'X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*';
+import { EICAR } from '../eicar';
+
+export { EICAR };
 
 export const EICAR_SIGNATURE = 'Eicar-Test-Signature';
 export const CLAM_EXE_SIGNATURE = 'ClamAV-Test-File';

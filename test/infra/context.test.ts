@@ -119,3 +119,18 @@ test.each([
 ])('malformed context %j fails, naming the key and the value', (context, message) => {
   expect(() => read(context)).toThrow(message);
 });
+
+test('canary latency and PROCESSING_ERROR thresholds from strings; a share and a count together are refused', () => {
+  expect(
+    read({ canaryLatencyThresholdMs: '90000', processingErrorCount: '3' }).stackProps.lambdaAv,
+  ).toMatchObject({
+    canaryLatencyThreshold: Duration.millis(90_000),
+    processingErrorThreshold: { count: 3 },
+  });
+  expect(read({ processingErrorPercent: '10' }).stackProps.lambdaAv?.processingErrorThreshold).toEqual({
+    percent: 10,
+  });
+  expect(() => read({ processingErrorPercent: '10', processingErrorCount: '3' })).toThrow(
+    /processingErrorPercent must be given alone/,
+  );
+});

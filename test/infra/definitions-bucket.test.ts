@@ -141,8 +141,10 @@ describe('definitions bucket options', () => {
       definitionsPrefix: 'clamav/db',
     }));
 
-    template.resourceCountIs('AWS::S3::Bucket', 0);
-    template.resourceCountIs('AWS::S3::BucketPolicy', 0);
+    // The canary bucket and its TLS policy only.
+    template.resourceCountIs('AWS::S3::Bucket', 1);
+    template.resourceCountIs('AWS::S3::BucketPolicy', 1);
+    expect(JSON.stringify(template.findResources('AWS::S3::BucketPolicy'))).not.toContain('my-definitions');
     const scanner = Object.values(
       template.findResources('AWS::Lambda::Function', { Properties: { Handler: 'index.scanFileHandler' } }),
     )[0];

@@ -60,9 +60,27 @@ test('s3:* appears only in bucket policies denying requests without TLS', () => 
   }
 });
 
+test("cloudwatch:PutMetricData (which has no resource) is the updater's, limited to the LambdaAV namespace", () => {
+  const putters = statements.filter(({ statement }) => statement.Action.includes('cloudwatch:PutMetricData'));
+
+  expect(putters).toEqual([
+    {
+      policy: logicalId(stack, av.updater.role?.node.findChild('DefaultPolicy') as never),
+      statement: expect.objectContaining({
+        Action: ['cloudwatch:PutMetricData'],
+        Resource: ['*'],
+        Condition: { StringEquals: { 'cloudwatch:namespace': 'LambdaAV' } },
+      }),
+    },
+  ]);
+});
+
 test('Resource "*" only for the logs delivery and X-Ray actions that support nothing narrower', () => {
   const star = statements.filter(
-    ({ statement }) => statement.Effect === 'Allow' && statement.Resource.includes('*'),
+    ({ statement }) =>
+      statement.Effect === 'Allow' &&
+      statement.Resource.includes('*') &&
+      !statement.Action.includes('cloudwatch:PutMetricData'),
   );
 
   expect(star.length).toBeGreaterThan(0);

@@ -3,6 +3,8 @@ import { Match } from 'aws-cdk-lib/assertions';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import {
   DIMENSION_STATUS,
+  METRIC_CANARY_DETECTED,
+  METRIC_CANARY_LATENCY,
   METRIC_DAEMON_STARTUP,
   METRIC_DEFINITIONS_AGE,
   METRIC_DEFINITIONS_MISSING,
@@ -18,8 +20,8 @@ const alarm = (construct: { node: { defaultChild?: unknown } }) =>
 const topicRef = { Ref: logicalId(stack, av.monitoring.alarmTopic as never) };
 const service = { Name: 'service', Value: 'lambda-av' };
 
-test('seven alarms, each notifying the topic when it fires and when it clears', () => {
-  expect(alarms).toHaveLength(7);
+test('ten alarms, each notifying the topic when it fires and when it clears', () => {
+  expect(alarms).toHaveLength(10);
   for (const [, { Properties }] of alarms) {
     expect(Properties.AlarmActions).toEqual([topicRef]);
     expect(Properties.OKActions).toEqual([topicRef]);
@@ -53,15 +55,105 @@ test('a report that no definitions are published raises an alarm, cleared by an 
   });
 });
 
-test('failed scan executions raise an alarm', () => {
-  expect(alarm(av.monitoring.scanExecutionsFailedAlarm)).toMatchObject({
-    Namespace: 'AWS/States',
-    MetricName: 'ExecutionsFailed',
-    Dimensions: [{ Name: 'StateMachineArn', Value: { Ref: logicalId(stack, av.scanStateMachine) } }],
-    Statistic: 'Sum',
+test('failed or timed-out scan executions raise an alarm', () => {
+  const failed = alarm(av.monitoring.scanExecutionsFailedAlarm);
+  const inputs = failed?.Metrics.filter((m: { MetricStat?: unknown }) => m.MetricStat);
+
+  expect(failed).toMatchObject({
     Threshold: 1,
     ComparisonOperator: 'GreaterThanOrEqualToThreshold',
     TreatMissingData: 'notBreaching',
+  });
+  expect(failed?.Metrics).toContainEqual(
+    expect.objectContaining({ Expression: 'FILL(failed, 0) + FILL(timedOut, 0)' }),
+  );
+  expect(
+    inputs
+      .map((m: { MetricStat: { Metric: { MetricName: string } } }) => m.MetricStat.Metric.MetricName)
+      .sort(),
+  ).toEqual(['ExecutionsFailed', 'ExecutionsTimedOut']);
+  for (const input of inputs) {
+    expect(input.MetricStat.Metric).toMatchObject({
+      Namespace: 'AWS/States',
+      Dimensions: [{ Name: 'StateMachineArn', Value: { Ref: logicalId(stack, av.scanStateMachine) } }],
+    });
+  }
+});
+
+test('the canary not detected, or not reporting for two update intervals, raises an alarm', () => {
+  expect(alarm(av.monitoring.canaryAlarm)).toMatchObject({
+    Namespace: METRICS_NAMESPACE,
+    MetricName: METRIC_CANARY_DETECTED,
+    Dimensions: [service],
+    Statistic: 'Minimum',
+    Period: 6 * 3600,
+    Threshold: 1,
+    ComparisonOperator: 'LessThanThreshold',
+    TreatMissingData: 'breaching',
+  });
+});
+
+test('a canary scan slower than 2 minutes raises an alarm', () => {
+  expect(alarm(av.monitoring.canaryLatencyAlarm)).toMatchObject({
+    Namespace: METRICS_NAMESPACE,
+    MetricName: METRIC_CANARY_LATENCY,
+    Dimensions: [service],
+    Statistic: 'Maximum',
+    Threshold: 120_000,
+    ComparisonOperator: 'GreaterThanThreshold',
+    TreatMissingData: 'notBreaching',
+  });
+});
+
+test('more than 5 % PROCESSING_ERROR results in 15 minutes (from 10 scans up) raises an alarm', () => {
+  const errors = alarm(av.monitoring.processingErrorsAlarm);
+  const inputs = errors?.Metrics.filter((m: { MetricStat?: unknown }) => m.MetricStat);
+
+  expect(errors).toMatchObject({ Threshold: 5, ComparisonOperator: 'GreaterThanThreshold' });
+  expect(errors?.Metrics).toContainEqual(
+    expect.objectContaining({
+      Expression: expect.stringMatching(
+        /^IF\(\(FILL\(clean, 0\).*\) >= 10, 100 \* FILL\(errors, 0\) \/ \(.*\), 0\)$/,
+      ),
+    }),
+  );
+  expect(
+    inputs
+      .map(
+        (m: {
+          Id: string;
+          MetricStat: { Metric: { Dimensions: Array<{ Value: string }> }; Period: number; Stat: string };
+        }) => [m.Id, m.MetricStat.Metric.Dimensions[0]?.Value, m.MetricStat.Period, m.MetricStat.Stat],
+      )
+      .sort(),
+  ).toEqual([
+    ['clean', 'CLEAN', 900, 'SampleCount'],
+    ['errors', 'PROCESSING_ERROR', 900, 'SampleCount'],
+    ['infected', 'INFECTED', 900, 'SampleCount'],
+    ['skipped', 'SKIPPED', 900, 'SampleCount'],
+  ]);
+});
+
+test('PROCESSING_ERROR results can alarm on a count instead', () => {
+  const {
+    stack: other,
+    av: otherAv,
+    template: otherTemplate,
+  } = buildLambdaAv(() => ({
+    processingErrorThreshold: { count: 3 },
+  }));
+
+  expect(
+    otherTemplate.findResources('AWS::CloudWatch::Alarm')[
+      logicalId(other, otherAv.monitoring.processingErrorsAlarm)
+    ]?.Properties,
+  ).toMatchObject({
+    MetricName: METRIC_SCAN_LATENCY,
+    Dimensions: [{ Name: DIMENSION_STATUS, Value: 'PROCESSING_ERROR' }, service],
+    Statistic: 'SampleCount',
+    Period: 900,
+    Threshold: 3,
+    ComparisonOperator: 'GreaterThanOrEqualToThreshold',
   });
 });
 
@@ -276,11 +368,26 @@ describe('the dashboard', () => {
     ]);
   });
 
+  test('shows the canary and the PROCESSING_ERROR results', () => {
+    expect(graph('Canary: detected (1) or not (0)')).toEqual([
+      { id: `${METRICS_NAMESPACE} ${METRIC_CANARY_DETECTED} service lambda-av`, stat: 'Minimum' },
+    ]);
+    expect(graph('Canary scan latency (ms)')).toEqual([
+      { id: `${METRICS_NAMESPACE} ${METRIC_CANARY_LATENCY} service lambda-av`, stat: 'Maximum' },
+    ]);
+    expect(graph('PROCESSING_ERROR results')).toEqual([
+      {
+        id: `${METRICS_NAMESPACE} ${METRIC_SCAN_LATENCY} ${DIMENSION_STATUS} PROCESSING_ERROR service lambda-av`,
+        stat: 'SampleCount',
+      },
+    ]);
+  });
+
   test('shows every alarm', () => {
     const alarmWidget = widgets.find((w) => w.type === 'alarm') as
       | { properties: { alarms: unknown[] } }
       | undefined;
 
-    expect(alarmWidget?.properties.alarms).toHaveLength(7);
+    expect(alarmWidget?.properties.alarms).toHaveLength(10);
   });
 });

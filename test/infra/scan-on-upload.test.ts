@@ -159,12 +159,15 @@ describe('a bucket created in the same stack', () => {
   });
 });
 
-test('without scanned buckets the scanner reads the definitions only', () => {
+test('without scanned buckets the scanner reads the definitions and scans the canary only', () => {
   const { stack, av, template } = buildLambdaAv();
+  const canaryId = logicalId(stack, av.canary.bucket);
   const objectActions = statementsOfRole(template, stack, av.scanner.role).filter((s) =>
     s.Action.some((action) => action.startsWith('s3:')),
   );
+  const outsideCanary = objectActions.filter((s) => !JSON.stringify(s.Resource).includes(canaryId));
 
   expect(JSON.stringify(objectActions.map((s) => s.Resource))).not.toMatch(/s3:::/);
-  expect(objectActions.flatMap((s) => s.Action).sort()).toEqual(['s3:GetObject', 's3:ListBucket']);
+  expect(outsideCanary.flatMap((s) => s.Action).sort()).toEqual(['s3:GetObject', 's3:ListBucket']);
+  expect(allowedActions(objectActions, canaryId)).toEqual([...READ_AND_TAG, 's3:ListBucket'].sort());
 });

@@ -10,7 +10,10 @@ test.each([
   'ScannerFunctionArn',
   'ScanStateMachineArn',
   'UpdateStateMachineArn',
+  'UpdaterFunctionName',
   'DefinitionsBucketName',
+  'CanaryBucketName',
+  'AlarmNamePrefix',
 ])('outputs %s', (name) => {
   template.hasOutput(name, { Value: Match.anyValue() });
 });
@@ -31,6 +34,13 @@ test('outputs what each output names', () => {
   expect(outputs.DefinitionsBucketName?.Value).toEqual({
     Ref: expect.stringMatching(/^LambdaAvDefinitionsBucket/),
   });
+  expect(outputs.CanaryBucketName?.Value).toEqual({ Ref: expect.stringMatching(/^LambdaAvCanaryBucket/) });
+  // Every alarm's name starts with the prefix the output gives (lambda-av status lists them by it).
+  const prefix = outputs.AlarmNamePrefix?.Value as string;
+  expect(prefix).toMatch(/^LambdaAvTest-LambdaAv-Monitoring-[0-9A-F]+-$/);
+  for (const alarm of Object.values(template.findResources('AWS::CloudWatch::Alarm'))) {
+    expect(alarm.Properties.AlarmName.startsWith(prefix)).toBe(true);
+  }
 });
 
 test('existing buckets are scanned by name, on upload unless told otherwise', () => {

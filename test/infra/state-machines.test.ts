@@ -54,10 +54,29 @@ test('the scan machine calls the scanner and checks sizes against the same MAX_F
   });
 });
 
-test('the update machine calls the updater', () => {
+test('the update machine calls the updater and starts the scan machine for its canary', () => {
   expect(machines[updateId]?.Properties.DefinitionSubstitutions).toEqual({
     UpdaterFunctionArn: { 'Fn::GetAtt': [logicalId(stack, av.updater), 'Arn'] },
+    ScanStateMachineArn: { Ref: scanId },
   });
+});
+
+test('the update machine may start and follow scan executions (.sync:2), nothing more', () => {
+  const statements = statementsOfRole(template, stack, av.updateStateMachine.role);
+
+  expect(allowedActions(statements, scanId)).toEqual([
+    'states:DescribeExecution',
+    'states:StartExecution',
+    'states:StopExecution',
+  ]);
+  expect(JSON.stringify(statements.filter((s) => s.Action.includes('states:DescribeExecution')))).toMatch(
+    /:execution:","?\{?.*ScanStateMachine.*:\*"/,
+  );
+  expect(allowedActions(statements, 'rule/StepFunctionsGetEventsForStepFunctionsExecutionRule')).toEqual([
+    'events:DescribeRule',
+    'events:PutRule',
+    'events:PutTargets',
+  ]);
 });
 
 test.each(['scan', 'update'])(

@@ -45,6 +45,21 @@ test.each([
   ],
   ['a budget of 0', { daemonStartTimeout: Duration.seconds(0) }, /daemonStartTimeout \(seconds\) .* got 0/],
   [
+    'a processing error threshold with both a share and a count',
+    { processingErrorThreshold: { percent: 5, count: 3 } as never },
+    /processingErrorThreshold must give either percent or count/,
+  ],
+  [
+    'a processing error share over 100 %',
+    { processingErrorThreshold: { percent: 150 } },
+    /processingErrorThreshold.percent .* from 1 to 100, got 150/,
+  ],
+  [
+    'a canary latency threshold of an hour and more',
+    { canaryLatencyThreshold: Duration.hours(2) },
+    /canaryLatencyThreshold \(ms\) .* got 7200000/,
+  ],
+  [
     '/tmp below 512 MiB',
     { scannerEphemeralStorageSize: Size.mebibytes(256) },
     /scannerEphemeralStorageSize \(MiB\) .* got 256/,

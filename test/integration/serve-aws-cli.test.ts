@@ -3,6 +3,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { SCAN_STATE_MACHINE } from '../../src/local/step-functions';
 import { eventually, type Served, startServe } from '../support/serve';
 import { EICAR } from '../support/signatures';
 
@@ -128,16 +129,19 @@ test('aws stepfunctions start-execution, describe-execution, list-executions and
     expect.arrayContaining([expect.objectContaining({ executionArn, status: 'SUCCEEDED' })]),
   );
   const events = (JSON.parse(history.stdout) as { events: Array<Record<string, unknown>> }).events;
+  // The Task states of the scan machine, from its ASL file: the history names the ones it ran.
+  const tasks = Object.entries(
+    JSON.parse(readFileSync(SCAN_STATE_MACHINE, 'utf8')).States as Record<string, { Type: string }>,
+  )
+    .filter(([, state]) => state.Type === 'Task')
+    .map(([name]) => name);
+  const tasksEntered = events
+    .filter((event) => event.type === 'TaskStateEntered')
+    .map((event) => (event.stateEnteredEventDetails as { name: string }).name);
   expect(events[0]).toMatchObject({ id: 1, type: 'ExecutionStarted' });
-  expect(events).toEqual(
-    expect.arrayContaining([
-      expect.objectContaining({
-        type: 'TaskStateEntered',
-        stateEnteredEventDetails: expect.objectContaining({ name: 'Scan' }),
-      }),
-      expect.objectContaining({ type: 'ExecutionSucceeded' }),
-    ]),
-  );
+  expect(events.at(-1)).toMatchObject({ type: 'ExecutionSucceeded' });
+  expect(tasksEntered.length).toBeGreaterThan(0);
+  expect(tasksEntered.filter((name) => !tasks.includes(name))).toEqual([]);
 });
 
 test('aws lambda invoke of the scanner with {bucket, key}', async () => {

@@ -1,0 +1,213 @@
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import { type LocalCloudWatchServer, startLocalCloudWatch } from '../../src/local/cloudwatch-server';
+import { type LocalCloudFormation, startLocalCloudFormation } from '../support/cloudformation';
+import { type LocalS3, startLocalS3 } from '../support/s3';
+
+// `lambda-av status` as a user runs it, against local endpoints that answer the AWS operations it
+// calls in the SDK's wire protocols: CloudWatch (AWS JSON 1.0), CloudFormation (Query/XML), S3.
+// Every figure it shows comes from numbers this test put there.
+
+const BIN = path.join(__dirname, '..', '..', 'bin', 'lambda-av.js');
+const STACK = 'LambdaAv';
+const PREFIX = 'LambdaAv-LambdaAv-Monitoring-1A2B3C4D-';
+
+let cloudwatch: LocalCloudWatchServer;
+let cloudformation: LocalCloudFormation;
+let s3: LocalS3;
+let client: CloudWatchClient;
+const now = Date.now();
+const minutesAgo = (minutes: number) => new Date(now - minutes * 60_000);
+
+beforeAll(async () => {
+  cloudwatch = await startLocalCloudWatch();
+  s3 = await startLocalS3();
+  await s3.createBucket('defs');
+  cloudformation = await startLocalCloudFormation({
+    [STACK]: { DefinitionsBucketName: 'defs', DefinitionsPrefix: 'av-definitions', AlarmNamePrefix: PREFIX },
+    Empty: { DefinitionsBucketName: 'defs', DefinitionsPrefix: 'nothing-here', AlarmNamePrefix: 'Other-' },
+  });
+  client = new CloudWatchClient({
+    endpoint: cloudwatch.endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+  const builtAt = new Date(now - 6 * 3_600_000).toISOString();
+  await s3.put(
+    'defs',
+    'av-definitions/manifest.json',
+    JSON.stringify({
+      schema: 1,
+      version: '20261130T000000Z-cafe0123',
+      publishedAt: builtAt,
+      builtAt,
+      files: [],
+    }),
+  );
+  const scan = (status: string, values: number[], at: Date) => ({
+    MetricName: 'ScanLatency',
+    Dimensions: [
+      { Name: 'Status', Value: status },
+      { Name: 'service', Value: 'lambda-av' },
+    ],
+    Values: values,
+    Timestamp: at,
+    Unit: 'Milliseconds' as const,
+  });
+  await client.send(
+    new PutMetricDataCommand({
+      Namespace: 'LambdaAV',
+      MetricData: [
+        // Within the last hour: 4 clean, 1 infected.
+        scan('CLEAN', [10, 20, 30, 400], minutesAgo(20)),
+        scan('INFECTED', [50], minutesAgo(10)),
+        // Earlier today only: 2 more clean, 1 processing error.
+        scan('CLEAN', [5, 6], minutesAgo(300)),
+        scan('PROCESSING_ERROR', [900], minutesAgo(300)),
+        // Two canary runs: the newer one did not detect.
+        {
+          MetricName: 'CanaryDetected',
+          Dimensions: [{ Name: 'service', Value: 'lambda-av' }],
+          Value: 1,
+          Timestamp: minutesAgo(200),
+        },
+        {
+          MetricName: 'CanaryScanLatency',
+          Dimensions: [{ Name: 'service', Value: 'lambda-av' }],
+          Values: [700, 900],
+          Timestamp: minutesAgo(200),
+        },
+        {
+          MetricName: 'CanaryDetected',
+          Dimensions: [{ Name: 'service', Value: 'lambda-av' }],
+          Value: 0,
+          Timestamp: minutesAgo(20),
+        },
+        {
+          MetricName: 'CanaryScanLatency',
+          Dimensions: [{ Name: 'service', Value: 'lambda-av' }],
+          Values: [1200, 1500],
+          Timestamp: minutesAgo(20),
+        },
+      ],
+    }),
+  );
+  cloudwatch.setAlarms([
+    {
+      AlarmName: `${PREFIX}CanaryAlarm`,
+      StateValue: 'ALARM',
+      StateReason: 'Threshold Crossed: 1 datapoint [0.0]',
+      StateUpdatedTimestamp: now - 600_000,
+    },
+    { AlarmName: `${PREFIX}DefinitionsAgeAlarm`, StateValue: 'OK' },
+    { AlarmName: 'SomeoneElse-Alarm', StateValue: 'ALARM' },
+  ]);
+});
+afterAll(async () => {
+  client.destroy();
+  await cloudwatch.stop();
+  await cloudformation.stop();
+  await s3.stop();
+});
+
+function status(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const env = {
+    ...process.env,
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'S3RVER',
+    AWS_SECRET_ACCESS_KEY: 'S3RVER',
+    AWS_ENDPOINT_URL_CLOUDWATCH: cloudwatch.endpoint,
+    AWS_ENDPOINT_URL_CLOUDFORMATION: cloudformation.endpoint,
+    AWS_ENDPOINT_URL_S3: s3.endpoint,
+  };
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [BIN, 'status', ...args],
+      { env, timeout: 60_000 },
+      (error, stdout, stderr) => {
+        resolve({ code: error ? Number((error as { code?: number }).code ?? 2) : 0, stdout, stderr });
+      },
+    );
+  });
+}
+
+test('--json shows the definitions, the last canary, scans by verdict and the alarms in ALARM', async () => {
+  const run = await status(['--stack', STACK, '--json']);
+
+  expect(run.stderr).toBe('');
+  const shown = JSON.parse(run.stdout);
+  expect(shown).toEqual({
+    stack: STACK,
+    definitions: {
+      published: true,
+      version: '20261130T000000Z-cafe0123',
+      builtAt: expect.any(String),
+      ageHours: 6,
+    },
+    canary: { reported: true, time: expect.any(String), detected: false, latencyMs: 1500 },
+    scans: {
+      lastHour: {
+        CLEAN: { count: 4, p50: 20, p99: 400 },
+        INFECTED: { count: 1, p50: 50, p99: 50 },
+        SKIPPED: { count: 0 },
+        PROCESSING_ERROR: { count: 0 },
+      },
+      lastDay: {
+        CLEAN: { count: 6, p50: 10, p99: 400 },
+        INFECTED: { count: 1, p50: 50, p99: 50 },
+        SKIPPED: { count: 0 },
+        PROCESSING_ERROR: { count: 1, p50: 900, p99: 900 },
+      },
+    },
+    alarms: [
+      {
+        name: `${PREFIX}CanaryAlarm`,
+        reason: 'Threshold Crossed: 1 datapoint [0.0]',
+        since: expect.any(String),
+      },
+    ],
+  });
+  expect(Date.parse(shown.canary.time)).toBeGreaterThan(now - 25 * 60_000);
+  // An alarm in ALARM and an undetected canary need a look.
+  expect(run.code).toBe(1);
+});
+
+test('the screen for people says the same', async () => {
+  const run = await status(['--stack', STACK]);
+
+  expect(run.stdout).toMatch(/Definitions {2}20261130T000000Z-cafe0123, built .*, 6 h old/);
+  expect(run.stdout).toMatch(/Canary {7}NOT DETECTED at .*, slowest scan 1500 ms/);
+  expect(run.stdout).toMatch(/ {2}CLEAN +4 {2}p50 20 ms {2}p99 400 ms +6 {2}p50 10 ms {2}p99 400 ms/);
+  expect(run.stdout).toMatch(
+    /Alarms {7}1 in ALARM:\n {2}LambdaAv-LambdaAv-Monitoring-1A2B3C4D-CanaryAlarm since /,
+  );
+  expect(run.code).toBe(1);
+});
+
+test('a stack with no definitions published and no alarms says so', async () => {
+  const run = await status(['--stack', 'Empty', '--json']);
+  const shown = JSON.parse(run.stdout);
+
+  expect(shown.definitions).toEqual({
+    published: false,
+    reason: 'no manifest.json at s3://defs/nothing-here/',
+  });
+  expect(shown.alarms).toEqual([]);
+  expect(run.code).toBe(1);
+});
+
+test('without a stack or settings the command says what it needs', async () => {
+  const run = await status([]);
+
+  expect(run.code).toBe(2);
+  expect(run.stderr).toMatch(/status needs --stack NAME/);
+});
+
+test('an unknown stack is an error naming it', async () => {
+  const run = await status(['--stack', 'Nope']);
+
+  expect(run.code).toBe(2);
+  expect(run.stderr).toMatch(/ValidationError: Stack with id Nope does not exist/);
+});
