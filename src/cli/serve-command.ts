@@ -1,7 +1,8 @@
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import type { CliSettings } from '../config';
-import { ServeStack } from '../local/serve-stack';
+import { LOCAL_DEFINITIONS_BUCKET } from '../local/local-definitions';
+import { SERVE_CANARY_BUCKET, ServeStack } from '../local/serve-stack';
 import type { CommandIo } from './command-io';
 import { chooseDefinitions, type DefinitionsSource } from './definitions-source';
 import { SERVE_HELP, UsageError } from './usage';
@@ -37,6 +38,8 @@ export async function serveCommand(args: string[], settings: CliSettings, io: Co
   for (const bucket of buckets) {
     if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket))
       throw new UsageError(`--bucket: not a valid bucket name: ${JSON.stringify(bucket)}`);
+    if (bucket === LOCAL_DEFINITIONS_BUCKET || bucket === SERVE_CANARY_BUCKET)
+      throw new UsageError(`--bucket: ${bucket} is one of the stack's own buckets, never scanned on upload`);
   }
   const { signal } = io;
   if (!signal) throw new UsageError('serve runs until Ctrl-C, which this caller cannot send');

@@ -120,6 +120,10 @@ test.each([
   [['scan', '--workflow', '--direct', 's3://b/k'], /choose one of --workflow, --remote and --direct/],
   [['serve', '--port', 'http'], /--port must be 0 or a port number up to 65531, got "http"/],
   [['serve', '--bucket', 'Not_A_Bucket'], /--bucket: not a valid bucket name: "Not_A_Bucket"/],
+  [
+    ['serve', '--bucket', 'lambda-av-definitions'],
+    /--bucket: lambda-av-definitions is one of the stack's own buckets/,
+  ],
   [['scan', '--direct', 'not-an-s3-url'], /expected s3:\/\/BUCKET\/KEY, got "not-an-s3-url"/],
 ])('bad arguments %j exit 2 with a clear message', async (args, message) => {
   const run = await lambdaAv(args);
