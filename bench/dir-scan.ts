@@ -16,6 +16,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { DEFAULT_CONCURRENCY } from '../src/cli/scan-command';
 import { POLICY_DATABASE, POLICY_DATABASE_NAME } from '../src/definitions/policy';
 import { EICAR, writeTestSignatures } from '../src/local/test-signatures';
 import { startLoadMonitor } from './lib/load';
@@ -295,7 +296,7 @@ function render(results: DirScanResults): Table[] {
     notes: [
       `Trees: ${results.trees.map((t) => `${t.files} files, ${(t.bytes / 2 ** 20).toFixed(0)} MiB, ${t.infected} EICAR`).join('; ')} (99 % of files 0.5-8 KiB, 1 % 64-512 KiB, every file unique, 100 per directory).`,
       `Definitions: ${results.scale === 'light' ? 'the test signatures' : "the test signatures and the synthetic 'small' set"} and lambda-av's policy signatures (${results.signatures} files), the same for both.`,
-      'lambda-av scan: start-up, clamd started on them, every file streamed into it (8 clamd sessions), clamd stopped; clamscan -r: start-up, load, scan, one process.',
+      `lambda-av scan: start-up, clamd started on them, every file streamed into it (${DEFAULT_CONCURRENCY} clamd sessions), clamd stopped; clamscan -r: start-up, load, scan, one process.`,
       '--workflow: each file uploaded to the embedded S3 server and scanned by the scan state machine, on the first files of the smallest tree (one run).',
       `CPU time: user + system seconds of the command and its children (clamd included), median. ${cpuNote(results)}`,
       ...(results.otherCores >= 0.25

@@ -8,8 +8,12 @@ import type { ScanRun } from './local-scan';
 import { exitCode, ScanReport } from './report';
 import { EXIT_INTERRUPTED, SCAN_HELP, UsageError } from './usage';
 
-/** Sessions with clamd at once for direct local scans: enough to keep clamd's threads busy. */
-const DEFAULT_CONCURRENCY = 8;
+/**
+ * Sessions with clamd at once for direct local scans: more than clamd's 10 threads, so a thread
+ * that finishes finds the next stream already read (measured on 2 cores, 10,000 small files:
+ * 16 sessions 2.3-2.4 s, 8 sessions 2.5-2.6 s, 4 sessions 2.7-2.8 s).
+ */
+export const DEFAULT_CONCURRENCY = 16;
 /** Executions at once with --workflow, --remote and --direct. */
 const DEFAULT_WORKFLOW_CONCURRENCY = 4;
 

@@ -44,7 +44,7 @@ Options:
   --definitions DIR     ClamAV database files to scan with (.cvd, .cld, .ndb, .hdb, ...)
   --test-signatures     use generated test signatures (EICAR and ClamAV's test files): they
                         detect test files only
-  --concurrency N       files scanned at once (default 8; 4 with --workflow, --remote, --direct)
+  --concurrency N       files scanned at once (default 16; 4 with --workflow, --remote, --direct)
   --json                print one JSON document: {"results": [...], "summary": {...}}
   --workflow            scan through the local S3 server and scan state machine
   --remote              scan s3:// objects with the deployed scan state machine and wait
