@@ -23,6 +23,7 @@ import { evaluateTargets } from './lib/targets';
 import { instrument } from './lib/timeline';
 import { measureColdStart } from './sections/cold-start';
 import { measureConcurrency } from './sections/concurrency';
+import { measureCost } from './sections/cost';
 import { measureEngineSplit } from './sections/engine-split';
 import { measureLatency } from './sections/latency';
 import { measureStateMachine } from './sections/state-machine';
@@ -103,6 +104,7 @@ function planFor(quick: boolean) {
         throughput: { light: [8 * MiB, 24 * MiB], lightRuns: 1, realistic: 8 * MiB, realisticRuns: 1 },
         concurrency: { realisticScans: () => 8, lightBytes: MiB, lightScans: () => 8 },
         stateMachine: { runs: 5, warmups: 1 },
+        cost: { sizes: [100 * KiB, MiB, 10 * MiB], runs: 1 },
       }
     : {
         scale: 'official' as const,
@@ -136,6 +138,7 @@ function planFor(quick: boolean) {
           lightScans: (c: number) => Math.max(8, 2 * c),
         },
         stateMachine: { runs: 100, warmups: 5 },
+        cost: { sizes: [100 * KiB, MiB, 10 * MiB], runs: 5 },
       };
 }
 
@@ -147,7 +150,8 @@ async function main() {
   if (options.fromJson) {
     const saved = JSON.parse(await readFile(options.fromJson, 'utf8')) as BenchResults;
     if (saved.schema !== 1) throw new Error(`${options.fromJson} is not a saved benchmark run (schema 1)`);
-    await report(saved, options);
+    // The targets are judged again: the figures are the run's, the explanations today's.
+    await report({ ...saved, targets: evaluateTargets(saved) }, options);
     return;
   }
   const plan = planFor(options.quick);
@@ -253,6 +257,8 @@ async function main() {
       plan.stateMachine.runs,
       plan.stateMachine.warmups,
     );
+    load.section('cost per scan');
+    const cost = await measureCost(ctx, realistic, plan.cost.sizes, plan.cost.runs);
     load.section('concurrency');
     const concurrency = [
       ...(await measureConcurrency(ctx, realistic, KiB, [1, 2, 4, 8], plan.concurrency.realisticScans)),
@@ -290,6 +296,7 @@ async function main() {
       coldStart,
       concurrency,
       stateMachine,
+      cost,
     };
     results = {
       schema: 1,

@@ -6,6 +6,7 @@ import { LambdaAvPropsError } from './validation';
 /** The ASL files, shared with the local runner and the state machine tests. */
 export const STATE_MACHINE_DIR = path.join(__dirname, '..', 'statemachine');
 export const SCAN_DEFINITION_FILE = path.join(STATE_MACHINE_DIR, 'scan.asl.json');
+export const SCAN_EXPRESS_DEFINITION_FILE = path.join(STATE_MACHINE_DIR, 'scan-express.asl.json');
 export const UPDATE_DEFINITION_FILE = path.join(STATE_MACHINE_DIR, 'update-definitions.asl.json');
 
 /** `${Name}` placeholders, as Step Functions' DefinitionSubstitutions fills them. */

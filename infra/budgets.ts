@@ -38,9 +38,22 @@ export function updaterBudget(b: Budgets): Duration {
   );
 }
 
-export function resolveBudgets(props: BudgetProps): Budgets {
+/**
+ * An Express execution lasts at most 5 minutes and holds one scanner invocation: its default
+ * budgets are shorter (a cold start with ClamAV's official set still fits).
+ */
+export const EXPRESS_BUDGETS_MS: Partial<Record<keyof Budgets, number>> = {
+  definitionsDownload: 30_000,
+  daemonStart: 90_000,
+  scan: 60_000,
+};
+
+export function resolveBudgets(
+  props: BudgetProps,
+  defaults: Partial<Record<keyof Budgets, number>> = {},
+): Budgets {
   const pick = (name: keyof Budgets, value: Duration | undefined): Duration => {
-    const budget = value ?? Duration.millis(DEFAULT_BUDGETS_MS[name]);
+    const budget = value ?? Duration.millis(defaults[name] ?? DEFAULT_BUDGETS_MS[name]);
     checkInteger(`${name}Timeout (seconds)`, budget.toSeconds({ integral: false }), 1, 900);
     return budget;
   };

@@ -1,8 +1,8 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import { OFFICIAL_DATABASES, type OfficialDatabase } from '../src/config';
-import type { LambdaAvProps, ReloadStrategy } from './lambda-av-construct';
+import { OFFICIAL_DATABASES, type OfficialDatabase, UNSCANNABLE_POLICIES } from '../src/config';
+import type { LambdaAvProps, ReloadStrategy, WorkflowType } from './lambda-av-construct';
 import type { LambdaAvStackProps, ScanBucketByName } from './lambda-av-stack';
 import { quote } from './validation';
 
@@ -14,6 +14,8 @@ export const CONTEXT_KEYS = [
   'stackName',
   'lambdaZip',
   'architecture',
+  'workflowType',
+  'expressRetryBudgetMinutes',
   'scanBuckets',
   'scanOnUpload',
   'eventBridgeNotifications',
@@ -41,6 +43,8 @@ export const CONTEXT_KEYS = [
   'canaryLatencyThresholdMs',
   'processingErrorPercent',
   'processingErrorCount',
+  'unscannablePolicy',
+  'unscannableAlarmThreshold',
   'logRetentionDays',
   'removalPolicy',
 ] as const;
@@ -71,6 +75,8 @@ export function readAppSettings(get: ContextReader): AppSettings {
     architecture: c.choice('architecture', ['x86_64', 'arm64'] as const, (arch) =>
       arch === 'arm64' ? lambda.Architecture.ARM_64 : lambda.Architecture.X86_64,
     ),
+    workflowType: c.choice('workflowType', ['STANDARD', 'EXPRESS'] as const, (type): WorkflowType => type),
+    expressRetryBudget: map(c.integer('expressRetryBudgetMinutes'), Duration.minutes),
     definitionsPrefix: c.string('definitionsPrefix'),
     maxFileSize: c.integer('maxFileSize'),
     scannerMemorySize: c.integer('scannerMemorySize'),
@@ -111,6 +117,8 @@ export function readAppSettings(get: ContextReader): AppSettings {
       c.integer('processingErrorPercent'),
       c.integer('processingErrorCount'),
     ),
+    unscannablePolicy: c.choice('unscannablePolicy', UNSCANNABLE_POLICIES, (policy) => policy),
+    unscannableAlarmThreshold: c.integer('unscannableAlarmThreshold'),
     logRetention: map(c.integer('logRetentionDays'), (days) => retentionOf(days)),
     removalPolicy: c.choice('removalPolicy', ['retain', 'destroy'] as const, (policy) =>
       policy === 'destroy' ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,

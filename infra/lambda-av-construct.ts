@@ -9,11 +9,12 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import { METRICS_NAMESPACE } from '../src/metrics';
-import { aslDefinition, SCAN_DEFINITION_FILE, UPDATE_DEFINITION_FILE } from './asl-definition';
+import { aslDefinition, UPDATE_DEFINITION_FILE } from './asl-definition';
 import { CanaryBucket } from './canary-bucket';
 import { DefinitionsBucket } from './definitions-bucket';
+import { ExpressScanQueue } from './express-scan-queue';
 import type { LambdaAvProps, ScanBucket } from './lambda-av-props';
-import { resolveSettings } from './lambda-av-settings';
+import { resolveSettings, SCAN_LOG_LEVEL } from './lambda-av-settings';
 import { lambdaCodeFromBuild } from './lambda-code';
 import { LambdaAvMonitoring } from './monitoring';
 import {
@@ -23,7 +24,13 @@ import {
 } from './nag-suppressions';
 import { checkBucketName, LambdaAvPropsError, quote } from './validation';
 
-export type { LambdaAvProps, ReloadStrategy, ScanBucket, StatusValues } from './lambda-av-props';
+export type {
+  LambdaAvProps,
+  ReloadStrategy,
+  ScanBucket,
+  StatusValues,
+  WorkflowType,
+} from './lambda-av-props';
 
 /**
  * lambda-av: ClamAV scanning of S3 objects with a memory-resident clamd on Lambda, orchestrated
@@ -45,6 +52,8 @@ export class LambdaAv extends Construct {
   readonly maxFileSize: number;
   readonly warmerRule: events.Rule | undefined;
   readonly updateRule: events.Rule;
+  /** With `workflowType: 'EXPRESS'`: the queue and pipe in front of the scan state machine. */
+  readonly scanQueue: ExpressScanQueue | undefined;
   /** Starts the update workflow when the stack is deployed (updateOnDeploy). */
   readonly updateOnDeploy: cr.AwsCustomResource | undefined;
 
@@ -72,13 +81,13 @@ export class LambdaAv extends Construct {
       PATH_TO_AV_DEFINITIONS: settings.prefix,
       CANARY_BUCKET_NAME: this.canary.bucket.bucketName,
     };
-    const statusValues = props.statusValues ?? {};
     // The scanner tags with these; the updater judges the canary's verdicts by them.
     const statusEnv = {
-      FILE_STATUS_CLEAN: statusValues.clean ?? 'CLEAN',
-      FILE_STATUS_INFECTED: statusValues.infected ?? 'INFECTED',
-      FILE_STATUS_SKIPPED: statusValues.skipped ?? 'SKIPPED',
-      FILE_STATUS_PROCESSING_ERROR: statusValues.processingError ?? 'PROCESSING_ERROR',
+      FILE_STATUS_CLEAN: settings.statusNames.CLEAN,
+      FILE_STATUS_INFECTED: settings.statusNames.INFECTED,
+      FILE_STATUS_UNSCANNABLE: settings.statusNames.UNSCANNABLE,
+      FILE_STATUS_SKIPPED: settings.statusNames.SKIPPED,
+      FILE_STATUS_PROCESSING_ERROR: settings.statusNames.PROCESSING_ERROR,
     };
 
     // --- scanner ---------------------------------------------------------------------------
@@ -112,6 +121,7 @@ export class LambdaAv extends Construct {
         DEFINITIONS_CHECK_INTERVAL: String(settings.definitionsCheckSeconds),
         CLAMD_RELOAD_STRATEGY: props.reloadStrategy ?? 'auto',
         ...statusEnv,
+        UNSCANNABLE_POLICY: settings.unscannablePolicy,
         METADATA_FILE_STATUS: props.statusTagKey ?? 'av-status',
         METADATA_FILE_TIMESTAMP: props.timestampTagKey ?? 'av-timestamp',
       },
@@ -165,16 +175,18 @@ export class LambdaAv extends Construct {
     );
 
     // --- state machines ----------------------------------------------------------------------
+    const express = settings.expressQueue;
     this.scanStateMachine = new sfn.StateMachine(this, 'ScanStateMachine', {
       comment: 'lambda-av: scan one S3 object and tag it',
-      stateMachineType: sfn.StateMachineType.STANDARD,
-      ...aslDefinition(SCAN_DEFINITION_FILE, {
+      stateMachineType: express ? sfn.StateMachineType.EXPRESS : sfn.StateMachineType.STANDARD,
+      ...aslDefinition(settings.scanDefinitionFile, {
         ScannerFunctionArn: this.scannerTarget.functionArn,
         MaxFileSize: String(settings.maxFileSize),
+        ...(express ? { MaxReceiveCount: String(express.maxReceiveCount) } : {}),
       }),
       logs: {
         destination: this.stateMachineLogGroup('ScanStateMachineLogs', retention, removalPolicy),
-        level: sfn.LogLevel.ALL,
+        level: sfn.LogLevel[SCAN_LOG_LEVEL[settings.workflowType]],
         includeExecutionData: true,
       },
       tracingEnabled: true,
@@ -193,6 +205,11 @@ export class LambdaAv extends Construct {
       ...aslDefinition(UPDATE_DEFINITION_FILE, {
         UpdaterFunctionArn: this.updater.functionArn,
         ScanStateMachineArn: this.scanStateMachine.stateMachineArn,
+        // An Express machine answers synchronously (StartSyncExecution); a Standard one is
+        // followed to its end (startExecution.sync:2).
+        CanaryScanResource: express
+          ? 'arn:aws:states:::aws-sdk:sfn:startSyncExecution'
+          : 'arn:aws:states:::states:startExecution.sync:2',
       }),
       logs: {
         destination: this.stateMachineLogGroup('UpdateStateMachineLogs', retention, removalPolicy),
@@ -204,7 +221,15 @@ export class LambdaAv extends Construct {
     this.updateStateMachine.addToRolePolicy(
       new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [this.updater.functionArn] }),
     );
-    this.grantCanaryScans();
+    this.grantCanaryScans(express !== undefined);
+    if (express) {
+      this.scanQueue = new ExpressScanQueue(this, 'ScanQueue', {
+        stateMachine: this.scanStateMachine,
+        visibilityTimeout: express.visibilityTimeout,
+        maxReceiveCount: express.maxReceiveCount,
+        removalPolicy,
+      });
+    }
     this.grantScan(this.canary.bucket);
 
     // --- schedules ----------------------------------------------------------------------------
@@ -248,6 +273,10 @@ export class LambdaAv extends Construct {
       scanLatencyThreshold: settings.scanLatencyThreshold,
       canaryLatencyThreshold: settings.canaryLatencyThreshold,
       processingErrorThreshold: settings.processingErrorThreshold,
+      ...(this.scanQueue ? { scanDeadLetterQueue: this.scanQueue.deadLetterQueue } : {}),
+      ...(settings.unscannableAlarmThreshold !== undefined
+        ? { unscannableAlarmThreshold: settings.unscannableAlarmThreshold }
+        : {}),
     });
 
     addLambdaAvNagSuppressions(this);
@@ -307,7 +336,12 @@ export class LambdaAv extends Construct {
           detail: { bucket: { name: [name] } },
         },
         // The whole event is the input: the scan machine's first state reads EventBridge events.
-        targets: [new targets.SfnStateMachine(this.scanStateMachine)],
+        // With Express, the event goes to the queue whose redeliveries carry the retries.
+        targets: [
+          this.scanQueue
+            ? new targets.SqsQueue(this.scanQueue.queue)
+            : new targets.SfnStateMachine(this.scanStateMachine),
+        ],
       });
     }
   }
@@ -317,9 +351,15 @@ export class LambdaAv extends Construct {
    * machine, follow and stop its executions, and the managed EventBridge rule Step Functions
    * uses to learn that they ended.
    */
-  private grantCanaryScans(): void {
+  private grantCanaryScans(express: boolean): void {
     const stack = Stack.of(this);
     const scanMachine = this.scanStateMachine.stateMachineArn;
+    if (express) {
+      this.updateStateMachine.addToRolePolicy(
+        new iam.PolicyStatement({ actions: ['states:StartSyncExecution'], resources: [scanMachine] }),
+      );
+      return;
+    }
     this.updateStateMachine.addToRolePolicy(
       new iam.PolicyStatement({ actions: ['states:StartExecution'], resources: [scanMachine] }),
     );

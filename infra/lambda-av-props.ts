@@ -4,7 +4,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sns from 'aws-cdk-lib/aws-sns';
-import type { OfficialDatabase } from '../src/config';
+import type { OfficialDatabase, UnscannablePolicy } from '../src/config';
 import type { ProcessingErrorThreshold } from './monitoring';
 
 /** A bucket whose objects lambda-av scans. */
@@ -40,6 +40,8 @@ export interface StatusValues {
   readonly clean?: string;
   /** @default 'INFECTED' */
   readonly infected?: string;
+  /** Content clamd could not scan completely (FILE_STATUS_UNSCANNABLE). @default 'UNSCANNABLE' */
+  readonly unscannable?: string;
   /** @default 'SKIPPED' */
   readonly skipped?: string;
   /** @default 'PROCESSING_ERROR' */
@@ -47,6 +49,9 @@ export interface StatusValues {
 }
 
 export type ReloadStrategy = 'auto' | 'concurrent' | 'restart';
+
+/** The scan state machine's type (docs/deploy.md, "Standard or Express"). */
+export type WorkflowType = 'STANDARD' | 'EXPRESS';
 
 export interface LambdaAvProps {
   /**
@@ -89,6 +94,21 @@ export interface LambdaAvProps {
    * @default none
    */
   readonly scanBuckets?: readonly ScanBucket[];
+
+  /**
+   * The scan state machine: `STANDARD` keeps each execution's history for 90 days and waits in
+   * the execution for throttling and cold starts; `EXPRESS` costs far less per scan, keeps its
+   * history only in CloudWatch Logs, and gets an SQS queue in front whose redeliveries carry the
+   * retries (`expressRetryBudget`). Changing it replaces the scan state machine.
+   * @default 'STANDARD'
+   */
+  readonly workflowType?: WorkflowType;
+  /**
+   * With `workflowType: 'EXPRESS'`: how long an upload's event is redelivered for before its
+   * last delivery tags a failure PROCESSING_ERROR (deliveries are 5.5 minutes apart).
+   * @default Duration.minutes(30)
+   */
+  readonly expressRetryBudget?: Duration;
 
   /**
    * Largest object scanned, in bytes (MAX_FILE_SIZE); larger objects are tagged SKIPPED
@@ -134,8 +154,20 @@ export interface LambdaAvProps {
   readonly definitionsCheckInterval?: Duration;
   /** How a warm scanner switches to newer definitions (CLAMD_RELOAD_STRATEGY). @default 'auto' */
   readonly reloadStrategy?: ReloadStrategy;
-  /** @default the scanner's defaults (CLEAN, INFECTED, SKIPPED, PROCESSING_ERROR) */
+  /**
+   * Each must differ from the others (checked at synth).
+   * @default the scanner's defaults (CLEAN, INFECTED, UNSCANNABLE, SKIPPED, PROCESSING_ERROR)
+   */
   readonly statusValues?: StatusValues;
+  /**
+   * What objects clamd could not scan completely (encrypted, over a limit, a format it skips) are
+   * tagged (UNSCANNABLE_POLICY): `report` tags them with `statusValues.unscannable`;
+   * `block-as-infected` tags them INFECTED, as before the UNSCANNABLE verdict existed. Their
+   * results say they were unscannable and their metrics count them as UNSCANNABLE either way, so
+   * the infected-objects alarm counts only real detections.
+   * @default 'report'
+   */
+  readonly unscannablePolicy?: UnscannablePolicy;
   /** Tag key of the status (METADATA_FILE_STATUS). @default 'av-status' */
   readonly statusTagKey?: string;
   /** Tag key of the scan time (METADATA_FILE_TIMESTAMP). @default 'av-timestamp' */
@@ -203,6 +235,12 @@ export interface LambdaAvProps {
    * @default { percent: 5 }
    */
   readonly processingErrorThreshold?: ProcessingErrorThreshold;
+  /**
+   * UNSCANNABLE results within 15 minutes that raise an alarm (UnscannableObjectsAlarm), whatever
+   * `unscannablePolicy` tags them.
+   * @default no alarm (the dashboard still shows them)
+   */
+  readonly unscannableAlarmThreshold?: number;
   /** Retention of the Lambda and state machine logs. @default logs.RetentionDays.THREE_MONTHS */
   readonly logRetention?: logs.RetentionDays;
 }

@@ -3,14 +3,33 @@ import { Duration, Size, SizeRoundingBehavior } from 'aws-cdk-lib';
 import {
   CLAMAV_MAX_FILE_SIZE,
   DEFAULT_MAX_FILE_SIZE,
+  DEFAULT_STATUS_NAMES,
   OFFICIAL_DATABASES,
   type OfficialDatabase,
+  type StatusNames,
+  statusNamesOf,
+  UNSCANNABLE_POLICIES,
+  type UnscannablePolicy,
 } from '../src/config';
 import { IMPORT_PREFIX } from '../src/definitions/manifest';
-import { SCAN_DEFINITION_FILE, taskTimeoutSeconds, UPDATE_DEFINITION_FILE } from './asl-definition';
-import { type Budgets, checkFits, resolveBudgets, scannerBudget, updaterBudget, withMargin } from './budgets';
+import {
+  SCAN_DEFINITION_FILE,
+  SCAN_EXPRESS_DEFINITION_FILE,
+  taskTimeoutSeconds,
+  UPDATE_DEFINITION_FILE,
+} from './asl-definition';
+import { worstCaseOfFile } from './asl-timing';
+import {
+  type Budgets,
+  checkFits,
+  EXPRESS_BUDGETS_MS,
+  resolveBudgets,
+  scannerBudget,
+  updaterBudget,
+  withMargin,
+} from './budgets';
 import { MAX_EPHEMERAL_MIB, MIN_EPHEMERAL_MIB, scannerStorage } from './ephemeral-storage';
-import type { LambdaAvProps } from './lambda-av-props';
+import type { LambdaAvProps, StatusValues, WorkflowType } from './lambda-av-props';
 import type { ProcessingErrorThreshold } from './monitoring';
 import {
   checkInteger,
@@ -42,9 +61,24 @@ export interface Settings {
   readonly scanLatencyThreshold: Duration;
   readonly canaryLatencyThreshold: Duration;
   readonly processingErrorThreshold: ProcessingErrorThreshold;
+  /** The status names the scanner writes and the updater judges the canary by (FILE_STATUS_*). */
+  readonly statusNames: StatusNames;
+  readonly unscannablePolicy: UnscannablePolicy;
+  readonly unscannableAlarmThreshold: number | undefined;
   readonly budgets: Budgets;
   readonly scannerTimeout: Duration;
   readonly updaterTimeout: Duration;
+  readonly workflowType: WorkflowType;
+  readonly scanDefinitionFile: string;
+  /** With Express: the queue whose redeliveries carry the retries. */
+  readonly expressQueue?: ExpressQueueSettings;
+}
+
+export interface ExpressQueueSettings {
+  readonly visibilityTimeout: Duration;
+  /** Deliveries of one upload's event, the last one tagging PROCESSING_ERROR if it fails too. */
+  readonly maxReceiveCount: number;
+  readonly retryBudget: Duration;
 }
 
 /**
@@ -66,18 +100,34 @@ export function resolveSettings(props: LambdaAvProps): Settings {
   );
   const scannerMemorySize = checkInteger('scannerMemorySize', props.scannerMemorySize ?? 2048, 128, 10_240);
   const updaterMemorySize = checkInteger('updaterMemorySize', props.updaterMemorySize ?? 2048, 128, 10_240);
-  const budgets = resolveBudgets({
-    definitionsDownload: props.definitionsDownloadTimeout,
-    daemonStart: props.daemonStartTimeout,
-    scan: props.scanTimeout,
-    freshclam: props.freshclamTimeout,
-    verify: props.verifyTimeout,
-  });
-  const scannerTimeout = functionTimeout('scannerTimeout', props.scannerTimeout, scannerBudget(budgets), {
-    definitionsDownloadTimeout: budgets.definitionsDownload,
-    daemonStartTimeout: budgets.daemonStart,
-    scanTimeout: budgets.scan,
-  });
+  const workflowType = props.workflowType ?? 'STANDARD';
+  if (workflowType !== 'STANDARD' && workflowType !== 'EXPRESS') {
+    throw new LambdaAvPropsError(`workflowType must be STANDARD or EXPRESS, got ${quote(workflowType)}`);
+  }
+  const express = workflowType === 'EXPRESS';
+  const scanDefinitionFile = express ? SCAN_EXPRESS_DEFINITION_FILE : SCAN_DEFINITION_FILE;
+  const budgets = resolveBudgets(
+    {
+      definitionsDownload: props.definitionsDownloadTimeout,
+      daemonStart: props.daemonStartTimeout,
+      scan: props.scanTimeout,
+      freshclam: props.freshclamTimeout,
+      verify: props.verifyTimeout,
+    },
+    express ? EXPRESS_BUDGETS_MS : {},
+  );
+  const scannerTimeout = functionTimeout(
+    'scannerTimeout',
+    props.scannerTimeout,
+    scannerBudget(budgets),
+    {
+      definitionsDownloadTimeout: budgets.definitionsDownload,
+      daemonStartTimeout: budgets.daemonStart,
+      scanTimeout: budgets.scan,
+    },
+    // Inside Express's 5 minutes every second counts: round to 10 s, not to whole minutes.
+    express ? 10 : 60,
+  );
   const updaterTimeout = functionTimeout('updaterTimeout', props.updaterTimeout, updaterBudget(budgets), {
     'definitionsDownloadTimeout (restore)': budgets.definitionsDownload,
     freshclamTimeout: budgets.freshclam,
@@ -86,7 +136,7 @@ export function resolveSettings(props: LambdaAvProps): Settings {
   });
   // The state machine's task must outwait the function, or it gives up on a scan still running.
   for (const [name, timeout, file, state] of [
-    ['scannerTimeout', scannerTimeout, SCAN_DEFINITION_FILE, 'Scan'],
+    ['scannerTimeout', scannerTimeout, scanDefinitionFile, 'Scan'],
     ['updaterTimeout', updaterTimeout, UPDATE_DEFINITION_FILE, 'UpdateDefinitions'],
   ] as const) {
     const limit = taskTimeoutSeconds(file, state);
@@ -96,6 +146,8 @@ export function resolveSettings(props: LambdaAvProps): Settings {
       );
     }
   }
+
+  const queue = express ? expressQueue(props.expressRetryBudget ?? Duration.minutes(30)) : undefined;
 
   const storage = scannerStorage(maxFileSize);
   const scannerEphemeralStorage = props.scannerEphemeralStorageSize ?? Size.mebibytes(storage.totalMib);
@@ -173,10 +225,17 @@ export function resolveSettings(props: LambdaAvProps): Settings {
     props.processingErrorThreshold ?? { percent: 5 },
   );
 
-  const statusValues = props.statusValues ?? {};
-  for (const [key, value] of Object.entries(statusValues)) {
-    if (value !== undefined) checkTagValue(`statusValues.${key}`, value);
+  const statusNames = resolveStatusNames(props.statusValues ?? {});
+  const unscannablePolicy = props.unscannablePolicy ?? 'report';
+  if (!(UNSCANNABLE_POLICIES as readonly string[]).includes(unscannablePolicy)) {
+    throw new LambdaAvPropsError(
+      `unscannablePolicy must be one of ${UNSCANNABLE_POLICIES.join(', ')}, got ${quote(unscannablePolicy)}`,
+    );
   }
+  const unscannableAlarmThreshold =
+    props.unscannableAlarmThreshold === undefined
+      ? undefined
+      : checkInteger('unscannableAlarmThreshold', props.unscannableAlarmThreshold, 1, 100_000);
   if (props.statusTagKey !== undefined) checkTagKey('statusTagKey', props.statusTagKey);
   if (props.timestampTagKey !== undefined) checkTagKey('timestampTagKey', props.timestampTagKey);
 
@@ -197,9 +256,57 @@ export function resolveSettings(props: LambdaAvProps): Settings {
     scanLatencyThreshold,
     canaryLatencyThreshold,
     processingErrorThreshold,
+    statusNames,
+    unscannablePolicy,
+    unscannableAlarmThreshold,
     budgets,
     scannerTimeout,
     updaterTimeout,
+    workflowType,
+    scanDefinitionFile,
+    ...(queue ? { expressQueue: queue } : {}),
+  };
+}
+
+/** Express's own limit on an execution's duration. */
+/**
+ * What the scan state machine logs to CloudWatch Logs (always with execution data). A Standard
+ * execution keeps its whole history in Step Functions, where the console and `lambda-av history`
+ * read it: its log gets the failures. An Express execution has no history but its log: every
+ * event, which the console reads.
+ */
+export const SCAN_LOG_LEVEL: Readonly<Record<WorkflowType, 'ALL' | 'ERROR'>> = {
+  STANDARD: 'ERROR',
+  EXPRESS: 'ALL',
+};
+
+export const EXPRESS_DURATION_LIMIT = Duration.minutes(5);
+
+/**
+ * The queue in front of an Express scan machine: its visibility timeout outlasts an execution
+ * (the message is redelivered only once its execution has surely ended), and its deliveries span
+ * the retry budget. The Express definition must end within 5 minutes on every path, or an upload
+ * could time out untagged: checked here, from the definition's own timeouts and retries.
+ */
+function expressQueue(retryBudget: Duration): ExpressQueueSettings {
+  const worst = worstCaseOfFile(SCAN_EXPRESS_DEFINITION_FILE);
+  const limit = EXPRESS_DURATION_LIMIT.toSeconds() - 10;
+  if (worst.seconds > limit) {
+    throw new LambdaAvPropsError(
+      `statemachine/scan-express.asl.json can run ${worst.seconds} s on ${worst.path.join(' -> ')}, more than Express's 5 minutes less 10 s (${limit} s): an upload could time out untagged`,
+    );
+  }
+  const visibilityTimeout = Duration.seconds(EXPRESS_DURATION_LIMIT.toSeconds() + 30);
+  const budgetSeconds = checkInteger(
+    'expressRetryBudget (seconds)',
+    retryBudget.toSeconds(),
+    visibilityTimeout.toSeconds(),
+    12 * 3600,
+  );
+  return {
+    visibilityTimeout,
+    maxReceiveCount: Math.max(2, Math.ceil(budgetSeconds / visibilityTimeout.toSeconds())),
+    retryBudget,
   };
 }
 
@@ -212,8 +319,13 @@ function functionTimeout(
   given: Duration | undefined,
   total: Duration,
   steps: Record<string, Duration>,
+  roundToSeconds = 60,
 ): Duration {
-  const timeout = given ?? Duration.minutes(Math.min(15, Math.ceil(withMargin(total).toSeconds() / 60)));
+  const timeout =
+    given ??
+    Duration.seconds(
+      Math.min(900, Math.ceil(withMargin(total).toSeconds() / roundToSeconds) * roundToSeconds),
+    );
   checkTimeout(name, timeout);
   checkFits(name, timeout, steps, total);
   return timeout;
@@ -234,6 +346,28 @@ function checkStorage(name: string, size: Size): void {
 
 function checkWholeMinutes(name: string, interval: Duration, min: number, max: number): void {
   checkInteger(`${name} (whole minutes)`, interval.toMinutes({ integral: false }), min, max);
+}
+
+/** The prop naming each verdict's status value. */
+const STATUS_VALUE_PROPS: Readonly<Record<keyof StatusNames, keyof StatusValues>> = {
+  CLEAN: 'clean',
+  INFECTED: 'infected',
+  UNSCANNABLE: 'unscannable',
+  SKIPPED: 'skipped',
+  PROCESSING_ERROR: 'processingError',
+};
+
+/** Each a valid tag value, and no two alike: the scanner refuses to start otherwise (src/config.ts). */
+function resolveStatusNames(values: StatusValues): StatusNames {
+  const prop = (verdict: keyof StatusNames) => `statusValues.${STATUS_VALUE_PROPS[verdict]}`;
+  return statusNamesOf(
+    (verdict) => {
+      const value = values[STATUS_VALUE_PROPS[verdict]];
+      return value === undefined ? DEFAULT_STATUS_NAMES[verdict] : checkTagValue(prop(verdict), value);
+    },
+    ({ first, second, name }) =>
+      new LambdaAvPropsError(`${prop(second)} must differ from ${prop(first)}: both are ${quote(name)}`),
+  );
 }
 
 function checkProcessingErrorThreshold(threshold: ProcessingErrorThreshold): ProcessingErrorThreshold {

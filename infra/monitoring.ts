@@ -6,6 +6,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { VERDICTS } from '../src/status';
@@ -33,6 +34,13 @@ export interface LambdaAvMonitoringProps {
   /** Slowest canary scan execution above which the canary latency alarm fires. */
   readonly canaryLatencyThreshold: Duration;
   readonly processingErrorThreshold: ProcessingErrorThreshold;
+  /** With an Express scan machine: where upload events land after their last delivery. */
+  readonly scanDeadLetterQueue?: sqs.IQueue;
+  /**
+   * UNSCANNABLE results within 15 minutes that raise UnscannableObjectsAlarm.
+   * @default no alarm
+   */
+  readonly unscannableAlarmThreshold?: number;
 }
 
 /**
@@ -59,11 +67,15 @@ export class LambdaAvMonitoring extends Construct {
   readonly canaryAlarm: cloudwatch.Alarm;
   readonly canaryLatencyAlarm: cloudwatch.Alarm;
   readonly processingErrorsAlarm: cloudwatch.Alarm;
+  /** With an Express scan machine: upload events that were delivered for the last time and still failed. */
+  readonly scanDeadLettersAlarm: cloudwatch.Alarm | undefined;
   readonly scanExecutionsFailedAlarm: cloudwatch.Alarm;
   readonly updateExecutionsFailedAlarm: cloudwatch.Alarm;
   readonly scannerErrorsAlarm: cloudwatch.Alarm;
   readonly scanLatencyAlarm: cloudwatch.Alarm;
   readonly infectedAlarm: cloudwatch.Alarm;
+  /** With `unscannableAlarmThreshold` only. */
+  readonly unscannableAlarm: cloudwatch.Alarm | undefined;
   readonly dashboard: cloudwatch.Dashboard;
 
   constructor(scope: Construct, id: string, props: LambdaAvMonitoringProps) {
@@ -115,23 +127,45 @@ export class LambdaAvMonitoring extends Construct {
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
     this.processingErrorsAlarm = this.processingErrors(props.processingErrorThreshold);
+    this.scanDeadLettersAlarm = props.scanDeadLetterQueue
+      ? this.alarm('ScanDeadLettersAlarm', {
+          alarmDescription: `Upload events failed on every delivery to the Express scan machine: their objects are untagged. ${RUNBOOK}`,
+          metric: props.scanDeadLetterQueue.metricApproximateNumberOfMessagesVisible({
+            period: FIVE_MINUTES,
+            statistic: cloudwatch.Stats.MAXIMUM,
+          }),
+          threshold: 1,
+          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+          evaluationPeriods: 1,
+          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        })
+      : undefined;
 
+    // An Express scan fails on purpose so that its message is delivered again (the retries):
+    // there, only a timed-out execution is unexpected; the deliveries given up raise
+    // ScanDeadLettersAlarm.
+    const express = props.scanDeadLetterQueue !== undefined;
+    const timedOut = props.scanStateMachine.metricTimedOut({
+      period: FIVE_MINUTES,
+      statistic: cloudwatch.Stats.SUM,
+    });
     this.scanExecutionsFailedAlarm = this.alarm('ScanExecutionsFailedAlarm', {
-      alarmDescription: `A scan execution failed or timed out: an object may be left without a verdict tag. ${RUNBOOK}`,
+      alarmDescription: express
+        ? `An Express scan execution timed out: an object may be left without a verdict tag. ${RUNBOOK}`
+        : `A scan execution failed or timed out: an object may be left without a verdict tag. ${RUNBOOK}`,
       metric: new cloudwatch.MathExpression({
-        expression: 'FILL(failed, 0) + FILL(timedOut, 0)',
-        usingMetrics: {
-          failed: props.scanStateMachine.metricFailed({
-            period: FIVE_MINUTES,
-            statistic: cloudwatch.Stats.SUM,
-          }),
-          timedOut: props.scanStateMachine.metricTimedOut({
-            period: FIVE_MINUTES,
-            statistic: cloudwatch.Stats.SUM,
-          }),
-        },
+        expression: express ? 'FILL(timedOut, 0)' : 'FILL(failed, 0) + FILL(timedOut, 0)',
+        usingMetrics: express
+          ? { timedOut }
+          : {
+              failed: props.scanStateMachine.metricFailed({
+                period: FIVE_MINUTES,
+                statistic: cloudwatch.Stats.SUM,
+              }),
+              timedOut,
+            },
         period: FIVE_MINUTES,
-        label: 'scan executions failed or timed out',
+        label: express ? 'scan executions timed out' : 'scan executions failed or timed out',
       }),
       threshold: 1,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
@@ -156,7 +190,7 @@ export class LambdaAvMonitoring extends Construct {
     // Percentiles cannot be merged across the Status dimension: the alarm takes the worst p99
     // of the verdicts that involve reading and scanning an object.
     const latencies = Object.fromEntries(
-      (['CLEAN', 'INFECTED', 'PROCESSING_ERROR'] as const).map((verdict) => [
+      (['CLEAN', 'INFECTED', 'UNSCANNABLE', 'PROCESSING_ERROR'] as const).map((verdict) => [
         verdict.toLowerCase(),
         scanLatencyMetric(verdict, cloudwatch.Stats.p(99), FIVE_MINUTES),
       ]),
@@ -176,6 +210,8 @@ export class LambdaAvMonitoring extends Construct {
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
 
+    // Only detections: content that could not be scanned completely is UNSCANNABLE in the
+    // metrics whatever UNSCANNABLE_POLICY tags it, and has an alarm of its own.
     this.infectedAlarm = this.alarm('InfectedObjectsAlarm', {
       alarmDescription: `A scan found an infected object (tagged INFECTED). ${RUNBOOK}`,
       metric: scanLatencyMetric('INFECTED', cloudwatch.Stats.SAMPLE_COUNT, FIVE_MINUTES),
@@ -185,17 +221,31 @@ export class LambdaAvMonitoring extends Construct {
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
 
+    this.unscannableAlarm =
+      props.unscannableAlarmThreshold === undefined
+        ? undefined
+        : this.alarm('UnscannableObjectsAlarm', {
+            alarmDescription: `At least ${props.unscannableAlarmThreshold} scans within 15 minutes could not scan an object completely (UNSCANNABLE: encrypted, over a limit, a format ClamAV skips). ${RUNBOOK}`,
+            metric: scanLatencyMetric('UNSCANNABLE', cloudwatch.Stats.SAMPLE_COUNT, ERROR_PERIOD),
+            threshold: props.unscannableAlarmThreshold,
+            comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+            evaluationPeriods: 1,
+            treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+          });
+
     const alarms = [
       this.definitionsAgeAlarm,
       this.definitionsMissingAlarm,
       this.canaryAlarm,
       this.canaryLatencyAlarm,
       this.processingErrorsAlarm,
+      ...(this.scanDeadLettersAlarm ? [this.scanDeadLettersAlarm] : []),
       this.scanExecutionsFailedAlarm,
       this.updateExecutionsFailedAlarm,
       this.scannerErrorsAlarm,
       this.scanLatencyAlarm,
       this.infectedAlarm,
+      ...(this.unscannableAlarm ? [this.unscannableAlarm] : []),
     ];
     const action = new actions.SnsAction(this.alarmTopic);
     // The topic's policy must exist before an alarm first changes state (a new definitions-age
@@ -245,7 +295,8 @@ export class LambdaAvMonitoring extends Construct {
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       });
     }
-    const total = 'FILL(clean, 0) + FILL(infected, 0) + FILL(skipped, 0) + FILL(errors, 0)';
+    const total =
+      'FILL(clean, 0) + FILL(infected, 0) + FILL(unscannable, 0) + FILL(skipped, 0) + FILL(errors, 0)';
     return this.alarm('ProcessingErrorsAlarm', {
       alarmDescription: `More than ${threshold.percent} % of the scans (from ${ERROR_SHARE_MINIMUM_SCANS} scans up) ended in PROCESSING_ERROR within 15 minutes. ${RUNBOOK}`,
       metric: new cloudwatch.MathExpression({
@@ -253,6 +304,7 @@ export class LambdaAvMonitoring extends Construct {
         usingMetrics: {
           clean: count('CLEAN'),
           infected: count('INFECTED'),
+          unscannable: count('UNSCANNABLE'),
           skipped: count('SKIPPED'),
           errors: count('PROCESSING_ERROR'),
         },
@@ -342,6 +394,7 @@ export class LambdaAvMonitoring extends Construct {
             scanLatencyMetric('CLEAN', stat, period).with({ label: `CLEAN ${stat}` }),
           ),
           scanLatencyMetric('INFECTED', 'p99', period).with({ label: 'INFECTED p99' }),
+          scanLatencyMetric('UNSCANNABLE', 'p99', period).with({ label: 'UNSCANNABLE p99' }),
           scanLatencyMetric('PROCESSING_ERROR', 'p99', period).with({
             label: 'PROCESSING_ERROR p99',
           }),
@@ -401,7 +454,7 @@ export class LambdaAvMonitoring extends Construct {
         title: 'Canary: detected (1) or not (0)',
         left: [canaryDetectedMetric(canaryPeriod).with({ label: 'CanaryDetected (minimum)' })],
         leftYAxis: { min: 0, max: 1 },
-        width: 8,
+        width: 6,
       }),
       new cloudwatch.GraphWidget({
         title: 'Canary scan latency (ms)',
@@ -409,7 +462,7 @@ export class LambdaAvMonitoring extends Construct {
           canaryLatencyMetric(cloudwatch.Stats.MAXIMUM, canaryPeriod).with({ label: 'slowest canary scan' }),
         ],
         leftAnnotations: [{ value: props.canaryLatencyThreshold.toMilliseconds(), label: 'alarm' }],
-        width: 8,
+        width: 6,
       }),
       new cloudwatch.GraphWidget({
         title: 'PROCESSING_ERROR results',
@@ -418,7 +471,19 @@ export class LambdaAvMonitoring extends Construct {
             label: 'PROCESSING_ERROR per 15 minutes',
           }),
         ],
-        width: 8,
+        width: 6,
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'UNSCANNABLE results',
+        left: [
+          scanLatencyMetric('UNSCANNABLE', cloudwatch.Stats.SAMPLE_COUNT, ERROR_PERIOD).with({
+            label: 'UNSCANNABLE per 15 minutes',
+          }),
+        ],
+        ...(props.unscannableAlarmThreshold !== undefined
+          ? { leftAnnotations: [{ value: props.unscannableAlarmThreshold, label: 'alarm' }] }
+          : {}),
+        width: 6,
       }),
     );
     dashboard.addWidgets(new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms, width: 24 }));

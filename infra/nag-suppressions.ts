@@ -43,6 +43,15 @@ export function addLambdaAvNagSuppressions(av: LambdaAv): void {
     ],
     true,
   );
+  if (!av.scanQueue) {
+    NagSuppressions.addResourceSuppressions(av.scanStateMachine, [
+      {
+        id: 'AwsSolutions-SF1',
+        reason:
+          'The Standard scan machine logs its failures (level ERROR, with their data): each execution keeps its whole history in Step Functions, where the console and `lambda-av history` read it, and logging every event again would add about 4 KiB of log ingestion to every scan (bench, section 6). The Express scan machine, which has no history but its log, logs ALL.',
+      },
+    ]);
+  }
   NagSuppressions.addResourceSuppressions(
     av.updateStateMachine.role,
     [

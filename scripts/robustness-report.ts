@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 
 interface Entry {
-  category: 'input' | 'fault' | 'guarantee' | 'security';
+  category: 'input' | 'fault' | 'guarantee' | 'security' | 'unscannable';
   name: string;
   test: string;
 }
@@ -39,6 +39,7 @@ const inputs = byCategory('input');
 const faults = byCategory('fault');
 const guarantees = byCategory('guarantee');
 const security = byCategory('security');
+const unscannable = byCategory('unscannable');
 
 const lines = [
   '# Robustness',
@@ -52,6 +53,7 @@ const lines = [
   `| faults injected | ${faults.length} (${distinct(faults).length} kinds) |`,
   `| guarantees checked | ${guarantees.length} |`,
   `| security checks | ${security.length} |`,
+  `| unscannable cases (UNSCANNABLE, never CLEAN) | ${unscannable.length} |`,
   `| tests passed | ${results.numPassedTests} |`,
   `| tests failed | ${results.numFailedTests} |`,
   '',
@@ -67,6 +69,14 @@ const lines = [
   '| input | times |',
   '| --- | --- |',
   ...counted(inputs),
+  '',
+  '## Content that cannot be fully scanned',
+  '',
+  "Each came back UNSCANNABLE, with clamd's heuristic name as its signature and the reason in the result; none CLEAN.",
+  '',
+  "| reason: clamd's name | cases |",
+  '| --- | --- |',
+  ...counted(unscannable),
   '',
   '## Faults',
   '',

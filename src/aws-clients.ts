@@ -1,5 +1,6 @@
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { S3Client } from '@aws-sdk/client-s3';
+import { SFNClient } from '@aws-sdk/client-sfn';
 
 /**
  * SDK clients built the same way everywhere. Endpoints come from the SDK's own settings
@@ -17,4 +18,12 @@ export function createS3Client(options: { forcePathStyle?: boolean } = {}): S3Cl
 
 export function createLambdaClient(): LambdaClient {
   return new LambdaClient({});
+}
+
+/**
+ * Step Functions. StartSyncExecution (Express machines) goes to a `sync-` prefixed host in AWS;
+ * an endpoint of the user's (a local stand-in, say) has no such host, so the prefix is left off.
+ */
+export function createSfnClient(options: { endpointOverride?: string | undefined } = {}): SFNClient {
+  return new SFNClient(options.endpointOverride ? { disableHostPrefix: true } : {});
 }

@@ -12,6 +12,12 @@ export interface Config {
   /** Key prefix of the definitions, without leading or trailing slash; may be empty. */
   readonly definitionsPrefix: string;
   readonly statusNames: StatusNames;
+  /**
+   * What an object clamd could not fully scan is tagged (UNSCANNABLE_POLICY): `report` tags it
+   * UNSCANNABLE, `block-as-infected` tags it INFECTED as before UNSCANNABLE existed. Either way
+   * it is never CLEAN, and its result and metrics say it was unscannable.
+   */
+  readonly unscannablePolicy: UnscannablePolicy;
   /** Tag key of the scan status (METADATA_FILE_STATUS). */
   readonly statusTagKey: string;
   /** Tag key of the scan time in milliseconds since the epoch (METADATA_FILE_TIMESTAMP). */
@@ -68,9 +74,23 @@ export type OfficialDatabase = (typeof OFFICIAL_DATABASES)[number];
 export interface StatusNames {
   readonly CLEAN: string;
   readonly INFECTED: string;
+  /** clamd could not scan the object completely (encrypted, over a limit, a format it skips). */
+  readonly UNSCANNABLE: string;
   readonly SKIPPED: string;
   readonly PROCESSING_ERROR: string;
 }
+
+/** FILE_STATUS_<verdict> when not set. */
+export const DEFAULT_STATUS_NAMES: StatusNames = {
+  CLEAN: 'CLEAN',
+  INFECTED: 'INFECTED',
+  UNSCANNABLE: 'UNSCANNABLE',
+  SKIPPED: 'SKIPPED',
+  PROCESSING_ERROR: 'PROCESSING_ERROR',
+};
+
+export const UNSCANNABLE_POLICIES = ['report', 'block-as-infected'] as const;
+export type UnscannablePolicy = (typeof UNSCANNABLE_POLICIES)[number];
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
@@ -104,12 +124,8 @@ export function loadConfig(env: Env = process.env): Config {
   return {
     definitionsBucket: readRequired(env, 'CLAMAV_BUCKET_NAME'),
     definitionsPrefix: normalisePrefix(env.PATH_TO_AV_DEFINITIONS ?? ''),
-    statusNames: {
-      CLEAN: readString(env, 'FILE_STATUS_CLEAN', 'CLEAN'),
-      INFECTED: readString(env, 'FILE_STATUS_INFECTED', 'INFECTED'),
-      SKIPPED: readString(env, 'FILE_STATUS_SKIPPED', 'SKIPPED'),
-      PROCESSING_ERROR: readString(env, 'FILE_STATUS_PROCESSING_ERROR', 'PROCESSING_ERROR'),
-    },
+    statusNames: readStatusNames(env),
+    unscannablePolicy: readChoice(env, 'UNSCANNABLE_POLICY', UNSCANNABLE_POLICIES, 'report'),
     statusTagKey: readTagKey(env, 'METADATA_FILE_STATUS', 'av-status'),
     timestampTagKey: readTagKey(env, 'METADATA_FILE_TIMESTAMP', 'av-timestamp'),
     warmConcurrency: readInteger(env, 'WARM_CONCURRENCY', 1, 1, 100),
@@ -203,6 +219,45 @@ function readString(env: Env, name: string, fallback: string): string {
   return readOptional(env, name) ?? fallback;
 }
 
+/**
+ * Results, the CLI's summary and the canary tell verdicts apart by these names: two verdicts
+ * sharing one (an UNSCANNABLE object tagged with the clean name, say) would pass content off as
+ * something it is not.
+ */
+function readStatusNames(env: Env): StatusNames {
+  return statusNamesOf(
+    (verdict) => readString(env, `FILE_STATUS_${verdict}`, DEFAULT_STATUS_NAMES[verdict]),
+    ({ first, second, name }) =>
+      new ConfigurationError(
+        `FILE_STATUS_${second} must differ from FILE_STATUS_${first}: both are ${JSON.stringify(name)}`,
+      ),
+  );
+}
+
+/**
+ * The five status names, each from `nameOf`, refused with the error `refuse` makes when two are
+ * alike (also used by the CDK app, which checks its props the same way).
+ */
+export function statusNamesOf(
+  nameOf: (verdict: keyof StatusNames) => string,
+  refuse: (clash: { first: keyof StatusNames; second: keyof StatusNames; name: string }) => Error,
+): StatusNames {
+  const names: StatusNames = {
+    CLEAN: nameOf('CLEAN'),
+    INFECTED: nameOf('INFECTED'),
+    UNSCANNABLE: nameOf('UNSCANNABLE'),
+    SKIPPED: nameOf('SKIPPED'),
+    PROCESSING_ERROR: nameOf('PROCESSING_ERROR'),
+  };
+  const seen = new Map<string, keyof StatusNames>();
+  for (const [verdict, name] of Object.entries(names) as Array<[keyof StatusNames, string]>) {
+    const first = seen.get(name);
+    if (first !== undefined) throw refuse({ first, second: verdict, name });
+    seen.set(name, verdict);
+  }
+  return names;
+}
+
 /** S3 tag keys are 1-128 characters of letters, digits, spaces and `+ - = . _ : / @`. */
 function readTagKey(env: Env, name: string, fallback: string): string {
   const value = readString(env, name, fallback);
@@ -292,6 +347,11 @@ export interface CliSettings {
   readonly updaterFunctionName: string | undefined;
   /** The prefix of the deployed stack's alarm names (its AlarmNamePrefix output), for `status`. */
   readonly alarmNamePrefix: string | undefined;
+  /**
+   * Set when Step Functions is reached through an endpoint of the user's (AWS_ENDPOINT_URL_SFN
+   * or AWS_ENDPOINT_URL): StartSyncExecution's `sync-` host prefix is then left off.
+   */
+  readonly sfnEndpointOverride: string | undefined;
 }
 
 export function loadCliSettings(env: Env = process.env): CliSettings {
@@ -312,5 +372,6 @@ export function loadCliSettings(env: Env = process.env): CliSettings {
     updateStateMachineArn: readOptional(env, 'LAMBDA_AV_UPDATE_STATE_MACHINE_ARN'),
     updaterFunctionName: readOptional(env, 'LAMBDA_AV_UPDATER_FUNCTION_NAME'),
     alarmNamePrefix: readOptional(env, 'LAMBDA_AV_ALARM_PREFIX'),
+    sfnEndpointOverride: readOptional(env, 'AWS_ENDPOINT_URL_SFN') ?? readOptional(env, 'AWS_ENDPOINT_URL'),
   };
 }

@@ -1,3 +1,4 @@
+import { costTables } from './cost-report';
 import type { BenchResults } from './results';
 import type { Stats } from './stats';
 import { ms, renderMarkdown, renderText, type Table, times } from './table';
@@ -243,7 +244,19 @@ function tables(r: BenchResults): Table[] {
       "From /proc/stat and /proc/PID/stat every 0.5 s: CPU time of this benchmark's process tree (node, s3rver, clamd, clamdscan, clamscan) and of everything else.",
     ],
   };
-  return [latency, phases, timeline, clamscan, split, throughput, cold, concurrency, stateMachine, load];
+  return [
+    latency,
+    phases,
+    timeline,
+    clamscan,
+    split,
+    throughput,
+    cold,
+    concurrency,
+    stateMachine,
+    ...(r.cost ? costTables(r.cost) : []),
+    load,
+  ];
 }
 
 /** Caveats computed from the run itself, printed with the figures. */
@@ -443,6 +456,24 @@ each take the next object until all are scanned; total scans/s and MiB/s.
 **State machine** (section 5): the locally executed scan state machine (HeadObject, size check,
 Lambda task through the local Invoke API into the same handler) next to the handler called
 directly, alternating, on the light set so that the engine's variance does not hide the overhead.
+
+**Cost per scan** (section 6): fresh objects of 100 KiB, 1 MiB and 10 MiB (random bytes, as
+compressed uploads are) scanned on each workflow path as deployed, on the realistic set: the
+Standard scan machine started by the upload's EventBridge event and by a client's
+\`{bucket, key}\`, and the Express scan machine fed what the queue's pipe hands it. Counted per
+scan: the states entered (StateEntered events of the execution), the scanner's invocations and
+each one's duration rounded up to 1 ms as Lambda bills it, every AWS request the machine and the
+scanner make (a middleware on their S3 client, by operation), the tags the object got, the bytes
+the scanner writes to its log (its lines as the Powertools logger formats them, its EMF metric
+line, Lambda's START, END and REPORT lines) and the bytes the machine's log gets at the level the
+stack sets (estimated from the execution's history in Step Functions' log record format). From the
+design rather than a run: the queue's three requests (SendMessage by the rule, ReceiveMessage and
+DeleteMessage by the pipe) and one pipe request per Express scan, the bucket's EventBridge events
+(Object Created, and Object Tags Added for each tag write), one X-Ray trace per execution. These
+counts are priced with \`bench/prices.ts\` (us-east-1 list prices, each with its page and the date
+it was read) at the stack's default scanner memory, for x86_64 and arm64, next to GuardDuty Malware
+Protection for S3's published price for the same objects. Fixed monthly costs (warmer, update
+workflow, alarms, dashboard, metrics) and free tiers are left out.
 
 **Machine load**: the CPU time of this benchmark's process tree and of every other process, from
 /proc every 0.5 s, per section: the machine may be shared, and these figures say how much.

@@ -1,5 +1,6 @@
 import type { ColdStartResult } from '../sections/cold-start';
 import type { ConcurrencyRow } from '../sections/concurrency';
+import type { CostResult } from '../sections/cost';
 import type { EngineSplitRow } from '../sections/engine-split';
 import type { ClamscanRow, LatencyRow } from '../sections/latency';
 import type { StateMachineRow } from '../sections/state-machine';
@@ -41,6 +42,8 @@ export interface BenchResults {
   readonly coldStart: ColdStartResult;
   readonly concurrency: readonly ConcurrencyRow[];
   readonly stateMachine: StateMachineRow;
+  /** Cost per scan on each workflow path (absent in runs saved before the section existed). */
+  readonly cost?: CostResult;
   readonly targets: readonly TargetResult[];
   /** CPU used by this benchmark and by everything else on the machine, per section. */
   readonly load: readonly SectionLoad[];

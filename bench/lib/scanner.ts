@@ -7,13 +7,27 @@ import { localS3Client } from '../../src/local/s3-server';
 import type { ScanMetrics } from '../../src/metrics';
 import type { ScanResult } from '../../src/scan/scan-object';
 import { Scanner } from '../../src/scanner';
+import type { Verdict } from '../../src/status';
+import { LogMeter } from './log-meter';
 
-export const silentLogger = { info: () => undefined, warn: () => undefined, error: () => undefined };
+/** A logger that writes nothing; the cost section has it count the bytes it would have written. */
+function meteredLogger(meter: LogMeter) {
+  const at =
+    (level: string) =>
+    (message: unknown, ...extra: unknown[]): void => {
+      const fields = extra.find((item): item is Record<string, unknown> => typeof item === 'object');
+      meter.line(level, String(message), fields ?? {});
+    };
+  return { info: at('INFO'), warn: at('WARN'), error: at('ERROR') };
+}
 
 /** Metrics kept in memory: the benchmark reads clamd's start time from them. */
 export class BenchMetrics implements ScanMetrics {
   readonly daemonStarts: number[] = [];
-  scanCompleted(): void {}
+  constructor(private readonly meter: LogMeter) {}
+  scanCompleted(verdict: Verdict, durationMs: number): void {
+    this.meter.scanMetric(verdict, durationMs);
+  }
   daemonStarted(durationMs: number): void {
     this.daemonStarts.push(durationMs);
   }
@@ -24,6 +38,8 @@ export interface BenchScanner {
   readonly config: Config;
   readonly scanner: Scanner;
   readonly metrics: BenchMetrics;
+  /** What the scanner's log lines and metrics would weigh in CloudWatch Logs (silent otherwise). */
+  readonly logMeter: LogMeter;
   /** The S3 client the scanner uses (one per Lambda instance, kept warm). */
   readonly s3: S3Client;
   readonly handler: ReturnType<typeof createScanFileHandler>;
@@ -35,7 +51,7 @@ export interface BenchScanner {
 /**
  * Our scanner Lambda as one warm instance runs it: `createScanFileHandler` with a `Scanner`,
  * its definitions published in the local S3 under `prefix`. Logs and metrics are kept out of the
- * output (in Lambda a log line is one write to stdout).
+ * output (in Lambda a log line is one write to stdout); the log meter can count their bytes.
  */
 export function createBenchScanner(options: {
   readonly endpoint: string;
@@ -50,8 +66,9 @@ export function createBenchScanner(options: {
     CLAMD_START_TIMEOUT_MS: '900000',
   });
   const s3 = localS3Client(options.endpoint);
-  const metrics = new BenchMetrics();
-  const scanner = new Scanner({ config, s3, metrics, logger: silentLogger });
+  const logMeter = new LogMeter();
+  const metrics = new BenchMetrics(logMeter);
+  const scanner = new Scanner({ config, s3, metrics, logger: meteredLogger(logMeter) });
   // The warmer's fan-out is never used here; this endpoint is never contacted.
   const lambda = new LambdaClient({ region: 'us-east-1', endpoint: 'http://127.0.0.1:9' });
   const handler = createScanFileHandler({ config, scanner, lambda });
@@ -59,6 +76,7 @@ export function createBenchScanner(options: {
     config,
     scanner,
     metrics,
+    logMeter,
     s3,
     handler,
     async scan(bucket, key) {

@@ -1,7 +1,10 @@
 import type { ColdStartResult } from '../sections/cold-start';
+import type { CostResult } from '../sections/cost';
 import type { EngineSplitRow } from '../sections/engine-split';
 import type { ClamscanRow, LatencyRow } from '../sections/latency';
 import type { ThroughputRow } from '../sections/throughput';
+import { type CostBreakdown, guardDutyPerObject } from './cost-model';
+import { costOf, pathName, perMillion } from './cost-report';
 import type { TargetResult } from './results';
 import { ms, times } from './table';
 
@@ -11,6 +14,7 @@ export interface Measured {
   readonly engineSplit: readonly EngineSplitRow[];
   readonly throughput: readonly ThroughputRow[];
   readonly coldStart: ColdStartResult;
+  readonly cost?: CostResult;
 }
 
 const seconds = (value: number) => `${(value / 1000).toFixed(2)} s`;
@@ -132,5 +136,73 @@ export function evaluateTargets(m: Measured): TargetResult[] {
           limitedBy: `the scanner's clamd start took ${ms(cold.daemonStart.median)} ms (bare load ${ms(cold.bareLoad.median)} ms), fetching and checking the definitions ${ms(cold.definitionsAndRest.median)} ms (plain download ${ms(cold.download.median)} ms), the first scan ${ms(cold.firstScan.median)} ms.`,
         }),
   });
+  if (m.cost) targets.push(...costTargets(m.cost, m.latency));
   return targets;
+}
+
+const COST_PARTS: ReadonlyArray<[keyof CostBreakdown, string]> = [
+  ['stepFunctions', 'Step Functions'],
+  ['lambda', 'Lambda'],
+  ['s3Requests', 'S3 requests'],
+  ['events', 'EventBridge'],
+  ['queue', 'SQS + Pipes'],
+  ['logs', 'logs'],
+  ['tracing', 'X-Ray'],
+  ['tags', 'tags'],
+];
+
+/** Cost per million 1 MiB uploads against GuardDuty Malware Protection for S3's price for them. */
+function costTargets(cost: CostResult, latency: readonly LatencyRow[]): TargetResult[] {
+  const clamdMs = latency.find((row) => row.engine === cost.engine && row.bytes === 2 ** 20)?.clamdInstream
+    .median;
+  const goals = [
+    ['standard-event', 0.35],
+    ['express-event', 0.1],
+  ] as const;
+  const targets: TargetResult[] = [];
+  for (const [path, goal] of goals) {
+    const usage = cost.usage.find((u) => u.path === path && u.bytes === 2 ** 20);
+    if (!usage) continue;
+    const ours = costOf(cost, usage);
+    const managed = guardDutyPerObject(usage.bytes, cost.prices);
+    const share = ours.total / managed;
+    const parts = COST_PARTS.map(([part, name]) => ({ name, usd: ours[part] }))
+      .filter((part) => part.usd > 0)
+      .sort((a, b) => b.usd - a.usd);
+    const lambdaMs = usage.lambdaBilledMs;
+    targets.push({
+      id: `cost-${path}`,
+      description: `${pathName(path)}: cost per 1 MiB object at most ${goal * 100} % of GuardDuty Malware Protection for S3's price`,
+      measured: `$${perMillion(ours.total)} / $${perMillion(managed)} per million 1 MiB objects, x86_64 (${parts.map((part) => `${part.name} $${perMillion(part.usd)}`).join(', ')})`,
+      value: Math.round(share * 1000) / 1000,
+      goal: `<= ${goal.toFixed(2)}`,
+      met: share <= goal,
+      ...(share <= goal
+        ? {}
+        : {
+            limitedBy: `the goal is $${perMillion(managed * goal)} per million, $${perMillion(ours.total - managed * goal)} less than measured. The largest part is ${parts[0]?.name} ($${perMillion(parts[0]?.usd ?? 0)})${parts[0]?.name === 'Lambda' ? `: ${lambdaMs.toFixed(0)} ms billed per scan at ${cost.memoryMiB} MB${clamdMs !== undefined ? `, of which clamd's own scan of 1 MiB of random bytes with the ${cost.engine} set takes ${ms(clamdMs)} ms (section 1; its synthetic signatures all apply to every file and may cost more per byte than ClamAV's official set)` : ''}. Everything else together is $${perMillion(ours.total - ours.lambda)}; the goal is met with a scan of ${Math.max(0, ((managed * goal - (ours.total - ours.lambda)) / (cost.prices.lambdaGbSecondX86.usd * (cost.memoryMiB / 1024))) * 1000).toFixed(0)} ms or less${floorText(cost, usage, ours.total - ours.lambda, managed, latency)}` : ''}.`,
+          }),
+    });
+  }
+  return targets;
+}
+
+/**
+ * The same workflow with the light set's handler time for 1 MiB (section 1): clamd doing almost
+ * no matching, what the scan costs without the synthetic set's per-byte cost.
+ */
+function floorText(
+  cost: CostResult,
+  usage: { readonly lambdaInvocations: number },
+  withoutLambda: number,
+  managed: number,
+  latency: readonly LatencyRow[],
+): string {
+  const light = latency.find((row) => row.engine === 'light' && row.bytes === 2 ** 20);
+  if (!light) return '';
+  const lambda =
+    usage.lambdaInvocations * cost.prices.lambdaRequest.usd +
+    (Math.ceil(light.handler.median) / 1000) * (cost.memoryMiB / 1024) * cost.prices.lambdaGbSecondX86.usd;
+  const total = withoutLambda + lambda;
+  return `. With the light set, where clamd does almost no matching, the handler takes ${ms(light.handler.median)} ms for 1 MiB (section 1): the same workflow would cost $${perMillion(total)} per million, ${((total / managed) * 100).toFixed(1)} % of GuardDuty's price. Where ClamAV's official set falls between the two is not measured here`;
 }

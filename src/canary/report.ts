@@ -4,16 +4,22 @@ import type { StatusNames } from '../config';
 export type CanaryExpectation = 'INFECTED' | 'CLEAN';
 
 /**
- * One branch of the canary in the update workflow: the scan execution of one canary object,
- * as `states:startExecution.sync:2` reports it, or the error that kept it from ending.
+ * One canary object's scan in the update workflow: its execution as the task reports it
+ * (`startExecution.sync:2` for a Standard scan machine, `StartSyncExecution` for an Express one:
+ * the same fields, the output parsed in the first and a string in the second), or the error that
+ * kept it from ending.
  */
 export interface CanaryScan {
   readonly expected: CanaryExpectation;
   readonly key?: string;
-  readonly status?: string;
-  readonly output?: unknown;
-  readonly startDate?: number | string;
-  readonly stopDate?: number | string;
+  readonly execution?: {
+    readonly Status?: string;
+    readonly Output?: unknown;
+    readonly StartDate?: number | string;
+    readonly StopDate?: number | string;
+    readonly Error?: string;
+    readonly Cause?: string;
+  };
   readonly failure?: { readonly Error?: string; readonly Cause?: string };
 }
 
@@ -41,8 +47,8 @@ export interface CanaryReport {
 
 /**
  * Judges a canary run. Each scan counts only if its execution ended with the expected verdict;
- * an execution that failed, or ended with another verdict (a PROCESSING_ERROR, say), makes the
- * canary undetected.
+ * an execution that failed, or ended with another verdict (a PROCESSING_ERROR or UNSCANNABLE,
+ * say), makes the canary undetected.
  */
 export function judgeCanary(
   scans: readonly CanaryScan[],
@@ -63,16 +69,22 @@ export function judgeCanary(
 
 function judgeScan(scan: CanaryScan, statusNames: StatusNames): CanaryScanReport {
   const base = { expected: scan.expected, ...(scan.key ? { key: scan.key } : {}) };
-  if (scan.failure) {
-    return { ...base, problem: `${scan.failure.Error ?? 'Error'}: ${scan.failure.Cause ?? ''}`.trim() };
-  }
-  const latencyMs = elapsedMs(scan.startDate, scan.stopDate);
+  const failure = scan.failure ?? (scan.execution?.Error ? scan.execution : undefined);
+  const execution = scan.execution ?? {};
+  const latencyMs = elapsedMs(execution.StartDate, execution.StopDate);
   const timing = latencyMs !== undefined ? { latencyMs } : {};
-  if (scan.status !== 'SUCCEEDED') {
-    return { ...base, ...timing, problem: `the scan execution ended ${scan.status ?? 'without a status'}` };
+  if (failure) {
+    return { ...base, ...timing, problem: `${failure.Error ?? 'Error'}: ${failure.Cause ?? ''}`.trim() };
   }
-  const result = (typeof scan.output === 'string' ? safeParse(scan.output) : scan.output) as
-    | { status?: unknown; signature?: unknown }
+  if (execution.Status !== 'SUCCEEDED') {
+    return {
+      ...base,
+      ...timing,
+      problem: `the scan execution ended ${execution.Status ?? 'without a status'}`,
+    };
+  }
+  const result = (typeof execution.Output === 'string' ? safeParse(execution.Output) : execution.Output) as
+    | { status?: unknown; signature?: unknown; unscannable?: unknown }
     | undefined;
   const verdict = typeof result?.status === 'string' ? result.status : undefined;
   const signature = typeof result?.signature === 'string' ? result.signature : undefined;
@@ -82,9 +94,14 @@ function judgeScan(scan: CanaryScan, statusNames: StatusNames): CanaryScanReport
     ...(signature ? { signature } : {}),
     ...timing,
   };
-  return verdict === statusNames[scan.expected]
-    ? judged
-    : { ...judged, problem: `expected ${statusNames[scan.expected]}, got ${verdict ?? 'no verdict'}` };
+  if (verdict !== statusNames[scan.expected]) {
+    return { ...judged, problem: `expected ${statusNames[scan.expected]}, got ${verdict ?? 'no verdict'}` };
+  }
+  // Under UNSCANNABLE_POLICY=block-as-infected, content clamd could not read is written INFECTED:
+  // that proves nothing about detection.
+  return result?.unscannable === true
+    ? { ...judged, problem: `${verdict}, but only because clamd could not scan the object completely` }
+    : judged;
 }
 
 /**

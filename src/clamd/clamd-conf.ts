@@ -47,6 +47,11 @@ export function renderClamdConf(options: ClamdConfOptions): string {
     ['MaxFileSize', Math.min(CLAMAV_FILE_CEILING, maxScanSize)],
     ['AlertExceedsMax', 'yes'],
     ['AlertEncrypted', 'yes'],
+    // Heuristic findings (encrypted, over a limit) are held until the whole object is scanned,
+    // so a real detection anywhere in it is reported instead: an archive holding malware and an
+    // encrypted member is INFECTED, not UNSCANNABLE. ClamAV's default, pinned because `yes`
+    // stops at the first heuristic (measured: a zip with an encrypted member before EICAR).
+    ['HeuristicScanPrecedence', 'no'],
     ['SelfCheck', 0],
     // clamd re-reads the database only when we ask it to (zRELOAD), never on its own.
     ['ConcurrentDatabaseReload', 'yes'],

@@ -1,10 +1,13 @@
 import { parseArgs } from 'node:util';
 import { DescribeExecutionCommand, ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { stateMachineType } from '../client/scan-client';
 import type { CliSettings } from '../config';
+import { type UnscannableFields, unscannableFields, unscannableOfResult } from '../scan/unscannable';
 import type { CommandIo } from './command-io';
+import { unscannableNote } from './report';
 import { HISTORY_HELP, UsageError } from './usage';
 
-export interface HistoryEntry {
+export interface HistoryEntry extends Partial<UnscannableFields> {
   readonly name: string;
   readonly status: string;
   readonly startDate?: string;
@@ -38,6 +41,11 @@ export async function historyCommand(args: string[], settings: CliSettings, io: 
   }
   const sfn = new SFNClient({});
   try {
+    if ((await stateMachineType(sfn, stateMachineArn)) === 'EXPRESS') {
+      throw new UsageError(
+        'history reads Standard workflows only: an Express workflow keeps no execution history in Step Functions. Its executions and verdicts are in its CloudWatch Logs log group (/aws/vendedlogs/states/...-ScanStateMachineLogs), which the Step Functions console also shows',
+      );
+    }
     const { executions = [] } = await sfn.send(
       new ListExecutionsCommand({ stateMachineArn, maxResults: max }),
     );
@@ -46,8 +54,16 @@ export async function historyCommand(args: string[], settings: CliSettings, io: 
       const detail = await sfn.send(new DescribeExecutionCommand({ executionArn: execution.executionArn }));
       const input = parse(detail.input) as { bucket?: string; key?: string; detail?: unknown } | undefined;
       const output = parse(detail.output) as
-        | { status?: string; signature?: string; error?: string }
+        | {
+            status?: string;
+            signature?: string;
+            error?: string;
+            unscannable?: unknown;
+            reason?: unknown;
+            limit?: unknown;
+          }
         | undefined;
+      const unscannable = output ? unscannableOfResult(output) : undefined;
       entries.push({
         name: execution.name ?? '',
         status: execution.status ?? '',
@@ -55,6 +71,7 @@ export async function historyCommand(args: string[], settings: CliSettings, io: 
         ...(input?.bucket ? { object: `s3://${input.bucket}/${input.key}` } : {}),
         ...(output?.status ? { verdict: output.status } : {}),
         ...(output?.signature ? { signature: output.signature } : {}),
+        ...(unscannable ? unscannableFields(unscannable) : {}),
         ...(detail.error || output?.error ? { error: detail.error ?? output?.error } : {}),
       });
     }
@@ -66,7 +83,7 @@ export async function historyCommand(args: string[], settings: CliSettings, io: 
       for (const e of entries) {
         const verdict = e.verdict ?? e.status;
         io.out(
-          `${e.startDate ?? ''}  ${verdict}${e.signature ? ` ${e.signature}` : ''}  ${e.object ?? e.name}${e.error ? `  (${e.error})` : ''}`,
+          `${e.startDate ?? ''}  ${verdict}${e.signature ? ` ${e.signature}` : ''}${unscannableNote(e)}  ${e.object ?? e.name}${e.error ? `  (${e.error})` : ''}`,
         );
       }
     }

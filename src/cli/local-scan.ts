@@ -1,6 +1,8 @@
 import type { Config } from '../config';
 import { type FileScanWorker, LocalFileScanner } from '../local/file-scanner';
 import { chooseWorkRoot } from '../local/work-area';
+import { unscannableFields } from '../scan/unscannable';
+import { statusName } from '../status';
 import type { WalkEntry } from './file-walk';
 import { forEachPulled } from './pool';
 import type { FileResult, ScanReport } from './report';
@@ -86,8 +88,9 @@ async function scanEntry(
   const outcome = await worker.scan(entry.path);
   return {
     path: entry.path,
-    status: config.statusNames[outcome.verdict],
+    status: statusName(config.statusNames, config.unscannablePolicy, outcome.verdict),
     ...(outcome.signature ? { signature: outcome.signature } : {}),
+    ...(outcome.unscannable ? unscannableFields(outcome.unscannable) : {}),
     durationMs: Math.round(performance.now() - startedAt),
     ...(outcome.error ? { error: `${outcome.error.name}: ${outcome.error.message}` } : {}),
   };

@@ -1,6 +1,7 @@
 import { LambdaClient } from '@aws-sdk/client-lambda';
-import { SFNClient } from '@aws-sdk/client-sfn';
-import { scanDirect, startScan, waitForScan } from '../client/scan-client';
+import { createSfnClient } from '../aws-clients';
+import { scanDirect, scanThroughWorkflow } from '../client/scan-client';
+import type { CliSettings } from '../config';
 import type { ObjectRef } from '../scan/object-ref';
 import { forEachPulled } from './pool';
 import type { FileResult, ScanReport } from './report';
@@ -15,19 +16,23 @@ export interface RemoteScanOptions {
   readonly processingError: string;
 }
 
-/** `--remote`: an execution of the deployed scan state machine per object, waited for. */
-export async function scanRemote(options: RemoteScanOptions, stateMachineArn: string | undefined) {
+/**
+ * `--remote`: an execution of the deployed scan state machine per object, waited for (a Standard
+ * machine), or run synchronously (an Express one).
+ */
+export async function scanRemote(
+  options: RemoteScanOptions,
+  stateMachineArn: string | undefined,
+  settings: CliSettings,
+) {
   if (!stateMachineArn) {
     throw new UsageError(
       '--remote needs the scan state machine: --state-machine ARN or LAMBDA_AV_STATE_MACHINE_ARN',
     );
   }
-  const sfn = new SFNClient({});
+  const sfn = createSfnClient({ endpointOverride: settings.sfnEndpointOverride });
   try {
-    await scanEach(options, async (object) => {
-      const { executionArn } = await startScan(sfn, stateMachineArn, object);
-      return waitForScan(sfn, executionArn);
-    });
+    await scanEach(options, (object) => scanThroughWorkflow(sfn, stateMachineArn, object));
   } finally {
     sfn.destroy();
   }
@@ -48,7 +53,7 @@ export async function scanViaLambda(options: RemoteScanOptions, functionName: st
 
 async function scanEach(
   options: RemoteScanOptions,
-  scan: (object: ObjectRef) => Promise<{ status: string; signature?: string; error?: string }>,
+  scan: (object: ObjectRef) => Promise<Parameters<typeof resultOf>[1]>,
 ): Promise<void> {
   await forEachPulled(options.objects.values(), options.concurrency, async (object) => {
     const startedAt = performance.now();

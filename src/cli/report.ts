@@ -1,8 +1,9 @@
 import type { StatusNames } from '../config';
+import { describeUnscannable, type UnscannableFields, unscannableOfResult } from '../scan/unscannable';
 import type { CommandIo } from './command-io';
 import { EXIT_CLEAN, EXIT_ERROR, EXIT_INFECTED } from './usage';
 
-export interface FileResult {
+export interface FileResult extends Partial<UnscannableFields> {
   readonly path: string;
   readonly status: string;
   readonly signature?: string;
@@ -14,6 +15,8 @@ export interface Summary {
   readonly files: number;
   readonly clean: number;
   readonly infected: number;
+  /** Not fully scanned by clamd (encrypted, over a limit, a format it skips): neither clean nor infected. */
+  readonly unscannable: number;
   readonly skipped: number;
   readonly errors: number;
   readonly durationMs: number;
@@ -23,17 +26,52 @@ export interface Summary {
   readonly interrupted?: boolean;
 }
 
-/** As clamscan: 1 when anything is infected, else 2 when anything was not scanned cleanly, else 0. */
+type Counts = Omit<Summary, 'durationMs' | 'definitions' | 'testSignatures' | 'interrupted'>;
+
+function noCounts(): { -readonly [K in keyof Counts]: number } {
+  return { files: 0, clean: 0, infected: 0, unscannable: 0, skipped: 0, errors: 0 };
+}
+
+/** Counts one result under its status's configured name; anything else is an error. */
+function count(counts: { -readonly [K in keyof Counts]: number }, status: string, names: StatusNames): void {
+  counts.files++;
+  if (status === names.CLEAN) counts.clean++;
+  else if (status === names.INFECTED) counts.infected++;
+  else if (status === names.UNSCANNABLE) counts.unscannable++;
+  else if (status === names.SKIPPED) counts.skipped++;
+  else counts.errors++;
+}
+
+/** The summary of results held in a list (the streamed report counts as it goes instead). */
+export function summarise(results: readonly FileResult[], names: StatusNames, durationMs: number): Summary {
+  const counts = noCounts();
+  for (const result of results) count(counts, result.status, names);
+  return { ...counts, durationMs };
+}
+
+/**
+ * As clamscan's: 1 when anything is infected; else 2 when anything was not scanned completely
+ * (an error, SKIPPED over the size limit, UNSCANNABLE); else 0. clamscan itself exits 1 for
+ * encrypted or over-limit content, which it reports as heuristic findings: here no virus was
+ * found in it, the file could not be judged, so it is 2 (or 1 under
+ * UNSCANNABLE_POLICY=block-as-infected, where such files are INFECTED).
+ */
 export function exitCode(summary: Summary): number {
   if (summary.infected > 0) return EXIT_INFECTED;
-  if (summary.errors > 0 || summary.skipped > 0) return EXIT_ERROR;
+  if (summary.errors > 0 || summary.skipped > 0 || summary.unscannable > 0) return EXIT_ERROR;
   return EXIT_CLEAN;
 }
 
 export function formatResult(result: FileResult): string {
   const found = result.signature ? ` ${result.signature}` : '';
-  const why = result.error ? ` (${result.error})` : '';
+  const why = result.error ? ` (${result.error})` : unscannableNote(result);
   return `${result.path}: ${result.status}${found}${why} [${result.durationMs} ms]`;
+}
+
+/** ` (not fully scanned: encrypted)` for a result that says clamd could not scan it completely, else nothing. */
+export function unscannableNote(result: Parameters<typeof unscannableOfResult>[0]): string {
+  const unscannable = unscannableOfResult(result);
+  return unscannable ? ` (not fully scanned: ${describeUnscannable(unscannable)})` : '';
 }
 
 export function formatSummary(summary: Summary): string {
@@ -43,6 +81,7 @@ export function formatSummary(summary: Summary): string {
     `Files scanned: ${summary.files}`,
     `Clean: ${summary.clean}`,
     `Infected: ${summary.infected}`,
+    `Unscannable (not fully scanned): ${summary.unscannable}`,
     `Skipped (over the size limit): ${summary.skipped}`,
     `Errors: ${summary.errors}`,
     ...(summary.definitions ? [`Definitions: ${summary.definitions}`] : []),
@@ -68,7 +107,7 @@ const BATCH_DELAY_MS = 100;
  * (a write per line costs about as much as scanning a small file), at most 0.1 s late.
  */
 export class ScanReport {
-  private readonly counts = { files: 0, clean: 0, infected: 0, skipped: 0, errors: 0 };
+  private readonly counts = noCounts();
   private readonly progress: Progress;
   private first = true;
   private batch: string[] = [];
@@ -84,12 +123,7 @@ export class ScanReport {
   }
 
   async add(result: FileResult): Promise<void> {
-    const { names } = this.options;
-    this.counts.files++;
-    if (result.status === names.CLEAN) this.counts.clean++;
-    else if (result.status === names.INFECTED) this.counts.infected++;
-    else if (result.status === names.SKIPPED) this.counts.skipped++;
-    else this.counts.errors++;
+    count(this.counts, result.status, this.options.names);
     if (this.options.json) {
       this.write(`${this.first ? '  ' : ', '}${JSON.stringify(result)}`);
       this.first = false;

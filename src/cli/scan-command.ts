@@ -58,7 +58,8 @@ export async function scanCommand(args: string[], settings: CliSettings, io: Com
     const report = reportFor();
     const options = { objects, concurrency, report, processingError: config.statusNames.PROCESSING_ERROR };
     const remote = await import('./remote-scan');
-    if (values.remote) await remote.scanRemote(options, values['state-machine'] ?? settings.stateMachineArn);
+    if (values.remote)
+      await remote.scanRemote(options, values['state-machine'] ?? settings.stateMachineArn, settings);
     else await remote.scanViaLambda(options, values.function ?? settings.functionName);
     return exitCode(report.finish(elapsed(started)));
   }

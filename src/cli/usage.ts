@@ -23,7 +23,8 @@ Usage:
   lambda-av status                          a deployed stack's health: definitions, canary, scans, alarms
   lambda-av help [COMMAND]                  show help
 
-Exit codes (as clamscan's): 0 all clean, 1 something infected, 2 an error (or a file not scanned).
+Exit codes (as clamscan's): 0 all clean, 1 something infected, 2 an error or a file not scanned
+completely (over the size limit, or UNSCANNABLE: encrypted, over a clamd limit).
 Run 'lambda-av help scan' for the options of a command.`;
 
 export const SCAN_HELP = `Usage: lambda-av scan [options] PATH...
@@ -52,6 +53,14 @@ Options:
   --direct              scan s3:// objects by invoking the deployed scanner Lambda (fast path)
   --function NAME       its name or ARN (default: $LAMBDA_AV_FUNCTION_NAME)
   -h, --help            show this help
+
+Each file gets one line: CLEAN, INFECTED with the signature, UNSCANNABLE with clamd's heuristic
+and why it could not be scanned completely (encrypted, a limit exceeded, an unsupported format),
+SKIPPED (over MAX_FILE_SIZE) or PROCESSING_ERROR with the error; then a summary counting each.
+Exit codes: 0 all clean; 1 something infected; 2 an error, a file skipped or unscannable (clamscan
+exits 1 for what it reports as Heuristics.Encrypted.* or Heuristics.Limits.Exceeded.*: no virus
+was found there, the file could not be judged). UNSCANNABLE_POLICY=block-as-infected reports
+unscannable files as INFECTED instead (exit 1), as before the UNSCANNABLE verdict existed.
 
 Definitions for local scans, in this order: --definitions DIR; the system's ClamAV database
 directory ($CLAMAV_SYSTEM_DATABASE_DIR, default /var/lib/clamav) when it holds databases; the

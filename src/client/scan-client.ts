@@ -1,5 +1,11 @@
 import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
-import { DescribeExecutionCommand, type SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import {
+  DescribeExecutionCommand,
+  DescribeStateMachineCommand,
+  type SFNClient,
+  StartExecutionCommand,
+  StartSyncExecutionCommand,
+} from '@aws-sdk/client-sfn';
 import type { ObjectRef } from '../scan/object-ref';
 import type { ScanResult } from '../scan/scan-object';
 import { scanExecutionName } from './execution-name';
@@ -46,7 +52,61 @@ export async function startScan(
   }
 }
 
-/** Waits for a scan execution to end and returns its result: the execution's output. */
+/**
+ * Scans one object with an Express scan state machine (`workflowType: 'EXPRESS'`): one
+ * StartSyncExecution, which answers with the result. Express executions keep no history in Step
+ * Functions, so startScan and waitForScan do not apply to them. For a client pointed at a custom
+ * endpoint, build the SFNClient with `disableHostPrefix: true` (StartSyncExecution otherwise goes
+ * to `sync-<endpoint host>`).
+ */
+export async function scanSync(
+  sfn: SFNClient,
+  stateMachineArn: string,
+  object: ObjectRef,
+): Promise<ScanResult> {
+  const response = await sfn.send(
+    new StartSyncExecutionCommand({ stateMachineArn, input: JSON.stringify(object) }),
+  );
+  if (response.status !== 'SUCCEEDED') {
+    throw new ScanExecutionError(
+      response.executionArn ?? '',
+      response.status ?? 'UNKNOWN',
+      response.error,
+      response.cause,
+    );
+  }
+  return JSON.parse(response.output ?? 'null') as ScanResult;
+}
+
+/**
+ * Scans one object through the scan state machine, whichever its type: a Standard machine gets a
+ * named, idempotent execution that is then followed to its end; an Express machine answers
+ * synchronously (scanSync). The type is asked once per machine.
+ */
+export async function scanThroughWorkflow(
+  sfn: SFNClient,
+  stateMachineArn: string,
+  object: ObjectRef,
+): Promise<ScanResult> {
+  if ((await stateMachineType(sfn, stateMachineArn)) === 'EXPRESS')
+    return scanSync(sfn, stateMachineArn, object);
+  const { executionArn } = await startScan(sfn, stateMachineArn, object);
+  return waitForScan(sfn, executionArn);
+}
+
+const types = new Map<string, Promise<string | undefined>>();
+
+export function stateMachineType(sfn: SFNClient, stateMachineArn: string): Promise<string | undefined> {
+  let type = types.get(stateMachineArn);
+  if (!type) {
+    type = sfn.send(new DescribeStateMachineCommand({ stateMachineArn })).then((machine) => machine.type);
+    types.set(stateMachineArn, type);
+    type.catch(() => types.delete(stateMachineArn));
+  }
+  return type;
+}
+
+/** Waits for a scan execution to end and returns its result: the execution's output (Standard machines only). */
 export async function waitForScan(
   sfn: SFNClient,
   executionArn: string,

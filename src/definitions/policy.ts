@@ -13,8 +13,14 @@
  */
 export const POLICY_DATABASE_NAME = 'lambda-av-policy.ndb';
 
+/**
+ * Every policy signature's name starts so: a finding of ours says the content was not scanned
+ * (an UNSCANNABLE verdict, src/scan/unscannable.ts), not that it is malware.
+ */
+export const POLICY_SIGNATURE_PREFIX = 'LambdaAV.Unscannable.';
+
 export const POLICY_SIGNATURES = [
-  'LambdaAV.Unscannable.Zip64LocalHeader:0:*:504b0304{4}(08|09|0c|0e|5d|5f|62|63)00{8}ffffffffffffffff',
+  `${POLICY_SIGNATURE_PREFIX}Zip64LocalHeader:0:*:504b0304{4}(08|09|0c|0e|5d|5f|62|63)00{8}ffffffffffffffff`,
 ];
 
 export const POLICY_DATABASE = `${POLICY_SIGNATURES.join('\n')}\n`;

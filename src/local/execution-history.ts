@@ -22,12 +22,12 @@ function describe(event: ExecutionEvent): Record<string, unknown> {
     case 'ExecutionStarted':
       return {
         type: 'ExecutionStarted',
-        executionStartedEventDetails: { ...(event.input ? { input: event.input } : {}) },
+        executionStartedEventDetails: { ...json('input', event.input) },
       };
     case 'ExecutionSucceeded':
       return {
         type: 'ExecutionSucceeded',
-        executionSucceededEventDetails: { ...(event.output ? { output: event.output } : {}) },
+        executionSucceededEventDetails: { ...json('output', event.output) },
       };
     case 'ExecutionFailed':
       return { type: 'ExecutionFailed', executionFailedEventDetails: failure(event) };
@@ -36,12 +36,12 @@ function describe(event: ExecutionEvent): Record<string, unknown> {
     case 'StateEntered':
       return {
         type: `${kind}StateEntered`,
-        stateEnteredEventDetails: { name: state, ...(event.input ? { input: event.input } : {}) },
+        stateEnteredEventDetails: { name: state, ...json('input', event.input) },
       };
     case 'StateExited':
       return {
         type: `${kind}StateExited`,
-        stateExitedEventDetails: { name: state, ...(event.output ? { output: event.output } : {}) },
+        stateExitedEventDetails: { name: state, ...json('output', event.output) },
       };
     case 'StateFailed':
       return {
@@ -51,6 +51,11 @@ function describe(event: ExecutionEvent): Record<string, unknown> {
     default:
       return { type: event.type, ...(event.state ? { stateName: event.state } : {}), ...failure(event) };
   }
+}
+
+/** Execution data travels as JSON text in the API, as Step Functions sends it. */
+function json(field: 'input' | 'output', value: unknown): Record<string, string> {
+  return value === undefined ? {} : { [field]: JSON.stringify(value) };
 }
 
 function failure(event: ExecutionEvent): Record<string, string> {

@@ -1,5 +1,6 @@
 import type { StatusNames } from '../config';
 import { decodeEventKey } from '../events';
+import { describeUnscannable, unscannableOfResult } from '../scan/unscannable';
 import type { Verdict } from '../status';
 import type { ExecutionRecord } from './execution-store';
 
@@ -20,6 +21,8 @@ export interface ExecutionSummary {
   readonly signature?: string;
   /** The scanner's own time for the object (the result's durationMs). */
   readonly scanMs?: number;
+  /** Why clamd could not scan it completely, when it could not (`encrypted`, `limit MaxFiles exceeded`). */
+  readonly notFullyScanned?: string;
   readonly error?: string;
 }
 
@@ -31,6 +34,7 @@ export function summarise(execution: ExecutionRecord, names: StatusNames): Execu
   const verdict = typeof output?.status === 'string' ? output.status : undefined;
   const canonical = (Object.keys(names) as Verdict[]).find((key) => names[key] === verdict);
   const error = execution.error ?? (typeof output?.error === 'string' ? output.error : undefined);
+  const unscannable = output ? unscannableOfResult(output) : undefined;
   return {
     executionArn: execution.executionArn,
     name: execution.name,
@@ -43,14 +47,16 @@ export function summarise(execution: ExecutionRecord, names: StatusNames): Execu
     ...(canonical ? { canonicalVerdict: canonical } : {}),
     ...(typeof output?.signature === 'string' ? { signature: output.signature } : {}),
     ...(typeof output?.durationMs === 'number' ? { scanMs: output.durationMs } : {}),
+    ...(unscannable ? { notFullyScanned: describeUnscannable(unscannable) } : {}),
     ...(error ? { error } : {}),
   };
 }
 
-/** The background of each verdict's badge: green, red, amber, purple. */
+/** The background of each verdict's badge: green, red, orange, amber, purple. */
 export const VERDICT_COLOURS: Readonly<Record<Verdict, string>> = {
   CLEAN: '#1e8e3e',
   INFECTED: '#d93025',
+  UNSCANNABLE: '#e8710a',
   SKIPPED: '#f9ab00',
   PROCESSING_ERROR: '#7b1fa2',
 };
@@ -123,7 +129,7 @@ function renderExecution(execution: ExecutionRecord, row: ExecutionSummary): str
 <td><span class="status status-${row.status}">${row.status}</span>${row.error ? `<br>${escapeHtml(row.error)}` : ''}</td>
 <td>${row.object ? `<code>${escapeHtml(row.object)}</code>` : ''}</td>
 <td>${verdict}</td>
-<td>${row.signature ? escapeHtml(row.signature) : ''}</td>
+<td>${row.signature ? escapeHtml(row.signature) : ''}${row.notFullyScanned ? `<br>not fully scanned: ${escapeHtml(row.notFullyScanned)}` : ''}</td>
 <td>${duration}</td>
 </tr>
 <tr class="history"><td colspan="7"><details><summary>State history (${execution.events.length} events)</summary>

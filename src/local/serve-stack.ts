@@ -206,6 +206,8 @@ export class ServeStack {
             ...scanSubstitutions,
             UpdaterFunctionArn: functionArn(SERVE_UPDATER_FUNCTION),
             ScanStateMachineArn: scanMachineArn,
+            // The Standard scan machine, as deployed by default: the canary follows its executions.
+            CanaryScanResource: 'arn:aws:states:::states:startExecution.sync:2',
           },
           // The update workflow's canary scans through the scan state machine (a nested execution).
           stateMachines: { [scanMachineArn]: { file: SCAN_STATE_MACHINE, substitutions: scanSubstitutions } },

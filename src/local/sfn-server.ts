@@ -31,9 +31,13 @@ export interface LocalStepFunctionsServerOptions extends Omit<LocalStepFunctions
   readonly onExecutionEnded?: (execution: ExecutionRecord) => void;
 }
 
+/** A state machine registered with the local API: its ASL file, and its type (default STANDARD). */
+export type LocalMachine = string | { readonly file: string; readonly type: 'STANDARD' | 'EXPRESS' };
+
 /** The operations this endpoint answers; anything else is refused by name, never left hanging. */
 const SUPPORTED = [
   'StartExecution',
+  'StartSyncExecution',
   'DescribeExecution',
   'StopExecution',
   'ListExecutions',
@@ -50,10 +54,12 @@ interface Running {
 /**
  * A stand-in for the Step Functions API on 127.0.0.1 (the AWS JSON 1.0 protocol that
  * `@aws-sdk/client-sfn` and the AWS CLI speak), executing our ASL files locally. Upload-workflow
- * clients, the AWS CLI and `lambda-av history` talk to it exactly as they would to AWS.
+ * clients, the AWS CLI and `lambda-av history` talk to it exactly as they would to AWS. As in
+ * AWS, an Express machine keeps no executions: StartSyncExecution answers with the result, and
+ * ListExecutions refuses it.
  */
 export async function startLocalStepFunctions(
-  machines: Readonly<Record<string, string>>,
+  machines: Readonly<Record<string, LocalMachine>>,
   options: LocalStepFunctionsServerOptions,
 ): Promise<LocalStepFunctionsServer> {
   const arns = Object.fromEntries(
@@ -62,16 +68,26 @@ export async function startLocalStepFunctions(
       `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:stateMachine:${name}`,
     ]),
   );
-  const files = new Map(Object.entries(machines).map(([name, file]) => [arns[name] as string, file]));
-  for (const file of files.values()) loadStateMachine(file, options.substitutions);
+  const registered = new Map(
+    Object.entries(machines).map(([name, machine]) => [
+      arns[name] as string,
+      typeof machine === 'string' ? { file: machine, type: 'STANDARD' as const } : machine,
+    ]),
+  );
+  for (const { file } of registered.values()) loadStateMachine(file, options.substitutions);
+  const machineOf = (stateMachineArn: string) => {
+    const machine = registered.get(stateMachineArn);
+    if (!machine) {
+      throw apiError('StateMachineDoesNotExist', `State Machine Does Not Exist: '${stateMachineArn}'`);
+    }
+    return machine;
+  };
   const executions = new Map<string, ExecutionRecord>();
   for (const record of options.store?.load() ?? []) executions.set(record.executionArn, record);
   const running = new Map<string, Running>();
 
   function start(stateMachineArn: string, input: string, requestedName?: string) {
-    const file = files.get(stateMachineArn);
-    if (!file)
-      throw apiError('StateMachineDoesNotExist', `State Machine Does Not Exist: '${stateMachineArn}'`);
+    const { file } = machineOf(stateMachineArn);
     const name = requestedName ?? randomUUID();
     if (!/^[A-Za-z0-9_-]{1,80}$/.test(name)) throw apiError('InvalidName', `Invalid Name: '${name}'`);
     let parsed: unknown;
@@ -160,6 +176,12 @@ export async function startLocalStepFunctions(
       return { stopDate: seconds(Date.now()) };
     },
     ListExecutions(body) {
+      if (machineOf(String(body.stateMachineArn ?? '')).type === 'EXPRESS') {
+        throw apiError(
+          'StateMachineTypeNotSupported',
+          'This operation is not supported by EXPRESS state machines',
+        );
+      }
       const status = body.statusFilter;
       const max = typeof body.maxResults === 'number' && body.maxResults > 0 ? body.maxResults : 100;
       const list = sorted()
@@ -180,28 +202,58 @@ export async function startLocalStepFunctions(
       const events = awsHistoryEvents(execution);
       return { events: body.reverseOrder === true ? events.reverse() : events };
     },
+    // An Express machine runs to its end within the request and keeps no execution, as in AWS.
+    async StartSyncExecution(body) {
+      const stateMachineArn = String(body.stateMachineArn ?? '');
+      const machine = machineOf(stateMachineArn);
+      if (machine.type !== 'EXPRESS') {
+        throw apiError(
+          'StateMachineTypeNotSupported',
+          'This operation is supported by EXPRESS state machines only',
+        );
+      }
+      const name = typeof body.name === 'string' ? body.name : randomUUID();
+      const input = typeof body.input === 'string' ? body.input : '{}';
+      const executionArn = `${stateMachineArn.replace(':stateMachine:', ':express:')}:${name}:${randomUUID()}`;
+      const startDate = Date.now() / 1000;
+      const result = await runLocalExecution(machine.file, JSON.parse(input), options, {
+        executionArn,
+        stateMachineArn,
+        name,
+      });
+      return {
+        executionArn,
+        stateMachineArn,
+        name,
+        startDate,
+        stopDate: Date.now() / 1000,
+        status: result.status,
+        input,
+        ...(result.status === 'SUCCEEDED' ? { output: JSON.stringify(result.output) } : {}),
+        ...(result.error ? { error: result.error } : {}),
+        ...(result.cause ? { cause: result.cause } : {}),
+      };
+    },
     ListStateMachines() {
       return {
-        stateMachines: Object.entries(arns).map(([name, stateMachineArn]) => ({
+        stateMachines: [...registered].map(([stateMachineArn, machine]) => ({
           stateMachineArn,
-          name,
-          type: 'STANDARD',
+          name: stateMachineArn.split(':').pop(),
+          type: machine.type,
           creationDate: 0,
         })),
       };
     },
     DescribeStateMachine(body) {
       const stateMachineArn = String(body.stateMachineArn ?? '');
-      const file = files.get(stateMachineArn);
-      if (!file)
-        throw apiError('StateMachineDoesNotExist', `State Machine Does Not Exist: '${stateMachineArn}'`);
+      const machine = machineOf(stateMachineArn);
       return {
         stateMachineArn,
         name: stateMachineArn.split(':').pop(),
         status: 'ACTIVE',
-        definition: readFileSync(file, 'utf8'),
+        definition: readFileSync(machine.file, 'utf8'),
         roleArn: `arn:aws:iam::${LOCAL_ACCOUNT}:role/lambda-av-local`,
-        type: 'STANDARD',
+        type: machine.type,
         creationDate: 0,
       };
     },
@@ -235,12 +287,13 @@ export async function startLocalStepFunctions(
         reply(400, { __type: 'SerializationException', message: `${action}: the request body is not JSON` });
         return;
       }
-      try {
-        reply(200, actions[action as (typeof SUPPORTED)[number]](body));
-      } catch (error) {
-        const failure = error as Error & { type?: string };
-        reply(400, { __type: failure.type ?? 'InvalidArn', message: failure.message });
-      }
+      Promise.resolve()
+        .then(() => actions[action as (typeof SUPPORTED)[number]](body))
+        .then(
+          (answer) => reply(200, answer),
+          (error: Error & { type?: string }) =>
+            reply(400, { __type: error.type ?? 'InvalidArn', message: error.message }),
+        );
     });
   });
   await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));

@@ -13,6 +13,7 @@ type JSONValue = Parameters<StateMachine['run']>[0];
 export const STATE_MACHINE_DIR = path.join(__dirname, '..', '..', 'statemachine');
 export const SCAN_STATE_MACHINE = path.join(STATE_MACHINE_DIR, 'scan.asl.json');
 export const UPDATE_STATE_MACHINE = path.join(STATE_MACHINE_DIR, 'update-definitions.asl.json');
+export const SCAN_EXPRESS_STATE_MACHINE = path.join(STATE_MACHINE_DIR, 'scan-express.asl.json');
 
 /** `${Name}` placeholders, as CDK's `definitionSubstitutions` fills them. */
 const PLACEHOLDER = /\$\{([A-Za-z0-9_]+)\}/g;
@@ -60,12 +61,12 @@ export interface ExecutionEvent {
   readonly state?: string;
   /** The state's type (Task, Choice, Pass, ...), for events of a state. */
   readonly stateType?: string;
-  /** JSON of the state's (or execution's) input, for entered and started events. */
-  readonly input?: string;
-  /** JSON of the state's (or execution's) output, for exited and succeeded events. */
-  readonly output?: string;
   readonly error?: string;
   readonly cause?: string;
+  /** Execution data, as a log with `includeExecutionData` carries it: what the execution or state got. */
+  readonly input?: unknown;
+  /** What the execution or state produced. */
+  readonly output?: unknown;
 }
 
 export interface ExecutionResult {
@@ -210,19 +211,19 @@ function toExecutionEvent(event: RawEvent): ExecutionEvent {
   const error = event.Error ?? event.error;
   const rawCause = event.Cause ?? event.cause;
   const cause = rawCause instanceof Error ? rawCause.message : rawCause;
-  const input = event.type === 'StateEntered' ? event.state?.input : event.input;
-  const output = event.type === 'StateExited' ? event.state?.output : event.output;
+  const input = event.type.endsWith('StateEntered') ? event.state?.input : event.input;
+  const output = event.type.endsWith('StateExited') ? event.state?.output : event.output;
   return {
     type: event.type,
     ...(event.timestamp !== undefined ? { timestamp: event.timestamp } : {}),
     ...(event.state ? { state: event.state.name } : {}),
     ...(event.state?.type ? { stateType: event.state.type } : {}),
-    ...(input !== undefined ? { input: JSON.stringify(input) } : {}),
-    ...(output !== undefined ? { output: JSON.stringify(output) } : {}),
     ...(error ? { error } : {}),
     ...(cause !== undefined && cause !== ''
       ? { cause: typeof cause === 'string' ? cause : JSON.stringify(cause) }
       : {}),
+    ...(input !== undefined ? { input } : {}),
+    ...(output !== undefined ? { output } : {}),
   };
 }
 
@@ -261,6 +262,9 @@ function bindTask(resource: string, options: LocalStepFunctionsOptions): TaskHan
   }
   if (resource === 'arn:aws:states:::states:startExecution.sync:2') {
     return (input) => startNestedExecution(input as unknown as NestedStart, options);
+  }
+  if (resource === 'arn:aws:states:::aws-sdk:sfn:startSyncExecution') {
+    return (input) => startSyncExecution(input as unknown as NestedStart, options);
   }
   if (resource.startsWith('arn:aws:lambda:')) {
     return async (input) => (await invoke(options.lambda, resource, input)) as JSONValue;
@@ -331,6 +335,24 @@ async function startNestedExecution(
     'States.TaskFailed',
     JSON.stringify({ ...description, Error: result.error, Cause: result.cause }),
   );
+}
+
+/**
+ * The SDK integration `aws-sdk:sfn:startSyncExecution` (an Express machine): the nested execution
+ * runs here, and its end comes back as the API answers, the output as a string and a failure as
+ * `Status: FAILED` with its error, not as a task error.
+ */
+async function startSyncExecution(
+  start: NestedStart,
+  options: LocalStepFunctionsOptions,
+): Promise<JSONValue> {
+  try {
+    const description = (await startNestedExecution(start, options)) as { Output?: unknown };
+    return { ...description, Output: JSON.stringify(description.Output) } as JSONValue;
+  } catch (error) {
+    if (!(error instanceof TaskError) || error.name !== 'States.TaskFailed') throw error;
+    return JSON.parse(error.message) as JSONValue;
+  }
 }
 
 async function invoke(lambda: LambdaClient, functionName: string, payload: unknown): Promise<unknown> {

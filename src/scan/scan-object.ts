@@ -1,6 +1,6 @@
 import { GetObjectCommand, type GetObjectCommandOutput, type S3Client, type Tag } from '@aws-sdk/client-s3';
 import type { ClamdClient } from '../clamd/protocol';
-import type { StatusNames } from '../config';
+import type { StatusNames, UnscannablePolicy } from '../config';
 import {
   ClamdProtocolError,
   DaemonConnectionError,
@@ -9,15 +9,16 @@ import {
   ObjectReadError,
   TagLimitExceededError,
 } from '../errors';
-import type { Verdict } from '../status';
+import { statusName, type Verdict } from '../status';
 import type { ObjectRef } from './object-ref';
 import { mapS3Error } from './s3-errors';
 import { readTags, writeMergedTags } from './tags';
-import { exceedsScanLimit, judgementOf } from './verdict-rules';
+import { type UnscannableReason, unscannableFields } from './unscannable';
+import { exceedsScanLimit, type Judgement, judgementOf } from './verdict-rules';
 
 /** The result contract: what the handler returns and the state machine passes on. */
 export interface ScanResult {
-  /** The configured name of the verdict (FILE_STATUS_*). */
+  /** The configured name of the verdict (FILE_STATUS_*; UNSCANNABLE_POLICY decides UNSCANNABLE's). */
   readonly status: string;
   readonly bucket: string;
   readonly key: string;
@@ -25,7 +26,7 @@ export interface ScanResult {
   readonly versionId?: string;
   /** Size of the object in bytes, when it was read. */
   readonly size?: number;
-  /** Name of what clamd found, when infected. */
+  /** Name of what clamd found, when infected or unscannable (its heuristic's name). */
   readonly signature?: string;
   /** clamd's version line: engine version, database version and its date. */
   readonly definitions?: string;
@@ -33,13 +34,22 @@ export interface ScanResult {
   readonly timestamp?: number;
   /** Time from the start of the object's scan to its tags written. */
   readonly durationMs: number;
-  /** For PROCESSING_ERROR: the error's name (one of the named errors) and what happened. */
+  /** For PROCESSING_ERROR: the error's name (one of the named errors). */
   readonly error?: string;
-  readonly reason?: string;
+  /** For PROCESSING_ERROR: what happened. For an unscannable object: why it could not be scanned. */
+  readonly reason?: string | UnscannableReason;
+  /**
+   * True when clamd could not scan the object completely, whatever status the policy wrote
+   * (UNSCANNABLE, or INFECTED under `block-as-infected`).
+   */
+  readonly unscannable?: true;
+  /** For `reason: 'limits-exceeded'`: which limit, as clamd names it. */
+  readonly limit?: string;
 }
 
 export interface ScanSettings {
   readonly statusNames: StatusNames;
+  readonly unscannablePolicy: UnscannablePolicy;
   readonly statusTagKey: string;
   readonly timestampTagKey: string;
   readonly maxFileSize: number;
@@ -80,7 +90,7 @@ export async function scanAndTag(deps: ScanDependencies, object: ObjectRef): Pro
   const elapsed = () => Math.round(performance.now() - startedAt);
   let scanned: ObjectRef = object;
   let existingTags: Promise<Tag[]> | undefined;
-  let found: { verdict: Verdict; signature?: string } | undefined;
+  let found: Judgement | undefined;
   let size: number | undefined;
   try {
     const response = await getObject(deps.s3, object);
@@ -94,7 +104,7 @@ export async function scanAndTag(deps: ScanDependencies, object: ObjectRef): Pro
     found = await judge(deps, response, size);
     const timestamp = Date.now();
     await writeMergedTags(deps.s3, scanned, await existingTags, {
-      [deps.settings.statusTagKey]: deps.settings.statusNames[found.verdict],
+      [deps.settings.statusTagKey]: statusOf(deps, found.verdict),
       [deps.settings.timestampTagKey]: String(timestamp),
     }).catch((error: unknown) => Promise.reject(mapS3Error(error, scanned)));
     return {
@@ -103,6 +113,7 @@ export async function scanAndTag(deps: ScanDependencies, object: ObjectRef): Pro
         ...resultBase(deps, scanned, found.verdict),
         size,
         ...(found.signature ? { signature: found.signature } : {}),
+        ...(found.unscannable ? unscannableFields(found.unscannable) : {}),
         timestamp,
         durationMs: elapsed(),
       },
@@ -205,11 +216,12 @@ export function unidentifiedResult(
   };
 }
 
+/** The object's content judged by the verdict rules (verdict-rules.ts), before it is tagged. */
 async function judge(
   deps: ScanDependencies,
   response: GetObjectCommandOutput,
   size: number,
-): Promise<{ verdict: Verdict; signature?: string }> {
+): Promise<Judgement> {
   const body = response.Body as (AsyncIterable<Uint8Array> & { destroy?: () => void }) | undefined;
   try {
     if (exceedsScanLimit(size, deps.settings)) return { verdict: 'SKIPPED' };
@@ -236,7 +248,7 @@ async function tagVerdict(
     const tags = await (existingTags ?? readTags(deps.s3, object));
     const timestamp = Date.now();
     await writeMergedTags(deps.s3, object, tags, {
-      [deps.settings.statusTagKey]: deps.settings.statusNames[verdict],
+      [deps.settings.statusTagKey]: statusOf(deps, verdict),
       [deps.settings.timestampTagKey]: String(timestamp),
     });
     return { timestamp };
@@ -251,12 +263,16 @@ function resultBase(
   verdict: Verdict,
 ) {
   return {
-    status: deps.settings.statusNames[verdict],
+    status: statusOf(deps, verdict),
     bucket: object.bucket,
     key: object.key,
     ...(object.versionId ? { versionId: object.versionId } : {}),
     ...(deps.definitions ? { definitions: deps.definitions } : {}),
   };
+}
+
+function statusOf(deps: Pick<ScanDependencies, 'settings'>, verdict: Verdict): string {
+  return statusName(deps.settings.statusNames, deps.settings.unscannablePolicy, verdict);
 }
 
 async function getObject(s3: S3Client, object: ObjectRef): Promise<GetObjectCommandOutput> {

@@ -122,6 +122,39 @@ test('the quick benchmark writes every section as numeric figures in its JSON', 
   expectStats(results.stateMachine.stateMachine);
   expect(isFigure(results.stateMachine.overheadMs)).toBe(true);
 
+  // Cost per scan, counted on the real workflow paths: the states each path enters, one scanner
+  // invocation, the object read, its tags read and written once, the two scan tags added.
+  const cost = results.cost;
+  expect(cost?.usage.map((u) => `${u.path} ${u.size}`)).toEqual([
+    'standard-event 100 KiB',
+    'standard-request 100 KiB',
+    'express-event 100 KiB',
+    'standard-event 1 MiB',
+    'standard-request 1 MiB',
+    'express-event 1 MiB',
+    'standard-event 10 MiB',
+    'standard-request 10 MiB',
+    'express-event 10 MiB',
+  ]);
+  for (const u of cost?.usage ?? []) {
+    expect(u.transitions).toBe({ 'standard-event': 2, 'standard-request': 4, 'express-event': 4 }[u.path]);
+    expect(u.lambdaInvocations).toBe(1);
+    expect(u.lambdaBilledMs).toBeGreaterThan(0);
+    expect(u.requests).toMatchObject({
+      'S3.GetObject': 1,
+      'S3.GetObjectTagging': 1,
+      'S3.PutObjectTagging': 1,
+    });
+    expect(u.tagsAdded).toBe(2);
+    expect(u.logBytes.lambda).toBeGreaterThan(500);
+    // The Standard machine logs failures only; the Express machine every event.
+    if (u.path === 'express-event') expect(u.logBytes.stepFunctions).toBeGreaterThan(2000);
+    else expect(u.logBytes.stepFunctions).toBe(0);
+  }
+  expect(results.targets.map((t) => t.id)).toEqual(
+    expect.arrayContaining(['cost-standard-event', 'cost-express-event']),
+  );
+
   expect(results.load.length).toBeGreaterThan(0);
   for (const row of results.load) expect(isFigure(row.otherCores)).toBe(true);
 

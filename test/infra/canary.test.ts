@@ -66,6 +66,7 @@ test('both functions know the canary bucket; the updater judges verdicts by the 
           CANARY_BUCKET_NAME: { Ref: canaryId },
           FILE_STATUS_CLEAN: 'CLEAN',
           FILE_STATUS_INFECTED: 'INFECTED',
+          FILE_STATUS_UNSCANNABLE: 'UNSCANNABLE',
         }),
       },
     });

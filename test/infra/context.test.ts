@@ -69,6 +69,8 @@ test('numbers, durations, choices and lists from strings', () => {
     alarmEmails: 'a@example.com',
     removalPolicy: 'destroy',
     updateOnDeploy: 'false',
+    unscannablePolicy: 'block-as-infected',
+    unscannableAlarmThreshold: '3',
   }).stackProps;
 
   expect(lambdaAv).toEqual({
@@ -84,6 +86,8 @@ test('numbers, durations, choices and lists from strings', () => {
     alarmEmails: ['a@example.com'],
     removalPolicy: RemovalPolicy.DESTROY,
     updateOnDeploy: false,
+    unscannablePolicy: 'block-as-infected',
+    unscannableAlarmThreshold: 3,
   });
 });
 
@@ -109,6 +113,10 @@ test.each([
   [{ maxFileSize: '300MB' }, /context maxFileSize must be a whole number, got "300MB"/],
   [{ architecture: 'x86' }, /context architecture must be one of x86_64, arm64, got "x86"/],
   [{ updateOnDeploy: 'yes' }, /context updateOnDeploy must be true or false, got "yes"/],
+  [
+    { unscannablePolicy: 'infected' },
+    /context unscannablePolicy must be one of report, block-as-infected, got "infected"/,
+  ],
   [{ scanBuckets: 'a=b=c' }, /context scanBuckets must be .*, got "a=b=c"/],
   [{ scanBuckets: [42] }, /context scanBuckets must be .*, got 42$/],
   [{ officialDatabases: 'main,weekly' }, /context officialDatabases must be .*, got "weekly"/],
@@ -132,5 +140,17 @@ test('canary latency and PROCESSING_ERROR thresholds from strings; a share and a
   });
   expect(() => read({ processingErrorPercent: '10', processingErrorCount: '3' })).toThrow(
     /processingErrorPercent must be given alone/,
+  );
+});
+
+test('the Express workflow and its retry budget from strings', () => {
+  expect(
+    read({ workflowType: 'EXPRESS', expressRetryBudgetMinutes: '60' }).stackProps.lambdaAv,
+  ).toMatchObject({
+    workflowType: 'EXPRESS',
+    expressRetryBudget: Duration.minutes(60),
+  });
+  expect(() => read({ workflowType: 'fast' })).toThrow(
+    /workflowType must be one of STANDARD, EXPRESS, got "fast"/,
   );
 });

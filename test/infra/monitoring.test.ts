@@ -20,8 +20,9 @@ const alarm = (construct: { node: { defaultChild?: unknown } }) =>
 const topicRef = { Ref: logicalId(stack, av.monitoring.alarmTopic as never) };
 const service = { Name: 'service', Value: 'lambda-av' };
 
-test('ten alarms, each notifying the topic when it fires and when it clears', () => {
+test('ten alarms by default (no UNSCANNABLE alarm), each notifying the topic when it fires and when it clears', () => {
   expect(alarms).toHaveLength(10);
+  expect(av.monitoring.unscannableAlarm).toBeUndefined();
   for (const [, { Properties }] of alarms) {
     expect(Properties.AlarmActions).toEqual([topicRef]);
     expect(Properties.OKActions).toEqual([topicRef]);
@@ -131,7 +132,13 @@ test('more than 5 % PROCESSING_ERROR results in 15 minutes (from 10 scans up) ra
     ['errors', 'PROCESSING_ERROR', 900, 'SampleCount'],
     ['infected', 'INFECTED', 900, 'SampleCount'],
     ['skipped', 'SKIPPED', 900, 'SampleCount'],
+    ['unscannable', 'UNSCANNABLE', 900, 'SampleCount'],
   ]);
+  // Every input counts in the total the share is taken of.
+  const expression = errors?.Metrics.find((m: { Expression?: string }) => m.Expression).Expression as string;
+  expect(expression).toContain(
+    '(FILL(clean, 0) + FILL(infected, 0) + FILL(unscannable, 0) + FILL(skipped, 0) + FILL(errors, 0))',
+  );
 });
 
 test('PROCESSING_ERROR results can alarm on a count instead', () => {
@@ -194,7 +201,7 @@ test('scan latency p99 above 60 s for 15 minutes raises an alarm, over every ver
   expect(
     inputs.map((m: { MetricStat: { Metric: { Dimensions: unknown } } }) => m.MetricStat.Metric.Dimensions),
   ).toEqual(
-    ['CLEAN', 'INFECTED', 'PROCESSING_ERROR'].map((status) => [
+    ['CLEAN', 'INFECTED', 'UNSCANNABLE', 'PROCESSING_ERROR'].map((status) => [
       { Name: DIMENSION_STATUS, Value: status },
       service,
     ]),
@@ -208,7 +215,7 @@ test('scan latency p99 above 60 s for 15 minutes raises an alarm, over every ver
   }
 });
 
-test('an infected object raises an alarm', () => {
+test('an infected object raises an alarm; it counts INFECTED only, never UNSCANNABLE', () => {
   expect(alarm(av.monitoring.infectedAlarm)).toMatchObject({
     Namespace: METRICS_NAMESPACE,
     MetricName: METRIC_SCAN_LATENCY,
@@ -218,6 +225,35 @@ test('an infected object raises an alarm', () => {
     ComparisonOperator: 'GreaterThanOrEqualToThreshold',
     TreatMissingData: 'notBreaching',
   });
+});
+
+test('unscannableAlarmThreshold adds an alarm on UNSCANNABLE results in 15 minutes, and keeps every other alarm where it was', () => {
+  const {
+    stack: other,
+    av: otherAv,
+    template: otherTemplate,
+  } = buildLambdaAv(() => ({ alarmEmails: ['security@example.com'], unscannableAlarmThreshold: 3 }));
+  const otherAlarms = otherTemplate.findResources('AWS::CloudWatch::Alarm');
+  const unscannable = otherAv.monitoring.unscannableAlarm;
+  if (!unscannable) throw new Error('no UnscannableObjectsAlarm');
+
+  expect(otherAlarms[logicalId(other, unscannable)]?.Properties).toMatchObject({
+    AlarmName: expect.stringMatching(/-UnscannableObjectsAlarm$/),
+    AlarmDescription: expect.stringContaining('docs/deploy.md'),
+    Namespace: METRICS_NAMESPACE,
+    MetricName: METRIC_SCAN_LATENCY,
+    Dimensions: [{ Name: DIMENSION_STATUS, Value: 'UNSCANNABLE' }, service],
+    Statistic: 'SampleCount',
+    Period: 900,
+    Threshold: 3,
+    ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+    TreatMissingData: 'notBreaching',
+    AlarmActions: [{ Ref: logicalId(other, otherAv.monitoring.alarmTopic as never) }],
+  });
+  // The logical IDs of the ten other alarms do not move.
+  expect(Object.keys(otherAlarms).sort()).toEqual(
+    [...alarms.map(([id]) => id), logicalId(other, unscannable)].sort(),
+  );
 });
 
 test('thresholds by prop', () => {
@@ -331,9 +367,9 @@ describe('the dashboard', () => {
     }));
   };
 
-  test('counts scans by status', () => {
+  test('counts scans by status, UNSCANNABLE among them', () => {
     expect(graph('Scans by status')).toEqual(
-      ['CLEAN', 'INFECTED', 'SKIPPED', 'PROCESSING_ERROR'].map((status) => ({
+      ['CLEAN', 'INFECTED', 'UNSCANNABLE', 'SKIPPED', 'PROCESSING_ERROR'].map((status) => ({
         id: `${METRICS_NAMESPACE} ${METRIC_SCAN_LATENCY} ${DIMENSION_STATUS} ${status} service lambda-av`,
         stat: 'SampleCount',
       })),
@@ -378,6 +414,15 @@ describe('the dashboard', () => {
     expect(graph('PROCESSING_ERROR results')).toEqual([
       {
         id: `${METRICS_NAMESPACE} ${METRIC_SCAN_LATENCY} ${DIMENSION_STATUS} PROCESSING_ERROR service lambda-av`,
+        stat: 'SampleCount',
+      },
+    ]);
+  });
+
+  test('shows the UNSCANNABLE results apart', () => {
+    expect(graph('UNSCANNABLE results')).toEqual([
+      {
+        id: `${METRICS_NAMESPACE} ${METRIC_SCAN_LATENCY} ${DIMENSION_STATUS} UNSCANNABLE service lambda-av`,
         stat: 'SampleCount',
       },
     ]);

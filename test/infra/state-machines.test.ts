@@ -16,19 +16,27 @@ const { stack, av, template } = buildLambdaAv((scope) => ({
 const machines = template.findResources('AWS::StepFunctions::StateMachine');
 const scanId = logicalId(stack, av.scanStateMachine);
 const updateId = logicalId(stack, av.updateStateMachine);
-const byFile: Record<string, string> = { 'scan.asl.json': scanId, 'update-definitions.asl.json': updateId };
+const express = buildLambdaAv(() => ({ workflowType: 'EXPRESS' }));
+/** Each ASL file's state machine as deployed: the Express scan machine comes from a stack that asks for it. */
+const deployedFrom: Record<string, (typeof machines)[string] | undefined> = {
+  'scan.asl.json': machines[scanId],
+  'scan-express.asl.json': express.template.findResources('AWS::StepFunctions::StateMachine')[
+    logicalId(express.stack, express.av.scanStateMachine)
+  ],
+  'update-definitions.asl.json': machines[updateId],
+};
 
 test('there is a state machine for each ASL file', () => {
   const files = readdirSync(STATE_MACHINE_DIR).filter((name) => name.endsWith('.asl.json'));
 
-  expect(files.sort()).toEqual(Object.keys(byFile).sort());
+  expect(files.sort()).toEqual(Object.keys(deployedFrom).sort());
   expect(Object.keys(machines).sort()).toEqual([scanId, updateId].sort());
 });
 
-test.each(Object.keys(byFile))(
+test.each(Object.keys(deployedFrom))(
   'every placeholder in %s has a substitution and every substitution is used',
   (file) => {
-    const machine = machines[byFile[file] as string];
+    const machine = deployedFrom[file];
 
     expect(placeholdersIn(file).length).toBeGreaterThan(0);
     expect(Object.keys(machine?.Properties.DefinitionSubstitutions ?? {}).sort()).toEqual(
@@ -37,8 +45,8 @@ test.each(Object.keys(byFile))(
   },
 );
 
-test.each(Object.keys(byFile))('%s is deployed from the file as an asset, not inlined', (file) => {
-  const machine = machines[byFile[file] as string];
+test.each(Object.keys(deployedFrom))('%s is deployed from the file as an asset, not inlined', (file) => {
+  const machine = deployedFrom[file];
 
   expect(machine?.Properties.DefinitionS3Location).toEqual({
     Bucket: expect.anything(),
@@ -58,6 +66,7 @@ test('the update machine calls the updater and starts the scan machine for its c
   expect(machines[updateId]?.Properties.DefinitionSubstitutions).toEqual({
     UpdaterFunctionArn: { 'Fn::GetAtt': [logicalId(stack, av.updater), 'Arn'] },
     ScanStateMachineArn: { Ref: scanId },
+    CanaryScanResource: 'arn:aws:states:::states:startExecution.sync:2',
   });
 });
 
@@ -79,15 +88,20 @@ test('the update machine may start and follow scan executions (.sync:2), nothing
   ]);
 });
 
-test.each(['scan', 'update'])(
-  'the %s machine is Standard, logs every event to CloudWatch Logs and is traced by X-Ray',
-  (name) => {
+test.each([
+  ['scan', 'ERROR'],
+  ['update', 'ALL'],
+])(
+  'the %s machine is Standard, logs %s events with their data to CloudWatch Logs and is traced by X-Ray',
+  (name, level) => {
     const machine = machines[name === 'scan' ? scanId : updateId];
 
+    // The scan machine's history is in Step Functions; every event in the log too would double
+    // the log bytes of each scan for nothing the console or `lambda-av history` reads.
     expect(machine?.Properties).toMatchObject({
       StateMachineType: 'STANDARD',
       LoggingConfiguration: {
-        Level: 'ALL',
+        Level: level,
         IncludeExecutionData: true,
         Destinations: [
           { CloudWatchLogsLogGroup: { LogGroupArn: { 'Fn::GetAtt': [expect.any(String), 'Arn'] } } },

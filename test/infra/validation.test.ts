@@ -112,6 +112,26 @@ test.each([
     /statusTagKey must be a valid S3 tag key, got "av#status"/,
   ],
   ['an empty status value', { statusValues: { clean: '' } }, /statusValues.clean .* got ""/],
+  [
+    'an unscannable status value equal to the clean one',
+    { statusValues: { unscannable: 'CLEAN' } },
+    /statusValues.unscannable must differ from statusValues.clean: both are "CLEAN"/,
+  ],
+  [
+    'two status values alike',
+    { statusValues: { infected: 'bad', processingError: 'bad' } },
+    /statusValues.processingError must differ from statusValues.infected: both are "bad"/,
+  ],
+  [
+    'an unknown unscannable policy',
+    { unscannablePolicy: 'ignore' as never },
+    /unscannablePolicy must be one of report, block-as-infected, got "ignore"/,
+  ],
+  [
+    'an unscannable alarm threshold of 0',
+    { unscannableAlarmThreshold: 0 },
+    /unscannableAlarmThreshold must be a whole number from 1 to 100000, got 0/,
+  ],
 ] as Array<[string, LambdaAvProps, RegExp]>)(
   '%s fails at synth, showing the value',
   (_name, props, message) => {

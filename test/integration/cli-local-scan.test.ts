@@ -82,13 +82,39 @@ test('a direct local scan gives every file the verdict the upload workflow gives
     'testfiles/clam.exe.bz2': 'INFECTED ClamAV-Test-File.UNOFFICIAL',
     'testfiles/clam.pdf': 'INFECTED ClamAV-Test-File.UNOFFICIAL',
     'testfiles/clam.7z': 'INFECTED ClamAV-Test-File.UNOFFICIAL',
-    'archives/streamed-zip64.zip': 'INFECTED LambdaAV.Unscannable.Zip64LocalHeader.UNOFFICIAL',
-    'archives/encrypted.zip': 'INFECTED Heuristics.Encrypted.Zip',
+    'archives/streamed-zip64.zip': 'UNSCANNABLE LambdaAV.Unscannable.Zip64LocalHeader.UNOFFICIAL',
+    'archives/encrypted.zip': 'UNSCANNABLE Heuristics.Encrypted.Zip',
   });
   expect(verdicts(workflowReport)).toEqual(verdicts(directReport));
   expect(direct.code).toBe(1);
   expect(workflow.code).toBe(1);
-  expect(directReport.summary).toMatchObject({ files: 10, clean: 1, infected: 8, skipped: 1, errors: 0 });
+  expect(directReport.summary).toMatchObject({
+    files: 10,
+    clean: 1,
+    infected: 6,
+    unscannable: 2,
+    skipped: 1,
+    errors: 0,
+  });
+});
+
+test('under UNSCANNABLE_POLICY=block-as-infected an unscannable file is INFECTED, and says why', async () => {
+  const run = await runCli(
+    ['scan', '--test-signatures', '--json', path.join(tree, 'archives', 'encrypted.zip')],
+    {
+      UNSCANNABLE_POLICY: 'block-as-infected',
+    },
+  );
+
+  expect(run.code).toBe(1);
+  expect((JSON.parse(run.stdout) as Report).results).toEqual([
+    expect.objectContaining({
+      status: 'INFECTED',
+      signature: 'Heuristics.Encrypted.Zip',
+      unscannable: true,
+      reason: 'encrypted',
+    }),
+  ]);
 });
 
 test('links inside a tree are not followed and FIFOs are not opened; a link given as PATH is', async () => {

@@ -1,11 +1,13 @@
 import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { type Run, runCli } from '../support/cli';
 import { type Harness, startHarness, UPLOADS_BUCKET } from '../support/harness';
 import { mirrorEnv, startTestMirror } from '../support/mirror';
+import { encryptPdf, minimalPdf } from '../support/pdf';
 import { bodySignature, EICAR, EICAR_SIGNATURE } from '../support/signatures';
 import { SCANNER_FUNCTION, type ScanStack, startScanStack } from '../support/workflow';
 
@@ -51,6 +53,17 @@ beforeAll(async () => {
   await writeFile(path.join(root, 'mixed', 'eicar.com'), EICAR);
   const inner = await zip({ 'docs/eicar.txt': Buffer.from(EICAR) });
   await writeFile(path.join(root, 'mixed', 'bundle.tgz'), gzipSync(await zip({ 'inner.zip': inner })));
+  await mkdir(path.join(root, 'unscannable'));
+  await writeFile(path.join(root, 'unscannable', 'notes.txt'), 'plain text');
+  await writeFile(path.join(root, 'unscannable', 'secret.txt'), 'net pay: 1234.56');
+  await promisify(execFile)('zip', ['-q', '-P', 'secret', 'payslip.zip', 'secret.txt'], {
+    cwd: path.join(root, 'unscannable'),
+  });
+  await rm(path.join(root, 'unscannable', 'secret.txt'));
+  await writeFile(
+    path.join(root, 'unscannable', 'statement.pdf'),
+    encryptPdf(minimalPdf(), { user: 'secret', owner: 'bank' }),
+  );
 });
 afterAll(async () => {
   await rm(root, { recursive: true, force: true });
@@ -102,6 +115,49 @@ test('a mixed directory: EICAR inside a zip inside a zip inside a gzip is found 
     testSignatures: true,
   });
   expect(run.stderr).not.toMatch(/\[#/);
+});
+
+test('encrypted files get their own UNSCANNABLE line and summary count, and exit 2: not infected, not judged', async () => {
+  const dir = path.join(root, 'unscannable');
+  const run = await lambdaAv(['scan', '--test-signatures', dir]);
+  const json = await lambdaAv(['scan', '--test-signatures', '--json', path.join(dir, 'payslip.zip')]);
+
+  expect(run.code).toBe(2);
+  expect(run.stdout).toContain(
+    `${path.join(dir, 'payslip.zip')}: UNSCANNABLE Heuristics.Encrypted.Zip (not fully scanned: encrypted)`,
+  );
+  expect(run.stdout).toContain(
+    `${path.join(dir, 'statement.pdf')}: UNSCANNABLE Heuristics.Encrypted.PDF (not fully scanned: encrypted)`,
+  );
+  expect(run.stdout).toContain(`${path.join(dir, 'notes.txt')}: CLEAN`);
+  expect(run.stdout).toMatch(
+    /Files scanned: 3\nClean: 1\nInfected: 0\nUnscannable \(not fully scanned\): 2\nSkipped \(over the size limit\): 0\nErrors: 0/,
+  );
+  expect(json.code).toBe(2);
+  expect(JSON.parse(json.stdout)).toMatchObject({
+    results: [
+      {
+        path: path.join(dir, 'payslip.zip'),
+        status: 'UNSCANNABLE',
+        signature: 'Heuristics.Encrypted.Zip',
+        unscannable: true,
+        reason: 'encrypted',
+      },
+    ],
+    summary: { files: 1, clean: 0, infected: 0, unscannable: 1, skipped: 0, errors: 0 },
+  });
+});
+
+test('UNSCANNABLE_POLICY=block-as-infected: encrypted files are INFECTED as before, say why, and exit 1', async () => {
+  const run = await lambdaAv(['scan', '--test-signatures', path.join(root, 'unscannable', 'payslip.zip')], {
+    UNSCANNABLE_POLICY: 'block-as-infected',
+  });
+
+  expect(run.code).toBe(1);
+  expect(run.stdout).toContain(
+    'payslip.zip: INFECTED Heuristics.Encrypted.Zip (not fully scanned: encrypted)',
+  );
+  expect(run.stdout).toMatch(/Infected: 1\nUnscannable \(not fully scanned\): 0/);
 });
 
 test('a missing path exits 2 with a clear message', async () => {
@@ -228,6 +284,11 @@ describe('against deployed resources (local Step Functions and Lambda endpoints)
     };
     await h.s3.put(UPLOADS_BUCKET, 'in/eicar.com', EICAR);
     await h.s3.put(UPLOADS_BUCKET, 'in/clean file.txt', 'fine');
+    await h.s3.put(
+      UPLOADS_BUCKET,
+      'in/payslip.zip',
+      await readFile(path.join(root, 'unscannable', 'payslip.zip')),
+    );
   });
   afterAll(async () => {
     await stack.stop();
@@ -236,11 +297,21 @@ describe('against deployed resources (local Step Functions and Lambda endpoints)
 
   test('--remote starts executions of the scan state machine and waits for their verdicts', async () => {
     const run = await lambdaAv(
-      ['scan', '--remote', `s3://${UPLOADS_BUCKET}/in/eicar.com`, `s3://${UPLOADS_BUCKET}/in/clean file.txt`],
+      [
+        'scan',
+        '--remote',
+        `s3://${UPLOADS_BUCKET}/in/eicar.com`,
+        `s3://${UPLOADS_BUCKET}/in/clean file.txt`,
+        `s3://${UPLOADS_BUCKET}/in/payslip.zip`,
+      ],
       env,
     );
 
     expect(run.code).toBe(1);
+    expect(run.stdout).toContain(
+      `s3://${UPLOADS_BUCKET}/in/payslip.zip: UNSCANNABLE Heuristics.Encrypted.Zip (not fully scanned: encrypted)`,
+    );
+    expect(run.stdout).toMatch(/Infected: 1\nUnscannable \(not fully scanned\): 1\n/);
     expect(run.stdout).toContain(
       `s3://${UPLOADS_BUCKET}/in/eicar.com: INFECTED ${EICAR_SIGNATURE}.UNOFFICIAL`,
     );
@@ -259,6 +330,31 @@ describe('against deployed resources (local Step Functions and Lambda endpoints)
     ]);
   });
 
+  test('--remote with an Express scan machine scans each object with StartSyncExecution', async () => {
+    const run = await lambdaAv(
+      ['scan', '--remote', `s3://${UPLOADS_BUCKET}/in/eicar.com`, `s3://${UPLOADS_BUCKET}/in/clean file.txt`],
+      { ...env, LAMBDA_AV_STATE_MACHINE_ARN: stack.expressStateMachineArn },
+    );
+
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain(
+      `s3://${UPLOADS_BUCKET}/in/eicar.com: INFECTED ${EICAR_SIGNATURE}.UNOFFICIAL`,
+    );
+    expect(run.stdout).toContain(`s3://${UPLOADS_BUCKET}/in/clean file.txt: CLEAN`);
+  });
+
+  test('history of an Express scan machine says that Express keeps no history, and where to look', async () => {
+    const run = await lambdaAv(['history'], {
+      ...env,
+      LAMBDA_AV_STATE_MACHINE_ARN: stack.expressStateMachineArn,
+    });
+
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(
+      /history reads Standard workflows only: an Express workflow keeps no execution history/,
+    );
+  });
+
   test('history lists recent scan executions with their verdicts', async () => {
     await stack.sfnServer.settled();
 
@@ -274,7 +370,17 @@ describe('against deployed resources (local Step Functions and Lambda endpoints)
           status: 'SUCCEEDED',
         }),
         expect.objectContaining({ object: `s3://${UPLOADS_BUCKET}/in/clean file.txt`, verdict: 'CLEAN' }),
+        expect.objectContaining({
+          object: `s3://${UPLOADS_BUCKET}/in/payslip.zip`,
+          verdict: 'UNSCANNABLE',
+          signature: 'Heuristics.Encrypted.Zip',
+          unscannable: true,
+          reason: 'encrypted',
+        }),
       ]),
+    );
+    expect(text.stdout).toMatch(
+      /UNSCANNABLE Heuristics\.Encrypted\.Zip \(not fully scanned: encrypted\) {2}s3:\/\/uploads\/in\/payslip\.zip/,
     );
     expect(text.stdout).toMatch(
       /INFECTED Eicar-Test-Signature\.UNOFFICIAL {2}s3:\/\/uploads\/in\/eicar\.com/,

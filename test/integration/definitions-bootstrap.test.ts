@@ -202,6 +202,7 @@ describe('lambda-av definitions publish, through the update state machine', () =
         substitutions: {
           UpdaterFunctionArn: functionArn(UPDATER_FUNCTION),
           ScanStateMachineArn: 'arn:aws:states:us-east-1:123456789012:stateMachine:lambda-av-scan',
+          CanaryScanResource: 'arn:aws:states:::states:startExecution.sync:2',
         },
       },
     );
@@ -253,6 +254,7 @@ describe('lambda-av definitions publish, through the update state machine', () =
         substitutions: {
           UpdaterFunctionArn: functionArn(UPDATER_FUNCTION),
           ScanStateMachineArn: 'arn:aws:states:us-east-1:123456789012:stateMachine:lambda-av-scan',
+          CanaryScanResource: 'arn:aws:states:::states:startExecution.sync:2',
         },
       },
     );

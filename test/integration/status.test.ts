@@ -59,9 +59,10 @@ beforeAll(async () => {
     new PutMetricDataCommand({
       Namespace: 'LambdaAV',
       MetricData: [
-        // Within the last hour: 4 clean, 1 infected.
+        // Within the last hour: 4 clean, 1 infected, 2 unscannable.
         scan('CLEAN', [10, 20, 30, 400], minutesAgo(20)),
         scan('INFECTED', [50], minutesAgo(10)),
+        scan('UNSCANNABLE', [70, 2000], minutesAgo(15)),
         // Earlier today only: 2 more clean, 1 processing error.
         scan('CLEAN', [5, 6], minutesAgo(300)),
         scan('PROCESSING_ERROR', [900], minutesAgo(300)),
@@ -151,12 +152,14 @@ test('--json shows the definitions, the last canary, scans by verdict and the al
       lastHour: {
         CLEAN: { count: 4, p50: 20, p99: 400 },
         INFECTED: { count: 1, p50: 50, p99: 50 },
+        UNSCANNABLE: { count: 2, p50: 70, p99: 2000 },
         SKIPPED: { count: 0 },
         PROCESSING_ERROR: { count: 0 },
       },
       lastDay: {
         CLEAN: { count: 6, p50: 10, p99: 400 },
         INFECTED: { count: 1, p50: 50, p99: 50 },
+        UNSCANNABLE: { count: 2, p50: 70, p99: 2000 },
         SKIPPED: { count: 0 },
         PROCESSING_ERROR: { count: 1, p50: 900, p99: 900 },
       },
@@ -180,6 +183,9 @@ test('the screen for people says the same', async () => {
   expect(run.stdout).toMatch(/Definitions {2}20261130T000000Z-cafe0123, built .*, 6 h old/);
   expect(run.stdout).toMatch(/Canary {7}NOT DETECTED at .*, slowest scan 1500 ms/);
   expect(run.stdout).toMatch(/ {2}CLEAN +4 {2}p50 20 ms {2}p99 400 ms +6 {2}p50 10 ms {2}p99 400 ms/);
+  expect(run.stdout).toMatch(
+    /\n {2}INFECTED +1 .*\n {2}UNSCANNABLE +2 {2}p50 70 ms {2}p99 2000 ms +2 {2}p50 70 ms/,
+  );
   expect(run.stdout).toMatch(
     /Alarms {7}1 in ALARM:\n {2}LambdaAv-LambdaAv-Monitoring-1A2B3C4D-CanaryAlarm since /,
   );

@@ -1,6 +1,7 @@
 import { appendFileSync } from 'node:fs';
 
-export type Category = 'input' | 'fault' | 'guarantee' | 'security';
+/** `unscannable`: a case clamd could not scan completely, by reason and clamd's name for it. */
+export type Category = 'input' | 'fault' | 'guarantee' | 'security' | 'unscannable';
 
 /**
  * Counts what the robustness suite tried. Each record is a JSON line in the file named by

@@ -10,6 +10,7 @@ import {
   type ExecutionResult,
   type LocalStepFunctionsOptions,
   runLocalExecution,
+  SCAN_EXPRESS_STATE_MACHINE,
   SCAN_STATE_MACHINE,
 } from '../../src/local/step-functions';
 import type { Harness } from './harness';
@@ -64,6 +65,8 @@ export interface ScanStack {
   readonly workflow: Workflow;
   readonly sfnServer: LocalStepFunctionsServer;
   readonly stateMachineArn: string;
+  /** The Express scan machine (scan-express.asl.json), as `workflowType: 'EXPRESS'` deploys it. */
+  readonly expressStateMachineArn: string;
   stop(): Promise<void>;
 }
 
@@ -73,13 +76,17 @@ export async function startScanStack(h: Harness): Promise<ScanStack> {
     { s3: h.s3.client, substitutions: {} },
   );
   const sfnServer = await startLocalStepFunctions(
-    { 'lambda-av-scan': SCAN_STATE_MACHINE },
+    {
+      'lambda-av-scan': SCAN_STATE_MACHINE,
+      'lambda-av-scan-express': { file: SCAN_EXPRESS_STATE_MACHINE, type: 'EXPRESS' },
+    },
     {
       lambda: workflow.lambda,
       s3: h.s3.client,
       substitutions: {
         ScannerFunctionArn: functionArn(SCANNER_FUNCTION),
         MaxFileSize: String(h.config.maxFileSize),
+        MaxReceiveCount: '3',
       },
     },
   );
@@ -87,6 +94,7 @@ export async function startScanStack(h: Harness): Promise<ScanStack> {
     workflow,
     sfnServer,
     stateMachineArn: sfnServer.stateMachineArns['lambda-av-scan'] as string,
+    expressStateMachineArn: sfnServer.stateMachineArns['lambda-av-scan-express'] as string,
     async stop() {
       await sfnServer.stop();
       await workflow.stop();

@@ -11,9 +11,11 @@ test('defaults follow the original project', () => {
     statusNames: {
       CLEAN: 'CLEAN',
       INFECTED: 'INFECTED',
+      UNSCANNABLE: 'UNSCANNABLE',
       SKIPPED: 'SKIPPED',
       PROCESSING_ERROR: 'PROCESSING_ERROR',
     },
+    unscannablePolicy: 'report',
     statusTagKey: 'av-status',
     timestampTagKey: 'av-timestamp',
     warmConcurrency: 1,
@@ -29,6 +31,8 @@ test('every setting can be overridden', () => {
     PATH_TO_AV_DEFINITIONS: '/clamav/defs/',
     FILE_STATUS_CLEAN: 'ok',
     FILE_STATUS_INFECTED: 'bad',
+    FILE_STATUS_UNSCANNABLE: 'unreadable',
+    UNSCANNABLE_POLICY: 'block-as-infected',
     FILE_STATUS_SKIPPED: 'big',
     FILE_STATUS_PROCESSING_ERROR: 'err',
     METADATA_FILE_STATUS: 'scan-status',
@@ -41,7 +45,14 @@ test('every setting can be overridden', () => {
 
   expect(config).toMatchObject({
     definitionsPrefix: 'clamav/defs',
-    statusNames: { CLEAN: 'ok', INFECTED: 'bad', SKIPPED: 'big', PROCESSING_ERROR: 'err' },
+    statusNames: {
+      CLEAN: 'ok',
+      INFECTED: 'bad',
+      UNSCANNABLE: 'unreadable',
+      SKIPPED: 'big',
+      PROCESSING_ERROR: 'err',
+    },
+    unscannablePolicy: 'block-as-infected',
     statusTagKey: 'scan-status',
     timestampTagKey: 'scan-time',
     warmConcurrency: 4,
@@ -60,6 +71,18 @@ test.each([
   [
     { ...required, MAX_FILE_SIZE: '3000000000' },
     /MAX_FILE_SIZE must be between 1 and 2147483647, got 3000000000/,
+  ],
+  [
+    { ...required, UNSCANNABLE_POLICY: 'ignore' },
+    /UNSCANNABLE_POLICY must be one of report, block-as-infected, got "ignore"/,
+  ],
+  [
+    { ...required, FILE_STATUS_UNSCANNABLE: 'CLEAN' },
+    /FILE_STATUS_UNSCANNABLE must differ from FILE_STATUS_CLEAN: both are "CLEAN"/,
+  ],
+  [
+    { ...required, FILE_STATUS_SKIPPED: 'x', FILE_STATUS_PROCESSING_ERROR: 'x' },
+    /FILE_STATUS_PROCESSING_ERROR must differ from FILE_STATUS_SKIPPED: both are "x"/,
   ],
   [
     { ...required, METADATA_FILE_STATUS: 'bad<key>' },

@@ -46,6 +46,18 @@ test('a scan emits its latency in Embedded Metric Format with the verdict as Sta
   expect(directive?.Dimensions).toEqual([expect.arrayContaining(['Status'])]);
 });
 
+test('an unscannable object is counted under its own Status, apart from INFECTED', () => {
+  const metrics = enabledMetrics();
+
+  const [unscannable, infected] = capture(() => {
+    metrics.scanCompleted('UNSCANNABLE', 7);
+    metrics.scanCompleted('INFECTED', 9);
+  });
+
+  expect(unscannable).toMatchObject({ ScanLatency: 7, Status: 'UNSCANNABLE' });
+  expect(infected).toMatchObject({ ScanLatency: 9, Status: 'INFECTED' });
+});
+
 test('a daemon start emits its start-up time', () => {
   const metrics = enabledMetrics();
 

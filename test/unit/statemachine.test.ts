@@ -10,15 +10,21 @@ const validate = require('asl-validator') as (
 
 const files = readdirSync(STATE_MACHINE_DIR).filter((name) => name.endsWith('.asl.json'));
 const sample = (name: string) => `arn:aws:lambda:eu-west-1:123456789012:function:${name}`;
+const SAMPLE_VALUES: Record<string, string> = {
+  MaxFileSize: '314572800',
+  MaxReceiveCount: '6',
+  CanaryScanResource: 'arn:aws:states:::states:startExecution.sync:2',
+  ScanStateMachineArn: 'arn:aws:states:eu-west-1:123456789012:stateMachine:scan',
+};
 
-test('both state machines are there', () => {
-  expect(files.sort()).toEqual(['scan.asl.json', 'update-definitions.asl.json']);
+test('the state machines are there', () => {
+  expect(files.sort()).toEqual(['scan-express.asl.json', 'scan.asl.json', 'update-definitions.asl.json']);
 });
 
 test.each(files)('%s is valid ASL once its placeholders are substituted', (file) => {
   const text = readFileSync(path.join(STATE_MACHINE_DIR, file), 'utf8');
   const values = Object.fromEntries(
-    placeholdersOf(text).map((name) => [name, name === 'MaxFileSize' ? '314572800' : sample(name)]),
+    placeholdersOf(text).map((name) => [name, SAMPLE_VALUES[name] ?? sample(name)]),
   );
 
   const result = validate(JSON.parse(substitute(text, values)), { checkPaths: true, checkArn: true });

@@ -1,5 +1,12 @@
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
-import { ScanExecutionError, scanDirect, startScan, waitForScan } from '../../../src/client/scan-client';
+import {
+  ScanExecutionError,
+  scanDirect,
+  scanSync,
+  scanThroughWorkflow,
+  startScan,
+  waitForScan,
+} from '../../../src/client/scan-client';
 import { type Harness, startHarness, UPLOADS_BUCKET } from '../../support/harness';
 import { EICAR } from '../../support/signatures';
 import { SCANNER_FUNCTION, type ScanStack, startScanStack } from '../../support/workflow';
@@ -94,4 +101,57 @@ test('the direct path surfaces the scanner named error', async () => {
     name: 'InvalidEventError',
     message: expect.stringContaining('key is missing'),
   });
+});
+
+test('an Express machine answers synchronously, and scanThroughWorkflow picks the call by machine type', async () => {
+  // StartSyncExecution goes to the `sync-` host prefix on AWS; a custom endpoint has none.
+  const syncSfn = new SFNClient({
+    endpoint: stack.sfnServer.endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'l', secretAccessKey: 'l' },
+    disableHostPrefix: true,
+  });
+  try {
+    await h.s3.put(UPLOADS_BUCKET, 'express/eicar.com', EICAR);
+    await h.s3.put(UPLOADS_BUCKET, 'express/clean.txt', 'clean');
+
+    const infected = await scanSync(syncSfn, stack.expressStateMachineArn, {
+      bucket: UPLOADS_BUCKET,
+      key: 'express/eicar.com',
+    });
+    const clean = await scanThroughWorkflow(syncSfn, stack.expressStateMachineArn, {
+      bucket: UPLOADS_BUCKET,
+      key: 'express/clean.txt',
+    });
+    const standard = await scanThroughWorkflow(syncSfn, stateMachineArn, {
+      bucket: UPLOADS_BUCKET,
+      key: 'express/clean.txt',
+    });
+
+    expect(infected).toMatchObject({ status: 'INFECTED', key: 'express/eicar.com' });
+    expect(clean).toMatchObject({ status: 'CLEAN', key: 'express/clean.txt' });
+    expect(standard).toMatchObject({ status: 'CLEAN', key: 'express/clean.txt' });
+    // The Standard machine kept a named execution; the Express machine keeps none to list.
+    await expect(
+      startScan(syncSfn, stateMachineArn, { bucket: UPLOADS_BUCKET, key: 'express/clean.txt' }),
+    ).resolves.toMatchObject({ alreadyStarted: true });
+  } finally {
+    syncSfn.destroy();
+  }
+});
+
+test('an Express execution that fails is reported with its error', async () => {
+  const syncSfn = new SFNClient({
+    endpoint: stack.sfnServer.endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'l', secretAccessKey: 'l' },
+    disableHostPrefix: true,
+  });
+  try {
+    const failure = scanSync(syncSfn, stack.expressStateMachineArn, { bucket: UPLOADS_BUCKET } as never);
+    await expect(failure).rejects.toBeInstanceOf(ScanExecutionError);
+    await expect(failure).rejects.toMatchObject({ status: 'FAILED' });
+  } finally {
+    syncSfn.destroy();
+  }
 });

@@ -10,6 +10,7 @@ import {
   startHarness,
   UPLOADS_BUCKET,
 } from '../../support/harness';
+import { encryptPdf, minimalPdf } from '../../support/pdf';
 import { uploadDirectory } from '../../support/s3';
 import { EICAR, writeTestDatabase } from '../../support/signatures';
 import {
@@ -58,7 +59,7 @@ test('the ASL placeholders are exactly the ones this test and the infrastructure
   ]);
 });
 
-test('a clean object: head, size check, scan; the output is the scan result', async () => {
+test('a clean object a client names: head, size check, scan, 4 states entered; the output is the scan result', async () => {
   await h.s3.put(UPLOADS_BUCKET, 'docs/clean.txt', 'hello', { owner: 'team-a' });
 
   const result = await wf.run(SCAN_STATE_MACHINE, { bucket: UPLOADS_BUCKET, key: 'docs/clean.txt' });
@@ -81,6 +82,22 @@ test('an infected object is reported INFECTED with its signature', async () => {
 
   expect(result.output).toMatchObject({ status: 'INFECTED', signature: 'Eicar-Test-Signature.UNOFFICIAL' });
   expect((await h.tags('eicar.com'))['av-status']).toBe('INFECTED');
+});
+
+test('a password-protected PDF is UNSCANNABLE: the output carries the reason and clamd heuristic', async () => {
+  await h.s3.put(UPLOADS_BUCKET, 'payslip.pdf', encryptPdf(minimalPdf(), { user: 'secret', owner: 'hr' }));
+
+  const result = await wf.run(SCAN_STATE_MACHINE, { bucket: UPLOADS_BUCKET, key: 'payslip.pdf' });
+
+  expect(result.status).toBe('SUCCEEDED');
+  expect(statesEntered(result)).toEqual(['ReadInput', 'HeadObject', 'CheckSize', 'Scan']);
+  expect(result.output).toMatchObject({
+    status: 'UNSCANNABLE',
+    signature: 'Heuristics.Encrypted.PDF',
+    unscannable: true,
+    reason: 'encrypted',
+  });
+  expect((await h.tags('payslip.pdf'))['av-status']).toBe('UNSCANNABLE');
 });
 
 test('an object over the limit is tagged SKIPPED without being read or scanned; its other tags survive', async () => {
@@ -215,7 +232,7 @@ test('a Lambda service error is retried', async () => {
   expect(result.output).toMatchObject({ status: 'CLEAN' });
 });
 
-test('an EventBridge event goes straight to the scanner, which finds the object and scans it', async () => {
+test('an EventBridge event goes straight to the scanner, 2 states entered: it finds the object and scans it', async () => {
   await h.s3.put(UPLOADS_BUCKET, 'in box/a+b.txt', EICAR);
   const event = await objectCreatedEvent(h.s3.client, UPLOADS_BUCKET, 'in box/a+b.txt', {
     eventKey: 'in+box/a%2Bb.txt',

@@ -5,7 +5,12 @@ import { CloudWatchCanaryMetrics } from '../../../src/canary/canary-metrics';
 import { createUpdateDefinitionsHandler } from '../../../src/handlers/update-definitions';
 import { type LocalCloudWatchServer, startLocalCloudWatch } from '../../../src/local/cloudwatch-server';
 import type { LambdaServiceFault } from '../../../src/local/lambda-server';
-import { placeholdersOf, SCAN_STATE_MACHINE, UPDATE_STATE_MACHINE } from '../../../src/local/step-functions';
+import {
+  placeholdersOf,
+  SCAN_EXPRESS_STATE_MACHINE,
+  SCAN_STATE_MACHINE,
+  UPDATE_STATE_MACHINE,
+} from '../../../src/local/step-functions';
 import { DEFINITIONS_BUCKET, DEFINITIONS_PREFIX, type Harness, startHarness } from '../../support/harness';
 import { mirrorEnv, startTestMirror, type TestMirror } from '../../support/mirror';
 import { bodySignature, EICAR, EICAR_SIGNATURE } from '../../support/signatures';
@@ -71,6 +76,7 @@ beforeEach(async () => {
       substitutions: {
         UpdaterFunctionArn: functionArn(UPDATER_FUNCTION),
         ScanStateMachineArn: SCAN_MACHINE_ARN,
+        CanaryScanResource: 'arn:aws:states:::states:startExecution.sync:2',
       },
       stateMachines: {
         [SCAN_MACHINE_ARN]: {
@@ -115,8 +121,9 @@ const CANARY_STATES = [
   'CheckResult',
 ];
 
-test('the placeholders are the updater and the scan state machine', () => {
+test('the placeholders are the updater, the scan state machine and how the canary starts it', () => {
   expect(placeholdersOf(readFileSync(UPDATE_STATE_MACHINE, 'utf8'))).toEqual([
+    'CanaryScanResource',
     'ScanStateMachineArn',
     'UpdaterFunctionArn',
   ]);
@@ -238,4 +245,36 @@ test('the published set is the one the update result names', async () => {
   expect(JSON.parse((await manifest.Body?.transformToString()) ?? '{}').version).toBe(
     (result.output as { version: string }).version,
   );
+});
+
+test('with an Express scan machine the canary starts it with StartSyncExecution: detected', async () => {
+  const expressArn = 'arn:aws:states:us-east-1:123456789012:stateMachine:lambda-av-scan-express';
+
+  const result = await wf.run(
+    UPDATE_STATE_MACHINE,
+    {},
+    {
+      substitutions: {
+        UpdaterFunctionArn: functionArn(UPDATER_FUNCTION),
+        ScanStateMachineArn: expressArn,
+        CanaryScanResource: 'arn:aws:states:::aws-sdk:sfn:startSyncExecution',
+      },
+      stateMachines: {
+        [expressArn]: {
+          file: SCAN_EXPRESS_STATE_MACHINE,
+          substitutions: {
+            ScannerFunctionArn: functionArn(SCANNER_FUNCTION),
+            MaxFileSize: '1048576',
+            MaxReceiveCount: '3',
+          },
+        },
+      },
+    },
+  );
+
+  expect(result.status).toBe('SUCCEEDED');
+  expect(result.output).toMatchObject({
+    canary: { detected: true, scans: [{ verdict: 'INFECTED' }, { verdict: 'CLEAN' }] },
+  });
+  expect(published().CanaryDetected?.map((point) => point.value)).toEqual([1]);
 });

@@ -1,9 +1,24 @@
 import { elapsedMs, judgeCanary } from '../../../src/canary/report';
 
-const names = { CLEAN: 'clean', INFECTED: 'infected', SKIPPED: 'skipped', PROCESSING_ERROR: 'error' };
+const names = {
+  CLEAN: 'clean',
+  INFECTED: 'infected',
+  UNSCANNABLE: 'unscannable',
+  SKIPPED: 'skipped',
+  PROCESSING_ERROR: 'error',
+};
 
-function scan(expected: 'INFECTED' | 'CLEAN', status: string, extra: object = {}) {
-  return { expected, status: 'SUCCEEDED', output: { status }, startDate: 1_000, stopDate: 1_250, ...extra };
+function scan(expected: 'INFECTED' | 'CLEAN', status: string, extra: object = {}, output: object = {}) {
+  return {
+    expected,
+    execution: {
+      Status: 'SUCCEEDED',
+      Output: { status, ...output },
+      StartDate: 1_000,
+      StopDate: 1_250,
+      ...extra,
+    },
+  };
 }
 
 test('EICAR infected and the clean object clean, by the configured status names: detected', () => {
@@ -17,6 +32,16 @@ test.each([
   ['EICAR clean', [scan('INFECTED', 'clean'), scan('CLEAN', 'clean')], /expected infected, got clean/],
   ['a processing error', [scan('INFECTED', 'infected'), scan('CLEAN', 'error')], /expected clean, got error/],
   [
+    'EICAR unscannable',
+    [scan('INFECTED', 'unscannable', {}, { unscannable: true, reason: 'encrypted' }), scan('CLEAN', 'clean')],
+    /expected infected, got unscannable/,
+  ],
+  [
+    'EICAR infected only because it was unscannable (block-as-infected)',
+    [scan('INFECTED', 'infected', {}, { unscannable: true, reason: 'encrypted' }), scan('CLEAN', 'clean')],
+    /infected, but only because clamd could not scan the object completely/,
+  ],
+  [
     'a failed scan execution',
     [
       scan('INFECTED', 'infected'),
@@ -26,7 +51,7 @@ test.each([
   ],
   [
     'an execution that timed out',
-    [scan('INFECTED', 'infected'), scan('CLEAN', 'clean', { status: 'TIMED_OUT' })],
+    [scan('INFECTED', 'infected'), scan('CLEAN', 'clean', { Status: 'TIMED_OUT' })],
     /ended TIMED_OUT/,
   ],
 ])('%s: not detected, saying why', (_, scans, problem) => {
@@ -34,6 +59,26 @@ test.each([
 
   expect(report.detected).toBe(false);
   expect(report.scans.map((s) => s.problem).join(' ')).toMatch(problem);
+});
+
+test("an Express scan machine's StartSyncExecution result: the output is a string, a failure is in the result", () => {
+  const express = (status: string, extra: object = {}) => ({
+    expected: 'INFECTED' as const,
+    execution: { Status: status, StartDate: 1_000.5, StopDate: 1_001, ...extra },
+  });
+
+  expect(
+    judgeCanary(
+      [express('SUCCEEDED', { Output: JSON.stringify({ status: 'infected' }) }), scan('CLEAN', 'clean')],
+      names,
+    ),
+  ).toMatchObject({ detected: true, scans: [{ verdict: 'infected', latencyMs: 500 }, {}] });
+  expect(
+    judgeCanary(
+      [express('FAILED', { Error: 'InvalidEventError', Cause: 'bad' }), scan('CLEAN', 'clean')],
+      names,
+    ).scans[0],
+  ).toMatchObject({ problem: 'InvalidEventError: bad', latencyMs: 500 });
 });
 
 test('a canary missing one of its objects is not detected', () => {

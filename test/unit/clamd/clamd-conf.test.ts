@@ -29,6 +29,13 @@ test('the stream limit is the object limit, and oversize members trip the scan-s
   expect(Number(conf.MaxScanSize)).toBe(4 * max);
 });
 
+test('heuristic findings wait for the end of the scan, so a real detection in the same object wins', () => {
+  const conf = parse(renderClamdConf({ ...base, maxFileSize: 1000, maxScanSize: 1000 }));
+
+  expect(conf).toMatchObject({ HeuristicScanPrecedence: 'no' });
+  expect(conf.AllMatchScan).toBeUndefined();
+});
+
 test('limits stay under ClamAV ceiling of 2 GiB per file', () => {
   const max = 2 ** 31 - 1;
   const conf = parse(renderClamdConf({ ...base, maxFileSize: max, maxScanSize: defaultMaxScanSize(max) }));

@@ -1,8 +1,82 @@
 import type { CommandIo } from '../../../src/cli/command-io';
-import { ScanReport } from '../../../src/cli/report';
+import {
+  exitCode,
+  type FileResult,
+  formatResult,
+  formatSummary,
+  ScanReport,
+  summarise,
+} from '../../../src/cli/report';
 import { loadConfig } from '../../../src/config';
 
-const names = loadConfig({ CLAMAV_BUCKET_NAME: 'b' }).statusNames;
+const names = loadConfig({ CLAMAV_BUCKET_NAME: 'unused' }).statusNames;
+
+function file(status: string, extra: Partial<FileResult> = {}): FileResult {
+  return { path: `f-${status}`, status, durationMs: 1, ...extra };
+}
+
+test('unscannable files have their own count, apart from infected files and errors', () => {
+  const summary = summarise(
+    [file('CLEAN'), file('UNSCANNABLE'), file('UNSCANNABLE'), file('INFECTED'), file('PROCESSING_ERROR')],
+    names,
+    10,
+  );
+
+  expect(summary).toEqual({
+    files: 5,
+    clean: 1,
+    infected: 1,
+    unscannable: 2,
+    skipped: 0,
+    errors: 1,
+    durationMs: 10,
+  });
+  expect(formatSummary(summary)).toContain('Infected: 1\nUnscannable (not fully scanned): 2\n');
+});
+
+test.each([
+  ['all clean', ['CLEAN', 'CLEAN'], 0],
+  ['an unscannable file among clean ones: it could not be judged', ['CLEAN', 'UNSCANNABLE'], 2],
+  ['an infected file wins over an unscannable one', ['UNSCANNABLE', 'INFECTED'], 1],
+  ['a skipped file', ['SKIPPED'], 2],
+  ['an error', ['PROCESSING_ERROR'], 2],
+])('exit code, as clamscan: %s', (_, statuses, code) => {
+  expect(
+    exitCode(
+      summarise(
+        statuses.map((status) => file(status)),
+        names,
+        0,
+      ),
+    ),
+  ).toBe(code);
+});
+
+test('an unscannable line names the heuristic and why the file could not be scanned completely', () => {
+  expect(
+    formatResult(
+      file('UNSCANNABLE', {
+        path: 'big.zip',
+        signature: 'Heuristics.Limits.Exceeded.MaxFiles',
+        unscannable: true,
+        reason: 'limits-exceeded',
+        limit: 'MaxFiles',
+      }),
+    ),
+  ).toBe(
+    'big.zip: UNSCANNABLE Heuristics.Limits.Exceeded.MaxFiles (not fully scanned: limit MaxFiles exceeded) [1 ms]',
+  );
+  expect(
+    formatResult(
+      file('INFECTED', {
+        path: 'a.pdf',
+        signature: 'Heuristics.Encrypted.PDF',
+        unscannable: true,
+        reason: 'encrypted',
+      }),
+    ),
+  ).toBe('a.pdf: INFECTED Heuristics.Encrypted.PDF (not fully scanned: encrypted) [1 ms]');
+});
 
 function capture(): { io: CommandIo; text: () => string } {
   const chunks: string[] = [];
@@ -32,6 +106,7 @@ test.each([0, 1, 2500])(
       files: count,
       clean: count - Math.ceil(count / 10),
       infected: Math.ceil(count / 10),
+      unscannable: 0,
       skipped: 0,
       errors: 0,
       durationMs: 42,

@@ -10,8 +10,8 @@ test("an execution's history reads as GetExecutionHistory's in AWS", () => {
     status: 'FAILED',
     startDate: 1_000,
     events: [
-      { type: 'ExecutionStarted', timestamp: 1_000, input: '{"a":1}' },
-      { type: 'StateEntered', timestamp: 1_001, state: 'Scan', stateType: 'Task', input: '{"a":1}' },
+      { type: 'ExecutionStarted', timestamp: 1_000, input: { a: 1 } },
+      { type: 'StateEntered', timestamp: 1_001, state: 'Scan', stateType: 'Task', input: { a: 1 } },
       { type: 'StateFailed', timestamp: 1_002, state: 'Scan', stateType: 'Task', error: 'E', cause: 'why' },
       { type: 'ExecutionFailed', timestamp: 1_003, error: 'E', cause: 'why' },
     ],

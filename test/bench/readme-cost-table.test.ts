@@ -1,0 +1,44 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+
+const ROOT = path.join(__dirname, '..', '..');
+const read = (file: string) => readFileSync(path.join(ROOT, file), 'utf8');
+
+/** Rows of the Markdown table that follows `heading`, as arrays of cells. */
+function tableAfter(text: string, heading: string): string[][] {
+  const lines = text.slice(text.indexOf(heading)).split('\n');
+  const start = lines.findIndex((line) => line.startsWith('|'));
+  const rows: string[][] = [];
+  for (const line of lines.slice(start + 2)) {
+    if (!line.startsWith('|')) break;
+    rows.push(
+      line
+        .slice(1, -1)
+        .split('|')
+        .map((cell) => cell.trim()),
+    );
+  }
+  return rows;
+}
+
+test("the README's cost table is BENCHMARKS.md's, section 6b: totals (x86_64) and GuardDuty's price", () => {
+  const measured = tableAfter(read('BENCHMARKS.md'), '**6b. Cost per million objects');
+  const readme = tableAfter(read('README.md'), '## What a scan costs');
+  const sizes = ['100 KiB', '1 MiB', '10 MiB'];
+  const total = (workflow: string, size: string) => {
+    const row = measured.find((cells) => cells[0] === workflow && cells[1] === size);
+    if (!row) throw new Error(`BENCHMARKS.md has no cost row for ${workflow}, ${size}`);
+    return row;
+  };
+
+  const expected = [
+    ...['Standard, upload event', 'Standard, client request', 'Express, upload event via queue'].map(
+      (workflow) => [workflow, ...sizes.map((size) => total(workflow, size)[10] ?? '')],
+    ),
+    [
+      'GuardDuty Malware Protection for S3',
+      ...sizes.map((size) => total('Standard, upload event', size)[12] ?? ''),
+    ],
+  ];
+  expect(readme).toEqual(expected);
+});
