@@ -1,3 +1,4 @@
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SFNClient } from '@aws-sdk/client-sfn';
@@ -26,4 +27,8 @@ export function createLambdaClient(): LambdaClient {
  */
 export function createSfnClient(options: { endpointOverride?: string | undefined } = {}): SFNClient {
   return new SFNClient(options.endpointOverride ? { disableHostPrefix: true } : {});
+}
+
+export function createEventBridgeClient(): EventBridgeClient {
+  return new EventBridgeClient({});
 }

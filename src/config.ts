@@ -50,8 +50,25 @@ export interface Config {
   readonly canaryBucket: string | undefined;
   /** Memory the instance may use, in MiB (the Lambda's configured memory), if known. */
   readonly memoryLimitMb: number | undefined;
+  /**
+   * The EventBridge bus every final result is published to (RESULT_EVENT_BUS: a bus name or ARN,
+   * `default` for the account's default bus). Unset: results are not published (local scans).
+   */
+  readonly resultEventBus: string | undefined;
+  /**
+   * What happens to an object tagged INFECTED, by bucket (INFECTED_ACTIONS, JSON such as
+   * `{"uploads": "quarantine"}`); a bucket not named keeps its tag only. The scanner only names
+   * the action in the result event: the stack's actions workflow carries it out.
+   */
+  readonly infectedActions: Readonly<Record<string, InfectedAction>>;
+  /** Where `quarantine` puts infected objects (QUARANTINE_BUCKET_NAME; the actions function only). */
+  readonly quarantineBucket: string | undefined;
   readonly updater: UpdaterConfig;
 }
+
+/** What is done with an INFECTED object besides its tag. */
+export const INFECTED_ACTIONS = ['quarantine', 'delete'] as const;
+export type InfectedAction = (typeof INFECTED_ACTIONS)[number];
 
 export type ReloadStrategySetting = 'auto' | 'concurrent' | 'restart';
 
@@ -154,6 +171,9 @@ export function loadConfig(env: Env = process.env): Config {
     memoryLimitMb: env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE
       ? readInteger(env, 'AWS_LAMBDA_FUNCTION_MEMORY_SIZE', 0, 128, 10_240)
       : undefined,
+    resultEventBus: readOptional(env, 'RESULT_EVENT_BUS'),
+    infectedActions: readInfectedActions(env),
+    quarantineBucket: readOptional(env, 'QUARANTINE_BUCKET_NAME'),
     updater: {
       mirrorUrl: readUrl(env, 'CLAMAV_MIRROR_URL'),
       customDatabaseUrls: readList(env, 'CLAMAV_CUSTOM_DATABASE_URLS').map((url, i) =>
@@ -220,9 +240,10 @@ function readString(env: Env, name: string, fallback: string): string {
 }
 
 /**
- * Results, the CLI's summary and the canary tell verdicts apart by these names: two verdicts
- * sharing one (an UNSCANNABLE object tagged with the clean name, say) would pass content off as
- * something it is not.
+ * The clean and infected names must each be unique: a verdict sharing one (an UNSCANNABLE object
+ * tagged with the clean name, say) would pass content off as something it is not. The three
+ * verdicts that are neither may share a name (GuardDuty's tags call both an object over the size
+ * limit and one clamd could not read UNSUPPORTED); results tell them apart by their fields.
  */
 function readStatusNames(env: Env): StatusNames {
   return statusNamesOf(
@@ -249,13 +270,40 @@ export function statusNamesOf(
     SKIPPED: nameOf('SKIPPED'),
     PROCESSING_ERROR: nameOf('PROCESSING_ERROR'),
   };
-  const seen = new Map<string, keyof StatusNames>();
-  for (const [verdict, name] of Object.entries(names) as Array<[keyof StatusNames, string]>) {
-    const first = seen.get(name);
-    if (first !== undefined) throw refuse({ first, second: verdict, name });
-    seen.set(name, verdict);
+  const verdicts = Object.keys(names) as Array<keyof StatusNames>;
+  for (const [i, first] of verdicts.entries()) {
+    for (const second of verdicts.slice(i + 1)) {
+      const unique = (v: keyof StatusNames) => v === 'CLEAN' || v === 'INFECTED';
+      if (names[first] === names[second] && (unique(first) || unique(second))) {
+        throw refuse({ first, second, name: names[first] });
+      }
+    }
   }
   return names;
+}
+
+function readInfectedActions(env: Env): Record<string, InfectedAction> {
+  const raw = readOptional(env, 'INFECTED_ACTIONS');
+  if (raw === undefined) return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    throw new ConfigurationError(
+      `INFECTED_ACTIONS must be JSON such as {"uploads": "quarantine"}, got ${raw}`,
+    );
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new ConfigurationError(`INFECTED_ACTIONS must be a JSON object of bucket names, got ${raw}`);
+  }
+  for (const [bucket, action] of Object.entries(parsed)) {
+    if (!(INFECTED_ACTIONS as readonly unknown[]).includes(action)) {
+      throw new ConfigurationError(
+        `INFECTED_ACTIONS[${JSON.stringify(bucket)}] must be one of ${INFECTED_ACTIONS.join(', ')}, got ${JSON.stringify(action)}`,
+      );
+    }
+  }
+  return parsed as Record<string, InfectedAction>;
 }
 
 /** S3 tag keys are 1-128 characters of letters, digits, spaces and `+ - = . _ : / @`. */

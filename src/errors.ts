@@ -56,3 +56,13 @@ export class DefinitionsImportError extends NamedError {}
 
 /** Another updater published a set while this one ran; this run publishes nothing. */
 export class ConcurrentUpdateError extends NamedError {}
+
+/**
+ * The result could not be published to EventBridge after retries. The object's tag is written:
+ * the verdict stands. Retryable (the scan runs again and publishes again); never a reason to
+ * tag PROCESSING_ERROR over the verdict.
+ */
+export class ResultPublishError extends NamedError {}
+
+/** An action on an INFECTED object (quarantine, delete) could not be carried out; nothing was deleted. */
+export class InfectedActionError extends NamedError {}

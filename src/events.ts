@@ -13,8 +13,13 @@ import type { ObjectRef } from './scan/object-ref';
  * - `tag`: `{"tag": {"verdict", "object", "size"?, "error"?}}`, which tags an object SKIPPED or
  *   PROCESSING_ERROR exactly as a scan would, and answers with the scan result. `object` is
  *   `{bucket, key, versionId?}` or the EventBridge event the execution started with.
+ *
+ * The state machines name their execution beside the request, for the result event:
+ * `{"scan": <any request above>, "executionArn": "..."}`, or `executionArn` next to `tag`.
  */
-export type ScanEvent =
+export type ScanEvent = ScanRequest & { readonly executionArn?: string };
+
+type ScanRequest =
   | { readonly kind: 'direct'; readonly object: ObjectRef }
   | { readonly kind: 's3-notification'; readonly objects: readonly ObjectRef[] }
   | { readonly kind: 'eventbridge'; readonly event: EventObject }
@@ -35,6 +40,18 @@ type Json = Record<string, unknown>;
 export function parseScanEvent(event: unknown): ScanEvent {
   if (!isObject(event)) {
     throw new InvalidEventError(`expected a JSON object as the event, got ${describeValue(event)}`);
+  }
+  const { executionArn } = event;
+  if (executionArn !== undefined && (typeof executionArn !== 'string' || !executionArn.startsWith('arn:'))) {
+    throw new InvalidEventError(`executionArn must be an execution ARN, got ${describeValue(executionArn)}`);
+  }
+  const request = 'scan' in event ? parseRequest(event.scan) : parseRequest(event);
+  return executionArn === undefined ? request : { ...request, executionArn };
+}
+
+function parseRequest(event: unknown): ScanRequest {
+  if (!isObject(event)) {
+    throw new InvalidEventError(`expected a JSON object as the request, got ${describeValue(event)}`);
   }
   if (event.warmer === true) {
     // A warmer invoked by another warmer must not fan out again.

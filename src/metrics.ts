@@ -13,6 +13,8 @@ export const METRIC_DEFINITIONS_MISSING = 'DefinitionsMissing';
 export const METRIC_CANARY_DETECTED = 'CanaryDetected';
 /** The canary's scan executions, start to end, in milliseconds. */
 export const METRIC_CANARY_LATENCY = 'CanaryScanLatency';
+/** 1 each time a result could not be published to EventBridge after retries (its tag is written). */
+export const METRIC_RESULT_EVENTS_FAILED = 'ResultEventsFailed';
 /** The dimension on scan metrics; its values are the canonical verdicts, whatever the status names. */
 export const DIMENSION_STATUS = 'Status';
 
@@ -21,6 +23,7 @@ export interface ScanMetrics {
   scanCompleted(verdict: Verdict, durationMs: number): void;
   daemonStarted(durationMs: number): void;
   definitionsMissing(): void;
+  resultEventFailed(): void;
 }
 
 /** What the updater reports. */
@@ -46,6 +49,10 @@ export class EmfScanMetrics implements ScanMetrics {
 
   definitionsMissing(): void {
     this.metrics.singleMetric().addMetric(METRIC_DEFINITIONS_MISSING, MetricUnit.Count, 1);
+  }
+
+  resultEventFailed(): void {
+    this.metrics.singleMetric().addMetric(METRIC_RESULT_EVENTS_FAILED, MetricUnit.Count, 1);
   }
 }
 

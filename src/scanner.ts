@@ -1,7 +1,8 @@
 import os from 'node:os';
 import path from 'node:path';
+import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { createS3Client } from './aws-clients';
+import { createEventBridgeClient, createS3Client } from './aws-clients';
 import { ClamdDaemon } from './clamd/daemon';
 import { daemonOptionsFor } from './clamd/daemon-settings';
 import type { Config } from './config';
@@ -11,6 +12,8 @@ import type { TagRequest } from './events';
 import { logger as defaultLogger } from './logger';
 import { EmfScanMetrics, type ScanMetrics } from './metrics';
 import { chooseReloadStrategy, type ReloadStrategy } from './reload-strategy';
+import { BusPublisher, type EventPublisher } from './results/publisher';
+import { RESULT_DETAIL_TYPE, type ResultOrigin, resultEventDetail } from './results/result-event';
 import type { EventObject } from './scan/event-object';
 import type { ObjectRef } from './scan/object-ref';
 import { type ResolvedObject, resolveEventObject } from './scan/resolve-object';
@@ -27,6 +30,8 @@ import type { Verdict } from './status';
 export interface ScannerOptions {
   readonly config: Config;
   readonly s3?: S3Client;
+  /** For result events, when RESULT_EVENT_BUS names a bus. */
+  readonly eventBridge?: EventBridgeClient;
   readonly metrics?: ScanMetrics;
   readonly logger?: Pick<typeof defaultLogger, 'info' | 'warn' | 'error'>;
   /** The clock, in milliseconds (tests move it to make a definitions check due). */
@@ -56,6 +61,8 @@ export class Scanner {
   readonly definitionsDir: DefinitionsDirectory;
   private readonly s3: S3Client;
   private readonly metrics: ScanMetrics;
+  /** Where final results are published, if anywhere. */
+  private readonly results: EventPublisher | undefined;
   private readonly log: NonNullable<ScannerOptions['logger']>;
   private readonly now: () => number;
   private readonly location: DefinitionsLocation;
@@ -72,6 +79,14 @@ export class Scanner {
     const { config } = options;
     this.s3 = options.s3 ?? createS3Client();
     this.metrics = options.metrics ?? new EmfScanMetrics();
+    this.results =
+      config.resultEventBus === undefined
+        ? undefined
+        : new BusPublisher({
+            client: options.eventBridge ?? createEventBridgeClient(),
+            bus: config.resultEventBus,
+            onFailure: () => this.metrics.resultEventFailed(),
+          });
     this.log = options.logger ?? defaultLogger;
     this.now = options.now ?? Date.now;
     this.location = { bucket: config.definitionsBucket, prefix: config.definitionsPrefix };
@@ -95,12 +110,12 @@ export class Scanner {
     return { coldStart: false, definitions: this.definitions };
   }
 
-  async scan(object: ObjectRef): Promise<ScanResult> {
+  async scan(object: ObjectRef, origin: ResultOrigin = {}): Promise<ScanResult> {
     await this.prepare();
     this.inFlight++;
     try {
       const { verdict, result } = await scanAndTag(this.scanDependencies(), object);
-      return this.report(verdict, result);
+      return await this.report(verdict, result, origin);
     } catch (error) {
       if (error instanceof DaemonConnectionError) {
         this.log.warn('clamd stopped answering; it will be started again on the next scan', {
@@ -119,39 +134,38 @@ export class Scanner {
    * (src/scan/resolve-object.ts). One over the size limit is tagged SKIPPED without being read
    * and without starting clamd; one that matches nothing is a PROCESSING_ERROR, nothing tagged.
    */
-  async scanEvent(event: EventObject): Promise<ScanResult> {
+  async scanEvent(event: EventObject, origin: ResultOrigin = {}): Promise<ScanResult> {
     const startedAt = performance.now();
     let resolved: ResolvedObject;
     try {
       resolved = await resolveEventObject(this.s3, event);
     } catch (error) {
-      return this.unidentified(event, error, startedAt);
+      return this.unidentified(event, error, startedAt, origin);
     }
     if (resolved.size > this.options.config.maxFileSize) {
-      return this.tag({
-        verdict: 'SKIPPED',
-        target: { kind: 'ref', ref: resolved.object },
-        size: resolved.size,
-      });
+      return this.tag(
+        { verdict: 'SKIPPED', target: { kind: 'ref', ref: resolved.object }, size: resolved.size },
+        origin,
+      );
     }
-    return this.scan(resolved.object);
+    return this.scan(resolved.object, origin);
   }
 
   /** Tags an object SKIPPED or PROCESSING_ERROR without scanning it: no daemon is needed. */
-  async tag(request: TagRequest): Promise<ScanResult> {
+  async tag(request: TagRequest, origin: ResultOrigin = {}): Promise<ScanResult> {
     const startedAt = performance.now();
     let object: ObjectRef;
     if (request.target.kind === 'event') {
       try {
         object = (await resolveEventObject(this.s3, request.target.event)).object;
       } catch (error) {
-        return this.unidentified(request.target.event, error, startedAt, request.error);
+        return this.unidentified(request.target.event, error, startedAt, origin, request.error);
       }
     } else {
       object = request.target.ref;
     }
     const { verdict, result } = await tagWithoutScan(this.scanDependencies(), object, request);
-    return this.report(verdict, result);
+    return this.report(verdict, result, origin);
   }
 
   /**
@@ -296,8 +310,9 @@ export class Scanner {
     event: EventObject,
     error: unknown,
     startedAt: number,
+    origin: ResultOrigin,
     caught?: TagRequest['error'],
-  ): ScanResult {
+  ): Promise<ScanResult> {
     if (isRetryable(error)) throw error;
     const failure = error instanceof Error ? error : new Error(String(error));
     const { verdict, result } = unidentifiedResult(
@@ -307,20 +322,29 @@ export class Scanner {
       Math.round(performance.now() - startedAt),
       caught,
     );
-    return this.report(verdict, result);
+    return this.report(verdict, result, origin);
   }
 
-  private report(verdict: Verdict, result: ScanResult): ScanResult {
+  /**
+   * Every final result: metrics, a log line, and the result event. The tags are written before
+   * this: a result that cannot be published (ResultPublishError, after retries) keeps its verdict.
+   */
+  private async report(verdict: Verdict, result: ScanResult, origin: ResultOrigin): Promise<ScanResult> {
     // The canary's objects are not uploads: the update workflow reports them itself.
-    if (result.bucket !== this.options.config.canaryBucket)
-      this.metrics.scanCompleted(verdict, result.durationMs);
+    const upload = result.bucket !== this.options.config.canaryBucket;
+    if (upload) this.metrics.scanCompleted(verdict, result.durationMs);
     const log = verdict === 'PROCESSING_ERROR' ? this.log.warn : this.log.info;
     // `timestamp` is a key the structured logger keeps for itself (it would drop ours and warn).
     const { timestamp, ...fields } = result;
     log.call(this.log, 'scan finished', {
       ...fields,
       ...(timestamp !== undefined ? { scannedAt: timestamp } : {}),
+      ...(origin.executionArn !== undefined ? { executionArn: origin.executionArn } : {}),
     });
+    if (upload && this.results) {
+      const detail = resultEventDetail(verdict, result, this.options.config, origin);
+      await this.results.publish(RESULT_DETAIL_TYPE, detail, [`arn:aws:s3:::${result.bucket}`]);
+    }
     return result;
   }
 }

@@ -32,6 +32,7 @@ export class BenchMetrics implements ScanMetrics {
     this.daemonStarts.push(durationMs);
   }
   definitionsMissing(): void {}
+  resultEventFailed(): void {}
 }
 
 export interface BenchScanner {

@@ -32,20 +32,28 @@ function noCounts(): { -readonly [K in keyof Counts]: number } {
   return { files: 0, clean: 0, infected: 0, unscannable: 0, skipped: 0, errors: 0 };
 }
 
-/** Counts one result under its status's configured name; anything else is an error. */
-function count(counts: { -readonly [K in keyof Counts]: number }, status: string, names: StatusNames): void {
+/**
+ * Counts one result, by its status and what it says of itself: UNSCANNABLE, SKIPPED and
+ * PROCESSING_ERROR may share a name (GuardDuty's UNSUPPORTED), an unscannable result says so and
+ * an error names itself.
+ */
+function count(
+  counts: { -readonly [K in keyof Counts]: number },
+  result: FileResult,
+  names: StatusNames,
+): void {
   counts.files++;
-  if (status === names.CLEAN) counts.clean++;
-  else if (status === names.INFECTED) counts.infected++;
-  else if (status === names.UNSCANNABLE) counts.unscannable++;
-  else if (status === names.SKIPPED) counts.skipped++;
+  if (result.status === names.CLEAN) counts.clean++;
+  else if (result.status === names.INFECTED) counts.infected++;
+  else if (result.status === names.UNSCANNABLE && result.unscannable) counts.unscannable++;
+  else if (result.status === names.SKIPPED && result.error === undefined) counts.skipped++;
   else counts.errors++;
 }
 
 /** The summary of results held in a list (the streamed report counts as it goes instead). */
 export function summarise(results: readonly FileResult[], names: StatusNames, durationMs: number): Summary {
   const counts = noCounts();
-  for (const result of results) count(counts, result.status, names);
+  for (const result of results) count(counts, result, names);
   return { ...counts, durationMs };
 }
 
@@ -123,7 +131,7 @@ export class ScanReport {
   }
 
   async add(result: FileResult): Promise<void> {
-    count(this.counts, result.status, this.options.names);
+    count(this.counts, result, this.options.names);
     if (this.options.json) {
       this.write(`${this.first ? '  ' : ', '}${JSON.stringify(result)}`);
       this.first = false;

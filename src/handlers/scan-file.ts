@@ -29,6 +29,7 @@ export function createScanFileHandler(deps: ScanFileDependencies) {
   const warmerState: WarmerState = { definitionsMissingLogged: false };
   return async (event: unknown, context?: InvocationContext): Promise<ScanFileResponse> => {
     const request = parseScanEvent(event);
+    const origin = request.executionArn === undefined ? {} : { executionArn: request.executionArn };
     switch (request.kind) {
       case 'warmer':
         return warm(
@@ -40,13 +41,15 @@ export function createScanFileHandler(deps: ScanFileDependencies) {
           context?.invokedFunctionArn,
         );
       case 'direct':
-        return deps.scanner.scan(request.object);
+        return deps.scanner.scan(request.object, origin);
       case 'eventbridge':
-        return deps.scanner.scanEvent(request.event);
+        return deps.scanner.scanEvent(request.event, origin);
       case 'tag':
-        return deps.scanner.tag(request.request);
+        return deps.scanner.tag(request.request, origin);
       case 's3-notification':
-        return { results: await Promise.all(request.objects.map((object) => deps.scanner.scan(object))) };
+        return {
+          results: await Promise.all(request.objects.map((object) => deps.scanner.scan(object, origin))),
+        };
     }
   };
 }

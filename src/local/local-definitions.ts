@@ -21,6 +21,7 @@ export const noMetrics: ScanMetrics & UpdaterMetrics = {
   daemonStarted() {},
   definitionsAge() {},
   definitionsMissing() {},
+  resultEventFailed() {},
 };
 
 /** Creates a bucket of the local S3 server, or keeps it when it exists (a restart on the same data). */

@@ -1,5 +1,10 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import {
+  type EventBridgeClient,
+  PutEventsCommand,
+  type PutEventsCommandOutput,
+} from '@aws-sdk/client-eventbridge';
 import { InvokeCommand, type InvokeCommandOutput, type LambdaClient } from '@aws-sdk/client-lambda';
 import * as s3Sdk from '@aws-sdk/client-s3';
 import './promise-with-resolvers';
@@ -14,6 +19,7 @@ export const STATE_MACHINE_DIR = path.join(__dirname, '..', '..', 'statemachine'
 export const SCAN_STATE_MACHINE = path.join(STATE_MACHINE_DIR, 'scan.asl.json');
 export const UPDATE_STATE_MACHINE = path.join(STATE_MACHINE_DIR, 'update-definitions.asl.json');
 export const SCAN_EXPRESS_STATE_MACHINE = path.join(STATE_MACHINE_DIR, 'scan-express.asl.json');
+export const ACT_ON_INFECTED_STATE_MACHINE = path.join(STATE_MACHINE_DIR, 'act-on-infected.asl.json');
 
 /** `${Name}` placeholders, as CDK's `definitionSubstitutions` fills them. */
 const PLACEHOLDER = /\$\{([A-Za-z0-9_]+)\}/g;
@@ -34,6 +40,8 @@ export interface LocalStepFunctionsOptions {
   readonly lambda: LambdaClient;
   /** Client for `aws-sdk:s3:*` tasks, pointed at the local S3 server. */
   readonly s3: s3Sdk.S3Client;
+  /** Client for `events:putEvents` tasks, pointed at the local EventBridge. */
+  readonly eventBridge?: EventBridgeClient;
   /** Values for the `${Placeholders}` in the ASL files. */
   readonly substitutions: Readonly<Record<string, string>>;
   /** Milliseconds to wait between retries, by state name, instead of the ASL's intervals (tests). */
@@ -104,7 +112,7 @@ export async function runLocalExecution(
   const handlers = Object.fromEntries(
     Object.entries(taskResources(definition)).map(([state, resource]) => [
       state,
-      bindTask(resource, options),
+      bindTask(resource, options, identity),
     ]),
   );
   const execution = machine.run(input as JSONValue, {
@@ -252,7 +260,14 @@ function taskResources(definition: StatesOf, tasks: Record<string, string> = {})
 
 const SDK_INTEGRATION = /^arn:aws:states:::aws-sdk:([a-z0-9]+):([A-Za-z0-9]+)$/;
 
-function bindTask(resource: string, options: LocalStepFunctionsOptions): TaskHandler {
+function bindTask(
+  resource: string,
+  options: LocalStepFunctionsOptions,
+  identity: ExecutionIdentity,
+): TaskHandler {
+  if (resource === 'arn:aws:states:::events:putEvents') {
+    return (input) => putEvents(input as unknown as PutEventsInput, options, identity);
+  }
   if (resource === 'arn:aws:states:::lambda:invoke') {
     return async (input) => {
       const { FunctionName, Payload } = input as { FunctionName: string; Payload?: unknown };
@@ -287,6 +302,47 @@ function bindTask(resource: string, options: LocalStepFunctionsOptions): TaskHan
     };
   }
   throw new Error(`resource ${resource} has no local binding`);
+}
+
+interface PutEventsInput {
+  readonly Entries: ReadonlyArray<{
+    readonly Detail?: unknown;
+    readonly DetailType?: string;
+    readonly EventBusName?: string;
+    readonly Source?: string;
+    readonly Resources?: readonly string[];
+  }>;
+}
+
+/**
+ * The optimized `events:putEvents` integration: a Detail given as JSON is sent as its string, the
+ * execution's and the state machine's ARNs are appended to each entry's Resources, and a refused
+ * entry fails the task with `EventBridge.FailedEntry` (AWS's documented behaviour).
+ */
+async function putEvents(
+  input: PutEventsInput,
+  options: LocalStepFunctionsOptions,
+  identity: ExecutionIdentity,
+): Promise<JSONValue> {
+  if (!options.eventBridge) throw new Error('events:putEvents needs the eventBridge client option');
+  let response: PutEventsCommandOutput;
+  try {
+    response = await options.eventBridge.send(
+      new PutEventsCommand({
+        Entries: input.Entries.map((entry) => ({
+          ...entry,
+          Detail: typeof entry.Detail === 'string' ? entry.Detail : JSON.stringify(entry.Detail ?? {}),
+          Resources: [...(entry.Resources ?? []), identity.executionArn, identity.stateMachineArn],
+        })),
+      }),
+    );
+  } catch (error) {
+    throw sdkError('EventBridge', error);
+  }
+  if (response.FailedEntryCount) {
+    throw new TaskError('EventBridge.FailedEntry', JSON.stringify(response.Entries));
+  }
+  return { Entries: response.Entries ?? [], FailedEntryCount: 0 } as unknown as JSONValue;
 }
 
 interface NestedStart {

@@ -1,6 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { type Config, loadConfig } from '../../src/config';
 import { createScanFileHandler } from '../../src/handlers/scan-file';
@@ -19,6 +20,7 @@ export class RecordingMetrics implements ScanMetrics {
   readonly scans: Array<{ verdict: Verdict; durationMs: number }> = [];
   readonly daemonStarts: number[] = [];
   definitionsMissingCount = 0;
+  resultEventsFailed = 0;
   scanCompleted(verdict: Verdict, durationMs: number): void {
     this.scans.push({ verdict, durationMs });
   }
@@ -27,6 +29,9 @@ export class RecordingMetrics implements ScanMetrics {
   }
   definitionsMissing(): void {
     this.definitionsMissingCount++;
+  }
+  resultEventFailed(): void {
+    this.resultEventsFailed++;
   }
 }
 
@@ -49,6 +54,8 @@ export interface HarnessOptions {
   /** Publish the test database under the definitions prefix (default true). */
   readonly definitions?: boolean;
   readonly lambda?: LambdaClient;
+  /** For result events (with RESULT_EVENT_BUS in `env`): a client of the local EventBridge. */
+  readonly eventBridge?: EventBridgeClient;
   /** The scanner's clock, in milliseconds. */
   readonly now?: () => number;
 }
@@ -79,6 +86,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     metrics,
     logger: silentLogger,
     ...(options.now ? { now: options.now } : {}),
+    ...(options.eventBridge ? { eventBridge: options.eventBridge } : {}),
   });
   const lambda = options.lambda ?? new LambdaClient({ region: 'us-east-1', endpoint: 'http://127.0.0.1:9' });
   const handler = createScanFileHandler({ config, scanner, lambda });

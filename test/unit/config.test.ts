@@ -41,6 +41,8 @@ test('every setting can be overridden', () => {
     MAX_FILE_SIZE: '1048576',
     CLAMAV_BIN_DIR: '/opt/clamav/bin',
     AV_WORK_DIR: '/mnt/work',
+    RESULT_EVENT_BUS: 'scan-results',
+    INFECTED_ACTIONS: '{"uploads": "quarantine", "inbox": "delete"}',
   });
 
   expect(config).toMatchObject({
@@ -59,7 +61,23 @@ test('every setting can be overridden', () => {
     maxFileSize: 1048576,
     clamavBinDir: '/opt/clamav/bin',
     workDir: '/mnt/work',
+    resultEventBus: 'scan-results',
+    infectedActions: { uploads: 'quarantine', inbox: 'delete' },
   });
+});
+
+test('results are not published and nothing is acted on unless the environment says so', () => {
+  expect(loadConfig(required)).toMatchObject({ resultEventBus: undefined, infectedActions: {} });
+});
+
+test("verdicts that are neither clean nor infected may share a name, as GuardDuty's UNSUPPORTED does", () => {
+  const config = loadConfig({
+    ...required,
+    FILE_STATUS_UNSCANNABLE: 'UNSUPPORTED',
+    FILE_STATUS_SKIPPED: 'UNSUPPORTED',
+  });
+
+  expect(config.statusNames).toMatchObject({ UNSCANNABLE: 'UNSUPPORTED', SKIPPED: 'UNSUPPORTED' });
 });
 
 test.each([
@@ -81,8 +99,13 @@ test.each([
     /FILE_STATUS_UNSCANNABLE must differ from FILE_STATUS_CLEAN: both are "CLEAN"/,
   ],
   [
-    { ...required, FILE_STATUS_SKIPPED: 'x', FILE_STATUS_PROCESSING_ERROR: 'x' },
-    /FILE_STATUS_PROCESSING_ERROR must differ from FILE_STATUS_SKIPPED: both are "x"/,
+    { ...required, FILE_STATUS_INFECTED: 'x', FILE_STATUS_PROCESSING_ERROR: 'x' },
+    /FILE_STATUS_PROCESSING_ERROR must differ from FILE_STATUS_INFECTED: both are "x"/,
+  ],
+  [{ ...required, INFECTED_ACTIONS: 'quarantine' }, /INFECTED_ACTIONS must be JSON/],
+  [
+    { ...required, INFECTED_ACTIONS: '{"uploads": "shred"}' },
+    /INFECTED_ACTIONS\["uploads"\] must be one of quarantine, delete, got "shred"/,
   ],
   [
     { ...required, METADATA_FILE_STATUS: 'bad<key>' },

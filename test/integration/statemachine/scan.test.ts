@@ -112,6 +112,7 @@ test('an object over the limit is tagged SKIPPED without being read or scanned; 
   expect(await h.tags('big.bin')).toMatchObject({ keep: 'me', 'av-status': 'SKIPPED' });
   expect(scanEvents()).toEqual([
     {
+      executionArn: expect.stringMatching(/^arn:aws:states:.*:execution:/),
       tag: {
         verdict: 'SKIPPED',
         object: {
@@ -160,7 +161,7 @@ test('a missing object ends in PROCESSING_ERROR naming ObjectNotFoundError, with
 test('an object deleted between the size check and the scan gives PROCESSING_ERROR from the scanner', async () => {
   await h.s3.put(UPLOADS_BUCKET, 'short-lived.txt', 'x');
   scannerWrapper = async (event) => {
-    if ((event as { key?: string }).key === 'short-lived.txt') {
+    if ((event as { scan?: { key?: string } }).scan?.key === 'short-lived.txt') {
       await h.s3.client.send(new DeleteObjectCommand({ Bucket: UPLOADS_BUCKET, Key: 'short-lived.txt' }));
     }
     return h.handler(event);

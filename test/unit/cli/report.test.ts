@@ -17,7 +17,13 @@ function file(status: string, extra: Partial<FileResult> = {}): FileResult {
 
 test('unscannable files have their own count, apart from infected files and errors', () => {
   const summary = summarise(
-    [file('CLEAN'), file('UNSCANNABLE'), file('UNSCANNABLE'), file('INFECTED'), file('PROCESSING_ERROR')],
+    [
+      file('CLEAN'),
+      file('UNSCANNABLE', { unscannable: true, reason: 'encrypted' }),
+      file('UNSCANNABLE', { unscannable: true, reason: 'limits-exceeded', limit: 'MaxFiles' }),
+      file('INFECTED'),
+      file('PROCESSING_ERROR', { error: 'ObjectReadError' }),
+    ],
     names,
     10,
   );
@@ -32,6 +38,30 @@ test('unscannable files have their own count, apart from infected files and erro
     durationMs: 10,
   });
   expect(formatSummary(summary)).toContain('Infected: 1\nUnscannable (not fully scanned): 2\n');
+});
+
+test("with GuardDuty's names, SKIPPED and UNSCANNABLE share UNSUPPORTED and are still counted apart", () => {
+  const guardDuty = loadConfig({
+    CLAMAV_BUCKET_NAME: 'unused',
+    FILE_STATUS_CLEAN: 'NO_THREATS_FOUND',
+    FILE_STATUS_INFECTED: 'THREATS_FOUND',
+    FILE_STATUS_UNSCANNABLE: 'UNSUPPORTED',
+    FILE_STATUS_SKIPPED: 'UNSUPPORTED',
+    FILE_STATUS_PROCESSING_ERROR: 'FAILED',
+  }).statusNames;
+
+  const summary = summarise(
+    [
+      file('UNSUPPORTED', { unscannable: true, reason: 'encrypted' }),
+      file('UNSUPPORTED'),
+      file('FAILED', { error: 'AccessDeniedError' }),
+      file('THREATS_FOUND'),
+    ],
+    guardDuty,
+    1,
+  );
+
+  expect(summary).toMatchObject({ unscannable: 1, skipped: 1, errors: 1, infected: 1, clean: 0 });
 });
 
 test.each([

@@ -1,0 +1,43 @@
+import type { S3Client } from '@aws-sdk/client-s3';
+import { parseActionRequest } from '../actions/action-request';
+import { type DeleteOutcome, deleteInfected } from '../actions/delete-infected';
+import { readInfectedObject } from '../actions/infected-object';
+import { type QuarantineOutcome, quarantine } from '../actions/quarantine';
+import { createS3Client } from '../aws-clients';
+import { type Config, getConfig } from '../config';
+import { ConfigurationError } from '../errors';
+
+export interface ActOnInfectedDependencies {
+  readonly config: Config;
+  readonly s3: S3Client;
+}
+
+export type ActionOutcome = QuarantineOutcome | DeleteOutcome;
+
+/**
+ * The actions function (`index.actOnInfectedHandler`), deployed only when a bucket quarantines
+ * or deletes infected objects: given the object's "Scan Result" event, it checks the object is
+ * still tagged INFECTED and carries out the bucket's action. Its answer is the action's outcome,
+ * which the actions workflow publishes.
+ */
+export function createActOnInfectedHandler(deps: ActOnInfectedDependencies) {
+  return async (event: unknown): Promise<ActionOutcome> => {
+    const request = parseActionRequest(event, deps.config);
+    const object = await readInfectedObject(deps.s3, request.ref, {
+      tagKey: deps.config.statusTagKey,
+      infected: deps.config.statusNames.INFECTED,
+    });
+    if (request.action === 'delete') return deleteInfected(deps.s3, object);
+    if (deps.config.quarantineBucket === undefined) {
+      throw new ConfigurationError('QUARANTINE_BUCKET_NAME is required to quarantine infected objects');
+    }
+    return quarantine(deps.s3, object, deps.config.quarantineBucket);
+  };
+}
+
+let handler: ReturnType<typeof createActOnInfectedHandler> | undefined;
+
+export const actOnInfectedHandler = (event: unknown): Promise<ActionOutcome> => {
+  handler ??= createActOnInfectedHandler({ config: getConfig(), s3: createS3Client() });
+  return handler(event);
+};

@@ -1,0 +1,137 @@
+import { randomUUID } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/** An event as EventBridge delivers it to a rule's target. */
+export interface DeliveredEvent {
+  readonly version: '0';
+  readonly id: string;
+  readonly 'detail-type': string;
+  readonly source: string;
+  readonly account: string;
+  readonly time: string;
+  readonly region: string;
+  readonly resources: readonly string[];
+  readonly detail: unknown;
+  /** The bus it was put on (not part of a delivered event; kept for tests). */
+  readonly bus: string;
+}
+
+/** What to answer instead of accepting an entry: a failed request, or a refused entry. */
+export type PutEventsFault =
+  | { readonly kind: 'request'; readonly status: number; readonly type: string }
+  | { readonly kind: 'entry'; readonly errorCode: string };
+
+export interface LocalEventBridgeOptions {
+  /** Asked for each entry; a fault it returns is answered instead of accepting the entry. */
+  readonly fault?: (entry: Readonly<Record<string, unknown>>) => PutEventsFault | undefined;
+  /** Called with each accepted event, as a rule's target would get it. */
+  readonly onEvent?: (event: DeliveredEvent) => void;
+}
+
+export interface LocalEventBridgeServer {
+  /** Endpoint for `new EventBridgeClient({ endpoint })`. */
+  readonly endpoint: string;
+  /** Every event accepted, in order. */
+  readonly events: readonly DeliveredEvent[];
+  /** PutEvents requests received, failed ones included. */
+  readonly requests: number;
+  stop(): Promise<void>;
+}
+
+const TARGET = 'AWSEvents.PutEvents';
+
+/**
+ * A stand-in for EventBridge's PutEvents on 127.0.0.1 (AWS JSON 1.1, `X-Amz-Target:
+ * AWSEvents.PutEvents`, as `@aws-sdk/client-eventbridge` sends it): a sink that keeps each
+ * accepted entry as the event a target would receive, answers per entry with an EventId or an
+ * ErrorCode, and can be told to fail requests or refuse entries. Entries must carry Source,
+ * DetailType and a Detail that is a JSON object, as EventBridge requires.
+ */
+export async function startLocalEventBridge(
+  options: LocalEventBridgeOptions = {},
+): Promise<LocalEventBridgeServer> {
+  const events: DeliveredEvent[] = [];
+  let requests = 0;
+  const server = http.createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      requests++;
+      if (request.headers['x-amz-target'] !== TARGET) {
+        send(response, 400, {
+          __type: 'UnknownOperationException',
+          message: `this local EventBridge answers PutEvents only, not ${String(request.headers['x-amz-target'])}`,
+        });
+        return;
+      }
+      const body = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as {
+        Entries?: Array<Record<string, unknown>>;
+      };
+      const entries = body.Entries ?? [];
+      const faults = entries.map((entry) => options.fault?.(entry));
+      const failedRequest = faults.find((fault) => fault?.kind === 'request');
+      if (failedRequest?.kind === 'request') {
+        send(response, failedRequest.status, { __type: failedRequest.type, message: 'injected failure' });
+        return;
+      }
+      const answers = entries.map((entry, i) => {
+        const fault = faults[i];
+        if (fault?.kind === 'entry') return { ErrorCode: fault.errorCode, ErrorMessage: 'injected failure' };
+        const problem = invalid(entry);
+        if (problem) return { ErrorCode: 'MalformedDetail', ErrorMessage: problem };
+        const event: DeliveredEvent = {
+          version: '0',
+          id: randomUUID(),
+          'detail-type': String(entry.DetailType),
+          source: String(entry.Source),
+          account: '123456789012',
+          time: new Date().toISOString(),
+          region: 'us-east-1',
+          resources: (entry.Resources as string[] | undefined) ?? [],
+          detail: JSON.parse(String(entry.Detail)),
+          bus: String(entry.EventBusName ?? 'default'),
+        };
+        events.push(event);
+        options.onEvent?.(event);
+        return { EventId: event.id };
+      });
+      send(response, 200, {
+        FailedEntryCount: answers.filter((answer) => 'ErrorCode' in answer).length,
+        Entries: answers,
+      });
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    events,
+    get requests() {
+      return requests;
+    },
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+function invalid(entry: Readonly<Record<string, unknown>>): string | undefined {
+  if (typeof entry.Source !== 'string' || entry.Source === '') return 'Source is required';
+  if (typeof entry.DetailType !== 'string' || entry.DetailType === '') return 'DetailType is required';
+  try {
+    const detail = JSON.parse(String(entry.Detail));
+    if (typeof detail !== 'object' || detail === null || Array.isArray(detail))
+      return 'Detail must be a JSON object';
+  } catch {
+    return 'Detail is not valid JSON';
+  }
+  return undefined;
+}
+
+function send(response: http.ServerResponse, status: number, body: unknown): void {
+  response.writeHead(status, { 'content-type': 'application/x-amz-json-1.1' });
+  response.end(JSON.stringify(body));
+}
