@@ -31,6 +31,9 @@ export const CONTEXT_KEYS = [
   'reloadStrategy',
   'statusTagKey',
   'timestampTagKey',
+  'tagPreset',
+  'infectedActions',
+  'quarantineRetentionDays',
   'updaterMemorySize',
   'updateIntervalMinutes',
   'updateOnDeploy',
@@ -92,6 +95,8 @@ export function readAppSettings(get: ContextReader): AppSettings {
     ),
     statusTagKey: c.string('statusTagKey'),
     timestampTagKey: c.string('timestampTagKey'),
+    tagPreset: c.choice('tagPreset', ['guardduty'] as const, (preset) => preset),
+    quarantineRetention: map(c.integer('quarantineRetentionDays'), Duration.days),
     updaterMemorySize: c.integer('updaterMemorySize'),
     updateInterval: map(c.integer('updateIntervalMinutes'), Duration.minutes),
     updateOnDeploy: c.boolean('updateOnDeploy'),
@@ -129,9 +134,17 @@ export function readAppSettings(get: ContextReader): AppSettings {
     scanOnUpload: c.boolean('scanOnUpload'),
     eventBridgeNotifications: c.boolean('eventBridgeNotifications'),
   });
+  const actions = infectedActionsOf(c.string('infectedActions'));
   const scanBuckets = (c.raw('scanBuckets') === undefined ? [] : scanBucketsOf(c.raw('scanBuckets'))).map(
-    (bucket): ScanBucketByName => ({ ...defaults, ...bucket }),
+    (bucket): ScanBucketByName => {
+      const onInfected = actions.get(bucket.bucketName);
+      actions.delete(bucket.bucketName);
+      return { ...defaults, ...bucket, ...(onInfected ? { onInfected } : {}) };
+    },
   );
+  for (const name of actions.keys()) {
+    throw new ContextError('infectedActions', 'about buckets listed in scanBuckets', name);
+  }
   const definitionsBucketName = c.string('definitionsBucketName');
   return {
     stackName: c.string('stackName') ?? 'LambdaAv',
@@ -198,6 +211,26 @@ export function scanBucketsOf(value: unknown): ScanBucketByName[] {
     }
     throw new ContextError('scanBuckets', expected, entry);
   });
+}
+
+/** `infectedActions`: `bucket=quarantine,other=delete`. */
+function infectedActionsOf(value: string | undefined): Map<string, 'quarantine' | 'delete'> {
+  const actions = new Map<string, 'quarantine' | 'delete'>();
+  for (const entry of (value ?? '')
+    .split(',')
+    .map((part) => part.trim())
+    .filter((part) => part !== '')) {
+    const [bucketName, action, extra] = entry.split('=').map((part) => part.trim());
+    if (!bucketName || extra !== undefined || (action !== 'quarantine' && action !== 'delete')) {
+      throw new ContextError(
+        'infectedActions',
+        'a comma-separated list of bucket=quarantine or bucket=delete',
+        entry,
+      );
+    }
+    actions.set(bucketName, action);
+  }
+  return actions;
 }
 
 function processingErrorThreshold(

@@ -47,6 +47,8 @@ export class DefinitionsBucket extends Construct {
   readonly prefix: string;
   /** True when this construct created the bucket (and so may set its policy). */
   readonly owned: boolean;
+  /** Where the created bucket's server access logs go (none for a bucket given). */
+  readonly accessLogsBucket: s3.IBucket | undefined;
   private readonly encryptionKey: kms.IKey | undefined;
 
   constructor(scope: Construct, id: string, props: DefinitionsBucketProps) {
@@ -56,10 +58,12 @@ export class DefinitionsBucket extends Construct {
     if (props.bucket) {
       this.bucket = props.bucket;
       this.owned = false;
+      this.accessLogsBucket = props.accessLogsBucket;
       return;
     }
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
     const accessLogs = props.accessLogsBucket ?? this.createAccessLogsBucket(removalPolicy);
+    this.accessLogsBucket = accessLogs;
     this.bucket = new s3.Bucket(this, 'Bucket', {
       encryption: s3.BucketEncryption.S3_MANAGED,
       blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,

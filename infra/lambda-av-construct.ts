@@ -1,4 +1,4 @@
-import { ArnFormat, Names, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { ArnFormat, Lazy, Names, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -8,13 +8,16 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
+import type { InfectedAction } from '../src/config';
 import { METRICS_NAMESPACE } from '../src/metrics';
 import { aslDefinition, UPDATE_DEFINITION_FILE } from './asl-definition';
+import { applyBlockReads } from './block-reads';
 import { CanaryBucket } from './canary-bucket';
 import { DefinitionsBucket } from './definitions-bucket';
 import { ExpressScanQueue } from './express-scan-queue';
+import { InfectedActions } from './infected-actions';
 import type { LambdaAvProps, ScanBucket } from './lambda-av-props';
-import { resolveSettings, SCAN_LOG_LEVEL } from './lambda-av-settings';
+import { resolveSettings, SCAN_LOG_LEVEL, type Settings } from './lambda-av-settings';
 import { lambdaCodeFromBuild } from './lambda-code';
 import { LambdaAvMonitoring } from './monitoring';
 import {
@@ -22,6 +25,7 @@ import {
   suppressAwsCustomResourceProvider,
   suppressBucketNotificationsHandler,
 } from './nag-suppressions';
+import { objectCreatedPattern } from './scan-filter';
 import { checkBucketName, LambdaAvPropsError, quote } from './validation';
 
 export type {
@@ -56,12 +60,20 @@ export class LambdaAv extends Construct {
   readonly scanQueue: ExpressScanQueue | undefined;
   /** Starts the update workflow when the stack is deployed (updateOnDeploy). */
   readonly updateOnDeploy: cr.AwsCustomResource | undefined;
+  /** Where every final result is published ("Scan Result" events). */
+  readonly resultEventBus: events.IEventBus;
 
   private readonly scanBucketNames = new Set<string>();
+  /** Created when a scanned bucket first asks to quarantine or delete infected objects. */
+  private actions: InfectedActions | undefined;
+  private readonly infectedActions = new Map<string, InfectedAction>();
+  private readonly settings: Settings;
+  private readonly actionsProps: Omit<ConstructorParameters<typeof InfectedActions>[2], 'eventBus'>;
 
   constructor(scope: Construct, id: string, props: LambdaAvProps = {}) {
     super(scope, id);
     const settings = resolveSettings(props);
+    this.settings = settings;
     this.maxFileSize = settings.maxFileSize;
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
     const retention = props.logRetention ?? logs.RetentionDays.THREE_MONTHS;
@@ -122,10 +134,15 @@ export class LambdaAv extends Construct {
         CLAMD_RELOAD_STRATEGY: props.reloadStrategy ?? 'auto',
         ...statusEnv,
         UNSCANNABLE_POLICY: settings.unscannablePolicy,
-        METADATA_FILE_STATUS: props.statusTagKey ?? 'av-status',
-        METADATA_FILE_TIMESTAMP: props.timestampTagKey ?? 'av-timestamp',
+        METADATA_FILE_STATUS: settings.statusTagKey,
+        METADATA_FILE_TIMESTAMP: settings.timestampTagKey,
       },
     });
+    // Every final result is published: the default bus unless the stack is given one.
+    this.resultEventBus =
+      props.resultEventBus ?? events.EventBus.fromEventBusName(this, 'DefaultEventBus', 'default');
+    this.scanner.addEnvironment('RESULT_EVENT_BUS', this.resultEventBus.eventBusName);
+    this.resultEventBus.grantPutEventsTo(scannerRole);
     this.definitions.grantRead(scannerRole);
     this.scannerTarget =
       props.provisionedConcurrency !== undefined
@@ -258,6 +275,23 @@ export class LambdaAv extends Construct {
     if (props.updateOnDeploy ?? true) this.updateOnDeploy = this.startUpdateOnDeploy();
 
     // --- scanned buckets -----------------------------------------------------------------------
+    this.actionsProps = {
+      code,
+      architecture,
+      environment: {
+        CLAMAV_BUCKET_NAME: this.definitions.bucket.bucketName,
+        ...statusEnv,
+        UNSCANNABLE_POLICY: settings.unscannablePolicy,
+        METADATA_FILE_STATUS: settings.statusTagKey,
+        METADATA_FILE_TIMESTAMP: settings.timestampTagKey,
+      },
+      quarantineRetention: settings.quarantineRetention,
+      ...(props.quarantineReadRole ? { quarantineReadRole: props.quarantineReadRole } : {}),
+      ...(this.definitions.accessLogsBucket ? { accessLogsBucket: this.definitions.accessLogsBucket } : {}),
+      removalPolicy,
+      logRetention: retention,
+      stateMachineLogGroup: (id) => this.stateMachineLogGroup(id, retention, removalPolicy),
+    };
     for (const scanBucket of props.scanBuckets ?? []) this.addScanBucket(scanBucket);
 
     // --- monitoring ----------------------------------------------------------------------------
@@ -278,8 +312,14 @@ export class LambdaAv extends Construct {
         ? { unscannableAlarmThreshold: settings.unscannableAlarmThreshold }
         : {}),
     });
+    if (this.actions) this.monitoring.watchInfectedActions(this.actions);
 
     addLambdaAvNagSuppressions(this);
+  }
+
+  /** The actions workflow, with its function and (for quarantine) bucket, if any bucket acts on infected objects. */
+  get infectedActionsWorkflow(): InfectedActions | undefined {
+    return this.actions;
   }
 
   /**
@@ -318,6 +358,14 @@ export class LambdaAv extends Construct {
       }
     }
     this.grantScan(bucket, scanBucket.kmsKeyArn);
+    const action = scanBucket.onInfected ?? 'tag';
+    if (!['tag', 'quarantine', 'delete'].includes(action)) {
+      throw new LambdaAvPropsError(
+        `scanBuckets[${quote(name)}].onInfected must be tag, quarantine or delete, got ${quote(action)}`,
+      );
+    }
+    if (action !== 'tag') this.actOnInfected(bucket, action, scanBucket.kmsKeyArn);
+    if (scanBucket.blockReadsUntilClean) this.blockReads(scanBucket);
 
     if (scanBucket.scanOnUpload ?? true) {
       if (scanBucket.eventBridgeNotifications ?? true) {
@@ -329,12 +377,10 @@ export class LambdaAv extends Construct {
       }
       const id = Token.isUnresolved(name) ? Names.nodeUniqueId(bucket.node) : name;
       new events.Rule(this, `ScanOnUpload-${id}`, {
-        description: 'lambda-av: scan every object created in the bucket',
-        eventPattern: {
-          source: ['aws.s3'],
-          detailType: ['Object Created'],
-          detail: { bucket: { name: [name] } },
-        },
+        description: scanBucket.filter
+          ? 'lambda-av: scan the objects created in the bucket that pass its filter'
+          : 'lambda-av: scan every object created in the bucket',
+        eventPattern: objectCreatedPattern(name, scanBucket.filter),
         // The whole event is the input: the scan machine's first state reads EventBridge events.
         // With Express, the event goes to the queue whose redeliveries carry the retries.
         targets: [
@@ -344,6 +390,53 @@ export class LambdaAv extends Construct {
         ],
       });
     }
+  }
+
+  /**
+   * INFECTED objects of `bucket` get `action`: the scanner names it in their result events, and
+   * the actions workflow (created on first use) carries it out.
+   */
+  private actOnInfected(bucket: s3.IBucket, action: InfectedAction, kmsKeyArn?: string): void {
+    if (!this.actions) {
+      this.actions = new InfectedActions(this, 'InfectedActions', {
+        ...this.actionsProps,
+        eventBus: this.resultEventBus,
+      });
+      this.scanner.addEnvironment(
+        'INFECTED_ACTIONS',
+        Lazy.string({ produce: () => Stack.of(this).toJsonString(Object.fromEntries(this.infectedActions)) }),
+      );
+      // A bucket added after the constructor: its alarms come with it.
+      if (this.monitoring) this.monitoring.watchInfectedActions(this.actions);
+    }
+    this.infectedActions.set(bucket.bucketName, action);
+    this.actions.addBucket(bucket, action, kmsKeyArn);
+  }
+
+  /**
+   * Reads denied until the object is tagged CLEAN, and the scan tags the scanner's alone. The
+   * policy names the scanner's and the state machines' roles, so the bucket must be in this
+   * stack: from another stack it would be a dependency cycle between the two.
+   */
+  private blockReads(scanBucket: ScanBucket): void {
+    const { bucket } = scanBucket;
+    if (Stack.of(bucket) !== Stack.of(this)) {
+      throw new LambdaAvPropsError(
+        `scanBuckets[${quote(bucket.node.path)}].blockReadsUntilClean needs the bucket in the stack of lambda-av (${Stack.of(this).stackName}); for another bucket add the statements of docs/deploy.md ("Block reads until CLEAN") where it is defined`,
+      );
+    }
+    const scannerRole = this.scanner.role as iam.IRole;
+    applyBlockReads(bucket, {
+      statusTagKey: this.settings.statusTagKey,
+      timestampTagKey: this.settings.timestampTagKey,
+      cleanStatus: this.settings.statusNames.CLEAN,
+      taggerRoleArns: [scannerRole.roleArn],
+      readExemptRoleArns: [
+        this.scanStateMachine.role.roleArn,
+        ...(this.actions ? [this.actions.role.roleArn] : []),
+        ...(scanBucket.readExemptRoles ?? []).map((role) => role.roleArn),
+      ],
+    });
   }
 
   /**

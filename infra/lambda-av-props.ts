@@ -1,4 +1,6 @@
 import type { Duration, RemovalPolicy, Size } from 'aws-cdk-lib';
+import type * as events from 'aws-cdk-lib/aws-events';
+import type * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as logs from 'aws-cdk-lib/aws-logs';
@@ -6,6 +8,7 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type { OfficialDatabase, UnscannablePolicy } from '../src/config';
 import type { ProcessingErrorThreshold } from './monitoring';
+import type { ScanFilter } from './scan-filter';
 
 /** A bucket whose objects lambda-av scans. */
 export interface ScanBucket {
@@ -32,6 +35,30 @@ export interface ScanBucket {
    * @default true
    */
   readonly eventBridgeNotifications?: boolean;
+  /**
+   * Which uploads start a scan: key prefixes and suffixes to include, one exclusion, a size
+   * range, all in the upload rule's event pattern (an object filtered out starts no execution
+   * and gets no tag). See `ScanFilter` for what EventBridge can express.
+   * @default every object created
+   */
+  readonly filter?: ScanFilter;
+  /**
+   * What happens to an INFECTED object besides its tag: `quarantine` moves it to the stack's
+   * quarantine bucket (copied, verified, then the scanned version deleted), `delete` deletes the
+   * scanned version. Carried out by the actions workflow, with permissions only it has.
+   * SKIPPED, UNSCANNABLE (under `report`) and PROCESSING_ERROR objects are never moved.
+   * @default 'tag'
+   */
+  readonly onInfected?: 'tag' | 'quarantine' | 'delete';
+  /**
+   * Deny `s3:GetObject` on the bucket's objects unless tagged with the CLEAN status, and let
+   * nobody but the scanner set or change the scan tags (infra/block-reads.ts). The bucket must be
+   * defined in the same stack; for another bucket, docs/deploy.md gives the statement to add.
+   * @default false
+   */
+  readonly blockReadsUntilClean?: boolean;
+  /** With `blockReadsUntilClean`: more roles that read objects whatever their status. @default none */
+  readonly readExemptRoles?: readonly iam.IRole[];
 }
 
 /** The scan status values written to the status tag and returned in results. */
@@ -170,6 +197,24 @@ export interface LambdaAvProps {
   readonly unscannablePolicy?: UnscannablePolicy;
   /** Tag key of the status (METADATA_FILE_STATUS). @default 'av-status' */
   readonly statusTagKey?: string;
+  /**
+   * `guardduty`: the status tag and values of GuardDuty Malware Protection for S3
+   * (`GuardDutyMalwareScanStatus`: NO_THREATS_FOUND, THREATS_FOUND, UNSUPPORTED for SKIPPED and
+   * UNSCANNABLE, FAILED), for teams moving from AWS's managed scanning. Not with `statusTagKey`
+   * or `statusValues`.
+   * @default none
+   */
+  readonly tagPreset?: 'guardduty';
+  /**
+   * The bus every final result is published to as a "Scan Result" event (README, "Result
+   * events"); the actions workflow listens there too.
+   * @default the account's default event bus
+   */
+  readonly resultEventBus?: events.IEventBus;
+  /** How long the quarantine bucket keeps objects. @default Duration.days(90) */
+  readonly quarantineRetention?: Duration;
+  /** The one role, besides the actions function, that may read quarantined objects. @default none */
+  readonly quarantineReadRole?: iam.IRole;
   /** Tag key of the scan time (METADATA_FILE_TIMESTAMP). @default 'av-timestamp' */
   readonly timestampTagKey?: string;
 

@@ -70,6 +70,9 @@ export interface Settings {
   readonly updaterTimeout: Duration;
   readonly workflowType: WorkflowType;
   readonly scanDefinitionFile: string;
+  readonly statusTagKey: string;
+  readonly timestampTagKey: string;
+  readonly quarantineRetention: Duration;
   /** With Express: the queue whose redeliveries carry the retries. */
   readonly expressQueue?: ExpressQueueSettings;
 }
@@ -225,7 +228,10 @@ export function resolveSettings(props: LambdaAvProps): Settings {
     props.processingErrorThreshold ?? { percent: 5 },
   );
 
-  const statusNames = resolveStatusNames(props.statusValues ?? {});
+  const preset = resolveTagPreset(props);
+  const statusNames = resolveStatusNames(preset?.statusValues ?? props.statusValues ?? {});
+  const quarantineRetention = props.quarantineRetention ?? Duration.days(90);
+  checkInteger('quarantineRetention (whole days)', quarantineRetention.toDays({ integral: false }), 1, 3650);
   const unscannablePolicy = props.unscannablePolicy ?? 'report';
   if (!(UNSCANNABLE_POLICIES as readonly string[]).includes(unscannablePolicy)) {
     throw new LambdaAvPropsError(
@@ -236,8 +242,13 @@ export function resolveSettings(props: LambdaAvProps): Settings {
     props.unscannableAlarmThreshold === undefined
       ? undefined
       : checkInteger('unscannableAlarmThreshold', props.unscannableAlarmThreshold, 1, 100_000);
-  if (props.statusTagKey !== undefined) checkTagKey('statusTagKey', props.statusTagKey);
-  if (props.timestampTagKey !== undefined) checkTagKey('timestampTagKey', props.timestampTagKey);
+  const statusTagKey = preset?.statusTagKey ?? checkTagKey('statusTagKey', props.statusTagKey ?? 'av-status');
+  const timestampTagKey = checkTagKey('timestampTagKey', props.timestampTagKey ?? 'av-timestamp');
+  if (statusTagKey === timestampTagKey) {
+    throw new LambdaAvPropsError(
+      `statusTagKey and timestampTagKey must differ: both are ${quote(statusTagKey)}`,
+    );
+  }
 
   return {
     prefix,
@@ -257,8 +268,11 @@ export function resolveSettings(props: LambdaAvProps): Settings {
     canaryLatencyThreshold,
     processingErrorThreshold,
     statusNames,
+    statusTagKey,
+    timestampTagKey,
     unscannablePolicy,
     unscannableAlarmThreshold,
+    quarantineRetention,
     budgets,
     scannerTimeout,
     updaterTimeout,
@@ -268,7 +282,6 @@ export function resolveSettings(props: LambdaAvProps): Settings {
   };
 }
 
-/** Express's own limit on an execution's duration. */
 /**
  * What the scan state machine logs to CloudWatch Logs (always with execution data). A Standard
  * execution keeps its whole history in Step Functions, where the console and `lambda-av history`
@@ -280,6 +293,7 @@ export const SCAN_LOG_LEVEL: Readonly<Record<WorkflowType, 'ALL' | 'ERROR'>> = {
   EXPRESS: 'ALL',
 };
 
+/** Express's own limit on an execution's duration. */
 export const EXPRESS_DURATION_LIMIT = Duration.minutes(5);
 
 /**
@@ -368,6 +382,37 @@ function resolveStatusNames(values: StatusValues): StatusNames {
     ({ first, second, name }) =>
       new LambdaAvPropsError(`${prop(second)} must differ from ${prop(first)}: both are ${quote(name)}`),
   );
+}
+
+/**
+ * The tags of AWS's managed malware scanning (GuardDuty Malware Protection for S3), for teams
+ * whose policies and automation read them: the key `GuardDutyMalwareScanStatus` and its values.
+ * An object over the size limit and one clamd could not read are both UNSUPPORTED, as GuardDuty
+ * reports either; an access-denied object is FAILED with the error in its result (a sixth value
+ * would need a sixth verdict; the result event tells them apart).
+ */
+export const GUARDDUTY_TAG_PRESET = {
+  statusTagKey: 'GuardDutyMalwareScanStatus',
+  statusValues: {
+    clean: 'NO_THREATS_FOUND',
+    infected: 'THREATS_FOUND',
+    unscannable: 'UNSUPPORTED',
+    skipped: 'UNSUPPORTED',
+    processingError: 'FAILED',
+  },
+} as const satisfies { statusTagKey: string; statusValues: Required<StatusValues> };
+
+function resolveTagPreset(props: LambdaAvProps): typeof GUARDDUTY_TAG_PRESET | undefined {
+  if (props.tagPreset === undefined) return undefined;
+  if (props.tagPreset !== 'guardduty') {
+    throw new LambdaAvPropsError(`tagPreset must be guardduty, got ${quote(String(props.tagPreset))}`);
+  }
+  if (props.statusTagKey !== undefined || props.statusValues !== undefined) {
+    throw new LambdaAvPropsError(
+      'tagPreset sets statusTagKey and statusValues: give either the preset or your own, not both',
+    );
+  }
+  return GUARDDUTY_TAG_PRESET;
 }
 
 function checkProcessingErrorThreshold(threshold: ProcessingErrorThreshold): ProcessingErrorThreshold {

@@ -12,6 +12,8 @@ export interface ScanBucketByName {
   readonly scanOnUpload?: boolean;
   /** Turn on the bucket's EventBridge notifications (ScanBucket.eventBridgeNotifications). @default true */
   readonly eventBridgeNotifications?: boolean;
+  /** What happens to INFECTED objects besides their tag (ScanBucket.onInfected). @default 'tag' */
+  readonly onInfected?: 'tag' | 'quarantine' | 'delete';
 }
 
 export interface LambdaAvStackProps extends StackProps {
@@ -51,6 +53,7 @@ export class LambdaAvStack extends Stack {
         ...(scan.eventBridgeNotifications !== undefined
           ? { eventBridgeNotifications: scan.eventBridgeNotifications }
           : {}),
+        ...(scan.onInfected ? { onInfected: scan.onInfected } : {}),
       })),
     });
     const av = this.lambdaAv;

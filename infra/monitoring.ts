@@ -76,6 +76,9 @@ export class LambdaAvMonitoring extends Construct {
   readonly infectedAlarm: cloudwatch.Alarm;
   /** With `unscannableAlarmThreshold` only. */
   readonly unscannableAlarm: cloudwatch.Alarm | undefined;
+  /** When a bucket quarantines or deletes infected objects: actions that failed, and rule deliveries given up. */
+  infectedActionsFailedAlarm: cloudwatch.Alarm | undefined;
+  infectedActionDeadLettersAlarm: cloudwatch.Alarm | undefined;
   readonly dashboard: cloudwatch.Dashboard;
 
   constructor(scope: Construct, id: string, props: LambdaAvMonitoringProps) {
@@ -271,6 +274,33 @@ export class LambdaAvMonitoring extends Construct {
   private alarmArnPattern(): string {
     const stack = Stack.of(this);
     return `arn:${stack.partition}:cloudwatch:${stack.region}:${stack.account}:alarm:${this.alarmNamePrefix}*`;
+  }
+
+  /**
+   * The actions workflow's alarms: an action that failed (the object stays where it is, tagged
+   * INFECTED), and INFECTED results whose delivery to the workflow was given up after a day.
+   */
+  watchInfectedActions(workflow: {
+    readonly stateMachine: sfn.IStateMachine;
+    readonly deadLetterQueue: sqs.IQueue;
+  }): void {
+    if (this.infectedActionsFailedAlarm) return;
+    this.infectedActionsFailedAlarm = this.executionsFailed(
+      'InfectedActionsFailedAlarm',
+      workflow.stateMachine,
+      'An action on an INFECTED object (quarantine or delete) failed: the object is still in its bucket, tagged INFECTED.',
+    );
+    this.infectedActionDeadLettersAlarm = this.alarm('InfectedActionDeadLettersAlarm', {
+      alarmDescription: `INFECTED results could not be delivered to the actions workflow: their objects were not moved. ${RUNBOOK}`,
+      metric: workflow.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+        period: FIVE_MINUTES,
+        statistic: cloudwatch.Stats.MAXIMUM,
+      }),
+      threshold: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
   }
 
   private alarm(id: string, props: cloudwatch.AlarmProps): cloudwatch.Alarm {

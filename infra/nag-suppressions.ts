@@ -84,7 +84,34 @@ export function addLambdaAvNagSuppressions(av: LambdaAv): void {
       true,
     );
   }
-  for (const fn of [av.scanner, av.updater]) {
+  const actions = av.infectedActionsWorkflow;
+  if (actions) {
+    NagSuppressions.addResourceSuppressions(
+      actions.role,
+      [
+        {
+          id: 'AwsSolutions-IAM5',
+          reason:
+            'The actions function reads, copies and deletes INFECTED objects of the buckets that ask for it, and writes them to the quarantine bucket: objects have arbitrary keys, so the object-level actions are on every object of those buckets, listed one by one.',
+          appliesTo: [OBJECT_ARNS],
+        },
+      ],
+      true,
+    );
+    NagSuppressions.addResourceSuppressions(
+      actions.stateMachine.role,
+      [{ id: 'AwsSolutions-IAM5', reason: STATE_MACHINE_STAR_REASON, appliesTo: ['Resource::*'] }],
+      true,
+    );
+    NagSuppressions.addResourceSuppressions(actions.deadLetterQueue, [
+      {
+        id: 'AwsSolutions-SQS3',
+        reason:
+          'This queue is the dead-letter queue of the actions rule: EventBridge leaves there the INFECTED results it could not deliver to the actions workflow for a day, and InfectedActionDeadLettersAlarm reports them. A dead-letter queue of its own would only move them once more.',
+      },
+    ]);
+  }
+  for (const fn of [av.scanner, av.updater, ...(actions ? [actions.function] : [])]) {
     NagSuppressions.addResourceSuppressions(fn, [
       {
         id: 'AwsSolutions-L1',

@@ -318,7 +318,7 @@ describe('configurations that cannot work are refused', () => {
 
 describe('the statement documented for imported buckets', () => {
   const ROOT = path.join(__dirname, '..', '..');
-  const blocks = ['docs/deploy.md', 'docs/snippets/block-reads.md']
+  const blocks = ['docs/deploy.md']
     .map((file) => path.join(ROOT, file))
     .filter((file) => existsSync(file))
     .flatMap((file) =>

@@ -46,12 +46,19 @@ const everything = check((stack) => {
   const own = new s3.Bucket(stack, 'Uploads', { enforceSSL: true, serverAccessLogsPrefix: 'logs/' });
   return {
     scanBuckets: [
-      { bucket: own },
+      {
+        bucket: own,
+        onInfected: 'quarantine',
+        blockReadsUntilClean: true,
+        filter: { prefixes: ['incoming/'], maxSize: 100_000_000 },
+      },
       {
         bucket: s3.Bucket.fromBucketName(stack, 'Existing', 'existing-uploads'),
         kmsKeyArn: 'arn:aws:kms:eu-west-1:111122223333:key/abc-123',
+        onInfected: 'delete',
       },
     ],
+    tagPreset: 'guardduty',
     provisionedConcurrency: 2,
     reservedConcurrency: 10,
     warmConcurrency: 3,
@@ -98,6 +105,7 @@ test('only the findings docs/deploy.md explains are suppressed', () => {
     'AwsSolutions-L1',
     'AwsSolutions-S1',
     'AwsSolutions-SF1',
+    'AwsSolutions-SQS3',
   ]);
   const explained = readFileSync(path.join(__dirname, '..', '..', 'docs', 'deploy.md'), 'utf8');
   for (const id of ids) expect(explained).toContain(`| \`${id}\``);

@@ -154,3 +154,36 @@ test('the Express workflow and its retry budget from strings', () => {
     /workflowType must be one of STANDARD, EXPRESS, got "fast"/,
   );
 });
+
+test('infectedActions names an action per scanned bucket; tagPreset and quarantineRetentionDays from strings', () => {
+  const settings = read({
+    scanBuckets: 'uploads,inbox,plain',
+    infectedActions: 'uploads=quarantine, inbox=delete',
+    tagPreset: 'guardduty',
+    quarantineRetentionDays: '30',
+  });
+
+  expect(settings.stackProps.scanBuckets).toEqual([
+    { bucketName: 'uploads', onInfected: 'quarantine' },
+    { bucketName: 'inbox', onInfected: 'delete' },
+    { bucketName: 'plain' },
+  ]);
+  expect(settings.stackProps.lambdaAv).toMatchObject({
+    tagPreset: 'guardduty',
+    quarantineRetention: Duration.days(30),
+  });
+});
+
+test.each([
+  [
+    { scanBuckets: 'uploads', infectedActions: 'uploads=shred' },
+    /infectedActions must be a comma-separated list of bucket=quarantine or bucket=delete, got "uploads=shred"/,
+  ],
+  [
+    { scanBuckets: 'uploads', infectedActions: 'other=delete' },
+    /infectedActions must be about buckets listed in scanBuckets, got "other"/,
+  ],
+  [{ tagPreset: 'clamav' }, /tagPreset must be one of guardduty/],
+])('a bad action context %j is refused', (context, message) => {
+  expect(() => read(context)).toThrow(message);
+});

@@ -17,13 +17,22 @@ const machines = template.findResources('AWS::StepFunctions::StateMachine');
 const scanId = logicalId(stack, av.scanStateMachine);
 const updateId = logicalId(stack, av.updateStateMachine);
 const express = buildLambdaAv(() => ({ workflowType: 'EXPRESS' }));
-/** Each ASL file's state machine as deployed: the Express scan machine comes from a stack that asks for it. */
+const acting = buildLambdaAv((scope) => ({
+  scanBuckets: [{ bucket: s3.Bucket.fromBucketName(scope, 'Uploads', 'uploads'), onInfected: 'quarantine' }],
+}));
+/**
+ * Each ASL file's state machine as deployed: the Express scan machine and the actions workflow
+ * come from stacks that ask for them.
+ */
 const deployedFrom: Record<string, (typeof machines)[string] | undefined> = {
   'scan.asl.json': machines[scanId],
   'scan-express.asl.json': express.template.findResources('AWS::StepFunctions::StateMachine')[
     logicalId(express.stack, express.av.scanStateMachine)
   ],
   'update-definitions.asl.json': machines[updateId],
+  'act-on-infected.asl.json': acting.template.findResources('AWS::StepFunctions::StateMachine')[
+    logicalId(acting.stack, acting.av.infectedActionsWorkflow?.stateMachine as never)
+  ],
 };
 
 test('there is a state machine for each ASL file', () => {

@@ -34,7 +34,7 @@ export function standInCode(): lambda.Code {
     standInDir = scratch('code');
     writeFileSync(
       path.join(standInDir, 'index.js'),
-      'exports.scanFileHandler = async () => ({});\nexports.updateDefinitionsHandler = async () => ({});\n',
+      'exports.scanFileHandler = async () => ({});\nexports.updateDefinitionsHandler = async () => ({});\nexports.actOnInfectedHandler = async () => ({});\n',
     );
   }
   return lambda.Code.fromAsset(standInDir);

@@ -18,7 +18,12 @@ const SAMPLE_VALUES: Record<string, string> = {
 };
 
 test('the state machines are there', () => {
-  expect(files.sort()).toEqual(['scan-express.asl.json', 'scan.asl.json', 'update-definitions.asl.json']);
+  expect(files.sort()).toEqual([
+    'act-on-infected.asl.json',
+    'scan-express.asl.json',
+    'scan.asl.json',
+    'update-definitions.asl.json',
+  ]);
 });
 
 test.each(files)('%s is valid ASL once its placeholders are substituted', (file) => {

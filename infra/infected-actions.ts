@@ -1,0 +1,215 @@
+import { Duration, Lazy, type RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
+import type { InfectedAction } from '../src/config';
+import { EVENT_SOURCE, RESULT_DETAIL_TYPE } from '../src/results/result-event';
+import { ACT_ON_INFECTED_DEFINITION_FILE, aslDefinition } from './asl-definition';
+
+export interface InfectedActionsProps {
+  readonly code: lambda.Code;
+  readonly architecture: lambda.Architecture;
+  /** The bus the scanner publishes results to, and this workflow its outcomes. */
+  readonly eventBus: events.IEventBus;
+  /** CLAMAV_BUCKET_NAME and the status settings the function reads (it tells INFECTED by name). */
+  readonly environment: Readonly<Record<string, string>>;
+  /** How long quarantined objects are kept. */
+  readonly quarantineRetention: Duration;
+  /** The one role besides the actions function that may read the quarantine bucket. */
+  readonly quarantineReadRole?: iam.IRole;
+  /** Where the quarantine bucket's access logs go. */
+  readonly accessLogsBucket?: s3.IBucket;
+  readonly removalPolicy: RemovalPolicy;
+  readonly logRetention: logs.RetentionDays;
+  readonly stateMachineLogGroup: (id: string) => logs.ILogGroup;
+}
+
+/**
+ * What carries out `quarantine` and `delete` on INFECTED objects, created only when a scanned
+ * bucket asks for one: the scanner names the bucket's action in the result event, a rule on the
+ * bus matches results naming an action and starts the actions workflow
+ * (statemachine/act-on-infected.asl.json), whose function alone may copy to the quarantine
+ * bucket and delete from the scanned buckets. The scanner keeps read-and-tag only. The rule's
+ * deliveries are retried for a day and kept in a dead-letter queue when they fail.
+ */
+export class InfectedActions extends Construct {
+  readonly function: lambda.Function;
+  readonly role: iam.Role;
+  readonly stateMachine: sfn.StateMachine;
+  readonly rule: events.Rule;
+  readonly deadLetterQueue: sqs.Queue;
+  private quarantine: s3.Bucket | undefined;
+  private readonly actions = new Map<string, InfectedAction>();
+
+  constructor(
+    scope: Construct,
+    id: string,
+    private readonly props: InfectedActionsProps,
+  ) {
+    super(scope, id);
+    const logGroup = new logs.LogGroup(this, 'Logs', {
+      retention: props.logRetention,
+      removalPolicy: props.removalPolicy,
+    });
+    this.role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description:
+        'lambda-av actions: quarantines or deletes INFECTED objects of the buckets that ask for it',
+    });
+    logGroup.grantWrite(this.role);
+    this.function = new lambda.Function(this, 'Function', {
+      description: 'lambda-av actions: quarantine or delete an INFECTED object, after checking its tag',
+      code: props.code,
+      handler: 'index.actOnInfectedHandler',
+      runtime: lambda.Runtime.NODEJS_22_X,
+      architecture: props.architecture,
+      // The object's bytes pass through (read, written, read back): memory buys network speed.
+      memorySize: 1024,
+      timeout: Duration.minutes(15),
+      role: this.role,
+      logGroup,
+      environment: {
+        ...props.environment,
+        // Resolved at synth, once every bucket has been added.
+        INFECTED_ACTIONS: Lazy.string({ produce: () => this.actionsJson }),
+      },
+    });
+    this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
+      comment: 'lambda-av: quarantine or delete an INFECTED object and publish the outcome',
+      stateMachineType: sfn.StateMachineType.STANDARD,
+      ...aslDefinition(ACT_ON_INFECTED_DEFINITION_FILE, {
+        ActionsFunctionArn: this.function.functionArn,
+        EventBusName: props.eventBus.eventBusName,
+      }),
+      logs: {
+        destination: props.stateMachineLogGroup('ActOnInfectedLogs'),
+        level: sfn.LogLevel.ALL,
+        includeExecutionData: true,
+      },
+      tracingEnabled: true,
+    });
+    this.stateMachine.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [this.function.functionArn] }),
+    );
+    props.eventBus.grantPutEventsTo(this.stateMachine);
+    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+      removalPolicy: props.removalPolicy,
+    });
+    this.rule = new events.Rule(this, 'Rule', {
+      description:
+        'lambda-av: start the actions workflow for INFECTED results whose bucket asks for an action',
+      eventBus: props.eventBus,
+      eventPattern: {
+        source: [EVENT_SOURCE],
+        detailType: [RESULT_DETAIL_TYPE],
+        detail: { action: ['quarantine', 'delete'] },
+      },
+      targets: [
+        new targets.SfnStateMachine(this.stateMachine, {
+          deadLetterQueue: this.deadLetterQueue,
+          maxEventAge: Duration.hours(24),
+          retryAttempts: 185,
+        }),
+      ],
+    });
+  }
+
+  /** The map the function checks each event's action against, as JSON. */
+  get actionsJson(): string {
+    return Stack.of(this).toJsonString(Object.fromEntries(this.actions));
+  }
+
+  /**
+   * A bucket whose INFECTED objects get `action`: the function may read the objects and their
+   * tags and delete them (and decrypt them with `kmsKeyArn`); for `quarantine`, the quarantine
+   * bucket is created on first use.
+   */
+  addBucket(bucket: s3.IBucket, action: InfectedAction, kmsKeyArn?: string): void {
+    this.actions.set(bucket.bucketName, action);
+    const read = ['s3:GetObject', 's3:GetObjectVersion', 's3:GetObjectTagging', 's3:GetObjectVersionTagging'];
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: [...read, 's3:DeleteObject', 's3:DeleteObjectVersion'],
+        resources: [bucket.arnForObjects('*')],
+      }),
+    );
+    // A missing key is then 404, not 403 (as for the scanner).
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [bucket.bucketArn] }),
+    );
+    if (kmsKeyArn !== undefined) {
+      this.role.addToPrincipalPolicy(
+        new iam.PolicyStatement({ actions: ['kms:Decrypt'], resources: [kmsKeyArn] }),
+      );
+    }
+    if (action === 'quarantine') this.quarantineBucket();
+  }
+
+  /** The quarantine bucket, once a bucket quarantines. */
+  get quarantineBucketOrUndefined(): s3.Bucket | undefined {
+    return this.quarantine;
+  }
+
+  private quarantineBucket(): s3.Bucket {
+    if (this.quarantine) return this.quarantine;
+    const { props } = this;
+    const bucket = new s3.Bucket(this, 'Quarantine', {
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      enforceSSL: true,
+      versioned: true,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      lifecycleRules: [
+        {
+          expiration: props.quarantineRetention,
+          noncurrentVersionExpiration: props.quarantineRetention,
+          abortIncompleteMultipartUploadAfter: Duration.days(1),
+        },
+      ],
+      ...(props.accessLogsBucket
+        ? { serverAccessLogsBucket: props.accessLogsBucket, serverAccessLogsPrefix: 'quarantine-bucket/' }
+        : {}),
+      removalPolicy: props.removalPolicy,
+      autoDeleteObjects: false,
+    });
+    const readers = [
+      this.role.roleArn,
+      ...(props.quarantineReadRole ? [props.quarantineReadRole.roleArn] : []),
+    ];
+    bucket.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'LambdaAvOnlyNamedRolesReadQuarantine',
+        effect: iam.Effect.DENY,
+        principals: [new iam.AnyPrincipal()],
+        actions: ['s3:GetObject', 's3:GetObjectVersion'],
+        resources: [bucket.arnForObjects('*')],
+        conditions: { ArnNotEquals: { 'aws:PrincipalArn': readers } },
+      }),
+    );
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: [
+          's3:PutObject',
+          's3:PutObjectTagging',
+          's3:GetObject',
+          's3:GetObjectVersion',
+          's3:GetObjectTagging',
+          's3:GetObjectVersionTagging',
+        ],
+        resources: [bucket.arnForObjects('*')],
+      }),
+    );
+    this.function.addEnvironment('QUARANTINE_BUCKET_NAME', bucket.bucketName);
+    this.quarantine = bucket;
+    return bucket;
+  }
+}
