@@ -15,6 +15,7 @@ import { writeClamdscanConf } from './lib/clamd';
 import type { BenchContext, Engine } from './lib/context';
 import { startLoadMonitor } from './lib/load';
 import { describeMachine } from './lib/machine';
+import { markedSection, withSection } from './lib/markdown-section';
 import { renderMarkdownReport, renderTextReport } from './lib/report';
 import type { BenchResults, EngineDescription } from './lib/results';
 import { publishDefinitions, startBenchS3 } from './lib/s3';
@@ -335,7 +336,12 @@ async function report(results: BenchResults, options: Options): Promise<void> {
     await mkdir(path.dirname(path.resolve(options.json)), { recursive: true });
     await writeFile(options.json, `${JSON.stringify(results, null, 2)}\n`);
   }
-  if (options.markdown) await writeFile(options.markdown, renderMarkdownReport(results));
+  if (options.markdown) {
+    // The directory-scan benchmark's section (bench/dir-scan.ts) is its own run's: keep it.
+    const kept = markedSection(await readFile(options.markdown, 'utf8').catch(() => ''));
+    const report = renderMarkdownReport(results);
+    await writeFile(options.markdown, kept === undefined ? report : withSection(report, kept));
+  }
 }
 
 main().then(

@@ -10,8 +10,9 @@ cd "$(dirname "$0")/.."
 # clamav*: the engine, the daemon, freshclam, ClamAV's test corpus; clamdscan: the benchmark's
 # baseline; zip, unzip: lambda.zip and test archives; binutils: readelf (build_lambda.sh);
 # python3, openssl, qpdf: test fixtures (zip64 archives, a TLS mirror's certificates, encrypted
-# PDFs).
-packages=(clamav clamav-daemon clamav-freshclam clamav-testfiles clamdscan zip unzip binutils python3 openssl qpdf)
+# PDFs); awscli: a client the project did not write, tested against `lambda-av serve`; chromium:
+# the serve page's test.
+packages=(clamav clamav-daemon clamav-freshclam clamav-testfiles clamdscan zip unzip binutils python3 openssl qpdf awscli chromium)
 missing=()
 for package in "${packages[@]}"; do
   dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
@@ -37,3 +38,7 @@ fi
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm ci --no-audit --no-fund
 fi
+
+# The `lambda-av` command runs compiled JavaScript (dist/, not committed): build it now so the
+# first command starts fast. bin/lambda-av.js compiles again by itself when src/ changes later.
+node scripts/build-cli.js

@@ -381,6 +381,11 @@ export interface CliSettings {
   readonly stateMachineArn: string | undefined;
   /** The deployed scanner function, for `--direct`. */
   readonly functionName: string | undefined;
+  /**
+   * Where local scans put clamd's work area (LAMBDA_AV_TMPDIR); unset: /dev/shm when it has
+   * room, else the system's temporary directory.
+   */
+  readonly scanTempDir: string | undefined;
   /** The deployed definitions bucket and prefix, for `definitions publish`. */
   readonly definitionsBucket: string | undefined;
   readonly definitionsPrefix: string | undefined;
@@ -408,6 +413,7 @@ export function loadCliSettings(env: Env = process.env): CliSettings {
     systemDatabaseDir: readString(env, 'CLAMAV_SYSTEM_DATABASE_DIR', '/var/lib/clamav'),
     stateMachineArn: readOptional(env, 'LAMBDA_AV_STATE_MACHINE_ARN'),
     functionName: readOptional(env, 'LAMBDA_AV_FUNCTION_NAME'),
+    scanTempDir: readOptional(env, 'LAMBDA_AV_TMPDIR'),
     definitionsBucket: readOptional(env, 'CLAMAV_BUCKET_NAME'),
     definitionsPrefix:
       env.PATH_TO_AV_DEFINITIONS === undefined ? undefined : normalisePrefix(env.PATH_TO_AV_DEFINITIONS),

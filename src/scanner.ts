@@ -3,8 +3,8 @@ import path from 'node:path';
 import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { createEventBridgeClient, createS3Client } from './aws-clients';
-import { defaultMaxScanSize } from './clamd/clamd-conf';
 import { ClamdDaemon } from './clamd/daemon';
+import { daemonOptionsFor } from './clamd/daemon-settings';
 import type { Config } from './config';
 import { DefinitionsDirectory, type DefinitionsLocation, resolvePublishedSet } from './definitions/store';
 import { DaemonConnectionError, DefinitionsNotPublishedError } from './errors';
@@ -91,14 +91,7 @@ export class Scanner {
     this.now = options.now ?? Date.now;
     this.location = { bucket: config.definitionsBucket, prefix: config.definitionsPrefix };
     this.definitionsDir = new DefinitionsDirectory(path.join(config.workDir, 'definitions'));
-    this.daemon = new ClamdDaemon({
-      workDir: config.workDir,
-      databaseDir: this.definitionsDir.databaseDir,
-      binDir: config.clamavBinDir,
-      maxFileSize: config.maxFileSize,
-      maxScanSize: defaultMaxScanSize(config.maxFileSize),
-      startTimeoutMs: config.daemonStartTimeoutMs,
-    });
+    this.daemon = new ClamdDaemon(daemonOptionsFor(config, config.workDir, this.definitionsDir.databaseDir));
   }
 
   /**

@@ -11,7 +11,7 @@ import type { CliSettings } from '../config';
 import { IMPORT_PREFIX } from '../definitions/manifest';
 import type { UpdateResult } from '../definitions/publish';
 import { isDatabaseFile } from '../definitions/store';
-import type { CommandIo } from './scan-command';
+import type { CommandIo } from './command-io';
 import { DEFINITIONS_HELP, UsageError } from './usage';
 
 /** The update workflow or the updater ended without publishing; its error name and cause. */

@@ -3,7 +3,7 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { CliSettings } from '../config';
-import { isDatabaseFile } from '../definitions/store';
+import { isDatabaseFile } from '../definitions/database-files';
 import { writeTestSignatures } from '../local/test-signatures';
 import { UsageError } from './usage';
 

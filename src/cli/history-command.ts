@@ -3,8 +3,8 @@ import { DescribeExecutionCommand, ListExecutionsCommand, SFNClient } from '@aws
 import { stateMachineType } from '../client/scan-client';
 import type { CliSettings } from '../config';
 import { type UnscannableFields, unscannableFields, unscannableOfResult } from '../scan/unscannable';
+import type { CommandIo } from './command-io';
 import { unscannableNote } from './report';
-import type { CommandIo } from './scan-command';
 import { HISTORY_HELP, UsageError } from './usage';
 
 export interface HistoryEntry extends Partial<UnscannableFields> {

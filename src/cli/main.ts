@@ -1,29 +1,34 @@
-import { loadCliSettings } from '../config';
-import { definitionsCommand } from './definitions-command';
-import { historyCommand } from './history-command';
-import { type CommandIo, scanCommand } from './scan-command';
-import { statusCommand } from './status-command';
-import { updateCommand } from './update-command';
+import { type CliSettings, loadCliSettings } from '../config';
+import type { CommandIo } from './command-io';
 import {
   DEFINITIONS_HELP,
   EXIT_ERROR,
   HISTORY_HELP,
   MAIN_HELP,
   SCAN_HELP,
+  SERVE_HELP,
   STATUS_HELP,
   UPDATE_HELP,
   UsageError,
 } from './usage';
 
-const COMMANDS = {
-  scan: scanCommand,
-  update: updateCommand,
-  history: historyCommand,
-  definitions: definitionsCommand,
-  status: statusCommand,
-} as const;
+type Command = (args: string[], settings: CliSettings, io: CommandIo) => Promise<number>;
+
+/**
+ * Each command's module is loaded only when it runs: `lambda-av --help` loads neither the AWS
+ * SDK nor the local stack, and a local scan loads no AWS SDK.
+ */
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  scan: async () => (await import('./scan-command')).scanCommand,
+  serve: async () => (await import('./serve-command')).serveCommand,
+  update: async () => (await import('./update-command')).updateCommand,
+  history: async () => (await import('./history-command')).historyCommand,
+  definitions: async () => (await import('./definitions-command')).definitionsCommand,
+  status: async () => (await import('./status-command')).statusCommand,
+};
 const HELP: Record<string, string> = {
   scan: SCAN_HELP,
+  serve: SERVE_HELP,
   update: UPDATE_HELP,
   history: HISTORY_HELP,
   definitions: DEFINITIONS_HELP,
@@ -36,18 +41,22 @@ export async function main(args: string[], io: CommandIo): Promise<number> {
   try {
     if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
       const topic = command === 'help' ? rest[0] : undefined;
-      if (topic !== undefined && !(topic in HELP)) throw new UsageError(`no such command: ${topic}`);
+      if (topic !== undefined && !Object.hasOwn(HELP, topic))
+        throw new UsageError(`no such command: ${topic}`);
       io.out(topic ? (HELP[topic] as string) : MAIN_HELP);
       return command === undefined ? EXIT_ERROR : 0;
     }
-    const run = COMMANDS[command as keyof typeof COMMANDS];
-    if (!run) throw new UsageError(`no such command: ${command}`);
+    const load = Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined;
+    if (!load) throw new UsageError(`no such command: ${command}`);
+    const run = await load();
     return await run(rest, loadCliSettings(io.env), io);
   } catch (error) {
     const failure = error as Error & { code?: string };
     if (error instanceof UsageError || failure.code?.startsWith('ERR_PARSE_ARGS')) {
       io.err(`lambda-av: ${failure.message}`);
-      io.err(`Run 'lambda-av help${command && command in HELP ? ` ${command}` : ''}' for usage.`);
+      io.err(
+        `Run 'lambda-av help${command && Object.hasOwn(HELP, command) ? ` ${command}` : ''}' for usage.`,
+      );
     } else {
       io.err(`lambda-av: ${failure.name}: ${failure.message}`);
     }

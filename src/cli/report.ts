@@ -1,5 +1,6 @@
 import type { StatusNames } from '../config';
 import { describeUnscannable, type UnscannableFields, unscannableOfResult } from '../scan/unscannable';
+import type { CommandIo } from './command-io';
 import { EXIT_CLEAN, EXIT_ERROR, EXIT_INFECTED } from './usage';
 
 export interface FileResult extends Partial<UnscannableFields> {
@@ -21,23 +22,39 @@ export interface Summary {
   readonly durationMs: number;
   readonly definitions?: string;
   readonly testSignatures?: boolean;
+  /** Stopped by Ctrl-C before every file was scanned. */
+  readonly interrupted?: boolean;
+}
+
+type Counts = Omit<Summary, 'durationMs' | 'definitions' | 'testSignatures' | 'interrupted'>;
+
+function noCounts(): { -readonly [K in keyof Counts]: number } {
+  return { files: 0, clean: 0, infected: 0, unscannable: 0, skipped: 0, errors: 0 };
 }
 
 /**
- * Each result counted once, by its status and what it says of itself: UNSCANNABLE, SKIPPED and
+ * Counts one result, by its status and what it says of itself: UNSCANNABLE, SKIPPED and
  * PROCESSING_ERROR may share a name (GuardDuty's UNSUPPORTED), an unscannable result says so and
  * an error names itself.
  */
+function count(
+  counts: { -readonly [K in keyof Counts]: number },
+  result: FileResult,
+  names: StatusNames,
+): void {
+  counts.files++;
+  if (result.status === names.CLEAN) counts.clean++;
+  else if (result.status === names.INFECTED) counts.infected++;
+  else if (result.status === names.UNSCANNABLE && result.unscannable) counts.unscannable++;
+  else if (result.status === names.SKIPPED && result.error === undefined) counts.skipped++;
+  else counts.errors++;
+}
+
+/** The summary of results held in a list (the streamed report counts as it goes instead). */
 export function summarise(results: readonly FileResult[], names: StatusNames, durationMs: number): Summary {
-  const counts = { clean: 0, infected: 0, unscannable: 0, skipped: 0, errors: 0 };
-  for (const r of results) {
-    if (r.status === names.CLEAN) counts.clean++;
-    else if (r.status === names.INFECTED) counts.infected++;
-    else if (r.status === names.UNSCANNABLE && r.unscannable) counts.unscannable++;
-    else if (r.status === names.SKIPPED && r.error === undefined) counts.skipped++;
-    else counts.errors++;
-  }
-  return { files: results.length, ...counts, durationMs };
+  const counts = noCounts();
+  for (const result of results) count(counts, result, names);
+  return { ...counts, durationMs };
 }
 
 /**
@@ -68,6 +85,7 @@ export function unscannableNote(result: Parameters<typeof unscannableOfResult>[0
 export function formatSummary(summary: Summary): string {
   return [
     '----------- SCAN SUMMARY -----------',
+    ...(summary.interrupted ? ['Interrupted: the scan was stopped before every file was scanned'] : []),
     `Files scanned: ${summary.files}`,
     `Clean: ${summary.clean}`,
     `Infected: ${summary.infected}`,
@@ -79,24 +97,99 @@ export function formatSummary(summary: Summary): string {
   ].join('\n');
 }
 
-/** A one-line progress bar on a terminal's standard error; nothing anywhere else. */
-export class Progress {
-  private done = 0;
-  constructor(
-    private readonly total: number,
-    private readonly stream: NodeJS.WriteStream | undefined,
-  ) {}
+export interface ReportOptions {
+  readonly json: boolean;
+  readonly names: StatusNames;
+  /** A count of files done on a terminal's standard error (never with --json). */
+  readonly progress: boolean;
+}
 
-  static for(total: number, enabled: boolean): Progress {
-    return new Progress(total, enabled && process.stderr.isTTY ? process.stderr : undefined);
+/** Lines leave in batches of about this many characters, or BATCH_DELAY_MS after the first. */
+const BATCH_CHARS = 32 * 1024;
+const BATCH_DELAY_MS = 100;
+
+/**
+ * The report of a scan, written as results come in: a line per file, or one JSON document
+ * `{"results": [...], "summary": {...}}` streamed element by element. Only counts are kept, so a
+ * scan of any number of files holds no list of results in memory. Lines leave in small batches
+ * (a write per line costs about as much as scanning a small file), at most 0.1 s late.
+ */
+export class ScanReport {
+  private readonly counts = noCounts();
+  private readonly progress: Progress;
+  private first = true;
+  private batch: string[] = [];
+  private batchChars = 0;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly io: CommandIo,
+    private readonly options: ReportOptions,
+  ) {
+    this.progress = Progress.for(options.progress && !options.json);
+    if (options.json) this.write('{"results": [');
   }
 
-  tick(): void {
-    this.done++;
+  async add(result: FileResult): Promise<void> {
+    count(this.counts, result, this.options.names);
+    if (this.options.json) {
+      this.write(`${this.first ? '  ' : ', '}${JSON.stringify(result)}`);
+      this.first = false;
+    } else {
+      this.write(formatResult(result));
+    }
+    if (this.batchChars >= BATCH_CHARS) {
+      this.flush();
+      await this.io.drained?.();
+    }
+  }
+
+  /** Writes the summary (and closes the JSON document) and returns it. */
+  finish(durationMs: number, extra: Partial<Summary> = {}): Summary {
+    const summary: Summary = { ...this.counts, durationMs, ...extra };
+    if (this.options.json) this.write(`],\n"summary": ${JSON.stringify(summary)}}`);
+    else this.write(formatSummary(summary));
+    this.flush();
+    this.progress.clear();
+    return summary;
+  }
+
+  private write(line: string): void {
+    this.batch.push(line);
+    this.batchChars += line.length + 1;
+    this.timer ??= setTimeout(() => this.flush(), BATCH_DELAY_MS);
+  }
+
+  private flush(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.batch.length === 0) return;
+    this.progress.clear();
+    this.io.out(this.batch.join('\n'));
+    this.batch = [];
+    this.batchChars = 0;
+    this.progress.show(this.counts.files);
+  }
+}
+
+/** A count of files done, on a terminal's standard error only, redrawn after each batch of lines. */
+class Progress {
+  private visible = false;
+
+  private constructor(private readonly stream: NodeJS.WriteStream | undefined) {}
+
+  static for(enabled: boolean): Progress {
+    return new Progress(enabled && process.stderr.isTTY ? process.stderr : undefined);
+  }
+
+  show(done: number): void {
     if (!this.stream) return;
-    const width = 30;
-    const filled = Math.round((this.done / this.total) * width);
-    this.stream.write(`\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${this.done}/${this.total}`);
-    if (this.done === this.total) this.stream.write('\r\x1b[K');
+    this.visible = true;
+    this.stream.write(`\r\x1b[K[${done} files scanned]`);
+  }
+
+  clear(): void {
+    if (this.stream && this.visible) this.stream.write('\r\x1b[K');
+    this.visible = false;
   }
 }

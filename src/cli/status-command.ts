@@ -18,7 +18,7 @@ import {
   SERVICE_NAME,
 } from '../metrics';
 import { VERDICTS, type Verdict } from '../status';
-import type { CommandIo } from './scan-command';
+import type { CommandIo } from './command-io';
 import { STATUS_HELP, UsageError } from './usage';
 
 export interface VerdictFigures {

@@ -5,7 +5,7 @@ import { type CliSettings, loadConfig } from '../config';
 import { DefinitionsDirectory, resolvePublishedSet } from '../definitions/store';
 import { updateDefinitions } from '../definitions/updater';
 import { localS3Client, startLocalS3Server } from '../local/s3-server';
-import type { CommandIo } from './scan-command';
+import type { CommandIo } from './command-io';
 import { UPDATE_HELP } from './usage';
 
 const CACHE_BUCKET = 'definitions';

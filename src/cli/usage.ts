@@ -6,13 +6,17 @@ export class UsageError extends Error {
 export const EXIT_CLEAN = 0;
 export const EXIT_INFECTED = 1;
 export const EXIT_ERROR = 2;
+/** Stopped by Ctrl-C, as shells report a command ended by SIGINT. */
+export const EXIT_INTERRUPTED = 130;
 
 export const MAIN_HELP = `lambda-av: scan files with ClamAV through the lambda-av-daemon workflow
 
 Usage:
-  lambda-av scan [options] PATH...          scan files and directories locally (embedded stack)
+  lambda-av scan [options] PATH...          scan files and directories on this machine
+  lambda-av scan --workflow PATH...         the same through the local S3 + state machine workflow
   lambda-av scan --remote s3://BUCKET/KEY   scan S3 objects with the deployed state machine
   lambda-av scan --direct s3://BUCKET/KEY   scan S3 objects by invoking the deployed scanner
+  lambda-av serve [options]                 run the whole stack locally for your application
   lambda-av update                          fetch definitions for local scans into the cache
   lambda-av history                         list recent scan executions and their verdicts
   lambda-av definitions publish DIR         publish database files to a deployed stack's scanners
@@ -24,18 +28,26 @@ completely (over the size limit, or UNSCANNABLE: encrypted, over a clamd limit).
 Run 'lambda-av help scan' for the options of a command.`;
 
 export const SCAN_HELP = `Usage: lambda-av scan [options] PATH...
+       lambda-av scan --workflow [options] PATH...
        lambda-av scan --remote|--direct [options] s3://BUCKET/KEY...
 
-Local scans (the default) start an embedded stack on 127.0.0.1: an S3-compatible server, the
-scanner with a real clamd, and the scan state machine executed locally. Each file is uploaded to
-the local bucket and scanned by the same workflow as in AWS. Directories are scanned recursively.
+Local scans (the default) start clamd with the scanner Lambda's settings and limits, its policy
+signatures and verdict rules, and stream each file straight into it, several at once. Directories
+are scanned recursively as they are walked; symbolic links are followed only when given as PATH.
+Each result is printed as it comes, then a summary. Ctrl-C stops clamd and removes every
+temporary file before the command ends.
+
+With --workflow, an embedded stack starts on 127.0.0.1 instead (an S3-compatible server, the
+scanner Lambda's handler with a real clamd, the scan state machine executed locally) and each file
+is uploaded and scanned by the same workflow as in AWS: slower, the same verdicts.
 
 Options:
   --definitions DIR     ClamAV database files to scan with (.cvd, .cld, .ndb, .hdb, ...)
   --test-signatures     use generated test signatures (EICAR and ClamAV's test files): they
                         detect test files only
-  --concurrency N       files scanned at once (default 4)
+  --concurrency N       files scanned at once (default 16; 4 with --workflow, --remote, --direct)
   --json                print one JSON document: {"results": [...], "summary": {...}}
+  --workflow            scan through the local S3 server and scan state machine
   --remote              scan s3:// objects with the deployed scan state machine and wait
   --state-machine ARN   its ARN (default: $LAMBDA_AV_STATE_MACHINE_ARN)
   --direct              scan s3:// objects by invoking the deployed scanner Lambda (fast path)
@@ -53,6 +65,8 @@ unscannable files as INFECTED instead (exit 1), as before the UNSCANNABLE verdic
 Definitions for local scans, in this order: --definitions DIR; the system's ClamAV database
 directory ($CLAMAV_SYSTEM_DATABASE_DIR, default /var/lib/clamav) when it holds databases; the
 cache filled by 'lambda-av update' ($LAMBDA_AV_CACHE_DIR, default ~/.cache/lambda-av).
+clamd's work area (its socket and the copy it makes of each stream) goes to $LAMBDA_AV_TMPDIR,
+else /dev/shm when it has room, else the system's temporary directory.
 Remote and direct scans use the AWS SDK's usual configuration (credentials, region, and
 endpoints such as AWS_ENDPOINT_URL_SFN or AWS_ENDPOINT_URL_LAMBDA).`;
 
@@ -78,6 +92,38 @@ Options:
   --max N               how many executions (default 20, at most 100)
   --json                print JSON
   -h, --help            show this help`;
+
+export const SERVE_HELP = `Usage: lambda-av serve [options]
+
+Runs the embedded stack in the foreground until Ctrl-C, on 127.0.0.1 only:
+  - an S3-compatible endpoint (s3rver); an upload to a scanned bucket starts the scan state
+    machine with the EventBridge "Object Created" event AWS would send, and the object is tagged
+  - the Step Functions endpoint: the scan and update-definitions state machines (ASL files of
+    statemachine/ executed locally): StartExecution, DescribeExecution, StopExecution,
+    ListExecutions, GetExecutionHistory, ListStateMachines, DescribeStateMachine
+  - the Lambda endpoint: the scanner (a real clamd, kept warm) and the updater (Invoke)
+  - a CloudWatch endpoint (PutMetricData, GetMetricData) for the update workflow's canary
+  - a scan history page: recent executions, verdicts and state histories
+It prints the environment an application needs (endpoints, credentials, ARNs), so AWS SDK code,
+the AWS CLI and lambda-av's client (startScan, waitForScan, scanDirect) work against it unchanged.
+
+Options:
+  --port N              history page on N, S3 on N+1, Step Functions on N+2, Lambda on N+3,
+                        CloudWatch on N+4 (default 9600; 0: free ports)
+  --bucket NAME         a bucket whose uploads are scanned (repeatable; default uploads)
+  --data-dir DIR        keep objects, tags, published definitions and the execution history in
+                        DIR across restarts (default: a temporary directory, removed on exit)
+  --definitions DIR     publish these ClamAV database files for the scanner
+  --test-signatures     publish generated test signatures (they detect test files only)
+  --write-env FILE      also write the environment to FILE (NAME=value lines)
+  -h, --help            show this help
+
+Without --definitions or --test-signatures the scanner keeps the definitions published in the data
+directory (by an earlier start or by the update workflow); on a first start it takes them as
+'lambda-av scan' does. The update workflow runs on demand, with the updater's settings from the
+environment (CLAMAV_MIRROR_URL, CLAMAV_CUSTOM_DATABASE_URLS, CLAMAV_OFFICIAL_DATABASES):
+  aws stepfunctions start-execution --endpoint-url $AWS_ENDPOINT_URL_SFN \\
+    --state-machine-arn $LAMBDA_AV_UPDATE_STATE_MACHINE_ARN`;
 
 export const DEFINITIONS_HELP = `Usage: lambda-av definitions publish DIR [options]
 

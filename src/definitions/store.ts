@@ -18,25 +18,12 @@ import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { DaemonStartupError, DefinitionsNotPublishedError } from '../errors';
+import { isDatabaseFile } from './database-files';
 import { readManifest } from './manifest';
 import { POLICY_DATABASE, POLICY_DATABASE_NAME } from './policy';
 
-/** File name endings ClamAV loads from a database directory (libclamav's CLI_DBEXT list). */
-// biome-ignore format: a list reads better compact
-export const DATABASE_EXTENSIONS: ReadonlySet<string> = new Set([
-  '.cvd', '.cld', '.cud', '.db', '.hdb', '.hdu', '.hsb', '.hsu', '.mdb', '.mdu', '.msb', '.msu',
-  '.fp', '.sfp', '.ndb', '.ndu', '.ldb', '.ldu', '.sdb', '.zmd', '.rmd', '.cfg', '.cdb', '.cat',
-  '.crb', '.idb', '.ioc', '.yar', '.yara', '.pwdb', '.ign', '.ign2', '.imp', '.wdb', '.pdb',
-  '.gdb', '.ftm', '.info', '.cbc',
-]);
-
-export function isDatabaseFile(name: string): boolean {
-  return (
-    DATABASE_EXTENSIONS.has(path.extname(name).toLowerCase()) &&
-    !name.includes('/') &&
-    name !== POLICY_DATABASE_NAME
-  );
-}
+// Which file names are databases is in its own module: local scans need it without the S3 SDK.
+export { DATABASE_EXTENSIONS, isDatabaseFile } from './database-files';
 
 export interface DefinitionsLocation {
   readonly bucket: string;

@@ -43,7 +43,9 @@ type Json = Record<string, unknown>;
  * Average, Minimum, Maximum, pNN) in periods from the query's StartTime, DescribeAlarms answers
  * with the alarms a test sets. Any other operation is refused with an error naming it.
  */
-export async function startLocalCloudWatch(): Promise<LocalCloudWatchServer> {
+export async function startLocalCloudWatch(
+  options: { readonly port?: number } = {},
+): Promise<LocalCloudWatchServer> {
   const datapoints: StoredDatapoint[] = [];
   let alarms: readonly LocalAlarm[] = [];
 
@@ -141,7 +143,7 @@ export async function startLocalCloudWatch(): Promise<LocalCloudWatchServer> {
       }
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
     endpoint: `http://127.0.0.1:${port}`,

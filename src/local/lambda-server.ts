@@ -1,5 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { LambdaClient } from '@aws-sdk/client-lambda';
+import { LOCAL_ACCOUNT, LOCAL_REGION } from './object-created-event';
 
 export type LocalFunction = (event: unknown) => Promise<unknown>;
 
@@ -13,6 +15,8 @@ export interface LambdaServiceFault {
 export interface LocalLambdaOptions {
   /** Called before each invocation; a fault it returns is sent instead of running the function. */
   readonly fault?: (functionName: string, event: unknown) => LambdaServiceFault | undefined;
+  /** 0 (the default): a free port. */
+  readonly port?: number;
 }
 
 export interface LocalLambdaServer {
@@ -28,12 +32,33 @@ export interface LocalLambdaServer {
 }
 
 const INVOKE_PATH = /^\/2015-03-31\/functions\/([^/]+)\/invocations$/;
+const FUNCTION_PATH = /^\/2015-03-31\/functions\/([^/]+)(\/configuration)?\/?$/;
+const LIST_PATH = /^\/2015-03-31\/functions\/?$/;
+
+/** Lambda API routes this endpoint does not serve, by name, so a refusal says which operation it was. */
+const OTHER_OPERATIONS: ReadonlyArray<readonly [string, RegExp, string]> = [
+  ['POST', /^\/2014-11-13\/functions\/[^/]+\/invoke-async\/?$/, 'InvokeAsync'],
+  ['POST', /^\/2015-03-31\/functions\/?$/, 'CreateFunction'],
+  ['DELETE', /^\/2015-03-31\/functions\/[^/]+\/?$/, 'DeleteFunction'],
+  ['PUT', /^\/2015-03-31\/functions\/[^/]+\/code\/?$/, 'UpdateFunctionCode'],
+  ['PUT', /^\/2015-03-31\/functions\/[^/]+\/configuration\/?$/, 'UpdateFunctionConfiguration'],
+  ['GET', /^\/2015-03-31\/functions\/[^/]+\/policy\/?$/, 'GetPolicy'],
+  ['GET', /^\/2015-03-31\/functions\/[^/]+\/aliases\/?$/, 'ListAliases'],
+  ['GET', /^\/2015-03-31\/functions\/[^/]+\/versions\/?$/, 'ListVersionsByFunction'],
+  ['GET', /^\/2015-03-31\/event-source-mappings\/?$/, 'ListEventSourceMappings'],
+  ['GET', /^\/2016-08-19\/account-settings\/?$/, 'GetAccountSettings'],
+  ['GET', /^\/2018-10-31\/layers\/?$/, 'ListLayers'],
+  ['GET', /^\/2017-03-31\/tags\/.+$/, 'ListTags'],
+  ['POST', /^\/2021-11-15\/functions\/[^/]+\/response-streaming-invocations$/, 'InvokeWithResponseStream'],
+];
 
 /**
- * A stand-in for the Lambda Invoke API on 127.0.0.1, running our real handlers in this process.
- * It speaks the same wire format as AWS (`POST /2015-03-31/functions/{name}/invocations`; a
- * handler's error comes back as `X-Amz-Function-Error: Unhandled` with `errorType` and
- * `errorMessage`), so `@aws-sdk/client-lambda` works against it unchanged.
+ * A stand-in for the Lambda API on 127.0.0.1, running our real handlers in this process. It
+ * speaks AWS's wire format (`POST /2015-03-31/functions/{name}/invocations`; a handler's error
+ * comes back as `X-Amz-Function-Error: Unhandled` with `errorType` and `errorMessage`), so
+ * `@aws-sdk/client-lambda` and the AWS CLI work against it unchanged. Besides Invoke it answers
+ * ListFunctions, GetFunction and GetFunctionConfiguration; any other operation gets an error
+ * naming it.
  */
 export async function startLocalLambda(
   functions: Record<string, LocalFunction>,
@@ -48,22 +73,60 @@ export async function startLocalLambda(
     });
   });
 
+  const configuration = (name: string) => ({
+    FunctionName: name,
+    FunctionArn: `arn:aws:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT}:function:${name}`,
+    Runtime: 'nodejs22.x',
+    Handler: 'index.handler',
+    State: 'Active',
+    Description: 'lambda-av-daemon, run locally by lambda-av',
+  });
+
+  function notFound(response: http.ServerResponse, name: string) {
+    send(
+      response,
+      404,
+      { 'x-amzn-errortype': 'ResourceNotFoundException' },
+      {
+        Type: 'User',
+        message: `Function not found: ${name} (local functions: ${Object.keys(functions).join(', ')})`,
+      },
+    );
+  }
+
   async function answer(request: http.IncomingMessage, body: string, response: http.ServerResponse) {
-    const [pathname = '', query = ''] = (request.url ?? '').split('?');
-    const match = request.method === 'POST' ? INVOKE_PATH.exec(pathname) : null;
-    const target = match?.[1] ? functionTarget(decodeURIComponent(match[1])) : undefined;
-    const name = target?.name;
-    const qualifier = new URLSearchParams(query).get('Qualifier') ?? target?.qualifier;
-    const fn = name === undefined ? undefined : functions[name];
-    if (!name || !fn) {
-      send(
-        response,
-        404,
-        { 'x-amzn-errortype': 'ResourceNotFoundException' },
-        {
-          message: `Function not found: ${name ?? request.url}`,
-        },
-      );
+    const method = request.method ?? 'GET';
+    const [url = '/', query = ''] = (request.url ?? '/').split('?');
+    const invoke = method === 'POST' ? INVOKE_PATH.exec(url) : null;
+    if (!invoke) {
+      const described = method === 'GET' ? FUNCTION_PATH.exec(url) : null;
+      if (method === 'GET' && LIST_PATH.test(url)) {
+        send(response, 200, {}, { Functions: Object.keys(functions).map(configuration) });
+      } else if (described?.[1]) {
+        const { name } = functionTarget(decodeURIComponent(described[1]));
+        if (!functions[name]) notFound(response, name);
+        else if (described[2]) send(response, 200, {}, configuration(name));
+        else send(response, 200, {}, { Configuration: configuration(name) });
+      } else {
+        const operation = OTHER_OPERATIONS.find(([verb, path]) => verb === method && path.test(url))?.[2];
+        send(
+          response,
+          400,
+          { 'x-amzn-errortype': 'UnsupportedOperationException' },
+          {
+            Type: 'User',
+            message: `the local Lambda endpoint of lambda-av does not support ${operation ?? `the request ${method} ${url}`}; it supports Invoke, ListFunctions, GetFunction and GetFunctionConfiguration`,
+          },
+        );
+      }
+      return;
+    }
+    const target = functionTarget(decodeURIComponent(invoke[1] as string));
+    const { name } = target;
+    const qualifier = new URLSearchParams(query).get('Qualifier') ?? target.qualifier;
+    const fn = functions[name];
+    if (!fn) {
+      notFound(response, name);
       return;
     }
     let event: unknown;
@@ -74,8 +137,13 @@ export async function startLocalLambda(
         response,
         400,
         { 'x-amzn-errortype': 'InvalidRequestContentException' },
-        { message: 'payload is not JSON' },
+        { Type: 'User', message: 'Could not parse request body into json: the payload is not JSON' },
       );
+      return;
+    }
+    const invocationType = request.headers['x-amz-invocation-type'];
+    if (invocationType === 'DryRun') {
+      send(response, 204, {}, undefined);
       return;
     }
     invocations.push({ functionName: name, ...(qualifier ? { qualifier } : {}), event });
@@ -84,9 +152,8 @@ export async function startLocalLambda(
       send(response, fault.status, { 'x-amzn-errortype': fault.type }, { message: `injected ${fault.type}` });
       return;
     }
-    const asynchronous = request.headers['x-amz-invocation-type'] === 'Event';
     const run = fn(event);
-    if (asynchronous) {
+    if (invocationType === 'Event') {
       run.catch(() => undefined);
       send(response, 202, {}, undefined);
       return;
@@ -104,7 +171,7 @@ export async function startLocalLambda(
     }
   }
 
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
     endpoint: `http://127.0.0.1:${port}`,
@@ -115,6 +182,16 @@ export async function startLocalLambda(
         server.close((error) => (error ? reject(error) : resolve()));
       }),
   };
+}
+
+/** A Lambda client for the local endpoint: one attempt, so the state machine's Retry is what retries. */
+export function localLambdaClient(endpoint: string): LambdaClient {
+  return new LambdaClient({
+    endpoint,
+    region: LOCAL_REGION,
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    maxAttempts: 1,
+  });
 }
 
 /**

@@ -1,51 +1,72 @@
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type ExecutionEvent, type LocalStepFunctionsOptions, runLocalExecution } from './step-functions';
-
-interface Execution {
-  executionArn: string;
-  stateMachineArn: string;
-  name: string;
-  input: string;
-  status: 'RUNNING' | 'SUCCEEDED' | 'FAILED';
-  startDate: number;
-  stopDate?: number;
-  output?: string;
-  error?: string;
-  cause?: string;
-  events: readonly ExecutionEvent[];
-  done: Promise<void>;
-}
+import { awsHistoryEvents } from './execution-history';
+import type { ExecutionRecord, ExecutionStore } from './execution-store';
+import { LOCAL_ACCOUNT, LOCAL_REGION } from './object-created-event';
+import { type LocalStepFunctionsOptions, loadStateMachine, runLocalExecution } from './step-functions';
 
 export interface LocalStepFunctionsServer {
   /** Endpoint for `new SFNClient({ endpoint })`. */
   readonly endpoint: string;
   /** ARN of the state machine registered for each ASL file given. */
   readonly stateMachineArns: Readonly<Record<string, string>>;
+  /** Starts an execution, as StartExecution does (the way the local EventBridge rule starts scans). */
+  startExecution(stateMachineArn: string, input: string, name?: string): { executionArn: string };
+  /** Every execution known, most recent first. */
+  executions(): readonly ExecutionRecord[];
   /** Waits until every execution started so far has ended. */
   settled(): Promise<void>;
-  stop(): Promise<void>;
+  /** Stops the server; with `abort`, executions still running end ABORTED instead of being waited for. */
+  stop(options?: { readonly abort?: boolean }): Promise<void>;
 }
 
-const ACCOUNT = '123456789012';
-const REGION = 'us-east-1';
+export interface LocalStepFunctionsServerOptions extends Omit<LocalStepFunctionsOptions, 'signal'> {
+  /** 0 (the default): a free port. */
+  readonly port?: number;
+  /** Keeps finished executions across restarts (`lambda-av serve --data-dir`). */
+  readonly store?: ExecutionStore;
+  /** Called when an execution ends, however it ended. */
+  readonly onExecutionEnded?: (execution: ExecutionRecord) => void;
+}
 
 /** A state machine registered with the local API: its ASL file, and its type (default STANDARD). */
 export type LocalMachine = string | { readonly file: string; readonly type: 'STANDARD' | 'EXPRESS' };
 
+/** The operations this endpoint answers; anything else is refused by name, never left hanging. */
+const SUPPORTED = [
+  'StartExecution',
+  'StartSyncExecution',
+  'DescribeExecution',
+  'StopExecution',
+  'ListExecutions',
+  'GetExecutionHistory',
+  'ListStateMachines',
+  'DescribeStateMachine',
+] as const;
+
+interface Running {
+  readonly done: Promise<void>;
+  readonly abort: AbortController;
+}
+
 /**
- * A stand-in for the Step Functions API on 127.0.0.1 (the AWS JSON 1.0 protocol of
- * `@aws-sdk/client-sfn`: StartExecution, StartSyncExecution, DescribeExecution, ListExecutions,
- * GetExecutionHistory, DescribeStateMachine), executing our ASL files locally. Upload-workflow
- * clients and the CLI talk to it exactly as they would to AWS. As in AWS, an Express machine
- * keeps no executions: StartSyncExecution answers with the result, and ListExecutions refuses it.
+ * A stand-in for the Step Functions API on 127.0.0.1 (the AWS JSON 1.0 protocol that
+ * `@aws-sdk/client-sfn` and the AWS CLI speak), executing our ASL files locally. Upload-workflow
+ * clients, the AWS CLI and `lambda-av history` talk to it exactly as they would to AWS. As in
+ * AWS, an Express machine keeps no executions: StartSyncExecution answers with the result, and
+ * ListExecutions refuses it.
  */
 export async function startLocalStepFunctions(
   machines: Readonly<Record<string, LocalMachine>>,
-  options: LocalStepFunctionsOptions,
+  options: LocalStepFunctionsServerOptions,
 ): Promise<LocalStepFunctionsServer> {
   const arns = Object.fromEntries(
-    Object.keys(machines).map((name) => [name, `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:${name}`]),
+    Object.keys(machines).map((name) => [
+      name,
+      `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:stateMachine:${name}`,
+    ]),
   );
   const registered = new Map(
     Object.entries(machines).map(([name, machine]) => [
@@ -53,7 +74,7 @@ export async function startLocalStepFunctions(
       typeof machine === 'string' ? { file: machine, type: 'STANDARD' as const } : machine,
     ]),
   );
-  const executions = new Map<string, Execution>();
+  for (const { file } of registered.values()) loadStateMachine(file, options.substitutions);
   const machineOf = (stateMachineArn: string) => {
     const machine = registered.get(stateMachineArn);
     if (!machine) {
@@ -61,20 +82,127 @@ export async function startLocalStepFunctions(
     }
     return machine;
   };
+  const executions = new Map<string, ExecutionRecord>();
+  for (const record of options.store?.load() ?? []) executions.set(record.executionArn, record);
+  const running = new Map<string, Running>();
 
-  const actions: Record<string, (body: Record<string, unknown>) => unknown> = {
-    DescribeStateMachine(body) {
-      const stateMachineArn = String(body.stateMachineArn ?? '');
-      const machine = machineOf(stateMachineArn);
-      return {
-        stateMachineArn,
-        name: stateMachineArn.split(':').pop(),
-        status: 'ACTIVE',
-        type: machine.type,
-        roleArn: `arn:aws:iam::${ACCOUNT}:role/local`,
-        creationDate: 0,
-      };
+  function start(stateMachineArn: string, input: string, requestedName?: string) {
+    const { file } = machineOf(stateMachineArn);
+    const name = requestedName ?? randomUUID();
+    if (!/^[A-Za-z0-9_-]{1,80}$/.test(name)) throw apiError('InvalidName', `Invalid Name: '${name}'`);
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(input);
+    } catch {
+      throw apiError('InvalidExecutionInput', `Invalid State Machine Execution Input: '${input}'`);
+    }
+    const executionArn = `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
+    const existing = executions.get(executionArn);
+    if (existing) {
+      // As in AWS (Standard): the same name and input while running is the same execution.
+      if (existing.status === 'RUNNING' && existing.input === input) return { executionArn, existing };
+      throw apiError('ExecutionAlreadyExists', `Execution Already Exists: '${executionArn}'`);
+    }
+    const record: ExecutionRecord = {
+      executionArn,
+      stateMachineArn,
+      name,
+      input,
+      status: 'RUNNING',
+      startDate: Date.now(),
+      events: [],
+    };
+    executions.set(executionArn, record);
+    const abort = new AbortController();
+    const done = runLocalExecution(
+      file,
+      parsed,
+      { ...options, signal: abort.signal },
+      { executionArn, stateMachineArn, name },
+    )
+      .then(
+        (result) => {
+          Object.assign(record, {
+            status: result.status,
+            stopDate: Date.now(),
+            events: result.events,
+            ...(result.status === 'SUCCEEDED' ? { output: JSON.stringify(result.output) } : {}),
+            ...(result.error ? { error: result.error } : {}),
+            ...(result.cause ? { cause: result.cause } : {}),
+          });
+        },
+        (error: Error) => {
+          Object.assign(record, {
+            status: 'FAILED',
+            stopDate: Date.now(),
+            error: error.name,
+            cause: error.message,
+          });
+        },
+      )
+      .then(() => {
+        running.delete(executionArn);
+        options.store?.save(record);
+        options.onExecutionEnded?.(record);
+      });
+    running.set(executionArn, { done, abort });
+    return { executionArn, existing: record };
+  }
+
+  function find(executionArn: unknown): ExecutionRecord {
+    const execution = executions.get(String(executionArn ?? ''));
+    if (!execution) throw apiError('ExecutionDoesNotExist', `Execution Does Not Exist: '${executionArn}'`);
+    return execution;
+  }
+
+  const seconds = (ms: number | undefined) => (ms === undefined ? undefined : ms / 1000);
+
+  const actions: Record<(typeof SUPPORTED)[number], (body: Record<string, unknown>) => unknown> = {
+    StartExecution(body) {
+      const { executionArn, existing } = start(
+        String(body.stateMachineArn ?? ''),
+        typeof body.input === 'string' ? body.input : '{}',
+        typeof body.name === 'string' ? body.name : undefined,
+      );
+      return { executionArn, startDate: seconds(existing.startDate) };
     },
+    DescribeExecution(body) {
+      const { events: _, startDate, stopDate, ...description } = find(body.executionArn);
+      return { ...description, startDate: seconds(startDate), stopDate: seconds(stopDate) };
+    },
+    StopExecution(body) {
+      const execution = find(body.executionArn);
+      running.get(execution.executionArn)?.abort.abort();
+      return { stopDate: seconds(Date.now()) };
+    },
+    ListExecutions(body) {
+      if (machineOf(String(body.stateMachineArn ?? '')).type === 'EXPRESS') {
+        throw apiError(
+          'StateMachineTypeNotSupported',
+          'This operation is not supported by EXPRESS state machines',
+        );
+      }
+      const status = body.statusFilter;
+      const max = typeof body.maxResults === 'number' && body.maxResults > 0 ? body.maxResults : 100;
+      const list = sorted()
+        .filter((e) => e.stateMachineArn === body.stateMachineArn && (!status || e.status === status))
+        .slice(0, max)
+        .map(({ executionArn, stateMachineArn, name, status: s, startDate, stopDate }) => ({
+          executionArn,
+          stateMachineArn,
+          name,
+          status: s,
+          startDate: seconds(startDate),
+          ...(stopDate ? { stopDate: seconds(stopDate) } : {}),
+        }));
+      return { executions: list };
+    },
+    GetExecutionHistory(body) {
+      const execution = find(body.executionArn);
+      const events = awsHistoryEvents(execution);
+      return { events: body.reverseOrder === true ? events.reverse() : events };
+    },
+    // An Express machine runs to its end within the request and keeps no execution, as in AWS.
     async StartSyncExecution(body) {
       const stateMachineArn = String(body.stateMachineArn ?? '');
       const machine = machineOf(stateMachineArn);
@@ -84,9 +212,9 @@ export async function startLocalStepFunctions(
           'This operation is supported by EXPRESS state machines only',
         );
       }
-      const name = typeof body.name === 'string' ? body.name : crypto.randomUUID();
+      const name = typeof body.name === 'string' ? body.name : randomUUID();
       const input = typeof body.input === 'string' ? body.input : '{}';
-      const executionArn = `${stateMachineArn.replace(':stateMachine:', ':express:')}:${name}:${crypto.randomUUID()}`;
+      const executionArn = `${stateMachineArn.replace(':stateMachine:', ':express:')}:${name}:${randomUUID()}`;
       const startDate = Date.now() / 1000;
       const result = await runLocalExecution(machine.file, JSON.parse(input), options, {
         executionArn,
@@ -106,135 +234,84 @@ export async function startLocalStepFunctions(
         ...(result.cause ? { cause: result.cause } : {}),
       };
     },
-    StartExecution(body) {
-      const stateMachineArn = String(body.stateMachineArn ?? '');
-      const file = machineOf(stateMachineArn).file;
-      const name = typeof body.name === 'string' ? body.name : crypto.randomUUID();
-      if (!/^[A-Za-z0-9_-]{1,80}$/.test(name)) throw apiError('InvalidName', `Invalid Name: '${name}'`);
-      const input = typeof body.input === 'string' ? body.input : '{}';
-      const executionArn = `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
-      const existing = executions.get(executionArn);
-      if (existing) {
-        // As in AWS (Standard): the same name and input while running is the same execution.
-        if (existing.status === 'RUNNING' && existing.input === input) {
-          return { executionArn, startDate: existing.startDate };
-        }
-        throw apiError('ExecutionAlreadyExists', `Execution Already Exists: '${executionArn}'`);
-      }
-      const execution: Execution = {
-        executionArn,
-        stateMachineArn,
-        name,
-        input,
-        status: 'RUNNING',
-        startDate: Date.now() / 1000,
-        events: [],
-        done: Promise.resolve(),
-      };
-      execution.done = runLocalExecution(file, JSON.parse(input), options, {
-        executionArn,
-        stateMachineArn,
-        name,
-      }).then(
-        (result) => {
-          Object.assign(execution, {
-            status: result.status,
-            stopDate: Date.now() / 1000,
-            events: result.events,
-            ...(result.status === 'SUCCEEDED' ? { output: JSON.stringify(result.output) } : {}),
-            ...(result.error ? { error: result.error } : {}),
-            ...(result.cause ? { cause: result.cause } : {}),
-          });
-        },
-        (error: Error) => {
-          Object.assign(execution, {
-            status: 'FAILED',
-            stopDate: Date.now() / 1000,
-            error: error.name,
-            cause: error.message,
-          });
-        },
-      );
-      executions.set(executionArn, execution);
-      return { executionArn, startDate: execution.startDate };
-    },
-    DescribeExecution(body) {
-      const execution = executions.get(String(body.executionArn ?? ''));
-      if (!execution)
-        throw apiError('ExecutionDoesNotExist', `Execution Does Not Exist: '${body.executionArn}'`);
-      const { events: _, done: __, ...description } = execution;
-      return description;
-    },
-    ListExecutions(body) {
-      if (machineOf(String(body.stateMachineArn ?? '')).type === 'EXPRESS') {
-        throw apiError(
-          'StateMachineTypeNotSupported',
-          'This operation is not supported by EXPRESS state machines',
-        );
-      }
-      const status = body.statusFilter;
-      const list = [...executions.values()]
-        .filter((e) => e.stateMachineArn === body.stateMachineArn && (!status || e.status === status))
-        .sort((a, b) => b.startDate - a.startDate)
-        .slice(0, typeof body.maxResults === 'number' && body.maxResults > 0 ? body.maxResults : 100)
-        .map(({ executionArn, stateMachineArn, name, status: s, startDate, stopDate }) => ({
-          executionArn,
-          stateMachineArn,
-          name,
-          status: s,
-          startDate,
-          ...(stopDate ? { stopDate } : {}),
-        }));
-      return { executions: list };
-    },
-    GetExecutionHistory(body) {
-      const execution = executions.get(String(body.executionArn ?? ''));
-      if (!execution)
-        throw apiError('ExecutionDoesNotExist', `Execution Does Not Exist: '${body.executionArn}'`);
+    ListStateMachines() {
       return {
-        events: execution.events.map((event, index) => ({
-          id: index + 1,
-          timestamp: execution.startDate,
-          type: event.type,
-          ...(event.state ? { stateEnteredEventDetails: { name: event.state } } : {}),
+        stateMachines: [...registered].map(([stateMachineArn, machine]) => ({
+          stateMachineArn,
+          name: stateMachineArn.split(':').pop(),
+          type: machine.type,
+          creationDate: 0,
         })),
       };
     },
+    DescribeStateMachine(body) {
+      const stateMachineArn = String(body.stateMachineArn ?? '');
+      const machine = machineOf(stateMachineArn);
+      return {
+        stateMachineArn,
+        name: stateMachineArn.split(':').pop(),
+        status: 'ACTIVE',
+        definition: readFileSync(machine.file, 'utf8'),
+        roleArn: `arn:aws:iam::${LOCAL_ACCOUNT}:role/lambda-av-local`,
+        type: machine.type,
+        creationDate: 0,
+      };
+    },
   };
+
+  const sorted = () => [...executions.values()].sort((a, b) => b.startDate - a.startDate);
 
   const server = http.createServer((request, response) => {
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
     request.on('end', () => {
-      const action = String(request.headers['x-amz-target'] ?? '').replace(/^AWSStepFunctions\./, '');
-      const handler = actions[action];
       const reply = (status: number, body: unknown) => {
         response.writeHead(status, { 'content-type': 'application/x-amz-json-1.0' });
         response.end(JSON.stringify(body));
       };
-      if (!handler) {
-        reply(400, { __type: 'UnknownOperationException', message: `not supported locally: ${action}` });
+      const target = String(request.headers['x-amz-target'] ?? '');
+      const action = target.replace(/^AWSStepFunctions\./, '');
+      if (!(SUPPORTED as readonly string[]).includes(action)) {
+        reply(400, {
+          __type: 'UnknownOperationException',
+          message: target
+            ? `the local Step Functions endpoint of lambda-av does not support ${action}; it supports ${SUPPORTED.join(', ')}`
+            : `not a Step Functions API request (no X-Amz-Target header): ${request.method} ${request.url}`,
+        });
+        return;
+      }
+      let body: Record<string, unknown>;
+      try {
+        body = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}');
+      } catch {
+        reply(400, { __type: 'SerializationException', message: `${action}: the request body is not JSON` });
         return;
       }
       Promise.resolve()
-        .then(() => handler(JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}')))
+        .then(() => actions[action as (typeof SUPPORTED)[number]](body))
         .then(
-          (body) => reply(200, body),
+          (answer) => reply(200, answer),
           (error: Error & { type?: string }) =>
             reply(400, { __type: error.type ?? 'InvalidArn', message: error.message }),
         );
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
+  const inFlight = () => [...running.values()].map((r) => r.done);
   return {
     endpoint: `http://127.0.0.1:${port}`,
     stateMachineArns: arns,
+    startExecution: (stateMachineArn, input, name) => ({
+      executionArn: start(stateMachineArn, input, name).executionArn,
+    }),
+    executions: sorted,
     async settled() {
-      await Promise.all([...executions.values()].map((e) => e.done));
+      while (running.size > 0) await Promise.all(inFlight());
     },
-    async stop() {
-      await Promise.all([...executions.values()].map((e) => e.done));
+    async stop(stopOptions = {}) {
+      if (stopOptions.abort) for (const { abort } of running.values()) abort.abort();
+      await Promise.all(inFlight());
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },

@@ -1,21 +1,25 @@
 import { createReadStream } from 'node:fs';
-import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { LambdaClient } from '@aws-sdk/client-lambda';
-import { CreateBucketCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { loadConfig } from '../config';
-import { isDatabaseFile } from '../definitions/store';
 import { createScanFileHandler } from '../handlers/scan-file';
-import type { ScanMetrics } from '../metrics';
 import type { ScanResult } from '../scan/scan-object';
 import { Scanner } from '../scanner';
-import { type LocalLambdaServer, startLocalLambda } from './lambda-server';
+import { type LocalLambdaServer, localLambdaClient, startLocalLambda } from './lambda-server';
+import {
+  ensureBucket,
+  LOCAL_DEFINITIONS_BUCKET,
+  noMetrics,
+  publishDefinitionsDirectory,
+  quietLogger,
+} from './local-definitions';
 import { type LocalS3Server, localS3Client, startLocalS3Server } from './s3-server';
 import { type ExecutionResult, runLocalExecution, SCAN_STATE_MACHINE } from './step-functions';
 
 export const LOCAL_SCANNER_FUNCTION = 'lambda-av-scanner';
-const DEFINITIONS_BUCKET = 'lambda-av-definitions';
 const SCAN_BUCKET = 'lambda-av-scans';
 
 export interface LocalStackOptions {
@@ -47,41 +51,24 @@ export class LocalStack {
   ) {}
 
   static async start(options: LocalStackOptions): Promise<LocalStack> {
-    const names = (await readdir(options.definitionsDir)).filter(isDatabaseFile);
-    if (names.length === 0) throw new Error(`no ClamAV database files in ${options.definitionsDir}`);
     const workDir = await mkdtemp(path.join(os.tmpdir(), 'lambda-av-local-'));
     const s3Server = await startLocalS3Server();
     const s3 = localS3Client(s3Server.endpoint);
     try {
-      await s3.send(new CreateBucketCommand({ Bucket: DEFINITIONS_BUCKET }));
-      await s3.send(new CreateBucketCommand({ Bucket: SCAN_BUCKET }));
-      for (const name of names) {
-        const Body = await readFile(path.join(options.definitionsDir, name));
-        await s3.send(new PutObjectCommand({ Bucket: DEFINITIONS_BUCKET, Key: name, Body }));
-      }
+      await ensureBucket(s3, LOCAL_DEFINITIONS_BUCKET);
+      await ensureBucket(s3, SCAN_BUCKET);
+      await publishDefinitionsDirectory(s3, LOCAL_DEFINITIONS_BUCKET, options.definitionsDir);
       const config = loadConfig({
         ...options.env,
-        CLAMAV_BUCKET_NAME: DEFINITIONS_BUCKET,
+        CLAMAV_BUCKET_NAME: LOCAL_DEFINITIONS_BUCKET,
         PATH_TO_AV_DEFINITIONS: '',
         AV_WORK_DIR: path.join(workDir, 'av'),
       });
-      const quiet = { info() {}, warn() {}, error() {} };
-      const noMetrics: ScanMetrics = {
-        scanCompleted() {},
-        daemonStarted() {},
-        definitionsMissing() {},
-        resultEventFailed() {},
-      };
-      const scanner = new Scanner({ config, s3, logger: quiet, metrics: noMetrics });
+      const scanner = new Scanner({ config, s3, logger: quietLogger, metrics: noMetrics });
       const lambda = new LambdaClient({});
       const handler = createScanFileHandler({ config, scanner, lambda });
       const lambdaServer = await startLocalLambda({ [LOCAL_SCANNER_FUNCTION]: handler });
-      const client = new LambdaClient({
-        endpoint: lambdaServer.endpoint,
-        region: 'us-east-1',
-        credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-        maxAttempts: 1,
-      });
+      const client = localLambdaClient(lambdaServer.endpoint);
       return new LocalStack(s3Server, s3, lambdaServer, client, scanner, workDir, config.maxFileSize);
     } catch (error) {
       s3.destroy();
@@ -91,8 +78,8 @@ export class LocalStack {
     }
   }
 
-  /** Uploads a file as an object and runs the scan state machine on it. */
-  async scanFile(key: string, file: string): Promise<LocalScan> {
+  /** Uploads a file as an object and runs the scan state machine on it; `signal` aborts the execution. */
+  async scanFile(key: string, file: string, signal?: AbortSignal): Promise<LocalScan> {
     const { size } = await stat(file);
     await this.s3.send(
       new PutObjectCommand({
@@ -112,6 +99,7 @@ export class LocalStack {
           ScannerFunctionArn: `arn:aws:lambda:us-east-1:123456789012:function:${LOCAL_SCANNER_FUNCTION}`,
           MaxFileSize: String(this.maxFileSize),
         },
+        ...(signal ? { signal } : {}),
       },
     );
     if (execution.status !== 'SUCCEEDED') {

@@ -9,7 +9,7 @@ import { InvokeCommand, type InvokeCommandOutput, type LambdaClient } from '@aws
 import * as s3Sdk from '@aws-sdk/client-s3';
 import './promise-with-resolvers';
 
-import { ExecutionError, StateMachine } from 'aws-local-stepfunctions';
+import { ExecutionAbortedError, ExecutionError, StateMachine } from 'aws-local-stepfunctions';
 
 /** JSON as aws-local-stepfunctions types it (the type is not exported). */
 type JSONValue = Parameters<StateMachine['run']>[0];
@@ -46,6 +46,8 @@ export interface LocalStepFunctionsOptions {
   readonly substitutions: Readonly<Record<string, string>>;
   /** Milliseconds to wait between retries, by state name, instead of the ASL's intervals (tests). */
   readonly retryIntervalOverrides?: Readonly<Record<string, number | number[]>>;
+  /** Aborts the execution (Ctrl-C): it ends ABORTED, and no further task starts. */
+  readonly signal?: AbortSignal;
   /**
    * State machines that `states:startExecution.sync:2` tasks may start, by ARN: their ASL file and
    * placeholder values. The nested execution runs here, with the same clients.
@@ -60,8 +62,13 @@ export interface LocalStateMachine {
 
 /** One entry of an execution's history, as the console shows it. */
 export interface ExecutionEvent {
+  /** The runner's event type: ExecutionStarted, StateEntered, StateExited, StateFailed, ... */
   readonly type: string;
+  /** When it happened, in milliseconds since the epoch. */
+  readonly timestamp?: number;
   readonly state?: string;
+  /** The state's type (Task, Choice, Pass, ...), for events of a state. */
+  readonly stateType?: string;
   readonly error?: string;
   readonly cause?: string;
   /** Execution data, as a log with `includeExecutionData` carries it: what the execution or state got. */
@@ -71,7 +78,7 @@ export interface ExecutionEvent {
 }
 
 export interface ExecutionResult {
-  readonly status: 'SUCCEEDED' | 'FAILED';
+  readonly status: 'SUCCEEDED' | 'FAILED' | 'ABORTED';
   readonly output?: unknown;
   readonly error?: string;
   readonly cause?: string;
@@ -101,9 +108,7 @@ export async function runLocalExecution(
   options: LocalStepFunctionsOptions,
   identity: ExecutionIdentity = localIdentity(definitionFile),
 ): Promise<ExecutionResult> {
-  const text = substitute(readFileSync(definitionFile, 'utf8'), options.substitutions);
-  const definition = JSON.parse(text);
-  const machine = machineFor(text, definition);
+  const { definition, machine } = loadStateMachine(definitionFile, options.substitutions);
   const handlers = Object.fromEntries(
     Object.entries(taskResources(definition)).map(([state, resource]) => [
       state,
@@ -133,12 +138,18 @@ export async function runLocalExecution(
     for await (const event of execution.eventLogs)
       events.push(toExecutionEvent(event as unknown as RawEvent));
   })();
+  const abort = () => execution.abort();
+  if (options.signal?.aborted) abort();
+  options.signal?.addEventListener('abort', abort, { once: true });
   try {
     const output = await execution.result;
     await collecting;
     return { status: 'SUCCEEDED', output, events };
   } catch (error) {
     await collecting;
+    if (error instanceof ExecutionAbortedError) {
+      return { status: 'ABORTED', error: 'ExecutionAborted', cause: 'the execution was stopped', events };
+    }
     if (!(error instanceof ExecutionError)) throw error;
     const cause = (error as { cause?: unknown }).cause;
     return {
@@ -147,6 +158,8 @@ export async function runLocalExecution(
       cause: cause instanceof Error ? cause.message : error.message,
       events,
     };
+  } finally {
+    options.signal?.removeEventListener('abort', abort);
   }
 }
 
@@ -171,6 +184,16 @@ function localIdentity(definitionFile: string, name: string = crypto.randomUUID(
 /** Validating a definition takes a few hundred milliseconds: each one is validated once. */
 const machines = new Map<string, StateMachine>();
 
+/**
+ * An ASL file with its placeholders filled, validated (once per text). A server calls it when it
+ * starts, so the first execution does not pay for the validation.
+ */
+export function loadStateMachine(definitionFile: string, substitutions: Readonly<Record<string, string>>) {
+  const text = substitute(readFileSync(definitionFile, 'utf8'), substitutions);
+  const definition = JSON.parse(text);
+  return { definition, machine: machineFor(text, definition) };
+}
+
 function machineFor(text: string, definition: ConstructorParameters<typeof StateMachine>[0]): StateMachine {
   let machine = machines.get(text);
   if (!machine) {
@@ -182,25 +205,31 @@ function machineFor(text: string, definition: ConstructorParameters<typeof State
 
 interface RawEvent {
   type: string;
-  state?: { name: string; input?: unknown; output?: unknown };
+  timestamp?: number;
+  state?: { name: string; type?: string; input?: unknown; output?: unknown };
   input?: unknown;
   output?: unknown;
   Error?: string;
-  Cause?: string;
+  Cause?: unknown;
   error?: string;
-  cause?: string;
+  cause?: unknown;
 }
 
 function toExecutionEvent(event: RawEvent): ExecutionEvent {
   const error = event.Error ?? event.error;
-  const cause = event.Cause ?? event.cause;
+  const rawCause = event.Cause ?? event.cause;
+  const cause = rawCause instanceof Error ? rawCause.message : rawCause;
   const input = event.type.endsWith('StateEntered') ? event.state?.input : event.input;
   const output = event.type.endsWith('StateExited') ? event.state?.output : event.output;
   return {
     type: event.type,
+    ...(event.timestamp !== undefined ? { timestamp: event.timestamp } : {}),
     ...(event.state ? { state: event.state.name } : {}),
+    ...(event.state?.type ? { stateType: event.state.type } : {}),
     ...(error ? { error } : {}),
-    ...(cause ? { cause } : {}),
+    ...(cause !== undefined && cause !== ''
+      ? { cause: typeof cause === 'string' ? cause : JSON.stringify(cause) }
+      : {}),
     ...(input !== undefined ? { input } : {}),
     ...(output !== undefined ? { output } : {}),
   };

@@ -13,12 +13,8 @@ import { statusName, type Verdict } from '../status';
 import type { ObjectRef } from './object-ref';
 import { mapS3Error } from './s3-errors';
 import { readTags, writeMergedTags } from './tags';
-import {
-  type Unscannable,
-  type UnscannableReason,
-  unscannableFields,
-  unscannableFinding,
-} from './unscannable';
+import { type UnscannableReason, unscannableFields } from './unscannable';
+import { exceedsScanLimit, type Judgement, judgementOf } from './verdict-rules';
 
 /** The result contract: what the handler returns and the state machine passes on. */
 export interface ScanResult {
@@ -220,13 +216,7 @@ export function unidentifiedResult(
   };
 }
 
-/** What the scan established about the object, before it is tagged. */
-interface Judgement {
-  readonly verdict: Verdict;
-  readonly signature?: string;
-  readonly unscannable?: Unscannable;
-}
-
+/** The object's content judged by the verdict rules (verdict-rules.ts), before it is tagged. */
 async function judge(
   deps: ScanDependencies,
   response: GetObjectCommandOutput,
@@ -234,17 +224,13 @@ async function judge(
 ): Promise<Judgement> {
   const body = response.Body as (AsyncIterable<Uint8Array> & { destroy?: () => void }) | undefined;
   try {
-    if (size > deps.settings.maxFileSize) return { verdict: 'SKIPPED' };
+    if (exceedsScanLimit(size, deps.settings)) return { verdict: 'SKIPPED' };
     if (!body) throw new ObjectReadError('S3 returned no body for the object');
     const { verdict } = await deps.clamd.scanStream(body, {
       expectedBytes: size,
       timeoutMs: deps.settings.scanTimeoutMs,
     });
-    if (!verdict.infected) return { verdict: 'CLEAN' };
-    const unscannable = unscannableFinding(verdict.signature);
-    return unscannable
-      ? { verdict: 'UNSCANNABLE', signature: verdict.signature, unscannable }
-      : { verdict: 'INFECTED', signature: verdict.signature };
+    return judgementOf(verdict);
   } finally {
     // An unread or partly read body holds a connection open.
     body?.destroy?.();

@@ -4,35 +4,19 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
+import { type Run, runCli } from '../support/cli';
 import { type Harness, startHarness, UPLOADS_BUCKET } from '../support/harness';
 import { mirrorEnv, startTestMirror } from '../support/mirror';
 import { encryptPdf, minimalPdf } from '../support/pdf';
 import { bodySignature, EICAR, EICAR_SIGNATURE } from '../support/signatures';
 import { SCANNER_FUNCTION, type ScanStack, startScanStack } from '../support/workflow';
 
-const BIN = path.join(__dirname, '..', '..', 'bin', 'lambda-av.js');
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
 let root: string;
 let isolated: Record<string, string>;
 
-/** Runs the real command in a child process, with no definitions anywhere unless a test adds them. */
+/** Runs the real command, with no definitions anywhere unless a test adds them. */
 function lambdaAv(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [BIN, ...args],
-      { env: { ...process.env, ...isolated, ...env }, timeout: 120_000 },
-      (error, stdout, stderr) => {
-        resolve({ code: error ? Number((error as { code?: number }).code ?? 2) : 0, stdout, stderr });
-      },
-    );
-  });
+  return runCli(args, { ...isolated, ...env });
 }
 
 function zip(entries: Record<string, Buffer>): Promise<Buffer> {
@@ -110,7 +94,8 @@ test('a mixed directory: EICAR inside a zip inside a zip inside a gzip is found 
   };
 
   expect(run.code).toBe(1);
-  expect(report.results.map((r) => [path.basename(r.path), r.status])).toEqual([
+  // Results come as each file is done, not in walk order.
+  expect(report.results.map((r) => [path.basename(r.path), r.status]).sort()).toEqual([
     ['bundle.tgz', 'INFECTED'],
     ['eicar.com', 'INFECTED'],
     ['readme.md', 'CLEAN'],
@@ -188,6 +173,13 @@ test.each([
   [['scan', '--concurrency', 'many', 'x'], /--concurrency must be a whole number from 1 to 64, got "many"/],
   [['explode'], /no such command: explode/],
   [['scan', '--remote', 's3://b/k'], /--remote needs the scan state machine/],
+  [['scan', '--workflow', '--direct', 's3://b/k'], /choose one of --workflow, --remote and --direct/],
+  [['serve', '--port', 'http'], /--port must be 0 or a port number up to 65531, got "http"/],
+  [['serve', '--bucket', 'Not_A_Bucket'], /--bucket: not a valid bucket name: "Not_A_Bucket"/],
+  [
+    ['serve', '--bucket', 'lambda-av-definitions'],
+    /--bucket: lambda-av-definitions is one of the stack's own buckets/,
+  ],
   [['scan', '--direct', 'not-an-s3-url'], /expected s3:\/\/BUCKET\/KEY, got "not-an-s3-url"/],
 ])('bad arguments %j exit 2 with a clear message', async (args, message) => {
   const run = await lambdaAv(args);
@@ -223,13 +215,16 @@ test('help is complete for every command', async () => {
   const scan = await lambdaAv(['help', 'scan']);
   const update = await lambdaAv(['update', '--help']);
   const history = await lambdaAv(['history', '-h']);
+  const serve = await lambdaAv(['help', 'serve']);
 
   expect(main.code).toBe(0);
-  for (const command of ['scan', 'update', 'history']) expect(main.stdout).toContain(`lambda-av ${command}`);
+  for (const command of ['scan', 'serve', 'update', 'history'])
+    expect(main.stdout).toContain(`lambda-av ${command}`);
   for (const option of [
     '--definitions',
     '--test-signatures',
     '--json',
+    '--workflow',
     '--remote',
     '--direct',
     '--state-machine',
@@ -240,6 +235,15 @@ test('help is complete for every command', async () => {
   }
   expect(update.stdout).toContain('CLAMAV_MIRROR_URL');
   expect(history.stdout).toContain('--max');
+  for (const option of [
+    '--port',
+    '--bucket',
+    '--data-dir',
+    '--definitions',
+    '--test-signatures',
+    '--write-env',
+  ])
+    expect(serve.stdout).toContain(option);
 });
 
 test('lambda-av update fetches definitions with the updater code; later scans use them', async () => {

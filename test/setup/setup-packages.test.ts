@@ -19,8 +19,14 @@ const SHELL_PROGRAMS: Readonly<Record<string, readonly string[]>> = {
 /** The machine's Node.js is the one prerequisite the README names; it is not installed by setup. */
 const PREREQUISITES = new Set(['node', 'npm', 'npx']);
 
-/** `spawn('prog', ...)`, `execFile('prog', ...)`, `run('prog', ...)`, `resolveTool('prog', ...)`. */
-const CALL = /\b(?:spawn|spawnSync|execFile|execFileSync|run|resolveTool)\(\s*'([^'\s/]+)'/g;
+/**
+ * `spawn('prog', ...)`, `execFile('prog', ...)`, `run('prog', ...)`, `resolveTool('prog', ...)`, also
+ * with a system directory (`execFile('/usr/bin/aws', ...)`, where another `aws` may come first on PATH),
+ * and calls through a constant holding such a path (`const AWS = '/usr/bin/aws'`).
+ */
+const CALL =
+  /\b(?:spawn|spawnSync|execFile|execFileSync|run|resolveTool)\(\s*'(?:\/usr\/s?bin\/)?([^'\s/]+)'/g;
+const PROGRAM_CONSTANT = /^const [A-Z_]+ = '\/usr\/s?bin\/([^'\s/]+)';$/gm;
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(path.join(REPO, dir), { withFileTypes: true, recursive: true })
@@ -37,7 +43,8 @@ function programsRun(): Map<string, string[]> {
   };
   for (const file of SCANNED_DIRS.flatMap(sourceFiles)) {
     if (file === path.relative(REPO, __filename)) continue;
-    for (const match of readFileSync(path.join(REPO, file), 'utf8').matchAll(CALL)) {
+    const text = readFileSync(path.join(REPO, file), 'utf8');
+    for (const match of [...text.matchAll(CALL), ...text.matchAll(PROGRAM_CONSTANT)]) {
       add(match[1] as string, file);
     }
   }
@@ -141,6 +148,8 @@ test('the code runs the ClamAV tools, the test helpers and the build tools it is
       'unzip',
       'readelf',
       'mount',
+      'aws',
+      'chromium',
     ]),
   );
 });

@@ -1,0 +1,14 @@
+/** What a command talks to: its output streams, its environment, and the user's Ctrl-C. */
+export interface CommandIo {
+  readonly out: (line: string) => void;
+  readonly err: (line: string) => void;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /**
+   * Aborted on Ctrl-C (SIGINT), SIGTERM or SIGHUP. A command that holds resources (clamd,
+   * servers, temporary files) listens on it and stops cleanly; without a listener the process
+   * simply ends.
+   */
+  readonly signal?: AbortSignal;
+  /** Resolves once what was written to `out` has been taken by its reader (back-pressure). */
+  readonly drained?: () => Promise<void>;
+}
