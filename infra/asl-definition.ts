@@ -1,6 +1,9 @@
-import { readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { type DefinitionLike, withRetryBudget } from '../src/asl/retry-budget';
 import { LambdaAvPropsError } from './validation';
 
 /** The ASL files, shared with the local runner and the state machine tests. */
@@ -29,7 +32,11 @@ export interface AslDefinition {
  * reach AWS as literal text). A file definition gets no automatic IAM: the caller grants what
  * its states call.
  */
-export function aslDefinition(file: string, substitutions: Record<string, string>): AslDefinition {
+export function aslDefinition(
+  file: string,
+  substitutions: Record<string, string>,
+  options: { readonly retryBudgetSeconds?: number } = {},
+): AslDefinition {
   const placeholders = placeholdersOf(readFileSync(file, 'utf8'));
   const missing = placeholders.filter((name) => !(name in substitutions));
   const unused = Object.keys(substitutions).filter((name) => !placeholders.includes(name));
@@ -38,7 +45,32 @@ export function aslDefinition(file: string, substitutions: Record<string, string
       `${path.basename(file)}: placeholders without a substitution: [${missing.join(', ')}]; substitutions matching no placeholder: [${unused.join(', ')}]`,
     );
   }
-  return { definitionBody: sfn.DefinitionBody.fromFile(file), definitionSubstitutions: substitutions };
+  return {
+    definitionBody: sfn.DefinitionBody.fromFile(withBudget(file, options.retryBudgetSeconds)),
+    definitionSubstitutions: substitutions,
+  };
+}
+
+/**
+ * The file, or, when the retry budget changes its budgeted retriers' MaxAttempts, a copy with
+ * those changed (named by its content, so synths of the same settings share it). The file itself
+ * holds the default budget's attempts (test/unit/asl/retry-budget.test.ts).
+ */
+function withBudget(file: string, budgetSeconds: number | undefined): string {
+  if (budgetSeconds === undefined) return file;
+  const text = readFileSync(file, 'utf8');
+  const definition = JSON.parse(text) as DefinitionLike;
+  const budgeted = withRetryBudget(definition, budgetSeconds);
+  if (JSON.stringify(budgeted) === JSON.stringify(definition)) return file;
+  const content = `${JSON.stringify(budgeted, null, 2)}\n`;
+  const dir = path.join(tmpdir(), 'lambda-av-asl');
+  mkdirSync(dir, { recursive: true });
+  const derived = path.join(
+    dir,
+    `${createHash('sha256').update(content).digest('hex').slice(0, 16)}-${path.basename(file)}`,
+  );
+  writeFileSync(derived, content);
+  return derived;
 }
 
 /** A Task state's `TimeoutSeconds` in an ASL file. */

@@ -196,11 +196,15 @@ export class LambdaAv extends Construct {
     this.scanStateMachine = new sfn.StateMachine(this, 'ScanStateMachine', {
       comment: 'lambda-av: scan one S3 object and tag it',
       stateMachineType: express ? sfn.StateMachineType.EXPRESS : sfn.StateMachineType.STANDARD,
-      ...aslDefinition(settings.scanDefinitionFile, {
-        ScannerFunctionArn: this.scannerTarget.functionArn,
-        MaxFileSize: String(settings.maxFileSize),
-        ...(express ? { MaxReceiveCount: String(express.maxReceiveCount) } : {}),
-      }),
+      ...aslDefinition(
+        settings.scanDefinitionFile,
+        {
+          ScannerFunctionArn: this.scannerTarget.functionArn,
+          MaxFileSize: String(settings.maxFileSize),
+          ...(express ? { MaxReceiveCount: String(express.maxReceiveCount) } : {}),
+        },
+        { retryBudgetSeconds: settings.retryBudget.toSeconds() },
+      ),
       logs: {
         destination: this.stateMachineLogGroup('ScanStateMachineLogs', retention, removalPolicy),
         level: sfn.LogLevel[SCAN_LOG_LEVEL[settings.workflowType]],

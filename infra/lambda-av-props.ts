@@ -126,16 +126,19 @@ export interface LambdaAvProps {
    * The scan state machine: `STANDARD` keeps each execution's history for 90 days and waits in
    * the execution for throttling and cold starts; `EXPRESS` costs far less per scan, keeps its
    * history only in CloudWatch Logs, and gets an SQS queue in front whose redeliveries carry the
-   * retries (`expressRetryBudget`). Changing it replaces the scan state machine.
+   * retries (`retryBudget`). Changing it replaces the scan state machine.
    * @default 'STANDARD'
    */
   readonly workflowType?: WorkflowType;
   /**
-   * With `workflowType: 'EXPRESS'`: how long an upload's event is redelivered for before its
-   * last delivery tags a failure PROCESSING_ERROR (deliveries are 5.5 minutes apart).
+   * How long a scan waits out what says nothing about its object (Lambda throttling and service
+   * errors, a clamd still starting) before it is tagged PROCESSING_ERROR. Standard: the scan
+   * machine's retries, with full jitter and waits of at most 2 minutes, last this long on
+   * average. Express: the queue delivers the upload's event again (5.5 minutes apart) for this
+   * long. Size it above the longest burst the scanner's concurrency takes to drain.
    * @default Duration.minutes(30)
    */
-  readonly expressRetryBudget?: Duration;
+  readonly retryBudget?: Duration;
 
   /**
    * Largest object scanned, in bytes (MAX_FILE_SIZE); larger objects are tagged SKIPPED

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { Duration, Size, SizeRoundingBehavior } from 'aws-cdk-lib';
+import { DEFAULT_RETRY_BUDGET_SECONDS } from '../src/asl/retry-budget';
 import {
   CLAMAV_MAX_FILE_SIZE,
   DEFAULT_MAX_FILE_SIZE,
@@ -70,6 +71,8 @@ export interface Settings {
   readonly updaterTimeout: Duration;
   readonly workflowType: WorkflowType;
   readonly scanDefinitionFile: string;
+  /** The scan's budget for errors that say nothing about the object (throttling, starting). */
+  readonly retryBudget: Duration;
   readonly statusTagKey: string;
   readonly timestampTagKey: string;
   readonly quarantineRetention: Duration;
@@ -150,7 +153,9 @@ export function resolveSettings(props: LambdaAvProps): Settings {
     }
   }
 
-  const queue = express ? expressQueue(props.expressRetryBudget ?? Duration.minutes(30)) : undefined;
+  const retryBudget = props.retryBudget ?? Duration.seconds(DEFAULT_RETRY_BUDGET_SECONDS);
+  checkInteger('retryBudget (seconds)', retryBudget.toSeconds({ integral: false }), 60, 24 * 3600);
+  const queue = express ? expressQueue(retryBudget) : undefined;
 
   const storage = scannerStorage(maxFileSize);
   const scannerEphemeralStorage = props.scannerEphemeralStorageSize ?? Size.mebibytes(storage.totalMib);
@@ -278,6 +283,7 @@ export function resolveSettings(props: LambdaAvProps): Settings {
     updaterTimeout,
     workflowType,
     scanDefinitionFile,
+    retryBudget,
     ...(queue ? { expressQueue: queue } : {}),
   };
 }
@@ -312,7 +318,7 @@ function expressQueue(retryBudget: Duration): ExpressQueueSettings {
   }
   const visibilityTimeout = Duration.seconds(EXPRESS_DURATION_LIMIT.toSeconds() + 30);
   const budgetSeconds = checkInteger(
-    'expressRetryBudget (seconds)',
+    'retryBudget with EXPRESS (seconds)',
     retryBudget.toSeconds(),
     visibilityTimeout.toSeconds(),
     12 * 3600,

@@ -144,11 +144,9 @@ test('canary latency and PROCESSING_ERROR thresholds from strings; a share and a
 });
 
 test('the Express workflow and its retry budget from strings', () => {
-  expect(
-    read({ workflowType: 'EXPRESS', expressRetryBudgetMinutes: '60' }).stackProps.lambdaAv,
-  ).toMatchObject({
+  expect(read({ workflowType: 'EXPRESS', retryBudgetMinutes: '60' }).stackProps.lambdaAv).toMatchObject({
     workflowType: 'EXPRESS',
-    expressRetryBudget: Duration.minutes(60),
+    retryBudget: Duration.minutes(60),
   });
   expect(() => read({ workflowType: 'fast' })).toThrow(
     /workflowType must be one of STANDARD, EXPRESS, got "fast"/,

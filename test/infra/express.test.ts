@@ -105,7 +105,7 @@ test('a Standard stack has no queue, and its canary follows scans with startExec
 });
 
 test('a retry budget sets the deliveries: 2 hours is 22 deliveries 330 s apart', () => {
-  const long = buildLambdaAv(() => ({ workflowType: 'EXPRESS', expressRetryBudget: Duration.hours(2) }));
+  const long = buildLambdaAv(() => ({ workflowType: 'EXPRESS', retryBudget: Duration.hours(2) }));
 
   long.template.hasResourceProperties('AWS::SQS::Queue', { RedrivePolicy: { maxReceiveCount: 22 } });
 });
@@ -116,8 +116,8 @@ test.each([
     /scannerTimeout \(330 s\) must be shorter than the Scan task's TimeoutSeconds \(220 s in statemachine\/scan-express.asl.json\)/,
   ],
   [
-    { expressRetryBudget: Duration.minutes(1) },
-    /expressRetryBudget \(seconds\) must be a whole number from 330/,
+    { retryBudget: Duration.minutes(1) },
+    /retryBudget with EXPRESS \(seconds\) must be a whole number from 330/,
   ],
   [{ workflowType: 'express' as never }, /workflowType must be STANDARD or EXPRESS, got "express"/],
 ])('Express settings that could leave an upload untagged fail the synth: %j', (props, message) => {

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { DeleteObjectCommand } from '@aws-sdk/client-s3';
+import { budgetedRetriers } from '../../../src/asl/retry-budget';
 import { placeholdersOf, SCAN_STATE_MACHINE } from '../../../src/local/step-functions';
 import { objectCreatedEvent } from '../../support/events';
 import {
@@ -208,13 +209,17 @@ test('no definitions published yet: the scan waits for the first set, then succe
   expect(result.output).toMatchObject({ status: 'INFECTED' });
 });
 
-test('no definitions until the retries are exhausted ends in PROCESSING_ERROR with the cause', async () => {
+test('no definitions until the retry budget is spent ends in PROCESSING_ERROR with the cause', async () => {
   await removeDefinitions();
   await h.s3.put(UPLOADS_BUCKET, 'file.txt', 'data', { team: 'x' });
+  const budgeted = budgetedRetriers(JSON.parse(readFileSync(SCAN_STATE_MACHINE, 'utf8'))).find(
+    (r) => r.state === 'Scan' && r.retrier.ErrorEquals.includes('DefinitionsNotPublishedError'),
+  );
 
   const result = await wf.run(SCAN_STATE_MACHINE, { bucket: UPLOADS_BUCKET, key: 'file.txt' });
 
-  expect(result.events.filter((e) => e.type === 'StateRetried' && e.state === 'Scan')).toHaveLength(4);
+  expect(budgeted?.retrier.MaxAttempts).toBe(35);
+  expect(result.events.filter((e) => e.type === 'StateRetried' && e.state === 'Scan')).toHaveLength(35);
   expect(statesEntered(result).at(-1)).toBe('TagProcessingError');
   expect(result.output).toMatchObject({ status: 'PROCESSING_ERROR', error: 'DefinitionsNotPublishedError' });
   expect((result.output as { reason: string }).reason).toContain('no ClamAV database files found');

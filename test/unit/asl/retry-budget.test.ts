@@ -1,0 +1,78 @@
+import { readFileSync } from 'node:fs';
+import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { aslDefinition, SCAN_DEFINITION_FILE } from '../../../infra/asl-definition';
+import {
+  attemptsForBudget,
+  budgetedRetriers,
+  DEFAULT_RETRY_BUDGET_SECONDS,
+  expectedWaitSeconds,
+  maximumWaits,
+  withRetryBudget,
+} from '../../../src/asl/retry-budget';
+
+const retrier = {
+  ErrorEquals: ['Lambda.TooManyRequestsException'],
+  IntervalSeconds: 2,
+  BackoffRate: 2,
+  MaxDelaySeconds: 120,
+  JitterStrategy: 'FULL' as const,
+};
+const scan = JSON.parse(readFileSync(SCAN_DEFINITION_FILE, 'utf8'));
+
+test('waits double from the interval up to the cap; full jitter halves the expected total', () => {
+  expect(maximumWaits(retrier, 9)).toEqual([2, 4, 8, 16, 32, 64, 120, 120, 120]);
+  expect(expectedWaitSeconds(retrier, 9)).toBe((2 + 4 + 8 + 16 + 32 + 64 + 360) / 2);
+  expect(expectedWaitSeconds({ ...retrier, JitterStrategy: 'NONE' }, 9)).toBe(486);
+});
+
+test('the attempts for a budget are the fewest whose expected wait reaches it', () => {
+  const attempts = attemptsForBudget(retrier, 1800);
+
+  expect(attempts).toBe(35);
+  expect(expectedWaitSeconds(retrier, attempts)).toBeGreaterThanOrEqual(1800);
+  expect(expectedWaitSeconds(retrier, attempts - 1)).toBeLessThan(1800);
+});
+
+test('the scan machine file holds the default budget: every budgeted retrier lasts 30 minutes on average', () => {
+  const budgeted = budgetedRetriers(scan);
+
+  expect(budgeted.map((b) => b.state).sort()).toEqual(['Scan', 'TagProcessingError', 'TagSkipped']);
+  for (const { retrier: r } of budgeted) {
+    expect(r.JitterStrategy).toBe('FULL');
+    expect(r.MaxAttempts).toBe(attemptsForBudget(r, DEFAULT_RETRY_BUDGET_SECONDS));
+    expect(r.ErrorEquals).toContain('Lambda.TooManyRequestsException');
+  }
+  expect(withRetryBudget(scan, DEFAULT_RETRY_BUDGET_SECONDS)).toEqual(scan);
+});
+
+test('errors about the object itself are not budgeted: they end the scan quickly', () => {
+  const budgetedErrors = budgetedRetriers(scan).flatMap((b) => b.retrier.ErrorEquals);
+
+  for (const error of [
+    'ObjectNotFoundError',
+    'AccessDeniedError',
+    'InvalidEventError',
+    'TagLimitExceededError',
+  ]) {
+    expect(budgetedErrors).not.toContain(error);
+  }
+});
+
+test('the construct deploys a copy with other attempts for another budget, and the file itself for the default', () => {
+  const path = (seconds: number) =>
+    (
+      aslDefinition(
+        SCAN_DEFINITION_FILE,
+        { ScannerFunctionArn: 'arn', MaxFileSize: '1' },
+        { retryBudgetSeconds: seconds },
+      ).definitionBody as sfn.DefinitionBody & { path: string }
+    ).path;
+
+  expect(path(DEFAULT_RETRY_BUDGET_SECONDS)).toBe(SCAN_DEFINITION_FILE);
+  const twoHours = JSON.parse(readFileSync(path(7200), 'utf8'));
+  expect(budgetedRetriers(twoHours).map((b) => b.retrier.MaxAttempts)).toEqual([125, 125, 125]);
+  // 126 s for the first six waits, then 120 s each: (2 x 7200 - 126) / 120 = 118.95, so 6 + 119.
+  expect(attemptsForBudget(retrier, 7200)).toBe(125);
+  // Nothing else differs.
+  expect(withRetryBudget(twoHours, DEFAULT_RETRY_BUDGET_SECONDS)).toEqual(scan);
+});
