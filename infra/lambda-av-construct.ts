@@ -1,10 +1,11 @@
-import { ArnFormat, Lazy, Names, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Lazy, Names, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
@@ -62,6 +63,10 @@ export class LambdaAv extends Construct {
   readonly updateOnDeploy: cr.AwsCustomResource | undefined;
   /** Where every final result is published ("Scan Result" events). */
   readonly resultEventBus: events.IEventBus;
+  /** Upload events the rules could not deliver to the scan workflow for a day (first scanned bucket on upload). */
+  uploadDeadLetterQueue: sqs.Queue | undefined;
+  /** The rules that start a scan for each upload, by bucket. */
+  readonly uploadRules: events.Rule[] = [];
 
   private readonly scanBucketNames = new Set<string>();
   /** Created when a scanned bucket first asks to quarantine or delete infected objects. */
@@ -317,6 +322,13 @@ export class LambdaAv extends Construct {
         : {}),
     });
     if (this.actions) this.monitoring.watchInfectedActions(this.actions);
+    for (const rule of this.uploadRules) {
+      this.monitoring.watchUploadRule(
+        rule,
+        rule.node.id.replace(/^ScanOnUpload-/, ''),
+        this.uploadDeadLetters(),
+      );
+    }
 
     addLambdaAvNagSuppressions(this);
   }
@@ -380,7 +392,14 @@ export class LambdaAv extends Construct {
         suppressBucketNotificationsHandler(this);
       }
       const id = Token.isUnresolved(name) ? Names.nodeUniqueId(bucket.node) : name;
-      new events.Rule(this, `ScanOnUpload-${id}`, {
+      // EventBridge retries a delivery that fails (throttling, a missing permission) for a day,
+      // then leaves the event in the dead-letter queue instead of dropping it.
+      const delivery = {
+        deadLetterQueue: this.uploadDeadLetters(),
+        retryAttempts: 185,
+        maxEventAge: Duration.hours(24),
+      };
+      const rule = new events.Rule(this, `ScanOnUpload-${id}`, {
         description: scanBucket.filter
           ? 'lambda-av: scan the objects created in the bucket that pass its filter'
           : 'lambda-av: scan every object created in the bucket',
@@ -389,11 +408,25 @@ export class LambdaAv extends Construct {
         // With Express, the event goes to the queue whose redeliveries carry the retries.
         targets: [
           this.scanQueue
-            ? new targets.SqsQueue(this.scanQueue.queue)
-            : new targets.SfnStateMachine(this.scanStateMachine),
+            ? new targets.SqsQueue(this.scanQueue.queue, delivery)
+            : new targets.SfnStateMachine(this.scanStateMachine, delivery),
         ],
       });
+      this.uploadRules.push(rule);
+      // A bucket added after the constructor: its alarm comes with it.
+      if (this.monitoring) this.monitoring.watchUploadRule(rule, id, this.uploadDeadLetters());
     }
+  }
+
+  /** The dead-letter queue of every upload rule, created with the first. */
+  private uploadDeadLetters(): sqs.Queue {
+    this.uploadDeadLetterQueue ??= new sqs.Queue(this, 'UploadEventsDeadLetterQueue', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+      removalPolicy: this.actionsProps.removalPolicy,
+    });
+    return this.uploadDeadLetterQueue;
   }
 
   /**

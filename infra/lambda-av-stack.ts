@@ -108,6 +108,18 @@ export class LambdaAvStack extends Stack {
       value: av.canary.bucket.bucketName,
     });
     // For bucket policies that let only scanned objects be read (docs/deploy.md, "Infected object found").
+    if (av.uploadDeadLetterQueue) {
+      new CfnOutput(this, 'UploadDeadLetterQueueUrl', {
+        description: 'Upload events that started no scan for a day (lambda-av redrive)',
+        value: av.uploadDeadLetterQueue.queueUrl,
+      });
+    }
+    if (av.scanQueue) {
+      new CfnOutput(this, 'ScanQueueUrl', {
+        description: 'With Express: the queue in front of the scan state machine (lambda-av redrive)',
+        value: av.scanQueue.queue.queueUrl,
+      });
+    }
     new CfnOutput(this, 'ScannerRoleArn', {
       description: 'Role of the scanner Lambda',
       value: av.scanner.role?.roleArn ?? '',

@@ -1,6 +1,7 @@
 import { Duration, Names, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -79,6 +80,10 @@ export class LambdaAvMonitoring extends Construct {
   /** When a bucket quarantines or deletes infected objects: actions that failed, and rule deliveries given up. */
   infectedActionsFailedAlarm: cloudwatch.Alarm | undefined;
   infectedActionDeadLettersAlarm: cloudwatch.Alarm | undefined;
+  /** Upload events in the upload rules' dead-letter queue: uploads that started no scan. */
+  uploadDeadLettersAlarm: cloudwatch.Alarm | undefined;
+  /** Per upload rule: events EventBridge could not deliver nor keep in the dead-letter queue. */
+  readonly uploadEventsLostAlarms: cloudwatch.Alarm[] = [];
   readonly dashboard: cloudwatch.Dashboard;
 
   constructor(scope: Construct, id: string, props: LambdaAvMonitoringProps) {
@@ -301,6 +306,52 @@ export class LambdaAvMonitoring extends Construct {
       evaluationPeriods: 1,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
+  }
+
+  /**
+   * An upload rule: its events lost outright (FailedInvocations: failed permanently and not
+   * dead-lettered; InvocationsFailedToBeSentToDlq) raise an alarm, and so does anything in the
+   * rules' dead-letter queue. Either way an upload started no scan.
+   */
+  watchUploadRule(rule: events.IRule, label: string, deadLetterQueue: sqs.IQueue): void {
+    this.uploadDeadLettersAlarm ??= this.alarm('UploadEventsDeadLettersAlarm', {
+      alarmDescription: `Upload events could not start a scan for a day and are in the dead-letter queue: their objects have no verdict. ${RUNBOOK}`,
+      metric: deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+        period: FIVE_MINUTES,
+        statistic: cloudwatch.Stats.MAXIMUM,
+      }),
+      threshold: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    const metric = (metricName: string) =>
+      new cloudwatch.Metric({
+        namespace: 'AWS/Events',
+        metricName,
+        dimensionsMap: { RuleName: rule.ruleName },
+        period: FIVE_MINUTES,
+        statistic: cloudwatch.Stats.SUM,
+      });
+    const safe = label.replace(/[^A-Za-z0-9-]/g, '-');
+    this.uploadEventsLostAlarms.push(
+      this.alarm(`UploadEventsLostAlarm-${safe}`, {
+        alarmDescription: `Upload events of ${label} were dropped by EventBridge (failed and not kept in the dead-letter queue): their objects have no verdict. ${RUNBOOK}`,
+        metric: new cloudwatch.MathExpression({
+          expression: 'FILL(failed, 0) + FILL(notKept, 0)',
+          usingMetrics: {
+            failed: metric('FailedInvocations'),
+            notKept: metric('InvocationsFailedToBeSentToDlq'),
+          },
+          period: FIVE_MINUTES,
+          label: 'upload events lost',
+        }),
+        threshold: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      }),
+    );
   }
 
   private alarm(id: string, props: cloudwatch.AlarmProps): cloudwatch.Alarm {

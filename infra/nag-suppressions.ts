@@ -84,6 +84,15 @@ export function addLambdaAvNagSuppressions(av: LambdaAv): void {
       true,
     );
   }
+  if (av.uploadDeadLetterQueue) {
+    NagSuppressions.addResourceSuppressions(av.uploadDeadLetterQueue, [
+      {
+        id: 'AwsSolutions-SQS3',
+        reason:
+          'This queue is the dead-letter queue of the upload rules: EventBridge leaves there the upload events it could not deliver to the scan workflow for a day; UploadEventsDeadLettersAlarm reports them and lambda-av redrive starts their scans. A dead-letter queue of its own would only move them once more.',
+      },
+    ]);
+  }
   const actions = av.infectedActionsWorkflow;
   if (actions) {
     NagSuppressions.addResourceSuppressions(

@@ -5,6 +5,7 @@ import {
   EXIT_ERROR,
   HISTORY_HELP,
   MAIN_HELP,
+  REDRIVE_HELP,
   SCAN_HELP,
   SERVE_HELP,
   STATUS_HELP,
@@ -25,6 +26,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   history: async () => (await import('./history-command')).historyCommand,
   definitions: async () => (await import('./definitions-command')).definitionsCommand,
   status: async () => (await import('./status-command')).statusCommand,
+  redrive: async () => (await import('./redrive-command')).redriveCommand,
 };
 const HELP: Record<string, string> = {
   scan: SCAN_HELP,
@@ -33,6 +35,7 @@ const HELP: Record<string, string> = {
   history: HISTORY_HELP,
   definitions: DEFINITIONS_HELP,
   status: STATUS_HELP,
+  redrive: REDRIVE_HELP,
 };
 
 /** Runs `lambda-av ARGS...` and returns its exit code. */

@@ -21,6 +21,7 @@ Usage:
   lambda-av history                         list recent scan executions and their verdicts
   lambda-av definitions publish DIR         publish database files to a deployed stack's scanners
   lambda-av status                          a deployed stack's health: definitions, canary, scans, alarms
+  lambda-av redrive                         start the scans of upload events EventBridge could not deliver
   lambda-av help [COMMAND]                  show help
 
 Exit codes (as clamscan's): 0 all clean, 1 something infected, 2 an error or a file not scanned
@@ -82,6 +83,25 @@ own code. Mirror settings come from the environment, as for the updater Lambda:
 Options:
   --json       print the update result as JSON
   -h, --help   show this help`;
+
+export const REDRIVE_HELP = `Usage: lambda-av redrive [--stack NAME] [--json]
+
+Starts the scans of the upload events EventBridge could not deliver to the scan workflow for a
+day, which the upload rules keep in their dead-letter queue (UploadEventsDeadLettersAlarm). Each
+S3 "Object Created" event starts a scan execution named after its message (a Standard stack), or
+goes back to the scan queue (an Express stack); its message is deleted once the scan is started.
+Messages that are not upload events, and starts that fail, stay in the queue and are listed.
+
+Options:
+  --stack NAME               the CloudFormation stack (its outputs name the queues and the machine)
+  --dead-letter-queue URL    or: the UploadDeadLetterQueueUrl output
+  --state-machine ARN        with it: the scan state machine (Standard)
+  --scan-queue URL           or: the ScanQueueUrl output (Express)
+  --json                     print JSON
+  -h, --help                 show this help
+
+Exit codes: 0 the queue is empty, 1 messages were left in it, 2 an error. AWS credentials, region
+and endpoints come from the SDK's usual settings (AWS_ENDPOINT_URL_SQS, ... work too).`;
 
 export const HISTORY_HELP = `Usage: lambda-av history [--state-machine ARN] [--max N] [--json]
 
