@@ -19,17 +19,14 @@ import { pipeline } from 'node:stream/promises';
 import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { DaemonStartupError, DefinitionsNotPublishedError } from '../errors';
 import { isDatabaseFile } from './database-files';
+import type { DefinitionsLocation } from './location';
 import { readManifest } from './manifest';
 import { POLICY_DATABASE, POLICY_DATABASE_NAME } from './policy';
 
 // Which file names are databases is in its own module: local scans need it without the S3 SDK.
 export { DATABASE_EXTENSIONS, isDatabaseFile } from './database-files';
 
-export interface DefinitionsLocation {
-  readonly bucket: string;
-  /** Key prefix without leading or trailing slash; empty for the bucket's top level. */
-  readonly prefix: string;
-}
+export type { DefinitionsLocation } from './location';
 
 /** One database file of a published set. */
 export interface DefinitionsFile {
