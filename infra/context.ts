@@ -2,9 +2,9 @@ import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { OFFICIAL_DATABASES, type OfficialDatabase, UNSCANNABLE_POLICIES } from '../src/config';
+import { ContextError } from './errors';
 import type { LambdaAvProps, ReloadStrategy, WorkflowType } from './lambda-av-construct';
 import type { LambdaAvStackProps, ScanBucketByName } from './lambda-av-stack';
-import { quote } from './validation';
 
 /** Reads one context value: `app.node.tryGetContext`. */
 export type ContextReader = (key: string) => unknown;
@@ -59,14 +59,7 @@ export interface AppSettings {
   readonly stackProps: LambdaAvStackProps;
 }
 
-export class ContextError extends Error {
-  constructor(key: string, expected: string, value: unknown) {
-    super(
-      `context ${key} must be ${expected}, got ${quote(typeof value === 'object' ? JSON.stringify(value) : value)}`,
-    );
-    this.name = 'ContextError';
-  }
-}
+export { ContextError };
 
 /**
  * The app's settings from CDK context. Values from `-c` arrive as strings, values from cdk.json

@@ -1,7 +1,4 @@
-/** A problem with how the command was called: reported with a hint, exit code 2. */
-export class UsageError extends Error {
-  override readonly name = 'UsageError';
-}
+export { UsageError } from '../errors';
 
 export const EXIT_CLEAN = 0;
 export const EXIT_INFECTED = 1;

@@ -7,6 +7,7 @@ import {
 } from '@aws-sdk/client-eventbridge';
 import { InvokeCommand, type InvokeCommandOutput, type LambdaClient } from '@aws-sdk/client-lambda';
 import * as s3Sdk from '@aws-sdk/client-s3';
+import { RemoteError } from '../errors';
 import './promise-with-resolvers';
 
 import { ExecutionAbortedError, ExecutionError, StateMachine } from 'aws-local-stepfunctions';
@@ -83,14 +84,6 @@ export interface ExecutionResult {
   readonly error?: string;
   readonly cause?: string;
   readonly events: readonly ExecutionEvent[];
-}
-
-/** An error whose name is the one Step Functions would report, so Retry and Catch match it. */
-class TaskError extends Error {
-  constructor(name: string, message: string) {
-    super(message);
-    this.name = name;
-  }
 }
 
 type TaskHandler = (input: JSONValue) => Promise<JSONValue>;
@@ -340,7 +333,7 @@ async function putEvents(
     throw sdkError('EventBridge', error);
   }
   if (response.FailedEntryCount) {
-    throw new TaskError('EventBridge.FailedEntry', JSON.stringify(response.Entries));
+    throw new RemoteError('EventBridge.FailedEntry', JSON.stringify(response.Entries));
   }
   return { Entries: response.Entries ?? [], FailedEntryCount: 0 } as unknown as JSONValue;
 }
@@ -362,7 +355,7 @@ async function startNestedExecution(
 ): Promise<JSONValue> {
   const target = options.stateMachines?.[start.StateMachineArn];
   if (!target) {
-    throw new TaskError(
+    throw new RemoteError(
       'StepFunctions.StateMachineDoesNotExistException',
       `State Machine Does Not Exist: '${start.StateMachineArn}'`,
     );
@@ -387,7 +380,7 @@ async function startNestedExecution(
     Status: result.status,
   };
   if (result.status === 'SUCCEEDED') return { ...description, Output: result.output } as JSONValue;
-  throw new TaskError(
+  throw new RemoteError(
     'States.TaskFailed',
     JSON.stringify({ ...description, Error: result.error, Cause: result.cause }),
   );
@@ -406,7 +399,7 @@ async function startSyncExecution(
     const description = (await startNestedExecution(start, options)) as { Output?: unknown };
     return { ...description, Output: JSON.stringify(description.Output) } as JSONValue;
   } catch (error) {
-    if (!(error instanceof TaskError) || error.name !== 'States.TaskFailed') throw error;
+    if (!(error instanceof RemoteError) || error.name !== 'States.TaskFailed') throw error;
     return JSON.parse(error.message) as JSONValue;
   }
 }
@@ -424,18 +417,18 @@ async function invoke(lambda: LambdaClient, functionName: string, payload: unkno
   if (response.FunctionError) {
     // As in AWS: the task's error is the function's errorType, its cause the error payload.
     const { errorType } = JSON.parse(text) as { errorType?: string };
-    throw new TaskError(errorType ?? 'Lambda.Unknown', text);
+    throw new RemoteError(errorType ?? 'Lambda.Unknown', text);
   }
   return JSON.parse(text);
 }
 
 /** Step Functions names SDK errors `<Service>.<Name>Exception`; client-side failures `SdkClientException`. */
-function sdkError(service: string, error: unknown): TaskError {
+function sdkError(service: string, error: unknown): RemoteError {
   const failure = error instanceof Error ? error : new Error(String(error));
   const fromService =
     (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode !== undefined;
   const name = fromService ? failure.name : 'SdkClientException';
-  return new TaskError(
+  return new RemoteError(
     `${service}.${name.endsWith('Exception') ? name : `${name}Exception`}`,
     failure.message,
   );

@@ -87,8 +87,7 @@ async function start(
     );
   } catch (error) {
     // Started by an earlier redrive that did not get to delete the message.
-    if (!(error instanceof ExecutionAlreadyExists) && (error as Error).name !== 'ExecutionAlreadyExists')
-      throw error;
+    if (!(error instanceof ExecutionAlreadyExists)) throw error;
   }
 }
 
