@@ -5,6 +5,12 @@ import * as s3Sdk from '@aws-sdk/client-s3';
 import './promise-with-resolvers';
 
 import { ExecutionError, StateMachine } from 'aws-local-stepfunctions';
+import {
+  LOCAL_RESOURCE_PREFIX,
+  type LocalMapRun,
+  runDistributedMap,
+  withLocalDistributedMaps,
+} from './distributed-map';
 
 /** JSON as aws-local-stepfunctions types it (the type is not exported). */
 type JSONValue = Parameters<StateMachine['run']>[0];
@@ -14,6 +20,7 @@ export const STATE_MACHINE_DIR = path.join(__dirname, '..', '..', 'statemachine'
 export const SCAN_STATE_MACHINE = path.join(STATE_MACHINE_DIR, 'scan.asl.json');
 export const UPDATE_STATE_MACHINE = path.join(STATE_MACHINE_DIR, 'update-definitions.asl.json');
 export const SCAN_EXPRESS_STATE_MACHINE = path.join(STATE_MACHINE_DIR, 'scan-express.asl.json');
+export const BULK_SCAN_STATE_MACHINE = path.join(STATE_MACHINE_DIR, 'bulk-scan.asl.json');
 
 /** `${Name}` placeholders, as CDK's `definitionSubstitutions` fills them. */
 const PLACEHOLDER = /\$\{([A-Za-z0-9_]+)\}/g;
@@ -43,6 +50,8 @@ export interface LocalStepFunctionsOptions {
    * placeholder values. The nested execution runs here, with the same clients.
    */
   readonly stateMachines?: Readonly<Record<string, LocalStateMachine>>;
+  /** Where Distributed Map runs are recorded (ListMapRuns, DescribeMapRun), by Map Run ARN. */
+  readonly mapRuns?: Map<string, LocalMapRun>;
 }
 
 export interface LocalStateMachine {
@@ -94,14 +103,49 @@ export async function runLocalExecution(
   identity: ExecutionIdentity = localIdentity(definitionFile),
 ): Promise<ExecutionResult> {
   const text = substitute(readFileSync(definitionFile, 'utf8'), options.substitutions);
-  const definition = JSON.parse(text);
-  const machine = machineFor(text, definition);
-  const handlers = Object.fromEntries(
-    Object.entries(taskResources(definition)).map(([state, resource]) => [
-      state,
-      bindTask(resource, options),
-    ]),
+  return runLocalDefinition(JSON.parse(text), input, options, identity);
+}
+
+/**
+ * Runs a definition (placeholders already filled). Its Distributed Map states run through the
+ * documented adapter (src/local/distributed-map.ts); `localHandlers` bind tasks of the adapter's
+ * own by state name.
+ */
+export async function runLocalDefinition(
+  source: Record<string, unknown>,
+  input: unknown,
+  options: LocalStepFunctionsOptions,
+  identity: ExecutionIdentity,
+  localHandlers: Readonly<Record<string, TaskHandler>> = {},
+): Promise<ExecutionResult> {
+  const { definition, maps } = withLocalDistributedMaps(source);
+  const machine = machineFor(
+    JSON.stringify(definition),
+    definition as unknown as ConstructorParameters<typeof StateMachine>[0],
   );
+  const handlers: Record<string, TaskHandler> = Object.fromEntries(
+    Object.entries(taskResources(definition as unknown as StatesOf))
+      .filter(([, resource]) => !resource.startsWith(LOCAL_RESOURCE_PREFIX))
+      .map(([state, resource]) => [state, bindTask(resource, options)]),
+  );
+  for (const spec of maps) {
+    handlers[spec.stateName] = async (config) =>
+      (await runDistributedMap(spec, config as never, {
+        s3: options.s3,
+        executionArn: identity.executionArn,
+        stateMachineArn: identity.stateMachineArn,
+        ...(options.mapRuns ? { mapRuns: options.mapRuns } : {}),
+        runInline: (children, childInput, childHandlers) =>
+          runLocalDefinition(
+            children,
+            childInput,
+            options,
+            identity,
+            childHandlers as Record<string, TaskHandler>,
+          ),
+      })) as JSONValue;
+  }
+  Object.assign(handlers, localHandlers);
   const execution = machine.run(input as JSONValue, {
     // The Context Object, as `$$.Execution.Id` and the like read it.
     context: {
