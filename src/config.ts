@@ -66,7 +66,23 @@ export interface UpdaterConfig {
   readonly freshclamTimeoutMs: number;
   /** Upper bound for loading a new set in ClamAV before it is published. */
   readonly verifyTimeoutMs: number;
+  /**
+   * What the update workflow rescans ("stale" bulk scans) after it publishes a new set
+   * (BULK_RESCAN_TARGETS, a JSON array of `{bucket, prefix?, window?}`).
+   */
+  readonly rescanTargets: readonly RescanTarget[];
 }
+
+/** A bucket (and prefix) rescanned after new definitions: objects modified within `window` only. */
+export interface RescanTarget {
+  readonly bucket: string;
+  readonly prefix: string;
+  /** An ISO 8601 duration back from the rescan (`P30D`, `PT12H`, `PT90M`); none: every object. */
+  readonly window?: string;
+}
+
+/** The windows a rescan target (and a bulk scan's modifiedAfter) may give. */
+export const RESCAN_WINDOW = /^P(?:(\d+)D|T(\d+)H|T(\d+)M)$/;
 
 export const OFFICIAL_DATABASES = ['main', 'daily', 'bytecode'] as const;
 export type OfficialDatabase = (typeof OFFICIAL_DATABASES)[number];
@@ -181,6 +197,7 @@ export function loadConfig(env: Env = process.env): Config {
         100,
         900_000,
       ),
+      rescanTargets: readRescanTargets(env),
     },
   };
 }
@@ -297,6 +314,32 @@ function readList(env: Env, name: string, fallback = ''): string[] {
     .split(',')
     .map((item) => item.trim())
     .filter((item) => item !== '');
+}
+
+function readRescanTargets(env: Env): RescanTarget[] {
+  const raw = readOptional(env, 'BULK_RESCAN_TARGETS');
+  if (raw === undefined) return [];
+  const refuse = (detail: string) =>
+    new ConfigurationError(
+      `BULK_RESCAN_TARGETS must be a JSON array of {bucket, prefix?, window?} (window like P30D): ${detail}`,
+    );
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    throw refuse(`not JSON: ${JSON.stringify(raw)}`);
+  }
+  if (!Array.isArray(parsed)) throw refuse(`got ${JSON.stringify(parsed)}`);
+  return parsed.map((entry: unknown) => {
+    const { bucket, prefix = '', window } = (entry ?? {}) as Record<string, unknown>;
+    if (typeof bucket !== 'string' || bucket === '' || typeof prefix !== 'string') {
+      throw refuse(`got ${JSON.stringify(entry)}`);
+    }
+    if (window !== undefined && (typeof window !== 'string' || !RESCAN_WINDOW.test(window))) {
+      throw refuse(`window ${JSON.stringify(window)}`);
+    }
+    return { bucket, prefix, ...(typeof window === 'string' ? { window } : {}) };
+  });
 }
 
 function readUrl(env: Env, name: string): string | undefined {

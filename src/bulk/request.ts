@@ -1,3 +1,4 @@
+import { RESCAN_WINDOW, type RescanTarget } from '../config';
 import { InvalidEventError } from '../errors';
 import type { BatchInput } from '../scan/batch-event';
 import { BULK_MODES, type BulkMode } from '../scan/bulk-mode';
@@ -142,12 +143,10 @@ export function parseLimits(value: unknown): BulkScanLimits {
   };
 }
 
-const WINDOW = /^P(?:(\d+)D|T(\d+)H|T(\d+)M)$/;
-
 /** An ISO 8601 time as given (normalised), or a window back from `now`. */
 export function resolveInstant(value: unknown, now: number): string {
   if (typeof value === 'string') {
-    const window = WINDOW.exec(value);
+    const window = RESCAN_WINDOW.exec(value);
     if (window) {
       const [, days, hours, minutes] = window;
       const ms = (Number(days ?? 0) * 24 + Number(hours ?? 0)) * 3_600_000 + Number(minutes ?? 0) * 60_000;
@@ -192,4 +191,21 @@ function asObject(value: unknown, what: string): Record<string, unknown> {
     throw new InvalidEventError(`${what} must be a JSON object, got ${JSON.stringify(value)}`);
   }
   return value as Record<string, unknown>;
+}
+
+/**
+ * The "stale" bulk scans the update workflow starts after publishing a new set: one per target,
+ * objects modified within its window (resolved when each scan is planned).
+ */
+export function rescanRequests(
+  targets: readonly RescanTarget[],
+  definitions: string | undefined,
+): BulkScanRequest[] {
+  return targets.map((target) => ({
+    bucket: target.bucket,
+    prefix: target.prefix,
+    mode: 'stale',
+    ...(target.window ? { modifiedAfter: target.window } : {}),
+    trigger: definitions ? `definitions-update ${definitions}` : 'definitions-update',
+  }));
 }

@@ -1,5 +1,5 @@
 import { gunzipSync } from 'node:zlib';
-import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, ListObjectsCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 
 /**
  * The documented adapter that runs a Distributed Map locally.
@@ -11,7 +11,7 @@ import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client
  * reader, batcher, writer and limits (their paths and templates evaluated by the runner). The
  * Task's local handler then does what Step Functions does, in this order:
  *
- * 1. ItemReader: lists the bucket (`s3:listObjectsV2`, every page; items shaped as AWS documents
+ * 1. ItemReader: lists the bucket (for `s3:listObjectsV2`, every page; items shaped as AWS documents
  *    them: `{Etag, Key, LastModified (epoch seconds), Size, StorageClass}`) or reads an S3
  *    Inventory (`s3:getObject` with `InputType: MANIFEST`: the manifest's gzipped CSV files, one
  *    item per row named by its `fileSchema`, values as text); a failure is `States.ItemReaderFailed`;
@@ -356,10 +356,14 @@ async function readItems(s3: S3Client, config: MapConfig): Promise<unknown[]> {
 
 async function listObjects(s3: S3Client, bucket: string, prefix: string): Promise<unknown[]> {
   const items: unknown[] = [];
-  let token: string | undefined;
+  // The listing is read with ListObjects (version 1) and its Marker: the same objects in the same
+  // order as ListObjectsV2 gives, but s3rver answers a truncated V2 page with an internal error
+  // (its continuation tokens need a DES cipher that OpenSSL 3 no longer offers).
+  let marker: string | undefined;
+  let truncated: boolean | undefined;
   do {
     const page = await s3.send(
-      new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix || undefined, ContinuationToken: token }),
+      new ListObjectsCommand({ Bucket: bucket, Prefix: prefix || undefined, Marker: marker }),
     );
     for (const object of page.Contents ?? []) {
       items.push({
@@ -370,8 +374,9 @@ async function listObjects(s3: S3Client, bucket: string, prefix: string): Promis
         StorageClass: object.StorageClass ?? 'STANDARD',
       });
     }
-    token = page.IsTruncated ? page.NextContinuationToken : undefined;
-  } while (token);
+    truncated = page.IsTruncated;
+    marker = page.NextMarker ?? page.Contents?.at(-1)?.Key;
+  } while (truncated && marker !== undefined);
   return items;
 }
 

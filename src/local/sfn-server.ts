@@ -1,5 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { LocalMapRun } from './distributed-map';
 import { type ExecutionEvent, type LocalStepFunctionsOptions, runLocalExecution } from './step-functions';
 
 interface Execution {
@@ -36,14 +37,32 @@ export type LocalMachine = string | { readonly file: string; readonly type: 'STA
 /**
  * A stand-in for the Step Functions API on 127.0.0.1 (the AWS JSON 1.0 protocol of
  * `@aws-sdk/client-sfn`: StartExecution, StartSyncExecution, DescribeExecution, ListExecutions,
- * GetExecutionHistory, DescribeStateMachine), executing our ASL files locally. Upload-workflow
+ * GetExecutionHistory, DescribeStateMachine, and for Distributed Maps ListMapRuns and
+ * DescribeMapRun), executing our ASL files locally. Upload-workflow
  * clients and the CLI talk to it exactly as they would to AWS. As in AWS, an Express machine
  * keeps no executions: StartSyncExecution answers with the result, and ListExecutions refuses it.
  */
 export async function startLocalStepFunctions(
   machines: Readonly<Record<string, LocalMachine>>,
-  options: LocalStepFunctionsOptions,
+  given: LocalStepFunctionsOptions,
 ): Promise<LocalStepFunctionsServer> {
+  // Distributed Map runs are kept for ListMapRuns and DescribeMapRun; `states:startExecution`
+  // tasks start executions that this endpoint keeps, as StartExecution does.
+  const mapRuns = given.mapRuns ?? new Map<string, LocalMapRun>();
+  const options: LocalStepFunctionsOptions = {
+    ...given,
+    mapRuns,
+    startExecution:
+      given.startExecution ??
+      (async (start) => {
+        const started = (await actions.StartExecution?.({
+          stateMachineArn: start.StateMachineArn,
+          input: typeof start.Input === 'string' ? start.Input : JSON.stringify(start.Input ?? {}),
+          ...(start.Name ? { name: start.Name } : {}),
+        })) as { executionArn: string; startDate: number };
+        return started;
+      }),
+  };
   const arns = Object.fromEntries(
     Object.keys(machines).map((name) => [name, `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:${name}`]),
   );
@@ -186,6 +205,27 @@ export async function startLocalStepFunctions(
           ...(stopDate ? { stopDate } : {}),
         }));
       return { executions: list };
+    },
+    ListMapRuns(body) {
+      const executionArn = String(body.executionArn ?? '');
+      if (!executions.has(executionArn))
+        throw apiError('ExecutionDoesNotExist', `Execution Does Not Exist: '${executionArn}'`);
+      return {
+        mapRuns: [...mapRuns.values()]
+          .filter((run) => run.executionArn === executionArn)
+          .map(({ mapRunArn, startDate, stopDate }) => ({
+            executionArn,
+            mapRunArn,
+            stateMachineArn: mapRunArn.replace(':mapRun:', ':stateMachine:').replace(/:[^:]*$/, ''),
+            startDate,
+            ...(stopDate ? { stopDate } : {}),
+          })),
+      };
+    },
+    DescribeMapRun(body) {
+      const run = mapRuns.get(String(body.mapRunArn ?? ''));
+      if (!run) throw apiError('ResourceNotFound', `Map Run Does Not Exist: '${body.mapRunArn}'`);
+      return { ...run, itemCounts: { ...run.itemCounts }, executionCounts: { ...run.executionCounts } };
     },
     GetExecutionHistory(body) {
       const execution = executions.get(String(body.executionArn ?? ''));

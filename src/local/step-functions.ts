@@ -52,6 +52,15 @@ export interface LocalStepFunctionsOptions {
   readonly stateMachines?: Readonly<Record<string, LocalStateMachine>>;
   /** Where Distributed Map runs are recorded (ListMapRuns, DescribeMapRun), by Map Run ARN. */
   readonly mapRuns?: Map<string, LocalMapRun>;
+  /**
+   * `states:startExecution` (started, not waited for): how a nested execution is started, by the
+   * local Step Functions endpoint that keeps it (src/local/sfn-server.ts) or a test.
+   */
+  readonly startExecution?: (start: {
+    readonly StateMachineArn: string;
+    readonly Input?: unknown;
+    readonly Name?: string;
+  }) => Promise<{ readonly executionArn: string; readonly startDate: number }>;
 }
 
 export interface LocalStateMachine {
@@ -277,6 +286,19 @@ function bindTask(resource: string, options: LocalStepFunctionsOptions): TaskHan
   }
   if (resource === 'arn:aws:states:::states:startExecution.sync:2') {
     return (input) => startNestedExecution(input as unknown as NestedStart, options);
+  }
+  if (resource === 'arn:aws:states:::states:startExecution') {
+    return async (input) => {
+      const start = input as unknown as NestedStart;
+      if (!options.startExecution) {
+        throw new TaskError(
+          'StepFunctions.StateMachineDoesNotExistException',
+          `State Machine Does Not Exist: '${start.StateMachineArn}' (no local startExecution binding)`,
+        );
+      }
+      const started = await options.startExecution(start);
+      return { ExecutionArn: started.executionArn, StartDate: started.startDate } as JSONValue;
+    };
   }
   if (resource === 'arn:aws:states:::aws-sdk:sfn:startSyncExecution') {
     return (input) => startSyncExecution(input as unknown as NestedStart, options);

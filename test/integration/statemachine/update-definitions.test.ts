@@ -77,6 +77,7 @@ beforeEach(async () => {
         UpdaterFunctionArn: functionArn(UPDATER_FUNCTION),
         ScanStateMachineArn: SCAN_MACHINE_ARN,
         CanaryScanResource: 'arn:aws:states:::states:startExecution.sync:2',
+        BulkScanStateMachineArn: 'arn:aws:states:us-east-1:123456789012:stateMachine:lambda-av-bulk-scan',
       },
       stateMachines: {
         [SCAN_MACHINE_ARN]: {
@@ -121,8 +122,9 @@ const CANARY_STATES = [
   'CheckResult',
 ];
 
-test('the placeholders are the updater, the scan state machine and how the canary starts it', () => {
+test('the placeholders are the updater, the scan state machine, how the canary starts it and the bulk scan machine rescans start', () => {
   expect(placeholdersOf(readFileSync(UPDATE_STATE_MACHINE, 'utf8'))).toEqual([
+    'BulkScanStateMachineArn',
     'CanaryScanResource',
     'ScanStateMachineArn',
     'UpdaterFunctionArn',
@@ -258,6 +260,7 @@ test('with an Express scan machine the canary starts it with StartSyncExecution:
         UpdaterFunctionArn: functionArn(UPDATER_FUNCTION),
         ScanStateMachineArn: expressArn,
         CanaryScanResource: 'arn:aws:states:::aws-sdk:sfn:startSyncExecution',
+        BulkScanStateMachineArn: 'arn:aws:states:us-east-1:123456789012:stateMachine:lambda-av-bulk-scan',
       },
       stateMachines: {
         [expressArn]: {
