@@ -45,6 +45,10 @@ export const CONTEXT_KEYS = [
   'processingErrorCount',
   'unscannablePolicy',
   'unscannableAlarmThreshold',
+  'bulkMaxConcurrency',
+  'bulkBatchSize',
+  'rescanTargets',
+  'rescanWindowDays',
   'logRetentionDays',
   'removalPolicy',
 ] as const;
@@ -119,6 +123,9 @@ export function readAppSettings(get: ContextReader): AppSettings {
     ),
     unscannablePolicy: c.choice('unscannablePolicy', UNSCANNABLE_POLICIES, (policy) => policy),
     unscannableAlarmThreshold: c.integer('unscannableAlarmThreshold'),
+    bulkScan: nonEmpty(
+      compact({ maxConcurrency: c.integer('bulkMaxConcurrency'), batchSize: c.integer('bulkBatchSize') }),
+    ),
     logRetention: map(c.integer('logRetentionDays'), (days) => retentionOf(days)),
     removalPolicy: c.choice('removalPolicy', ['retain', 'destroy'] as const, (policy) =>
       policy === 'destroy' ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
@@ -133,6 +140,14 @@ export function readAppSettings(get: ContextReader): AppSettings {
     (bucket): ScanBucketByName => ({ ...defaults, ...bucket }),
   );
   const definitionsBucketName = c.string('definitionsBucketName');
+  // `bucket` or `bucket/prefix/`, comma-separated: rescanned after new definitions.
+  const rescanTargets = (c.list('rescanTargets') ?? []).map((entry) => {
+    const slash = entry.indexOf('/');
+    return slash < 0
+      ? { bucketName: entry }
+      : { bucketName: entry.slice(0, slash), prefix: entry.slice(slash + 1) };
+  });
+  const rescanWindow = map(c.integer('rescanWindowDays'), Duration.days);
   return {
     stackName: c.string('stackName') ?? 'LambdaAv',
     lambdaZip: c.string('lambdaZip'),
@@ -140,6 +155,8 @@ export function readAppSettings(get: ContextReader): AppSettings {
       lambdaAv,
       scanBuckets,
       ...(definitionsBucketName ? { definitionsBucketName } : {}),
+      ...(rescanTargets.length > 0 ? { rescanTargets } : {}),
+      ...(rescanWindow ? { rescanWindow } : {}),
     },
   };
 }
@@ -232,6 +249,10 @@ function retentionOf(days: number): logs.RetentionDays {
 
 function map<T, U>(value: T | undefined, f: (value: T) => U): U | undefined {
   return value === undefined ? undefined : f(value);
+}
+
+function nonEmpty<T extends object>(value: T): T | undefined {
+  return Object.keys(value).length > 0 ? value : undefined;
 }
 
 /** Drops undefined members, so the construct's defaults apply. */

@@ -10,6 +10,7 @@ import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import { METRICS_NAMESPACE } from '../src/metrics';
 import { aslDefinition, UPDATE_DEFINITION_FILE } from './asl-definition';
+import { BulkScan } from './bulk-scan';
 import { CanaryBucket } from './canary-bucket';
 import { DefinitionsBucket } from './definitions-bucket';
 import { ExpressScanQueue } from './express-scan-queue';
@@ -25,8 +26,10 @@ import {
 import { checkBucketName, LambdaAvPropsError, quote } from './validation';
 
 export type {
+  BulkScanOptions,
   LambdaAvProps,
   ReloadStrategy,
+  RescanTarget,
   ScanBucket,
   StatusValues,
   WorkflowType,
@@ -56,6 +59,8 @@ export class LambdaAv extends Construct {
   readonly scanQueue: ExpressScanQueue | undefined;
   /** Starts the update workflow when the stack is deployed (updateOnDeploy). */
   readonly updateOnDeploy: cr.AwsCustomResource | undefined;
+  /** Scanning whole buckets: the bulk scan state machine and its reports. */
+  readonly bulkScan: BulkScan;
 
   private readonly scanBucketNames = new Set<string>();
 
@@ -133,6 +138,18 @@ export class LambdaAv extends Construct {
         : this.scanner;
     if (settings.warmConcurrency > 1) this.grantSelfInvoke(scannerRole);
 
+    // --- bulk scans --------------------------------------------------------------------------
+    this.bulkScan = new BulkScan(this, 'BulkScan', {
+      scanner: this.scanner,
+      maxConcurrency: settings.bulk.maxConcurrency,
+      batchSize: settings.bulk.batchSize,
+      reportRetention: settings.bulk.reportRetention,
+      logRetention: retention,
+      removalPolicy,
+    });
+    for (const bucket of props.bulkScan?.inventoryBuckets ?? []) this.bulkScan.addInventoryBucket(bucket);
+    const rescans = props.bulkScan?.rescanAfterUpdate?.targets ?? [];
+
     // --- updater ---------------------------------------------------------------------------
     const updaterLogs = new logs.LogGroup(this, 'UpdaterLogs', { retention, removalPolicy });
     const updaterRole = new iam.Role(this, 'UpdaterRole', {
@@ -160,6 +177,17 @@ export class LambdaAv extends Construct {
         DEFINITIONS_DOWNLOAD_TIMEOUT_MS: String(settings.budgets.definitionsDownload.toMilliseconds()),
         FRESHCLAM_TIMEOUT_MS: String(settings.budgets.freshclam.toMilliseconds()),
         DEFINITIONS_VERIFY_TIMEOUT_MS: String(settings.budgets.verify.toMilliseconds()),
+        ...(rescans.length > 0
+          ? {
+              BULK_RESCAN_TARGETS: Stack.of(this).toJsonString(
+                rescans.map((target) => ({
+                  bucket: target.bucket.bucketName,
+                  prefix: target.prefix ?? '',
+                  ...(settings.bulk.rescanWindow ? { window: settings.bulk.rescanWindow } : {}),
+                })),
+              ),
+            }
+          : {}),
       },
     });
     this.definitions.grantPublish(updaterRole);
@@ -210,6 +238,7 @@ export class LambdaAv extends Construct {
         CanaryScanResource: express
           ? 'arn:aws:states:::aws-sdk:sfn:startSyncExecution'
           : 'arn:aws:states:::states:startExecution.sync:2',
+        BulkScanStateMachineArn: this.bulkScan.stateMachine.stateMachineArn,
       }),
       logs: {
         destination: this.stateMachineLogGroup('UpdateStateMachineLogs', retention, removalPolicy),
@@ -222,6 +251,8 @@ export class LambdaAv extends Construct {
       new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [this.updater.functionArn] }),
     );
     this.grantCanaryScans(express !== undefined);
+    // The rescans after new definitions: started, not waited for.
+    if (rescans.length > 0) this.bulkScan.grantStart(this.updateStateMachine);
     if (express) {
       this.scanQueue = new ExpressScanQueue(this, 'ScanQueue', {
         stateMachine: this.scanStateMachine,
@@ -259,6 +290,19 @@ export class LambdaAv extends Construct {
 
     // --- scanned buckets -----------------------------------------------------------------------
     for (const scanBucket of props.scanBuckets ?? []) this.addScanBucket(scanBucket);
+    for (const [i, target] of rescans.entries()) {
+      const scanned = (props.scanBuckets ?? []).some(
+        (scan) =>
+          scan.bucket === target.bucket ||
+          (!Token.isUnresolved(target.bucket.bucketName) &&
+            scan.bucket.bucketName === target.bucket.bucketName),
+      );
+      if (!scanned) {
+        throw new LambdaAvPropsError(
+          `bulkScan.rescanAfterUpdate.targets[${i}].bucket ${quote(target.bucket.bucketName)} must be one of scanBuckets: only those may be read and tagged`,
+        );
+      }
+    }
 
     // --- monitoring ----------------------------------------------------------------------------
     this.monitoring = new LambdaAvMonitoring(this, 'Monitoring', {
@@ -277,6 +321,13 @@ export class LambdaAv extends Construct {
       ...(settings.unscannableAlarmThreshold !== undefined
         ? { unscannableAlarmThreshold: settings.unscannableAlarmThreshold }
         : {}),
+      bulkScan: {
+        stateMachine: this.bulkScan.stateMachine,
+        maxConcurrency: settings.bulk.maxConcurrency,
+        ...(props.reservedConcurrency !== undefined
+          ? { reservedConcurrency: props.reservedConcurrency }
+          : {}),
+      },
     });
 
     addLambdaAvNagSuppressions(this);
@@ -318,6 +369,7 @@ export class LambdaAv extends Construct {
       }
     }
     this.grantScan(bucket, scanBucket.kmsKeyArn);
+    this.bulkScan.addBucket(bucket);
 
     if (scanBucket.scanOnUpload ?? true) {
       if (scanBucket.eventBridgeNotifications ?? true) {
