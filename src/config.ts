@@ -381,6 +381,10 @@ export interface CliSettings {
   readonly definitionsPrefix: string | undefined;
   /** The deployed update state machine, for `definitions publish`. */
   readonly updateStateMachineArn: string | undefined;
+  /** The deployed bulk scan state machine, for `scan-bucket`. */
+  readonly bulkScanStateMachineArn: string | undefined;
+  /** How often `scan-bucket --wait` looks at the Map Run, in milliseconds. */
+  readonly pollIntervalMs: number;
   /** The deployed updater function, for `definitions publish --function`. */
   readonly updaterFunctionName: string | undefined;
   /** The prefix of the deployed stack's alarm names (its AlarmNamePrefix output), for `status`. */
@@ -407,6 +411,8 @@ export function loadCliSettings(env: Env = process.env): CliSettings {
     definitionsPrefix:
       env.PATH_TO_AV_DEFINITIONS === undefined ? undefined : normalisePrefix(env.PATH_TO_AV_DEFINITIONS),
     updateStateMachineArn: readOptional(env, 'LAMBDA_AV_UPDATE_STATE_MACHINE_ARN'),
+    bulkScanStateMachineArn: readOptional(env, 'LAMBDA_AV_BULK_SCAN_STATE_MACHINE_ARN'),
+    pollIntervalMs: readInteger(env, 'LAMBDA_AV_POLL_INTERVAL_MS', 5000, 10, 600_000),
     updaterFunctionName: readOptional(env, 'LAMBDA_AV_UPDATER_FUNCTION_NAME'),
     alarmNamePrefix: readOptional(env, 'LAMBDA_AV_ALARM_PREFIX'),
     sfnEndpointOverride: readOptional(env, 'AWS_ENDPOINT_URL_SFN') ?? readOptional(env, 'AWS_ENDPOINT_URL'),

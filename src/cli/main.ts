@@ -1,6 +1,7 @@
 import { loadCliSettings } from '../config';
 import { definitionsCommand } from './definitions-command';
 import { historyCommand } from './history-command';
+import { scanBucketCommand } from './scan-bucket-command';
 import { type CommandIo, scanCommand } from './scan-command';
 import { statusCommand } from './status-command';
 import { updateCommand } from './update-command';
@@ -9,6 +10,7 @@ import {
   EXIT_ERROR,
   HISTORY_HELP,
   MAIN_HELP,
+  SCAN_BUCKET_HELP,
   SCAN_HELP,
   STATUS_HELP,
   UPDATE_HELP,
@@ -21,6 +23,7 @@ const COMMANDS = {
   history: historyCommand,
   definitions: definitionsCommand,
   status: statusCommand,
+  'scan-bucket': scanBucketCommand,
 } as const;
 const HELP: Record<string, string> = {
   scan: SCAN_HELP,
@@ -28,6 +31,7 @@ const HELP: Record<string, string> = {
   history: HISTORY_HELP,
   definitions: DEFINITIONS_HELP,
   status: STATUS_HELP,
+  'scan-bucket': SCAN_BUCKET_HELP,
 };
 
 /** Runs `lambda-av ARGS...` and returns its exit code. */

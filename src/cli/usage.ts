@@ -17,6 +17,7 @@ Usage:
   lambda-av history                         list recent scan executions and their verdicts
   lambda-av definitions publish DIR         publish database files to a deployed stack's scanners
   lambda-av status                          a deployed stack's health: definitions, canary, scans, alarms
+  lambda-av scan-bucket s3://BUCKET/PREFIX  scan or rescan a whole bucket with the bulk scan workflow
   lambda-av help [COMMAND]                  show help
 
 Exit codes (as clamscan's): 0 all clean, 1 something infected, 2 an error or a file not scanned
@@ -118,3 +119,26 @@ Options:
 Exit codes: 0 all is well, 1 something needs a look (an alarm in ALARM, the last canary not
 detected, no definitions published), 2 an error. AWS credentials, region and endpoints come from
 the SDK's usual settings (AWS_ENDPOINT_URL_CLOUDWATCH, ... work too).`;
+
+export const SCAN_BUCKET_HELP = `Usage: lambda-av scan-bucket s3://BUCKET[/PREFIX] [options]
+
+Starts the bulk scan state machine on a bucket (or a prefix of it): a Distributed Map hands the
+scanner batches of objects, each object scanned, skipped over the size limit and tagged exactly
+as the scan state machine does. The deployed stack's machine ($LAMBDA_AV_BULK_SCAN_STATE_MACHINE_ARN,
+the stack output BulkScanStateMachineArn), or the embedded stack's through AWS_ENDPOINT_URL_SFN.
+
+Options:
+  --mode MODE             unscanned (default): objects without a status tag; stale: also objects
+                          scanned before the published definitions (and PROCESSING_ERROR ones);
+                          all: every object
+  --modified-after WHEN   only objects modified after an ISO 8601 time or within a window (P30D, PT12H)
+  --batch-size N          objects per scanner invocation (default: the stack's, 100)
+  --max-concurrency N     batches at once (capped by the stack's limit, which leaves upload scans room)
+  --manifest s3://B/KEY   read the objects from an S3 Inventory's manifest.json instead of listing
+  --wait                  follow the Map Run (DescribeMapRun) and print the counts at the end
+  --json                  print JSON
+  --state-machine ARN     the bulk scan state machine (default: $LAMBDA_AV_BULK_SCAN_STATE_MACHINE_ARN)
+  -h, --help              show this help
+
+Exit codes with --wait: 0 nothing infected, 1 something infected, 2 the run failed, or objects
+could not be scanned (PROCESSING_ERROR, failed batches). Without --wait: 0 once started.`;
