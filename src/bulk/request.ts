@@ -59,9 +59,11 @@ export interface BulkScanPlan {
 }
 
 /**
- * Chosen by measurement (BENCHMARKS.md, "Bulk scans"): the smallest batch whose throughput on the
- * embedded stack is within a few percent of the best, while its output (one result per object,
- * carried between the child's invocations) stays far below Step Functions' 256 KiB state limit.
+ * Chosen by measurement (BENCHMARKS.md, section 7b, `recommendBatchSize` in bench/lib/bulk-report.ts):
+ * the smallest batch whose cost per million objects on AWS is within 10 % of the cheapest size
+ * measured, its output (one result per object, carried between the child's invocations) far below
+ * Step Functions' 256 KiB state limit. Larger batches save little more and make each failure and
+ * each invocation bigger.
  */
 export const DEFAULT_BATCH_SIZE = 100;
 /** A batch's output must stay below 256 KiB: about 300 bytes per object's result, with room. */

@@ -118,6 +118,9 @@ export function withLocalDistributedMaps(definition: Json): { definition: Json; 
       Type: 'Task',
       Resource: DISTRIBUTED_MAP_RESOURCE,
       Parameters: parameters,
+      // A Map state has no timeout of its own; the runner would give a Task 60 s. (Node's timers
+      // hold at most 2^31 - 1 ms: 2,000,000 s is about 23 days.)
+      TimeoutSeconds: 2_000_000,
       ...pick(state, KEPT),
     };
   }
