@@ -48,6 +48,10 @@ export const CONTEXT_KEYS = [
   'processingErrorCount',
   'unscannablePolicy',
   'unscannableAlarmThreshold',
+  'bulkMaxConcurrency',
+  'bulkBatchSize',
+  'rescanTargets',
+  'rescanWindowDays',
   'logRetentionDays',
   'removalPolicy',
 ] as const;
@@ -117,6 +121,9 @@ export function readAppSettings(get: ContextReader): AppSettings {
     ),
     unscannablePolicy: c.choice('unscannablePolicy', UNSCANNABLE_POLICIES, (policy) => policy),
     unscannableAlarmThreshold: c.integer('unscannableAlarmThreshold'),
+    bulkScan: nonEmpty(
+      compact({ maxConcurrency: c.integer('bulkMaxConcurrency'), batchSize: c.integer('bulkBatchSize') }),
+    ),
     logRetention: map(c.integer('logRetentionDays'), (days) => retentionOf(days)),
     removalPolicy: c.choice('removalPolicy', ['retain', 'destroy'] as const, (policy) =>
       policy === 'destroy' ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
@@ -139,6 +146,14 @@ export function readAppSettings(get: ContextReader): AppSettings {
     throw new ContextError('infectedActions', 'about buckets listed in scanBuckets', name);
   }
   const definitionsBucketName = c.string('definitionsBucketName');
+  // `bucket` or `bucket/prefix/`, comma-separated: rescanned after new definitions.
+  const rescanTargets = (c.list('rescanTargets') ?? []).map((entry) => {
+    const slash = entry.indexOf('/');
+    return slash < 0
+      ? { bucketName: entry }
+      : { bucketName: entry.slice(0, slash), prefix: entry.slice(slash + 1) };
+  });
+  const rescanWindow = map(c.integer('rescanWindowDays'), Duration.days);
   return {
     stackName: c.string('stackName') ?? 'LambdaAv',
     lambdaZip: c.string('lambdaZip'),
@@ -146,6 +161,8 @@ export function readAppSettings(get: ContextReader): AppSettings {
       lambdaAv,
       scanBuckets,
       ...(definitionsBucketName ? { definitionsBucketName } : {}),
+      ...(rescanTargets.length > 0 ? { rescanTargets } : {}),
+      ...(rescanWindow ? { rescanWindow } : {}),
     },
   };
 }
@@ -258,6 +275,10 @@ function retentionOf(days: number): logs.RetentionDays {
 
 function map<T, U>(value: T | undefined, f: (value: T) => U): U | undefined {
   return value === undefined ? undefined : f(value);
+}
+
+function nonEmpty<T extends object>(value: T): T | undefined {
+  return Object.keys(value).length > 0 ? value : undefined;
 }
 
 /** Drops undefined members, so the construct's defaults apply. */

@@ -12,6 +12,7 @@ import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { VERDICTS } from '../src/status';
 import {
+  bulkObjectsMetric,
   canaryDetectedMetric,
   canaryLatencyMetric,
   daemonStartupMetric,
@@ -42,6 +43,12 @@ export interface LambdaAvMonitoringProps {
    * @default no alarm
    */
   readonly unscannableAlarmThreshold?: number;
+  /** Bulk scans: their state machine and the cap on their batches, shown beside the scanner's concurrency. */
+  readonly bulkScan?: {
+    readonly stateMachine: sfn.IStateMachine;
+    readonly maxConcurrency: number;
+    readonly reservedConcurrency?: number;
+  };
 }
 
 /**
@@ -84,6 +91,8 @@ export class LambdaAvMonitoring extends Construct {
   uploadDeadLettersAlarm: cloudwatch.Alarm | undefined;
   /** Per upload rule: events EventBridge could not deliver nor keep in the dead-letter queue. */
   readonly uploadEventsLostAlarms: cloudwatch.Alarm[] = [];
+  /** A bulk scan failed: more failed batches than it tolerates, or its listing refused. */
+  readonly bulkScanFailedAlarm: cloudwatch.Alarm | undefined;
   readonly dashboard: cloudwatch.Dashboard;
 
   constructor(scope: Construct, id: string, props: LambdaAvMonitoringProps) {
@@ -241,6 +250,14 @@ export class LambdaAvMonitoring extends Construct {
             treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
           });
 
+    this.bulkScanFailedAlarm = props.bulkScan
+      ? this.executionsFailed(
+          'BulkScanExecutionsFailedAlarm',
+          props.bulkScan.stateMachine,
+          'A bulk scan failed: more of its batches failed than it tolerates, or the bucket could not be listed; its objects may be left unscanned.',
+        )
+      : undefined;
+
     const alarms = [
       this.definitionsAgeAlarm,
       this.definitionsMissingAlarm,
@@ -254,6 +271,7 @@ export class LambdaAvMonitoring extends Construct {
       this.scanLatencyAlarm,
       this.infectedAlarm,
       ...(this.unscannableAlarm ? [this.unscannableAlarm] : []),
+      ...(this.bulkScanFailedAlarm ? [this.bulkScanFailedAlarm] : []),
     ];
     const action = new actions.SnsAction(this.alarmTopic);
     // The topic's policy must exist before an alarm first changes state (a new definitions-age
@@ -397,6 +415,56 @@ export class LambdaAvMonitoring extends Construct {
       evaluationPeriods: 1,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
+  }
+
+  /**
+   * Bulk scans: their executions, the objects their batches went through, and the scanner's
+   * concurrency against the bulk cap (and the reserved concurrency upload scans share).
+   */
+  private addBulkWidgets(
+    dashboard: cloudwatch.Dashboard,
+    scanner: lambda.IFunction,
+    bulk: NonNullable<LambdaAvMonitoringProps['bulkScan']>,
+  ): void {
+    const period = FIVE_MINUTES;
+    dashboard.addWidgets(
+      new cloudwatch.GraphWidget({
+        title: 'Bulk scans',
+        left: [
+          bulk.stateMachine.metricStarted({ period, label: 'bulk scans started' }),
+          bulk.stateMachine.metricSucceeded({ period, label: 'succeeded' }),
+          bulk.stateMachine.metricFailed({ period, label: 'failed' }),
+          bulk.stateMachine.metricAborted({ period, label: 'aborted' }),
+        ],
+        width: 8,
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Bulk scan objects',
+        left: [
+          bulkObjectsMetric('SCANNED', period).with({ label: 'scanned (a verdict written)' }),
+          bulkObjectsMetric('UNCHANGED', period).with({ label: 'left unchanged (mode, age, storage class)' }),
+        ],
+        stacked: true,
+        width: 8,
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Scanner concurrency',
+        left: [
+          scanner.metric('ConcurrentExecutions', {
+            period: Duration.minutes(1),
+            statistic: cloudwatch.Stats.MAXIMUM,
+            label: 'scanner instances busy (uploads and bulk)',
+          }),
+        ],
+        leftAnnotations: [
+          { value: bulk.maxConcurrency, label: 'bulk scan cap' },
+          ...(bulk.reservedConcurrency !== undefined
+            ? [{ value: bulk.reservedConcurrency, label: 'reserved concurrency' }]
+            : []),
+        ],
+        width: 8,
+      }),
+    );
   }
 
   private executionsFailed(id: string, machine: sfn.IStateMachine, what: string): cloudwatch.Alarm {
@@ -567,6 +635,7 @@ export class LambdaAvMonitoring extends Construct {
         width: 6,
       }),
     );
+    if (props.bulkScan) this.addBulkWidgets(dashboard, props.scanner, props.bulkScan);
     dashboard.addWidgets(new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms, width: 24 }));
     return dashboard;
   }

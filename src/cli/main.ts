@@ -6,6 +6,7 @@ import {
   HISTORY_HELP,
   MAIN_HELP,
   REDRIVE_HELP,
+  SCAN_BUCKET_HELP,
   SCAN_HELP,
   SERVE_HELP,
   STATUS_HELP,
@@ -27,6 +28,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   definitions: async () => (await import('./definitions-command')).definitionsCommand,
   status: async () => (await import('./status-command')).statusCommand,
   redrive: async () => (await import('./redrive-command')).redriveCommand,
+  'scan-bucket': async () => (await import('./scan-bucket-command')).scanBucketCommand,
 };
 const HELP: Record<string, string> = {
   scan: SCAN_HELP,
@@ -36,6 +38,7 @@ const HELP: Record<string, string> = {
   definitions: DEFINITIONS_HELP,
   status: STATUS_HELP,
   redrive: REDRIVE_HELP,
+  'scan-bucket': SCAN_BUCKET_HELP,
 };
 
 /** Runs `lambda-av ARGS...` and returns its exit code. */

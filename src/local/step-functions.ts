@@ -11,6 +11,12 @@ import { RemoteError } from '../errors';
 import './promise-with-resolvers';
 
 import { ExecutionAbortedError, ExecutionError, StateMachine } from 'aws-local-stepfunctions';
+import {
+  LOCAL_RESOURCE_PREFIX,
+  type LocalMapRun,
+  runDistributedMap,
+  withLocalDistributedMaps,
+} from './distributed-map';
 
 /** JSON as aws-local-stepfunctions types it (the type is not exported). */
 type JSONValue = Parameters<StateMachine['run']>[0];
@@ -21,6 +27,7 @@ export const SCAN_STATE_MACHINE = path.join(STATE_MACHINE_DIR, 'scan.asl.json');
 export const UPDATE_STATE_MACHINE = path.join(STATE_MACHINE_DIR, 'update-definitions.asl.json');
 export const SCAN_EXPRESS_STATE_MACHINE = path.join(STATE_MACHINE_DIR, 'scan-express.asl.json');
 export const ACT_ON_INFECTED_STATE_MACHINE = path.join(STATE_MACHINE_DIR, 'act-on-infected.asl.json');
+export const BULK_SCAN_STATE_MACHINE = path.join(STATE_MACHINE_DIR, 'bulk-scan.asl.json');
 
 /** `${Name}` placeholders, as CDK's `definitionSubstitutions` fills them. */
 const PLACEHOLDER = /\$\{([A-Za-z0-9_]+)\}/g;
@@ -54,6 +61,17 @@ export interface LocalStepFunctionsOptions {
    * placeholder values. The nested execution runs here, with the same clients.
    */
   readonly stateMachines?: Readonly<Record<string, LocalStateMachine>>;
+  /** Where Distributed Map runs are recorded (ListMapRuns, DescribeMapRun), by Map Run ARN. */
+  readonly mapRuns?: Map<string, LocalMapRun>;
+  /**
+   * `states:startExecution` (started, not waited for): how a nested execution is started, by the
+   * local Step Functions endpoint that keeps it (src/local/sfn-server.ts) or a test.
+   */
+  readonly startExecution?: (start: {
+    readonly StateMachineArn: string;
+    readonly Input?: unknown;
+    readonly Name?: string;
+  }) => Promise<{ readonly executionArn: string; readonly startDate: number }>;
 }
 
 export interface LocalStateMachine {
@@ -101,13 +119,69 @@ export async function runLocalExecution(
   options: LocalStepFunctionsOptions,
   identity: ExecutionIdentity = localIdentity(definitionFile),
 ): Promise<ExecutionResult> {
-  const { definition, machine } = loadStateMachine(definitionFile, options.substitutions);
-  const handlers = Object.fromEntries(
-    Object.entries(taskResources(definition)).map(([state, resource]) => [
-      state,
-      bindTask(resource, options, identity),
-    ]),
+  return runPrepared(loadStateMachine(definitionFile, options.substitutions), input, options, identity);
+}
+
+/**
+ * Runs a definition (placeholders already filled), as the Distributed Map adapter runs a map's
+ * children; `localHandlers` bind tasks of the adapter's own by state name.
+ */
+export async function runLocalDefinition(
+  source: Record<string, unknown>,
+  input: unknown,
+  options: LocalStepFunctionsOptions,
+  identity: ExecutionIdentity,
+  localHandlers: Readonly<Record<string, TaskHandler>> = {},
+): Promise<ExecutionResult> {
+  return runPrepared(prepare(source), input, options, identity, localHandlers);
+}
+
+interface Prepared {
+  readonly definition: StatesOf;
+  readonly maps: ReturnType<typeof withLocalDistributedMaps>['maps'];
+  readonly machine: StateMachine;
+}
+
+/** A definition with its Distributed Maps replaced by the documented adapter's tasks, validated once. */
+function prepare(source: Record<string, unknown>): Prepared {
+  const { definition, maps } = withLocalDistributedMaps(source);
+  const machine = machineFor(
+    JSON.stringify(definition),
+    definition as unknown as ConstructorParameters<typeof StateMachine>[0],
   );
+  return { definition: definition as unknown as StatesOf, maps, machine };
+}
+
+async function runPrepared(
+  { definition, maps, machine }: Prepared,
+  input: unknown,
+  options: LocalStepFunctionsOptions,
+  identity: ExecutionIdentity,
+  localHandlers: Readonly<Record<string, TaskHandler>> = {},
+): Promise<ExecutionResult> {
+  const handlers: Record<string, TaskHandler> = Object.fromEntries(
+    Object.entries(taskResources(definition))
+      .filter(([, resource]) => !resource.startsWith(LOCAL_RESOURCE_PREFIX))
+      .map(([state, resource]) => [state, bindTask(resource, options, identity)]),
+  );
+  for (const spec of maps) {
+    handlers[spec.stateName] = async (config) =>
+      (await runDistributedMap(spec, config as never, {
+        s3: options.s3,
+        executionArn: identity.executionArn,
+        stateMachineArn: identity.stateMachineArn,
+        ...(options.mapRuns ? { mapRuns: options.mapRuns } : {}),
+        runInline: (children, childInput, childHandlers) =>
+          runLocalDefinition(
+            children,
+            childInput,
+            options,
+            identity,
+            childHandlers as Record<string, TaskHandler>,
+          ),
+      })) as JSONValue;
+  }
+  Object.assign(handlers, localHandlers);
   const execution = machine.run(input as JSONValue, {
     // The Context Object, as `$$.Execution.Id` and the like read it.
     context: {
@@ -181,10 +255,11 @@ const machines = new Map<string, StateMachine>();
  * An ASL file with its placeholders filled, validated (once per text). A server calls it when it
  * starts, so the first execution does not pay for the validation.
  */
-export function loadStateMachine(definitionFile: string, substitutions: Readonly<Record<string, string>>) {
-  const text = substitute(readFileSync(definitionFile, 'utf8'), substitutions);
-  const definition = JSON.parse(text);
-  return { definition, machine: machineFor(text, definition) };
+export function loadStateMachine(
+  definitionFile: string,
+  substitutions: Readonly<Record<string, string>>,
+): Prepared {
+  return prepare(JSON.parse(substitute(readFileSync(definitionFile, 'utf8'), substitutions)));
 }
 
 function machineFor(text: string, definition: ConstructorParameters<typeof StateMachine>[0]): StateMachine {
@@ -260,6 +335,19 @@ function bindTask(
 ): TaskHandler {
   if (resource === 'arn:aws:states:::events:putEvents') {
     return (input) => putEvents(input as unknown as PutEventsInput, options, identity);
+  }
+  if (resource === 'arn:aws:states:::states:startExecution') {
+    return async (input) => {
+      const start = input as unknown as NestedStart;
+      if (!options.startExecution) {
+        throw new RemoteError(
+          'StepFunctions.StateMachineDoesNotExistException',
+          `State Machine Does Not Exist: '${start.StateMachineArn}' (no local startExecution binding)`,
+        );
+      }
+      const started = await options.startExecution(start);
+      return { ExecutionArn: started.executionArn, StartDate: started.startDate } as JSONValue;
+    };
   }
   if (resource === 'arn:aws:states:::lambda:invoke') {
     return async (input) => {
