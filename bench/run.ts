@@ -11,6 +11,7 @@ import path from 'node:path';
 import { POLICY_DATABASE, POLICY_DATABASE_NAME } from '../src/definitions/policy';
 import { startLocalEventBridge } from '../src/local/eventbridge-server';
 import { writeTestSignatures } from '../src/local/test-signatures';
+import { renderBulkMarkdown, replaceBulkSection } from './lib/bulk-report';
 import { writeClamdscanConf } from './lib/clamd';
 import type { BenchContext, Engine } from './lib/context';
 import { startLoadMonitor } from './lib/load';
@@ -23,6 +24,7 @@ import { type BenchScanner, createBenchScanner } from './lib/scanner';
 import { KiB, MiB } from './lib/stats';
 import { evaluateTargets } from './lib/targets';
 import { instrument } from './lib/timeline';
+import { type BulkResult, measureBulk } from './sections/bulk';
 import { measureColdStart } from './sections/cold-start';
 import { measureConcurrency } from './sections/concurrency';
 import { measureCost } from './sections/cost';
@@ -39,6 +41,8 @@ interface Options {
   readonly markdown?: string;
   /** Render the reports of a run saved with --json, measuring nothing. */
   readonly fromJson?: string;
+  /** Measure one section only and put it into the --markdown page in place of its earlier figures. */
+  readonly section?: 'bulk';
 }
 
 function parseArgs(argv: readonly string[]): Options {
@@ -46,6 +50,7 @@ function parseArgs(argv: readonly string[]): Options {
   let json: string | undefined;
   let markdown: string | undefined;
   let fromJson: string | undefined;
+  let section: 'bulk' | undefined;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] as string;
     const value = () => {
@@ -59,10 +64,16 @@ function parseArgs(argv: readonly string[]): Options {
     else if (arg === '--markdown') markdown = value();
     else if (arg.startsWith('--markdown=')) markdown = arg.slice('--markdown='.length);
     else if (arg === '--from-json') fromJson = value();
-    else if (arg === '--help' || arg === '-h') {
+    else if (arg === '--section') {
+      const name = value();
+      if (name !== 'bulk') throw new Error(`--section: only bulk can be measured alone, got ${name}`);
+      section = name;
+    } else if (arg === '--help' || arg === '-h') {
       console.log(
         'usage: npm run bench -- [--quick] [--json FILE] [--markdown FILE]\n' +
-          '       npm run bench -- --from-json FILE [--markdown FILE]   (report a saved run again)',
+          '       npm run bench -- --from-json FILE [--markdown FILE]   (report a saved run again)\n' +
+          '       npm run bench -- --section bulk [--quick] [--json FILE] [--markdown FILE]   (section 7 alone, put into FILE)\n' +
+          '       npm run bench -- --section bulk --from-json FILE [--markdown FILE]',
       );
       process.exit(0);
     } else throw new Error(`unknown argument ${arg} (try --help)`);
@@ -72,6 +83,7 @@ function parseArgs(argv: readonly string[]): Options {
     ...(json ? { json } : {}),
     ...(markdown ? { markdown } : {}),
     ...(fromJson ? { fromJson } : {}),
+    ...(section ? { section } : {}),
   };
 }
 
@@ -107,6 +119,7 @@ function planFor(quick: boolean) {
         concurrency: { realisticScans: () => 8, lightBytes: MiB, lightScans: () => 8 },
         stateMachine: { runs: 5, warmups: 1 },
         cost: { sizes: [100 * KiB, MiB, 10 * MiB], runs: 1 },
+        bulk: { objects: 200, sweepObjects: 100, sweep: [10, 100], realisticRuns: 1 },
       }
     : {
         scale: 'official' as const,
@@ -141,6 +154,7 @@ function planFor(quick: boolean) {
         },
         stateMachine: { runs: 100, warmups: 5 },
         cost: { sizes: [100 * KiB, MiB, 10 * MiB], runs: 5 },
+        bulk: { objects: 5000, sweepObjects: 1000, sweep: [1, 10, 50, 100, 250, 500], realisticRuns: 3 },
       };
 }
 
@@ -149,6 +163,12 @@ const UPLOADS_BUCKET = 'bench-uploads';
 
 async function main() {
   const options = parseArgs(process.argv.slice(2));
+  if (options.section && options.fromJson) {
+    const saved = JSON.parse(await readFile(options.fromJson, 'utf8')) as SavedSection;
+    if (saved.section !== 'bulk') throw new Error(`${options.fromJson} is not a saved bulk section`);
+    await reportSection(saved.bulk, options, new Date(saved.startedAt), saved.seconds, saved.machine);
+    return;
+  }
   if (options.fromJson) {
     const saved = JSON.parse(await readFile(options.fromJson, 'utf8')) as BenchResults;
     if (saved.schema !== 1) throw new Error(`${options.fromJson} is not a saved benchmark run (schema 1)`);
@@ -197,6 +217,63 @@ async function main() {
     for (const dir of [realisticDir, lightDir])
       await writeFile(path.join(dir, POLICY_DATABASE_NAME), POLICY_DATABASE);
 
+    const startBoth = async () => {
+      const startEngine = async (
+        id: Engine['id'],
+        description: string,
+        count: number,
+        databaseDir: string,
+      ) => {
+        progress(`starting the warm scanner on the ${id} set`);
+        const scanner = createBenchScanner({
+          endpoint: s3.endpoint,
+          eventBridgeEndpoint: eventBus.endpoint,
+          bucket: DEFINITIONS_BUCKET,
+          prefix: id,
+          workDir: path.join(workDir, `warm-${id}`),
+        });
+        scanners.push(scanner);
+        await scanner.scanner.prepare();
+        const clamdscanConf = path.join(workDir, `clamdscan-${id}.conf`);
+        await writeClamdscanConf(clamdscanConf, scanner.scanner.daemon.client.socketPath);
+        const timeline = instrument(scanner);
+        return {
+          id,
+          description,
+          signatures: count,
+          scanner,
+          databaseDir,
+          clamdscanConf,
+          timeline,
+        } satisfies Engine;
+      };
+      const counts = SCALES[plan.scale];
+      const light = await startEngine(
+        'light',
+        "test signatures only: the EICAR body signature and the hash of ClamAV's clam.exe",
+        2,
+        lightDir,
+      );
+      const realistic = await startEngine(
+        'realistic',
+        `synthetic set in ClamAV's formats, ${plan.scale} scale: ${Object.entries(counts)
+          .map(([ext, n]) => `${n.toLocaleString('en')} .${ext}`)
+          .join(', ')}`,
+        signatures,
+        realisticDir,
+      );
+      return { light, realistic };
+    };
+    if (options.section === 'bulk') {
+      const engines = await startBoth();
+      load.section('warm-up');
+      await warmUp(ctx, [engines.light, engines.realistic], Math.min(plan.warmUpRounds, 50));
+      load.section('bulk scans');
+      const bulk = await measureBulk(ctx, engines.light, engines.realistic, plan.bulk);
+      await reportSection(bulk, options, startedAt, (performance.now() - started) / 1000, machine);
+      return;
+    }
+
     load.section('cold start');
     const coldStart = await measureColdStart(ctx, {
       runs: plan.coldStartRuns,
@@ -208,45 +285,7 @@ async function main() {
     });
 
     load.section('set-up');
-    const startEngine = async (id: Engine['id'], description: string, count: number, databaseDir: string) => {
-      progress(`starting the warm scanner on the ${id} set`);
-      const scanner = createBenchScanner({
-        endpoint: s3.endpoint,
-        eventBridgeEndpoint: eventBus.endpoint,
-        bucket: DEFINITIONS_BUCKET,
-        prefix: id,
-        workDir: path.join(workDir, `warm-${id}`),
-      });
-      scanners.push(scanner);
-      await scanner.scanner.prepare();
-      const clamdscanConf = path.join(workDir, `clamdscan-${id}.conf`);
-      await writeClamdscanConf(clamdscanConf, scanner.scanner.daemon.client.socketPath);
-      const timeline = instrument(scanner);
-      return {
-        id,
-        description,
-        signatures: count,
-        scanner,
-        databaseDir,
-        clamdscanConf,
-        timeline,
-      } satisfies Engine;
-    };
-    const counts = SCALES[plan.scale];
-    const light = await startEngine(
-      'light',
-      "test signatures only: the EICAR body signature and the hash of ClamAV's clam.exe",
-      2,
-      lightDir,
-    );
-    const realistic = await startEngine(
-      'realistic',
-      `synthetic set in ClamAV's formats, ${plan.scale} scale: ${Object.entries(counts)
-        .map(([ext, n]) => `${n.toLocaleString('en')} .${ext}`)
-        .join(', ')}`,
-      signatures,
-      realisticDir,
-    );
+    const { light, realistic } = await startBoth();
     const engines: EngineDescription[] = [
       { id: 'realistic', description: realistic.description, signatures, MiB: realisticSet.bytes / MiB },
       { id: 'light', description: light.description, signatures: 2, MiB: lightSet.bytes / MiB },
@@ -270,6 +309,8 @@ async function main() {
     );
     load.section('cost per scan');
     const cost = await measureCost(ctx, realistic, plan.cost.sizes, plan.cost.runs);
+    load.section('bulk scans');
+    const bulk = await measureBulk(ctx, light, realistic, plan.bulk);
     load.section('concurrency');
     const concurrency = [
       ...(await measureConcurrency(ctx, realistic, KiB, [1, 2, 4, 8], plan.concurrency.realisticScans)),
@@ -308,6 +349,7 @@ async function main() {
       concurrency,
       stateMachine,
       cost,
+      bulk,
     };
     results = {
       schema: 1,
@@ -328,6 +370,47 @@ async function main() {
     await rm(workDir, { recursive: true, force: true });
   }
   await report(results, options);
+}
+
+/** Section 7 measured alone, as `--section bulk --json FILE` saves it (`--from-json` renders it again). */
+interface SavedSection {
+  readonly schema: 1;
+  readonly section: 'bulk';
+  readonly startedAt: string;
+  readonly seconds: number;
+  readonly machine: Awaited<ReturnType<typeof describeMachine>>;
+  readonly bulk: BulkResult;
+}
+
+/**
+ * `--section bulk`: section 7 alone. Its tables are printed; with --markdown they replace section 7
+ * of that page (BENCHMARKS.md), saying which run they come from; the rest of the page is the
+ * full run's, untouched. --json saves the section's figures.
+ */
+async function reportSection(
+  bulk: BulkResult,
+  options: Options,
+  startedAt: Date,
+  seconds: number,
+  machine: Awaited<ReturnType<typeof describeMachine>>,
+): Promise<void> {
+  const provenance = `Measured alone by \`npm run bench -- --section bulk${options.quick ? ' --quick' : ''}\` on ${startedAt.toISOString().slice(0, 10)} (${(seconds / 60).toFixed(1)} min, same machine: ${machine.cores} cores, ${machine.cpu}, ClamAV ${machine.clamav.replace(/^ClamAV /, '')}), after the full run above; every figure is that run's output.`;
+  const markdown = renderBulkMarkdown(bulk, provenance);
+  console.log(markdown);
+  if (options.json && !options.fromJson) {
+    const saved: SavedSection = {
+      schema: 1,
+      section: 'bulk',
+      startedAt: startedAt.toISOString(),
+      seconds,
+      machine,
+      bulk,
+    };
+    await writeFile(options.json, `${JSON.stringify(saved, null, 2)}\n`);
+  }
+  if (options.markdown) {
+    await writeFile(options.markdown, replaceBulkSection(await readFile(options.markdown, 'utf8'), markdown));
+  }
 }
 
 async function report(results: BenchResults, options: Options): Promise<void> {

@@ -12,6 +12,7 @@ export const SCAN_DEFINITION_FILE = path.join(STATE_MACHINE_DIR, 'scan.asl.json'
 export const SCAN_EXPRESS_DEFINITION_FILE = path.join(STATE_MACHINE_DIR, 'scan-express.asl.json');
 export const UPDATE_DEFINITION_FILE = path.join(STATE_MACHINE_DIR, 'update-definitions.asl.json');
 export const ACT_ON_INFECTED_DEFINITION_FILE = path.join(STATE_MACHINE_DIR, 'act-on-infected.asl.json');
+export const BULK_SCAN_DEFINITION_FILE = path.join(STATE_MACHINE_DIR, 'bulk-scan.asl.json');
 
 /** `${Name}` placeholders, as Step Functions' DefinitionSubstitutions fills them. */
 const PLACEHOLDER = /\$\{([A-Za-z0-9_]+)\}/g;

@@ -1,6 +1,7 @@
 import { Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
+import { BlockReadsError } from './errors';
 import { checkTagKey, checkTagValue, quote } from './validation';
 
 /**
@@ -43,13 +44,7 @@ export const BLOCK_READS_SIDS = {
   copyIn: 'LambdaAvNoCopiesFromOtherBuckets',
 } as const;
 
-/** A block-reads configuration that cannot work. */
-export class BlockReadsError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'BlockReadsError';
-  }
-}
+export { BlockReadsError };
 
 /**
  * The statements, in order:

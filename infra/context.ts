@@ -2,9 +2,9 @@ import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { OFFICIAL_DATABASES, type OfficialDatabase, UNSCANNABLE_POLICIES } from '../src/config';
+import { ContextError } from './errors';
 import type { LambdaAvProps, ReloadStrategy, WorkflowType } from './lambda-av-construct';
 import type { LambdaAvStackProps, ScanBucketByName } from './lambda-av-stack';
-import { quote } from './validation';
 
 /** Reads one context value: `app.node.tryGetContext`. */
 export type ContextReader = (key: string) => unknown;
@@ -48,6 +48,10 @@ export const CONTEXT_KEYS = [
   'processingErrorCount',
   'unscannablePolicy',
   'unscannableAlarmThreshold',
+  'bulkMaxConcurrency',
+  'bulkBatchSize',
+  'rescanTargets',
+  'rescanWindowDays',
   'logRetentionDays',
   'removalPolicy',
 ] as const;
@@ -59,14 +63,7 @@ export interface AppSettings {
   readonly stackProps: LambdaAvStackProps;
 }
 
-export class ContextError extends Error {
-  constructor(key: string, expected: string, value: unknown) {
-    super(
-      `context ${key} must be ${expected}, got ${quote(typeof value === 'object' ? JSON.stringify(value) : value)}`,
-    );
-    this.name = 'ContextError';
-  }
-}
+export { ContextError };
 
 /**
  * The app's settings from CDK context. Values from `-c` arrive as strings, values from cdk.json
@@ -124,6 +121,9 @@ export function readAppSettings(get: ContextReader): AppSettings {
     ),
     unscannablePolicy: c.choice('unscannablePolicy', UNSCANNABLE_POLICIES, (policy) => policy),
     unscannableAlarmThreshold: c.integer('unscannableAlarmThreshold'),
+    bulkScan: nonEmpty(
+      compact({ maxConcurrency: c.integer('bulkMaxConcurrency'), batchSize: c.integer('bulkBatchSize') }),
+    ),
     logRetention: map(c.integer('logRetentionDays'), (days) => retentionOf(days)),
     removalPolicy: c.choice('removalPolicy', ['retain', 'destroy'] as const, (policy) =>
       policy === 'destroy' ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
@@ -146,6 +146,14 @@ export function readAppSettings(get: ContextReader): AppSettings {
     throw new ContextError('infectedActions', 'about buckets listed in scanBuckets', name);
   }
   const definitionsBucketName = c.string('definitionsBucketName');
+  // `bucket` or `bucket/prefix/`, comma-separated: rescanned after new definitions.
+  const rescanTargets = (c.list('rescanTargets') ?? []).map((entry) => {
+    const slash = entry.indexOf('/');
+    return slash < 0
+      ? { bucketName: entry }
+      : { bucketName: entry.slice(0, slash), prefix: entry.slice(slash + 1) };
+  });
+  const rescanWindow = map(c.integer('rescanWindowDays'), Duration.days);
   return {
     stackName: c.string('stackName') ?? 'LambdaAv',
     lambdaZip: c.string('lambdaZip'),
@@ -153,6 +161,8 @@ export function readAppSettings(get: ContextReader): AppSettings {
       lambdaAv,
       scanBuckets,
       ...(definitionsBucketName ? { definitionsBucketName } : {}),
+      ...(rescanTargets.length > 0 ? { rescanTargets } : {}),
+      ...(rescanWindow ? { rescanWindow } : {}),
     },
   };
 }
@@ -265,6 +275,10 @@ function retentionOf(days: number): logs.RetentionDays {
 
 function map<T, U>(value: T | undefined, f: (value: T) => U): U | undefined {
   return value === undefined ? undefined : f(value);
+}
+
+function nonEmpty<T extends object>(value: T): T | undefined {
+  return Object.keys(value).length > 0 ? value : undefined;
 }
 
 /** Drops undefined members, so the construct's defaults apply. */

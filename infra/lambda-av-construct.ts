@@ -1,10 +1,11 @@
-import { ArnFormat, Lazy, Names, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Lazy, Names, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
@@ -12,6 +13,7 @@ import type { InfectedAction } from '../src/config';
 import { METRICS_NAMESPACE } from '../src/metrics';
 import { aslDefinition, UPDATE_DEFINITION_FILE } from './asl-definition';
 import { applyBlockReads } from './block-reads';
+import { BulkScan } from './bulk-scan';
 import { CanaryBucket } from './canary-bucket';
 import { DefinitionsBucket } from './definitions-bucket';
 import { ExpressScanQueue } from './express-scan-queue';
@@ -29,8 +31,10 @@ import { objectCreatedPattern } from './scan-filter';
 import { checkBucketName, LambdaAvPropsError, quote } from './validation';
 
 export type {
+  BulkScanOptions,
   LambdaAvProps,
   ReloadStrategy,
+  RescanTarget,
   ScanBucket,
   StatusValues,
   WorkflowType,
@@ -62,6 +66,12 @@ export class LambdaAv extends Construct {
   readonly updateOnDeploy: cr.AwsCustomResource | undefined;
   /** Where every final result is published ("Scan Result" events). */
   readonly resultEventBus: events.IEventBus;
+  /** Upload events the rules could not deliver to the scan workflow for a day (first scanned bucket on upload). */
+  uploadDeadLetterQueue: sqs.Queue | undefined;
+  /** The rules that start a scan for each upload, by bucket. */
+  readonly uploadRules: events.Rule[] = [];
+  /** Scanning whole buckets: the bulk scan state machine and its reports. */
+  readonly bulkScan: BulkScan;
 
   private readonly scanBucketNames = new Set<string>();
   /** Created when a scanned bucket first asks to quarantine or delete infected objects. */
@@ -150,6 +160,18 @@ export class LambdaAv extends Construct {
         : this.scanner;
     if (settings.warmConcurrency > 1) this.grantSelfInvoke(scannerRole);
 
+    // --- bulk scans --------------------------------------------------------------------------
+    this.bulkScan = new BulkScan(this, 'BulkScan', {
+      scanner: this.scanner,
+      maxConcurrency: settings.bulk.maxConcurrency,
+      batchSize: settings.bulk.batchSize,
+      reportRetention: settings.bulk.reportRetention,
+      logRetention: retention,
+      removalPolicy,
+    });
+    for (const bucket of props.bulkScan?.inventoryBuckets ?? []) this.bulkScan.addInventoryBucket(bucket);
+    const rescans = props.bulkScan?.rescanAfterUpdate?.targets ?? [];
+
     // --- updater ---------------------------------------------------------------------------
     const updaterLogs = new logs.LogGroup(this, 'UpdaterLogs', { retention, removalPolicy });
     const updaterRole = new iam.Role(this, 'UpdaterRole', {
@@ -177,6 +199,17 @@ export class LambdaAv extends Construct {
         DEFINITIONS_DOWNLOAD_TIMEOUT_MS: String(settings.budgets.definitionsDownload.toMilliseconds()),
         FRESHCLAM_TIMEOUT_MS: String(settings.budgets.freshclam.toMilliseconds()),
         DEFINITIONS_VERIFY_TIMEOUT_MS: String(settings.budgets.verify.toMilliseconds()),
+        ...(rescans.length > 0
+          ? {
+              BULK_RESCAN_TARGETS: Stack.of(this).toJsonString(
+                rescans.map((target) => ({
+                  bucket: target.bucket.bucketName,
+                  prefix: target.prefix ?? '',
+                  ...(settings.bulk.rescanWindow ? { window: settings.bulk.rescanWindow } : {}),
+                })),
+              ),
+            }
+          : {}),
       },
     });
     this.definitions.grantPublish(updaterRole);
@@ -231,6 +264,7 @@ export class LambdaAv extends Construct {
         CanaryScanResource: express
           ? 'arn:aws:states:::aws-sdk:sfn:startSyncExecution'
           : 'arn:aws:states:::states:startExecution.sync:2',
+        BulkScanStateMachineArn: this.bulkScan.stateMachine.stateMachineArn,
       }),
       logs: {
         destination: this.stateMachineLogGroup('UpdateStateMachineLogs', retention, removalPolicy),
@@ -243,6 +277,8 @@ export class LambdaAv extends Construct {
       new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [this.updater.functionArn] }),
     );
     this.grantCanaryScans(express !== undefined);
+    // The rescans after new definitions: started, not waited for.
+    if (rescans.length > 0) this.bulkScan.grantStart(this.updateStateMachine);
     if (express) {
       this.scanQueue = new ExpressScanQueue(this, 'ScanQueue', {
         stateMachine: this.scanStateMachine,
@@ -297,6 +333,19 @@ export class LambdaAv extends Construct {
       stateMachineLogGroup: (id) => this.stateMachineLogGroup(id, retention, removalPolicy),
     };
     for (const scanBucket of props.scanBuckets ?? []) this.addScanBucket(scanBucket);
+    for (const [i, target] of rescans.entries()) {
+      const scanned = (props.scanBuckets ?? []).some(
+        (scan) =>
+          scan.bucket === target.bucket ||
+          (!Token.isUnresolved(target.bucket.bucketName) &&
+            scan.bucket.bucketName === target.bucket.bucketName),
+      );
+      if (!scanned) {
+        throw new LambdaAvPropsError(
+          `bulkScan.rescanAfterUpdate.targets[${i}].bucket ${quote(target.bucket.bucketName)} must be one of scanBuckets: only those may be read and tagged`,
+        );
+      }
+    }
 
     // --- monitoring ----------------------------------------------------------------------------
     this.monitoring = new LambdaAvMonitoring(this, 'Monitoring', {
@@ -315,8 +364,22 @@ export class LambdaAv extends Construct {
       ...(settings.unscannableAlarmThreshold !== undefined
         ? { unscannableAlarmThreshold: settings.unscannableAlarmThreshold }
         : {}),
+      bulkScan: {
+        stateMachine: this.bulkScan.stateMachine,
+        maxConcurrency: settings.bulk.maxConcurrency,
+        ...(props.reservedConcurrency !== undefined
+          ? { reservedConcurrency: props.reservedConcurrency }
+          : {}),
+      },
     });
     if (this.actions) this.monitoring.watchInfectedActions(this.actions);
+    for (const rule of this.uploadRules) {
+      this.monitoring.watchUploadRule(
+        rule,
+        rule.node.id.replace(/^ScanOnUpload-/, ''),
+        this.uploadDeadLetters(),
+      );
+    }
 
     addLambdaAvNagSuppressions(this);
   }
@@ -362,6 +425,7 @@ export class LambdaAv extends Construct {
       }
     }
     this.grantScan(bucket, scanBucket.kmsKeyArn);
+    this.bulkScan.addBucket(bucket);
     const action = scanBucket.onInfected ?? 'tag';
     if (!['tag', 'quarantine', 'delete'].includes(action)) {
       throw new LambdaAvPropsError(
@@ -380,7 +444,14 @@ export class LambdaAv extends Construct {
         suppressBucketNotificationsHandler(this);
       }
       const id = Token.isUnresolved(name) ? Names.nodeUniqueId(bucket.node) : name;
-      new events.Rule(this, `ScanOnUpload-${id}`, {
+      // EventBridge retries a delivery that fails (throttling, a missing permission) for a day,
+      // then leaves the event in the dead-letter queue instead of dropping it.
+      const delivery = {
+        deadLetterQueue: this.uploadDeadLetters(),
+        retryAttempts: 185,
+        maxEventAge: Duration.hours(24),
+      };
+      const rule = new events.Rule(this, `ScanOnUpload-${id}`, {
         description: scanBucket.filter
           ? 'lambda-av: scan the objects created in the bucket that pass its filter'
           : 'lambda-av: scan every object created in the bucket',
@@ -389,11 +460,25 @@ export class LambdaAv extends Construct {
         // With Express, the event goes to the queue whose redeliveries carry the retries.
         targets: [
           this.scanQueue
-            ? new targets.SqsQueue(this.scanQueue.queue)
-            : new targets.SfnStateMachine(this.scanStateMachine),
+            ? new targets.SqsQueue(this.scanQueue.queue, delivery)
+            : new targets.SfnStateMachine(this.scanStateMachine, delivery),
         ],
       });
+      this.uploadRules.push(rule);
+      // A bucket added after the constructor: its alarm comes with it.
+      if (this.monitoring) this.monitoring.watchUploadRule(rule, id, this.uploadDeadLetters());
     }
+  }
+
+  /** The dead-letter queue of every upload rule, created with the first. */
+  private uploadDeadLetters(): sqs.Queue {
+    this.uploadDeadLetterQueue ??= new sqs.Queue(this, 'UploadEventsDeadLetterQueue', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+      removalPolicy: this.actionsProps.removalPolicy,
+    });
+    return this.uploadDeadLetterQueue;
   }
 
   /**
@@ -437,6 +522,7 @@ export class LambdaAv extends Construct {
       taggerRoleArns: [scannerRole.roleArn],
       readExemptRoleArns: [
         this.scanStateMachine.role.roleArn,
+        this.bulkScan.stateMachine.role.roleArn,
         ...(this.actions ? [this.actions.role.roleArn] : []),
         ...(scanBucket.readExemptRoles ?? []).map((role) => role.roleArn),
       ],

@@ -61,6 +61,44 @@ export interface ScanBucket {
   readonly readExemptRoles?: readonly iam.IRole[];
 }
 
+/** A bucket, or a prefix of one, that the update workflow rescans after new definitions. */
+export interface RescanTarget {
+  /** One of `scanBuckets`. */
+  readonly bucket: s3.IBucket;
+  /** @default '' (the whole bucket) */
+  readonly prefix?: string;
+}
+
+/** Scanning whole buckets (statemachine/bulk-scan.asl.json; docs/deploy.md "Bulk scans"). */
+export interface BulkScanOptions {
+  /**
+   * The most batches scanned at once, each one scanner invocation; a request asking for more is
+   * capped to it. With `reservedConcurrency`, it must leave the upload scans at least
+   * `provisionedConcurrency` (or 1) instances of it.
+   * @default half of `reservedConcurrency` (at most what it leaves the uploads), else 10
+   */
+  readonly maxConcurrency?: number;
+  /**
+   * Objects per batch when a request names none (at most 500).
+   * @default 100, chosen by measurement (BENCHMARKS.md, "Bulk scans")
+   */
+  readonly batchSize?: number;
+  /** How long bulk scan reports are kept. @default Duration.days(90) */
+  readonly reportRetention?: Duration;
+  /** Buckets holding S3 Inventory reports of the scanned buckets, for requests that name a manifest. @default none */
+  readonly inventoryBuckets?: readonly s3.IBucket[];
+  /**
+   * After each update that publishes a new set (and whose canary detected), start a "stale" bulk
+   * scan of each target: objects modified within `window` whose scan predates the new set.
+   * @default no rescans
+   */
+  readonly rescanAfterUpdate?: {
+    readonly targets: readonly RescanTarget[];
+    /** Whole minutes. @default every object, whatever its age */
+    readonly window?: Duration;
+  };
+}
+
 /** The scan status values written to the status tag and returned in results. */
 export interface StatusValues {
   /** @default 'CLEAN' */
@@ -170,7 +208,11 @@ export interface LambdaAvProps {
    * may extract from it (4 x maxFileSize, below 2 GiB) + headroom; 3036 MiB for 300 MiB
    */
   readonly scannerEphemeralStorageSize?: Size;
-  /** @default none (the account's unreserved pool) */
+  /**
+   * The scanner's reserved concurrency, shared by upload scans and bulk scans (whose batches are
+   * capped by `bulkScan.maxConcurrency`).
+   * @default none (the account's unreserved pool)
+   */
   readonly reservedConcurrency?: number;
   /**
    * Provisioned concurrency on a `live` alias, which the state machine and the warmer invoke.
@@ -289,6 +331,8 @@ export interface LambdaAvProps {
    * @default no alarm (the dashboard still shows them)
    */
   readonly unscannableAlarmThreshold?: number;
+  /** Bulk scans and rescans after new definitions. @default bulk scans on demand, no rescans */
+  readonly bulkScan?: BulkScanOptions;
   /** Retention of the Lambda and state machine logs. @default logs.RetentionDays.THREE_MONTHS */
   readonly logRetention?: logs.RetentionDays;
 }

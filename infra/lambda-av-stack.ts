@@ -1,4 +1,4 @@
-import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, type Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import { LambdaAv, type LambdaAvProps } from './lambda-av-construct';
@@ -20,6 +20,14 @@ export interface LambdaAvStackProps extends StackProps {
   /** @default the LambdaAv defaults */
   readonly lambdaAv?: Omit<LambdaAvProps, 'definitionsBucket' | 'scanBuckets'>;
   /**
+   * Scanned buckets (or prefixes of them) that the update workflow rescans after new definitions
+   * (LambdaAvProps.bulkScan.rescanAfterUpdate), objects modified within `rescanWindow`.
+   * @default none
+   */
+  readonly rescanTargets?: ReadonlyArray<{ readonly bucketName: string; readonly prefix?: string }>;
+  /** @default every object, whatever its age */
+  readonly rescanWindow?: Duration;
+  /**
    * Existing buckets to scan. The ones scanned on upload get EventBridge notifications turned
    * on, their other notification configurations kept (docs/deploy.md).
    * @default none
@@ -35,8 +43,34 @@ export class LambdaAvStack extends Stack {
 
   constructor(scope: Construct, id: string, props: LambdaAvStackProps = {}) {
     super(scope, id, props);
+    const scanBuckets = (props.scanBuckets ?? []).map((scan) => ({
+      bucket: s3.Bucket.fromBucketName(this, `ScanBucket-${scan.bucketName}`, scan.bucketName),
+      ...(scan.kmsKeyArn ? { kmsKeyArn: scan.kmsKeyArn } : {}),
+      ...(scan.scanOnUpload !== undefined ? { scanOnUpload: scan.scanOnUpload } : {}),
+      ...(scan.eventBridgeNotifications !== undefined
+        ? { eventBridgeNotifications: scan.eventBridgeNotifications }
+        : {}),
+      ...(scan.onInfected ? { onInfected: scan.onInfected } : {}),
+    }));
+    const rescans = (props.rescanTargets ?? []).map((target) => ({
+      bucket:
+        scanBuckets.find((scan) => scan.bucket.bucketName === target.bucketName)?.bucket ??
+        s3.Bucket.fromBucketName(this, `RescanBucket-${target.bucketName}`, target.bucketName),
+      ...(target.prefix ? { prefix: target.prefix } : {}),
+    }));
     this.lambdaAv = new LambdaAv(this, 'LambdaAv', {
       ...props.lambdaAv,
+      ...(rescans.length > 0
+        ? {
+            bulkScan: {
+              ...props.lambdaAv?.bulkScan,
+              rescanAfterUpdate: {
+                targets: rescans,
+                ...(props.rescanWindow ? { window: props.rescanWindow } : {}),
+              },
+            },
+          }
+        : {}),
       ...(props.definitionsBucketName
         ? {
             definitionsBucket: s3.Bucket.fromBucketName(
@@ -46,15 +80,7 @@ export class LambdaAvStack extends Stack {
             ),
           }
         : {}),
-      scanBuckets: (props.scanBuckets ?? []).map((scan) => ({
-        bucket: s3.Bucket.fromBucketName(this, `ScanBucket-${scan.bucketName}`, scan.bucketName),
-        ...(scan.kmsKeyArn ? { kmsKeyArn: scan.kmsKeyArn } : {}),
-        ...(scan.scanOnUpload !== undefined ? { scanOnUpload: scan.scanOnUpload } : {}),
-        ...(scan.eventBridgeNotifications !== undefined
-          ? { eventBridgeNotifications: scan.eventBridgeNotifications }
-          : {}),
-        ...(scan.onInfected ? { onInfected: scan.onInfected } : {}),
-      })),
+      scanBuckets,
     });
     const av = this.lambdaAv;
     new CfnOutput(this, 'ScannerFunctionName', {
@@ -75,6 +101,15 @@ export class LambdaAvStack extends Stack {
     new CfnOutput(this, 'ScanStateMachineArn', {
       description: 'The scan state machine (LAMBDA_AV_STATE_MACHINE_ARN for lambda-av scan --remote)',
       value: av.scanStateMachine.stateMachineArn,
+    });
+    new CfnOutput(this, 'BulkScanStateMachineArn', {
+      description:
+        'The bulk scan state machine (LAMBDA_AV_BULK_SCAN_STATE_MACHINE_ARN for lambda-av scan-bucket s3://bucket/prefix)',
+      value: av.bulkScan.stateMachine.stateMachineArn,
+    });
+    new CfnOutput(this, 'BulkScanReportBucketName', {
+      description: "Where bulk scans' reports are written (bulk-scan/<execution>/...)",
+      value: av.bulkScan.reportBucket.bucketName,
     });
     new CfnOutput(this, 'UpdateStateMachineArn', {
       description:
@@ -108,6 +143,18 @@ export class LambdaAvStack extends Stack {
       value: av.canary.bucket.bucketName,
     });
     // For bucket policies that let only scanned objects be read (docs/deploy.md, "Infected object found").
+    if (av.uploadDeadLetterQueue) {
+      new CfnOutput(this, 'UploadDeadLetterQueueUrl', {
+        description: 'Upload events that started no scan for a day (lambda-av redrive)',
+        value: av.uploadDeadLetterQueue.queueUrl,
+      });
+    }
+    if (av.scanQueue) {
+      new CfnOutput(this, 'ScanQueueUrl', {
+        description: 'With Express: the queue in front of the scan state machine (lambda-av redrive)',
+        value: av.scanQueue.queue.queueUrl,
+      });
+    }
     new CfnOutput(this, 'ScannerRoleArn', {
       description: 'Role of the scanner Lambda',
       value: av.scanner.role?.roleArn ?? '',

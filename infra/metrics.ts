@@ -1,7 +1,10 @@
 import type { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import {
+  type BULK_OUTCOMES,
+  DIMENSION_OUTCOME,
   DIMENSION_STATUS,
+  METRIC_BULK_OBJECTS,
   METRIC_CANARY_DETECTED,
   METRIC_CANARY_LATENCY,
   METRIC_DAEMON_STARTUP,
@@ -77,6 +80,20 @@ export function canaryLatencyMetric(statistic: string, period: Duration): cloudw
     metricName: METRIC_CANARY_LATENCY,
     dimensionsMap: { service: SERVICE_NAME },
     statistic,
+    period,
+  });
+}
+
+/** Objects bulk scan batches went through, by outcome (SCANNED: a verdict written; UNCHANGED). */
+export function bulkObjectsMetric(
+  outcome: (typeof BULK_OUTCOMES)[number],
+  period: Duration,
+): cloudwatch.Metric {
+  return new cloudwatch.Metric({
+    namespace: METRICS_NAMESPACE,
+    metricName: METRIC_BULK_OBJECTS,
+    dimensionsMap: { service: SERVICE_NAME, [DIMENSION_OUTCOME]: outcome },
+    statistic: cloudwatch.Stats.SUM,
     period,
   });
 }

@@ -1,6 +1,7 @@
 import { Duration, Names, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -11,6 +12,7 @@ import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { VERDICTS } from '../src/status';
 import {
+  bulkObjectsMetric,
   canaryDetectedMetric,
   canaryLatencyMetric,
   daemonStartupMetric,
@@ -41,6 +43,12 @@ export interface LambdaAvMonitoringProps {
    * @default no alarm
    */
   readonly unscannableAlarmThreshold?: number;
+  /** Bulk scans: their state machine and the cap on their batches, shown beside the scanner's concurrency. */
+  readonly bulkScan?: {
+    readonly stateMachine: sfn.IStateMachine;
+    readonly maxConcurrency: number;
+    readonly reservedConcurrency?: number;
+  };
 }
 
 /**
@@ -79,6 +87,12 @@ export class LambdaAvMonitoring extends Construct {
   /** When a bucket quarantines or deletes infected objects: actions that failed, and rule deliveries given up. */
   infectedActionsFailedAlarm: cloudwatch.Alarm | undefined;
   infectedActionDeadLettersAlarm: cloudwatch.Alarm | undefined;
+  /** Upload events in the upload rules' dead-letter queue: uploads that started no scan. */
+  uploadDeadLettersAlarm: cloudwatch.Alarm | undefined;
+  /** Per upload rule: events EventBridge could not deliver nor keep in the dead-letter queue. */
+  readonly uploadEventsLostAlarms: cloudwatch.Alarm[] = [];
+  /** A bulk scan failed: more failed batches than it tolerates, or its listing refused. */
+  readonly bulkScanFailedAlarm: cloudwatch.Alarm | undefined;
   readonly dashboard: cloudwatch.Dashboard;
 
   constructor(scope: Construct, id: string, props: LambdaAvMonitoringProps) {
@@ -236,6 +250,14 @@ export class LambdaAvMonitoring extends Construct {
             treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
           });
 
+    this.bulkScanFailedAlarm = props.bulkScan
+      ? this.executionsFailed(
+          'BulkScanExecutionsFailedAlarm',
+          props.bulkScan.stateMachine,
+          'A bulk scan failed: more of its batches failed than it tolerates, or the bucket could not be listed; its objects may be left unscanned.',
+        )
+      : undefined;
+
     const alarms = [
       this.definitionsAgeAlarm,
       this.definitionsMissingAlarm,
@@ -249,6 +271,7 @@ export class LambdaAvMonitoring extends Construct {
       this.scanLatencyAlarm,
       this.infectedAlarm,
       ...(this.unscannableAlarm ? [this.unscannableAlarm] : []),
+      ...(this.bulkScanFailedAlarm ? [this.bulkScanFailedAlarm] : []),
     ];
     const action = new actions.SnsAction(this.alarmTopic);
     // The topic's policy must exist before an alarm first changes state (a new definitions-age
@@ -303,6 +326,52 @@ export class LambdaAvMonitoring extends Construct {
     });
   }
 
+  /**
+   * An upload rule: its events lost outright (FailedInvocations: failed permanently and not
+   * dead-lettered; InvocationsFailedToBeSentToDlq) raise an alarm, and so does anything in the
+   * rules' dead-letter queue. Either way an upload started no scan.
+   */
+  watchUploadRule(rule: events.IRule, label: string, deadLetterQueue: sqs.IQueue): void {
+    this.uploadDeadLettersAlarm ??= this.alarm('UploadEventsDeadLettersAlarm', {
+      alarmDescription: `Upload events could not start a scan for a day and are in the dead-letter queue: their objects have no verdict. ${RUNBOOK}`,
+      metric: deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+        period: FIVE_MINUTES,
+        statistic: cloudwatch.Stats.MAXIMUM,
+      }),
+      threshold: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    const metric = (metricName: string) =>
+      new cloudwatch.Metric({
+        namespace: 'AWS/Events',
+        metricName,
+        dimensionsMap: { RuleName: rule.ruleName },
+        period: FIVE_MINUTES,
+        statistic: cloudwatch.Stats.SUM,
+      });
+    const safe = label.replace(/[^A-Za-z0-9-]/g, '-');
+    this.uploadEventsLostAlarms.push(
+      this.alarm(`UploadEventsLostAlarm-${safe}`, {
+        alarmDescription: `Upload events of ${label} were dropped by EventBridge (failed and not kept in the dead-letter queue): their objects have no verdict. ${RUNBOOK}`,
+        metric: new cloudwatch.MathExpression({
+          expression: 'FILL(failed, 0) + FILL(notKept, 0)',
+          usingMetrics: {
+            failed: metric('FailedInvocations'),
+            notKept: metric('InvocationsFailedToBeSentToDlq'),
+          },
+          period: FIVE_MINUTES,
+          label: 'upload events lost',
+        }),
+        threshold: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      }),
+    );
+  }
+
   private alarm(id: string, props: cloudwatch.AlarmProps): cloudwatch.Alarm {
     return new cloudwatch.Alarm(this, id, { ...props, alarmName: `${this.alarmNamePrefix}${id}` });
   }
@@ -346,6 +415,56 @@ export class LambdaAvMonitoring extends Construct {
       evaluationPeriods: 1,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
+  }
+
+  /**
+   * Bulk scans: their executions, the objects their batches went through, and the scanner's
+   * concurrency against the bulk cap (and the reserved concurrency upload scans share).
+   */
+  private addBulkWidgets(
+    dashboard: cloudwatch.Dashboard,
+    scanner: lambda.IFunction,
+    bulk: NonNullable<LambdaAvMonitoringProps['bulkScan']>,
+  ): void {
+    const period = FIVE_MINUTES;
+    dashboard.addWidgets(
+      new cloudwatch.GraphWidget({
+        title: 'Bulk scans',
+        left: [
+          bulk.stateMachine.metricStarted({ period, label: 'bulk scans started' }),
+          bulk.stateMachine.metricSucceeded({ period, label: 'succeeded' }),
+          bulk.stateMachine.metricFailed({ period, label: 'failed' }),
+          bulk.stateMachine.metricAborted({ period, label: 'aborted' }),
+        ],
+        width: 8,
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Bulk scan objects',
+        left: [
+          bulkObjectsMetric('SCANNED', period).with({ label: 'scanned (a verdict written)' }),
+          bulkObjectsMetric('UNCHANGED', period).with({ label: 'left unchanged (mode, age, storage class)' }),
+        ],
+        stacked: true,
+        width: 8,
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Scanner concurrency',
+        left: [
+          scanner.metric('ConcurrentExecutions', {
+            period: Duration.minutes(1),
+            statistic: cloudwatch.Stats.MAXIMUM,
+            label: 'scanner instances busy (uploads and bulk)',
+          }),
+        ],
+        leftAnnotations: [
+          { value: bulk.maxConcurrency, label: 'bulk scan cap' },
+          ...(bulk.reservedConcurrency !== undefined
+            ? [{ value: bulk.reservedConcurrency, label: 'reserved concurrency' }]
+            : []),
+        ],
+        width: 8,
+      }),
+    );
   }
 
   private executionsFailed(id: string, machine: sfn.IStateMachine, what: string): cloudwatch.Alarm {
@@ -516,6 +635,7 @@ export class LambdaAvMonitoring extends Construct {
         width: 6,
       }),
     );
+    if (props.bulkScan) this.addBulkWidgets(dashboard, props.scanner, props.bulkScan);
     dashboard.addWidgets(new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms, width: 24 }));
     return dashboard;
   }

@@ -1,7 +1,28 @@
 import { Stack } from 'aws-cdk-lib';
+import type * as iam from 'aws-cdk-lib/aws-iam';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { NagSuppressions } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
-import type { LambdaAv } from './lambda-av-construct';
+
+/** The parts of a LambdaAv whose findings are suppressed (the construct passes itself). */
+export interface SuppressedParts {
+  readonly scanner: lambda.Function;
+  readonly updater: lambda.Function;
+  readonly scanStateMachine: sfn.StateMachine;
+  readonly updateStateMachine: sfn.StateMachine;
+  readonly scanQueue: { readonly queue: sqs.IQueue } | undefined;
+  readonly uploadDeadLetterQueue: sqs.Queue | undefined;
+  readonly infectedActionsWorkflow:
+    | {
+        readonly role: iam.IRole;
+        readonly function: lambda.Function;
+        readonly stateMachine: sfn.StateMachine;
+        readonly deadLetterQueue: sqs.Queue;
+      }
+    | undefined;
+}
 
 /** IAM5 findings are reported as `Resource::<ARN as cdk-nag renders it>`; these match object ARNs `.../*`. */
 const OBJECT_ARNS = { regex: '/^Resource::.+\\/\\*$/' };
@@ -16,7 +37,7 @@ const STATE_MACHINE_STAR_REASON =
  * The cdk-nag AwsSolutions findings lambda-av accepts, each with its reason. Everything else must
  * pass (test/infra/cdk-nag.test.ts).
  */
-export function addLambdaAvNagSuppressions(av: LambdaAv): void {
+export function addLambdaAvNagSuppressions(av: SuppressedParts): void {
   for (const role of [av.scanner.role, av.updater.role]) {
     if (role) {
       NagSuppressions.addResourceSuppressions(
@@ -83,6 +104,15 @@ export function addLambdaAvNagSuppressions(av: LambdaAv): void {
       ],
       true,
     );
+  }
+  if (av.uploadDeadLetterQueue) {
+    NagSuppressions.addResourceSuppressions(av.uploadDeadLetterQueue, [
+      {
+        id: 'AwsSolutions-SQS3',
+        reason:
+          'This queue is the dead-letter queue of the upload rules: EventBridge leaves there the upload events it could not deliver to the scan workflow for a day; UploadEventsDeadLettersAlarm reports them and lambda-av redrive starts their scans. A dead-letter queue of its own would only move them once more.',
+      },
+    ]);
   }
   const actions = av.infectedActionsWorkflow;
   if (actions) {

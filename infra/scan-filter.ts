@@ -1,5 +1,6 @@
 import { Token } from 'aws-cdk-lib';
 import type * as events from 'aws-cdk-lib/aws-events';
+import { ScanFilterError } from './errors';
 
 /**
  * Which objects of a bucket start a scan, decided by the EventBridge rule's pattern itself, so
@@ -59,13 +60,7 @@ export interface ScanExclusion {
   readonly suffix?: string;
 }
 
-/** A filter EventBridge cannot express, or a malformed one. */
-export class ScanFilterError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ScanFilterError';
-  }
-}
+export { ScanFilterError };
 
 /** Default quota "Event pattern size": 2,048 characters (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-quota.html). */
 export const MAX_PATTERN_LENGTH = 2048;

@@ -1,15 +1,12 @@
 import { Token } from 'aws-cdk-lib';
 
+import { LambdaAvPropsError } from './errors';
+
 /**
- * Prop checks that throw at construction time, naming the prop and the value received, so a
- * wrong value fails `cdk synth` instead of a deployment or, worse, a scan at run time.
+ * Prop checks that throw at construction time (LambdaAvPropsError), naming the prop and the value
+ * received, so a wrong value fails `cdk synth` instead of a deployment or a scan at run time.
  */
-export class LambdaAvPropsError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'LambdaAvPropsError';
-  }
-}
+export { LambdaAvPropsError };
 
 /** A value as error messages show it: strings quoted, so an empty or padded value is visible. */
 export function quote(value: unknown): string {

@@ -83,7 +83,23 @@ export interface UpdaterConfig {
   readonly freshclamTimeoutMs: number;
   /** Upper bound for loading a new set in ClamAV before it is published. */
   readonly verifyTimeoutMs: number;
+  /**
+   * What the update workflow rescans ("stale" bulk scans) after it publishes a new set
+   * (BULK_RESCAN_TARGETS, a JSON array of `{bucket, prefix?, window?}`).
+   */
+  readonly rescanTargets: readonly RescanTarget[];
 }
+
+/** A bucket (and prefix) rescanned after new definitions: objects modified within `window` only. */
+export interface RescanTarget {
+  readonly bucket: string;
+  readonly prefix: string;
+  /** An ISO 8601 duration back from the rescan (`P30D`, `PT12H`, `PT90M`); none: every object. */
+  readonly window?: string;
+}
+
+/** The windows a rescan target (and a bulk scan's modifiedAfter) may give. */
+export const RESCAN_WINDOW = /^P(?:(\d+)D|T(\d+)H|T(\d+)M)$/;
 
 export const OFFICIAL_DATABASES = ['main', 'daily', 'bytecode'] as const;
 export type OfficialDatabase = (typeof OFFICIAL_DATABASES)[number];
@@ -201,6 +217,7 @@ export function loadConfig(env: Env = process.env): Config {
         100,
         900_000,
       ),
+      rescanTargets: readRescanTargets(env),
     },
   };
 }
@@ -347,6 +364,32 @@ function readList(env: Env, name: string, fallback = ''): string[] {
     .filter((item) => item !== '');
 }
 
+function readRescanTargets(env: Env): RescanTarget[] {
+  const raw = readOptional(env, 'BULK_RESCAN_TARGETS');
+  if (raw === undefined) return [];
+  const refuse = (detail: string) =>
+    new ConfigurationError(
+      `BULK_RESCAN_TARGETS must be a JSON array of {bucket, prefix?, window?} (window like P30D): ${detail}`,
+    );
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    throw refuse(`not JSON: ${JSON.stringify(raw)}`);
+  }
+  if (!Array.isArray(parsed)) throw refuse(`got ${JSON.stringify(parsed)}`);
+  return parsed.map((entry: unknown) => {
+    const { bucket, prefix = '', window } = (entry ?? {}) as Record<string, unknown>;
+    if (typeof bucket !== 'string' || bucket === '' || typeof prefix !== 'string') {
+      throw refuse(`got ${JSON.stringify(entry)}`);
+    }
+    if (window !== undefined && (typeof window !== 'string' || !RESCAN_WINDOW.test(window))) {
+      throw refuse(`window ${JSON.stringify(window)}`);
+    }
+    return { bucket, prefix, ...(typeof window === 'string' ? { window } : {}) };
+  });
+}
+
 function readUrl(env: Env, name: string): string | undefined {
   const value = readOptional(env, name);
   return value === undefined ? undefined : checkUrl(name, value, ['http:', 'https:']).replace(/\/+$/, '');
@@ -391,6 +434,10 @@ export interface CliSettings {
   readonly definitionsPrefix: string | undefined;
   /** The deployed update state machine, for `definitions publish`. */
   readonly updateStateMachineArn: string | undefined;
+  /** The deployed bulk scan state machine, for `scan-bucket`. */
+  readonly bulkScanStateMachineArn: string | undefined;
+  /** How often `scan-bucket --wait` looks at the Map Run, in milliseconds. */
+  readonly pollIntervalMs: number;
   /** The deployed updater function, for `definitions publish --function`. */
   readonly updaterFunctionName: string | undefined;
   /** The prefix of the deployed stack's alarm names (its AlarmNamePrefix output), for `status`. */
@@ -418,6 +465,8 @@ export function loadCliSettings(env: Env = process.env): CliSettings {
     definitionsPrefix:
       env.PATH_TO_AV_DEFINITIONS === undefined ? undefined : normalisePrefix(env.PATH_TO_AV_DEFINITIONS),
     updateStateMachineArn: readOptional(env, 'LAMBDA_AV_UPDATE_STATE_MACHINE_ARN'),
+    bulkScanStateMachineArn: readOptional(env, 'LAMBDA_AV_BULK_SCAN_STATE_MACHINE_ARN'),
+    pollIntervalMs: readInteger(env, 'LAMBDA_AV_POLL_INTERVAL_MS', 5000, 10, 600_000),
     updaterFunctionName: readOptional(env, 'LAMBDA_AV_UPDATER_FUNCTION_NAME'),
     alarmNamePrefix: readOptional(env, 'LAMBDA_AV_ALARM_PREFIX'),
     sfnEndpointOverride: readOptional(env, 'AWS_ENDPOINT_URL_SFN') ?? readOptional(env, 'AWS_ENDPOINT_URL'),

@@ -2,7 +2,7 @@
  * Named errors. Each class's `name` is the error name Step Functions sees when a Lambda task
  * throws it, so the ASL `Retry` and `Catch` blocks match on exactly these strings.
  */
-abstract class NamedError extends Error {
+export abstract class NamedError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = new.target.name;
@@ -66,3 +66,32 @@ export class ResultPublishError extends NamedError {}
 
 /** An action on an INFECTED object (quarantine, delete) could not be carried out; nothing was deleted. */
 export class InfectedActionError extends NamedError {}
+
+/**
+ * An error another service reported, under the name it gave it: a Lambda function's `errorType`
+ * (DaemonStartupError, InvalidEventError...), a failed execution's error, a Step Functions task
+ * error. Callers and Retry/Catch blocks match on that name.
+ */
+export class RemoteError extends Error {
+  constructor(name: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = name;
+  }
+}
+
+/** A scan execution ended without a result (failed, timed out or aborted). */
+export class ScanExecutionError extends NamedError {
+  constructor(
+    readonly executionArn: string,
+    readonly status: string,
+    readonly error: string | undefined,
+    readonly errorCause: string | undefined,
+  ) {
+    super(
+      `scan execution ${executionArn} ended ${status}${error ? `: ${error}` : ''}${errorCause ? ` (${errorCause})` : ''}`,
+    );
+  }
+}
+
+/** A problem with how the command was called: reported with a hint, exit code 2. */
+export class UsageError extends NamedError {}

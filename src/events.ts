@@ -1,4 +1,6 @@
+import { type BulkScanLimits, parseLimits } from './bulk/request';
 import { InvalidEventError } from './errors';
+import { type BatchEvent, isBatchEvent, parseBatchEvent } from './scan/batch-event';
 import type { EventObject, ObjectTarget } from './scan/event-object';
 import type { ObjectRef } from './scan/object-ref';
 
@@ -12,7 +14,13 @@ import type { ObjectRef } from './scan/object-ref';
  * and a request of the scan state machine, which needs no daemon:
  * - `tag`: `{"tag": {"verdict", "object", "size"?, "error"?}}`, which tags an object SKIPPED or
  *   PROCESSING_ERROR exactly as a scan would, and answers with the scan result. `object` is
- *   `{bucket, key, versionId?}` or the EventBridge event the execution started with.
+ *   `{bucket, key, versionId?}` or the EventBridge event the execution started with;
+ *
+ * and the bulk scan workflow's (statemachine/bulk-scan.asl.json):
+ * - `batch`: `{Items, BatchInput, previous?}`, a batch as the Distributed Map's ItemBatcher hands it
+ *   over, scanned in this invocation (src/scan/batch.ts);
+ * - `bulk-plan`: `{bulkScan, limits, execution}`, the request checked and planned (no daemon);
+ * - `bulk-report`: `{bulkReport}`, the ResultWriter's report added up (no daemon).
  *
  * The state machines name their execution beside the request, for the result event:
  * `{"scan": <any request above>, "executionArn": "..."}`, or `executionArn` next to `tag`.
@@ -24,7 +32,15 @@ type ScanRequest =
   | { readonly kind: 's3-notification'; readonly objects: readonly ObjectRef[] }
   | { readonly kind: 'eventbridge'; readonly event: EventObject }
   | { readonly kind: 'warmer'; readonly fanOut: boolean }
-  | { readonly kind: 'tag'; readonly request: TagRequest };
+  | { readonly kind: 'tag'; readonly request: TagRequest }
+  | { readonly kind: 'batch'; readonly event: BatchEvent }
+  | {
+      readonly kind: 'bulk-plan';
+      readonly request: unknown;
+      readonly limits: BulkScanLimits;
+      readonly execution: string;
+    }
+  | { readonly kind: 'bulk-report'; readonly state: unknown };
 
 /** A verdict reached without scanning: over the size limit, or a failure the state machine caught. */
 export interface TagRequest {
@@ -58,6 +74,16 @@ function parseRequest(event: unknown): ScanRequest {
     return { kind: 'warmer', fanOut: event.fanOut !== false };
   }
   if ('tag' in event) return { kind: 'tag', request: parseTagRequest(event.tag) };
+  if (isBatchEvent(event)) return { kind: 'batch', event: parseBatchEvent(event) };
+  if ('bulkScan' in event) {
+    return {
+      kind: 'bulk-plan',
+      request: event.bulkScan,
+      limits: parseLimits(event.limits),
+      execution: typeof event.execution === 'string' && event.execution !== '' ? event.execution : 'manual',
+    };
+  }
+  if ('bulkReport' in event) return { kind: 'bulk-report', state: event.bulkReport };
   if ('Records' in event) return { kind: 's3-notification', objects: parseRecords(event.Records) };
   if (event.source === 'aws.s3' && 'detail' in event) {
     return { kind: 'eventbridge', event: parseEventBridge(event) };

@@ -17,6 +17,10 @@ export const METRIC_CANARY_LATENCY = 'CanaryScanLatency';
 export const METRIC_RESULT_EVENTS_FAILED = 'ResultEventsFailed';
 /** The dimension on scan metrics; its values are the canonical verdicts, whatever the status names. */
 export const DIMENSION_STATUS = 'Status';
+/** Objects a bulk scan batch went through, by `Outcome`: SCANNED (a verdict written) or UNCHANGED. */
+export const METRIC_BULK_OBJECTS = 'BulkScanObjects';
+export const DIMENSION_OUTCOME = 'Outcome';
+export const BULK_OUTCOMES = ['SCANNED', 'UNCHANGED'] as const;
 
 /** What the scanner reports; emitted as CloudWatch Embedded Metric Format lines on stdout. */
 export interface ScanMetrics {
@@ -24,6 +28,11 @@ export interface ScanMetrics {
   daemonStarted(durationMs: number): void;
   definitionsMissing(): void;
   resultEventFailed(): void;
+}
+
+/** What a bulk scan batch reports, besides each scan's own metrics. */
+export interface BulkMetrics {
+  batchDone(counts: Readonly<Record<(typeof BULK_OUTCOMES)[number], number>>): void;
 }
 
 /** What the updater reports. */
@@ -67,5 +76,20 @@ export class EmfUpdaterMetrics implements UpdaterMetrics {
 
   definitionsMissing(): void {
     this.metrics.singleMetric().addMetric(METRIC_DEFINITIONS_MISSING, MetricUnit.Count, 1);
+  }
+}
+
+export class EmfBulkMetrics implements BulkMetrics {
+  constructor(
+    private readonly metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME }),
+  ) {}
+
+  batchDone(counts: Readonly<Record<(typeof BULK_OUTCOMES)[number], number>>): void {
+    for (const outcome of BULK_OUTCOMES) {
+      if (counts[outcome] === 0) continue;
+      const metric = this.metrics.singleMetric();
+      metric.addDimension(DIMENSION_OUTCOME, outcome);
+      metric.addMetric(METRIC_BULK_OBJECTS, MetricUnit.Count, counts[outcome]);
+    }
   }
 }

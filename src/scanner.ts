@@ -59,7 +59,8 @@ export interface RefreshResult {
 export class Scanner {
   readonly daemon: ClamdDaemon;
   readonly definitionsDir: DefinitionsDirectory;
-  private readonly s3: S3Client;
+  /** The scanner's S3 client (bulk scans read tags and reports with it too). */
+  readonly s3: S3Client;
   private readonly metrics: ScanMetrics;
   /** Where final results are published, if anywhere. */
   private readonly results: EventPublisher | undefined;
@@ -166,6 +167,15 @@ export class Scanner {
     }
     const { verdict, result } = await tagWithoutScan(this.scanDependencies(), object, request);
     return this.report(verdict, result, origin);
+  }
+
+  /**
+   * The result for an object a caller could not even look at (a bulk scan that cannot read its
+   * tags, say): PROCESSING_ERROR, nothing tagged, logged and counted like any scan. A retryable
+   * failure is thrown instead.
+   */
+  notScanned(object: ObjectRef, error: unknown, startedAt: number): Promise<ScanResult> {
+    return this.unidentified({ bucket: object.bucket, eventKey: object.key }, error, startedAt, {});
   }
 
   /**

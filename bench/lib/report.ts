@@ -1,3 +1,4 @@
+import { BULK_END, BULK_START, bulkTables } from './bulk-report';
 import { costTables } from './cost-report';
 import type { BenchResults } from './results';
 import type { Stats } from './stats';
@@ -255,6 +256,7 @@ function tables(r: BenchResults): Table[] {
     concurrency,
     stateMachine,
     ...(r.cost ? costTables(r.cost) : []),
+    ...(r.bulk ? bulkTables(r.bulk) : []),
     load,
   ];
 }
@@ -372,7 +374,12 @@ export function renderMarkdownReport(r: BenchResults): string {
     '',
     '## Results',
     '',
-    ...tables(r).flatMap((t) => [renderMarkdown(t), '']),
+    ...tables(r).flatMap((t) => {
+      // Section 7 between markers: `npm run bench -- --section bulk` can renew it alone.
+      if (t.title.startsWith('7a.')) return [BULK_START, '', renderMarkdown(t), ''];
+      if (t.title.startsWith('7c.')) return [renderMarkdown(t), '', BULK_END, ''];
+      return [renderMarkdown(t), ''];
+    }),
     METHOD(r),
   ].join('\n');
 }
@@ -475,6 +482,19 @@ counts are priced with \`bench/prices.ts\` (us-east-1 list prices, each with its
 it was read) at the stack's default scanner memory, for x86_64 and arm64, next to GuardDuty Malware
 Protection for S3's published price for the same objects. Fixed monthly costs (warmer, update
 workflow, alarms, dashboard, metrics) and free tiers are left out.
+
+**Bulk scans** (section 7): fresh 1 KiB objects (random bytes) in the local S3, scanned on the
+light set by \`statemachine/bulk-scan.asl.json\` executed locally, its Distributed Map run by the
+documented adapter (\`src/local/distributed-map.ts\`: the listing, the ItemBatcher's batches, the
+unchanged ItemProcessor through the runner's inline Map, the ResultWriter's files), every batch
+one invocation of our handler through the local Invoke API; next to it, twins of the same objects
+each scanned by one execution of the scan state machine, as many in flight as the bulk scan has
+objects in flight. Then the batch size swept on fresh objects, and on the realistic set one
+invocation scanning a batch of the default size against the same number of single invocations,
+timed as Lambda bills them. A million objects on AWS is priced on paper from these figures, the
+states each path enters and its S3 requests, with \`bench/prices.ts\`.
+\`npm run bench -- --section bulk --markdown BENCHMARKS.md\` measures this section alone and puts
+it in place of the previous one, saying so.
 
 **Machine load**: the CPU time of this benchmark's process tree and of every other process, from
 /proc every 0.5 s, per section: the machine may be shared, and these figures say how much.

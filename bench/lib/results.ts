@@ -1,3 +1,4 @@
+import type { BulkResult } from '../sections/bulk';
 import type { ColdStartResult } from '../sections/cold-start';
 import type { ConcurrencyRow } from '../sections/concurrency';
 import type { CostResult } from '../sections/cost';
@@ -44,6 +45,8 @@ export interface BenchResults {
   readonly stateMachine: StateMachineRow;
   /** Cost per scan on each workflow path (absent in runs saved before the section existed). */
   readonly cost?: CostResult;
+  /** Bulk scans (absent in runs saved before the section existed). */
+  readonly bulk?: BulkResult;
   readonly targets: readonly TargetResult[];
   /** CPU used by this benchmark and by everything else on the machine, per section. */
   readonly load: readonly SectionLoad[];

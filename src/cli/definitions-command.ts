@@ -11,16 +11,9 @@ import type { CliSettings } from '../config';
 import { IMPORT_PREFIX } from '../definitions/manifest';
 import type { UpdateResult } from '../definitions/publish';
 import { isDatabaseFile } from '../definitions/store';
+import { RemoteError } from '../errors';
 import type { CommandIo } from './command-io';
 import { DEFINITIONS_HELP, UsageError } from './usage';
-
-/** The update workflow or the updater ended without publishing; its error name and cause. */
-export class ImportFailedError extends Error {
-  constructor(name: string, message: string) {
-    super(message);
-    this.name = name;
-  }
-}
 
 const IMPORT_TIMEOUT_MS = 20 * 60_000;
 
@@ -144,13 +137,12 @@ async function throughWorkflow(
       const execution = await sfn.send(new DescribeExecutionCommand({ executionArn }));
       if (execution.status === 'SUCCEEDED') return JSON.parse(execution.output ?? 'null') as UpdateResult;
       if (execution.status !== 'RUNNING' && execution.status !== 'PENDING_REDRIVE') {
-        throw new ImportFailedError(
+        throw new RemoteError(
           execution.error ?? 'ImportFailed',
           `the update workflow ${executionArn} ended ${execution.status}: ${causeOf(execution.cause)}`,
         );
       }
-      if (Date.now() > deadline)
-        throw new ImportFailedError('Timeout', `gave up waiting for ${executionArn}`);
+      if (Date.now() > deadline) throw new RemoteError('Timeout', `gave up waiting for ${executionArn}`);
       await new Promise((resolve) => setTimeout(resolve, 1000));
     }
   } finally {
@@ -168,7 +160,7 @@ async function throughUpdater(functionName: string, request: unknown): Promise<U
     const payload = JSON.parse(Buffer.from(response.Payload ?? new Uint8Array()).toString('utf8') || 'null');
     if (response.FunctionError) {
       const { errorType, errorMessage } = (payload ?? {}) as { errorType?: string; errorMessage?: string };
-      throw new ImportFailedError(errorType ?? 'Unhandled', errorMessage ?? 'the updater failed');
+      throw new RemoteError(errorType ?? 'Unhandled', errorMessage ?? 'the updater failed');
     }
     return payload as UpdateResult;
   } finally {

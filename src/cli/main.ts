@@ -5,6 +5,8 @@ import {
   EXIT_ERROR,
   HISTORY_HELP,
   MAIN_HELP,
+  REDRIVE_HELP,
+  SCAN_BUCKET_HELP,
   SCAN_HELP,
   SERVE_HELP,
   STATUS_HELP,
@@ -25,6 +27,8 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   history: async () => (await import('./history-command')).historyCommand,
   definitions: async () => (await import('./definitions-command')).definitionsCommand,
   status: async () => (await import('./status-command')).statusCommand,
+  redrive: async () => (await import('./redrive-command')).redriveCommand,
+  'scan-bucket': async () => (await import('./scan-bucket-command')).scanBucketCommand,
 };
 const HELP: Record<string, string> = {
   scan: SCAN_HELP,
@@ -33,6 +37,8 @@ const HELP: Record<string, string> = {
   history: HISTORY_HELP,
   definitions: DEFINITIONS_HELP,
   status: STATUS_HELP,
+  redrive: REDRIVE_HELP,
+  'scan-bucket': SCAN_BUCKET_HELP,
 };
 
 /** Runs `lambda-av ARGS...` and returns its exit code. */

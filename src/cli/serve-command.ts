@@ -89,6 +89,11 @@ export async function serveCommand(args: string[], settings: CliSettings, io: Co
   }
   try {
     const environment = stack.environment(buckets);
+    // Written before the environment is printed: whoever waits for the printed lines finds the file.
+    if (values['write-env'] !== undefined) {
+      const text = Object.entries(environment).map(([name, value]) => `${name}=${value}\n`);
+      await writeFile(values['write-env'], text.join(''));
+    }
     io.out(
       [
         'lambda-av serve: the local stack is running on 127.0.0.1 (Ctrl-C stops it)',
@@ -105,10 +110,6 @@ export async function serveCommand(args: string[], settings: CliSettings, io: Co
         '',
       ].join('\n'),
     );
-    if (values['write-env'] !== undefined) {
-      const text = Object.entries(environment).map(([name, value]) => `${name}=${value}\n`);
-      await writeFile(values['write-env'], text.join(''));
-    }
     if (!stopping) await stopRequested;
     io.err('lambda-av serve: stopping');
     return 0;

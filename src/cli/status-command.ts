@@ -1,5 +1,4 @@
 import { parseArgs } from 'node:util';
-import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import {
   CloudWatchClient,
   DescribeAlarmsCommand,
@@ -19,6 +18,7 @@ import {
 } from '../metrics';
 import { VERDICTS, type Verdict } from '../status';
 import type { CommandIo } from './command-io';
+import { stackOutputs } from './stack-outputs';
 import { STATUS_HELP, UsageError } from './usage';
 
 export interface VerdictFigures {
@@ -118,17 +118,6 @@ async function resolveTarget(
 /** The stack prints `(bucket root)` for an empty prefix. */
 function normalise(prefix: string | undefined): string | undefined {
   return prefix === '(bucket root)' ? '' : prefix;
-}
-
-async function stackOutputs(stackName: string): Promise<Record<string, string>> {
-  const cloudformation = new CloudFormationClient({});
-  try {
-    const { Stacks = [] } = await cloudformation.send(new DescribeStacksCommand({ StackName: stackName }));
-    const outputs = Stacks[0]?.Outputs ?? [];
-    return Object.fromEntries(outputs.map((output) => [output.OutputKey ?? '', output.OutputValue ?? '']));
-  } finally {
-    cloudformation.destroy();
-  }
 }
 
 export async function gatherStatus(target: StatusTarget, now: Date): Promise<StackStatus> {

@@ -1,7 +1,4 @@
-/** A problem with how the command was called: reported with a hint, exit code 2. */
-export class UsageError extends Error {
-  override readonly name = 'UsageError';
-}
+export { UsageError } from '../errors';
 
 export const EXIT_CLEAN = 0;
 export const EXIT_INFECTED = 1;
@@ -21,6 +18,8 @@ Usage:
   lambda-av history                         list recent scan executions and their verdicts
   lambda-av definitions publish DIR         publish database files to a deployed stack's scanners
   lambda-av status                          a deployed stack's health: definitions, canary, scans, alarms
+  lambda-av redrive                         start the scans of upload events EventBridge could not deliver
+  lambda-av scan-bucket s3://BUCKET/PREFIX  scan or rescan a whole bucket with the bulk scan workflow
   lambda-av help [COMMAND]                  show help
 
 Exit codes (as clamscan's): 0 all clean, 1 something infected, 2 an error or a file not scanned
@@ -83,6 +82,25 @@ Options:
   --json       print the update result as JSON
   -h, --help   show this help`;
 
+export const REDRIVE_HELP = `Usage: lambda-av redrive [--stack NAME] [--json]
+
+Starts the scans of the upload events EventBridge could not deliver to the scan workflow for a
+day, which the upload rules keep in their dead-letter queue (UploadEventsDeadLettersAlarm). Each
+S3 "Object Created" event starts a scan execution named after its message (a Standard stack), or
+goes back to the scan queue (an Express stack); its message is deleted once the scan is started.
+Messages that are not upload events, and starts that fail, stay in the queue and are listed.
+
+Options:
+  --stack NAME               the CloudFormation stack (its outputs name the queues and the machine)
+  --dead-letter-queue URL    or: the UploadDeadLetterQueueUrl output
+  --state-machine ARN        with it: the scan state machine (Standard)
+  --scan-queue URL           or: the ScanQueueUrl output (Express)
+  --json                     print JSON
+  -h, --help                 show this help
+
+Exit codes: 0 the queue is empty, 1 messages were left in it, 2 an error. AWS credentials, region
+and endpoints come from the SDK's usual settings (AWS_ENDPOINT_URL_SQS, ... work too).`;
+
 export const HISTORY_HELP = `Usage: lambda-av history [--state-machine ARN] [--max N] [--json]
 
 Lists the most recent executions of the deployed scan state machine with their verdicts.
@@ -98,9 +116,10 @@ export const SERVE_HELP = `Usage: lambda-av serve [options]
 Runs the embedded stack in the foreground until Ctrl-C, on 127.0.0.1 only:
   - an S3-compatible endpoint (s3rver); an upload to a scanned bucket starts the scan state
     machine with the EventBridge "Object Created" event AWS would send, and the object is tagged
-  - the Step Functions endpoint: the scan and update-definitions state machines (ASL files of
+  - the Step Functions endpoint: the scan, update-definitions and bulk-scan state machines (ASL files of
     statemachine/ executed locally): StartExecution, DescribeExecution, StopExecution,
-    ListExecutions, GetExecutionHistory, ListStateMachines, DescribeStateMachine
+    ListExecutions, GetExecutionHistory, ListStateMachines, DescribeStateMachine, ListMapRuns,
+    DescribeMapRun (lambda-av scan-bucket works against it)
   - the Lambda endpoint: the scanner (a real clamd, kept warm) and the updater (Invoke)
   - a CloudWatch endpoint (PutMetricData, GetMetricData) for the update workflow's canary
   - a scan history page: recent executions, verdicts and state histories
@@ -164,3 +183,26 @@ Options:
 Exit codes: 0 all is well, 1 something needs a look (an alarm in ALARM, the last canary not
 detected, no definitions published), 2 an error. AWS credentials, region and endpoints come from
 the SDK's usual settings (AWS_ENDPOINT_URL_CLOUDWATCH, ... work too).`;
+
+export const SCAN_BUCKET_HELP = `Usage: lambda-av scan-bucket s3://BUCKET[/PREFIX] [options]
+
+Starts the bulk scan state machine on a bucket (or a prefix of it): a Distributed Map hands the
+scanner batches of objects, each object scanned, skipped over the size limit and tagged exactly
+as the scan state machine does. The deployed stack's machine ($LAMBDA_AV_BULK_SCAN_STATE_MACHINE_ARN,
+the stack output BulkScanStateMachineArn), or the embedded stack's through AWS_ENDPOINT_URL_SFN.
+
+Options:
+  --mode MODE             unscanned (default): objects without a status tag; stale: also objects
+                          scanned before the published definitions (and PROCESSING_ERROR ones);
+                          all: every object
+  --modified-after WHEN   only objects modified after an ISO 8601 time or within a window (P30D, PT12H)
+  --batch-size N          objects per scanner invocation (default: the stack's, 100)
+  --max-concurrency N     batches at once (capped by the stack's limit, which leaves upload scans room)
+  --manifest s3://B/KEY   read the objects from an S3 Inventory's manifest.json instead of listing
+  --wait                  follow the Map Run (DescribeMapRun) and print the counts at the end
+  --json                  print JSON
+  --state-machine ARN     the bulk scan state machine (default: $LAMBDA_AV_BULK_SCAN_STATE_MACHINE_ARN)
+  -h, --help              show this help
+
+Exit codes with --wait: 0 nothing infected, 1 something infected, 2 the run failed, or objects
+could not be scanned (PROCESSING_ERROR, failed batches). Without --wait: 0 once started.`;

@@ -2,28 +2,17 @@ import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
 import {
   DescribeExecutionCommand,
   DescribeStateMachineCommand,
+  ExecutionAlreadyExists,
   type SFNClient,
   StartExecutionCommand,
   StartSyncExecutionCommand,
 } from '@aws-sdk/client-sfn';
+import { RemoteError, ScanExecutionError } from '../errors';
 import type { ObjectRef } from '../scan/object-ref';
 import type { ScanResult } from '../scan/scan-object';
 import { scanExecutionName } from './execution-name';
 
-/** A scan execution ended without a result (failed, timed out or aborted). */
-export class ScanExecutionError extends Error {
-  override readonly name = 'ScanExecutionError';
-  constructor(
-    readonly executionArn: string,
-    readonly status: string,
-    readonly error: string | undefined,
-    readonly errorCause: string | undefined,
-  ) {
-    super(
-      `scan execution ${executionArn} ended ${status}${error ? `: ${error}` : ''}${errorCause ? ` (${errorCause})` : ''}`,
-    );
-  }
-}
+export { ScanExecutionError };
 
 export interface StartedScan {
   readonly executionArn: string;
@@ -46,7 +35,7 @@ export async function startScan(
     );
     return { executionArn: response.executionArn ?? '', name, alreadyStarted: false };
   } catch (error) {
-    if ((error as Error).name !== 'ExecutionAlreadyExists') throw error;
+    if (!(error instanceof ExecutionAlreadyExists)) throw error;
     const executionArn = `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
     return { executionArn, name, alreadyStarted: true };
   }
@@ -130,13 +119,8 @@ export async function waitForScan(
   }
 }
 
-/** An error the scanner Lambda threw, with its name (DaemonStartupError, InvalidEventError...). */
-export class ScannerFunctionError extends Error {
-  constructor(name: string, message: string) {
-    super(message);
-    this.name = name;
-  }
-}
+/** An error the scanner Lambda threw, under its name (DaemonStartupError, InvalidEventError...). */
+export { RemoteError as ScannerFunctionError } from '../errors';
 
 /**
  * The fast path: invokes the scanner Lambda directly (no execution, no history) and returns the
@@ -153,7 +137,7 @@ export async function scanDirect(
   const payload = JSON.parse(Buffer.from(response.Payload ?? new Uint8Array()).toString('utf8') || 'null');
   if (response.FunctionError) {
     const { errorType, errorMessage } = (payload ?? {}) as { errorType?: string; errorMessage?: string };
-    throw new ScannerFunctionError(errorType ?? 'Unhandled', errorMessage ?? 'the scanner failed');
+    throw new RemoteError(errorType ?? 'Unhandled', errorMessage ?? 'the scanner failed');
   }
   return payload as ScanResult;
 }

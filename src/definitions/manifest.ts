@@ -1,5 +1,5 @@
 import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import type { DefinitionsLocation } from './store';
+import type { DefinitionsLocation } from './location';
 
 /**
  * The published layout. Database files are stored content-addressed under

@@ -19,17 +19,14 @@ import { pipeline } from 'node:stream/promises';
 import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { DaemonStartupError, DefinitionsNotPublishedError } from '../errors';
 import { isDatabaseFile } from './database-files';
+import type { DefinitionsLocation } from './location';
 import { readManifest } from './manifest';
 import { POLICY_DATABASE, POLICY_DATABASE_NAME } from './policy';
 
 // Which file names are databases is in its own module: local scans need it without the S3 SDK.
 export { DATABASE_EXTENSIONS, isDatabaseFile } from './database-files';
 
-export interface DefinitionsLocation {
-  readonly bucket: string;
-  /** Key prefix without leading or trailing slash; empty for the bucket's top level. */
-  readonly prefix: string;
-}
+export type { DefinitionsLocation } from './location';
 
 /** One database file of a published set. */
 export interface DefinitionsFile {
@@ -48,6 +45,11 @@ export interface DefinitionsSet {
   readonly id: string;
   readonly layout: 'manifest' | 'plain';
   readonly files: readonly DefinitionsFile[];
+  /**
+   * When the set was published: the manifest's `publishedAt`, or for a plain prefix its newest
+   * file's LastModified. Bulk rescans judge a scan stale by it (src/scan/bulk-mode.ts).
+   */
+  readonly publishedAt?: string;
 }
 
 export interface SyncResult {
@@ -78,6 +80,7 @@ export async function resolvePublishedSet(
           id: published.manifest.version,
           layout: 'manifest',
           files: published.manifest.files.map(({ name, key, size, sha256 }) => ({ name, key, size, sha256 })),
+          publishedAt: published.manifest.publishedAt,
         }
       : await listPlainSet(s3, location);
   } catch (error) {
@@ -97,6 +100,7 @@ export async function resolvePublishedSet(
 async function listPlainSet(s3: S3Client, location: DefinitionsLocation): Promise<DefinitionsSet> {
   const prefix = location.prefix ? `${location.prefix}/` : '';
   const files: DefinitionsFile[] = [];
+  let newest = 0;
   let token: string | undefined;
   do {
     const page = await s3.send(
@@ -110,6 +114,7 @@ async function listPlainSet(s3: S3Client, location: DefinitionsLocation): Promis
     for (const object of page.Contents ?? []) {
       const name = object.Key?.slice(prefix.length) ?? '';
       if (!isDatabaseFile(name)) continue;
+      newest = Math.max(newest, object.LastModified?.getTime() ?? 0);
       files.push({ name, key: object.Key ?? '', size: object.Size ?? 0, etag: object.ETag ?? '' });
     }
     token = page.IsTruncated ? page.NextContinuationToken : undefined;
@@ -117,7 +122,12 @@ async function listPlainSet(s3: S3Client, location: DefinitionsLocation): Promis
   files.sort((a, b) => a.name.localeCompare(b.name));
   const digest = createHash('sha256');
   for (const file of files) digest.update(`${file.name}\0${file.etag}\0${file.size}\n`);
-  return { id: `plain-${digest.digest('hex').slice(0, 16)}`, layout: 'plain', files };
+  return {
+    id: `plain-${digest.digest('hex').slice(0, 16)}`,
+    layout: 'plain',
+    files,
+    ...(newest > 0 ? { publishedAt: new Date(newest).toISOString() } : {}),
+  };
 }
 
 /**

@@ -1,7 +1,12 @@
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 import { createLambdaClient } from '../aws-clients';
+import { type BulkScanSummary, summariseBulkScan } from '../bulk/report';
+import { type BulkScanPlan, planBulkScan } from '../bulk/request';
 import { type Config, getConfig } from '../config';
 import { parseScanEvent } from '../events';
+import { type BulkMetrics, EmfBulkMetrics } from '../metrics';
+import { scanBatch } from '../scan/batch';
+import type { BatchOutput } from '../scan/batch-event';
 import type { ScanResult } from '../scan/scan-object';
 import { Scanner } from '../scanner';
 import { type WarmerState, type WarmResult, warm } from './warmer';
@@ -10,14 +15,24 @@ export interface ScanFileDependencies {
   readonly config: Config;
   readonly scanner: Scanner;
   readonly lambda: LambdaClient;
+  /** What bulk scan batches report (default: EMF lines). */
+  readonly bulkMetrics?: BulkMetrics;
 }
 
 /** The part of Lambda's context the handler reads: the ARN it was invoked as (with its alias). */
 export interface InvocationContext {
   readonly invokedFunctionArn?: string;
+  /** Milliseconds left before the function times out: a bulk batch stops starting scans in time. */
+  readonly getRemainingTimeInMillis?: () => number;
 }
 
-export type ScanFileResponse = ScanResult | { readonly results: ScanResult[] } | WarmResult;
+export type ScanFileResponse =
+  | ScanResult
+  | { readonly results: ScanResult[] }
+  | WarmResult
+  | BatchOutput
+  | BulkScanPlan
+  | BulkScanSummary;
 
 /**
  * The scanner Lambda: parses the event, scans each object on the warm daemon, returns results.
@@ -27,6 +42,7 @@ export type ScanFileResponse = ScanResult | { readonly results: ScanResult[] } |
  */
 export function createScanFileHandler(deps: ScanFileDependencies) {
   const warmerState: WarmerState = { definitionsMissingLogged: false };
+  const bulkMetrics = deps.bulkMetrics ?? new EmfBulkMetrics();
   return async (event: unknown, context?: InvocationContext): Promise<ScanFileResponse> => {
     const request = parseScanEvent(event);
     const origin = request.executionArn === undefined ? {} : { executionArn: request.executionArn };
@@ -50,6 +66,23 @@ export function createScanFileHandler(deps: ScanFileDependencies) {
         return {
           results: await Promise.all(request.objects.map((object) => deps.scanner.scan(object, origin))),
         };
+      case 'batch': {
+        const remaining = context?.getRemainingTimeInMillis;
+        return scanBatch(
+          {
+            scanner: deps.scanner,
+            s3: deps.scanner.s3,
+            config: deps.config,
+            metrics: bulkMetrics,
+            ...(remaining ? { remainingMs: () => remaining.call(context) } : {}),
+          },
+          request.event,
+        );
+      }
+      case 'bulk-plan':
+        return planBulkScan(request.request, request.limits, request.execution);
+      case 'bulk-report':
+        return summariseBulkScan(deps.scanner.s3, request.state);
     }
   };
 }

@@ -1,6 +1,7 @@
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { createS3Client } from '../aws-clients';
+import { type BulkScanRequest, rescanRequests } from '../bulk/request';
 import { type CanaryMetrics, CloudWatchCanaryMetrics } from '../canary/canary-metrics';
 import { type CanaryObject, prepareCanary } from '../canary/objects';
 import { type CanaryReport, type CanaryScan, judgeCanary } from '../canary/report';
@@ -24,7 +25,11 @@ export interface UpdateDefinitionsDependencies {
  */
 export type CanaryRunResult = Record<string, unknown> & { readonly canary: CanaryReport };
 
-export type UpdaterResponse = UpdateResult | CanaryRunResult | { readonly objects: CanaryObject[] };
+export type UpdaterResponse =
+  | UpdateResult
+  | CanaryRunResult
+  | { readonly objects: CanaryObject[] }
+  | { readonly rescans: BulkScanRequest[] };
 
 /**
  * The updater Lambda. Its event is the update workflow's request:
@@ -34,7 +39,9 @@ export type UpdaterResponse = UpdateResult | CanaryRunResult | { readonly object
  *   published the same way;
  * - `{"prepareCanary": true}`: after either, writes the canary's objects in the canary bucket;
  * - `{"canaryReport": {...}}`: then judges the canary's scan executions and publishes
- *   `CanaryDetected` and `CanaryScanLatency`.
+ *   `CanaryDetected` and `CanaryScanLatency`;
+ * - `{"planRescans": {"version"}}`: after a new set was published and the canary detected, the
+ *   "stale" bulk scans to start (BULK_RESCAN_TARGETS), as `{rescans: [request, ...]}`.
  * The definitions' age is emitted on every update or import, changed or not, so an alarm sees them
  * going stale, and their absence as `DefinitionsMissing`. Failures are thrown as named errors
  * (the update workflow fails visibly with them, after its canary).
@@ -45,6 +52,15 @@ export function createUpdateDefinitionsHandler(deps: UpdateDefinitionsDependenci
     if ('prepareCanary' in request)
       return { objects: await prepareCanary(deps.s3, canaryBucket(deps.config)) };
     if ('canaryReport' in request) return reportCanary(deps, request.canaryReport);
+    if ('planRescans' in request) {
+      const { version } = isObject(request.planRescans) ? request.planRescans : {};
+      return {
+        rescans: rescanRequests(
+          deps.config.updater.rescanTargets,
+          typeof version === 'string' ? version : undefined,
+        ),
+      };
+    }
     const run = { s3: deps.s3, config: deps.config, log: logger };
     const importing = 'import' in request;
     const result = importing

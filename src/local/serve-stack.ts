@@ -24,13 +24,16 @@ import {
 import { LOCAL_ACCOUNT, LOCAL_REGION, objectCreatedEvent } from './object-created-event';
 import { LOCAL_S3_CREDENTIALS, localS3Client, startLocalS3Server } from './s3-server';
 import { type LocalStepFunctionsServer, startLocalStepFunctions } from './sfn-server';
-import { SCAN_STATE_MACHINE, UPDATE_STATE_MACHINE } from './step-functions';
+import { BULK_SCAN_STATE_MACHINE, SCAN_STATE_MACHINE, UPDATE_STATE_MACHINE } from './step-functions';
 
 export const SERVE_SCANNER_FUNCTION = 'lambda-av-scanner';
 export const SERVE_UPDATER_FUNCTION = 'lambda-av-updater';
 export const SERVE_SCAN_MACHINE = 'lambda-av-scan';
 export const SERVE_UPDATE_MACHINE = 'lambda-av-update-definitions';
 export const SERVE_CANARY_BUCKET = 'lambda-av-canary';
+export const SERVE_BULK_MACHINE = 'lambda-av-bulk-scan';
+/** Where the bulk scan machine's ResultWriter puts its reports. */
+export const SERVE_BULK_REPORTS_BUCKET = 'lambda-av-bulk-reports';
 
 export interface ServeOptions {
   /** Objects, tags and execution history are kept here across restarts; else in a temporary directory. */
@@ -81,9 +84,13 @@ export class ServeStack {
     private readonly cleanups: ReadonlyArray<() => Promise<unknown>>,
   ) {}
 
-  get stateMachineArns(): { readonly scan: string; readonly update: string } {
+  get stateMachineArns(): { readonly scan: string; readonly update: string; readonly bulk: string } {
     const arns = this.sfnServer.stateMachineArns;
-    return { scan: arns[SERVE_SCAN_MACHINE] as string, update: arns[SERVE_UPDATE_MACHINE] as string };
+    return {
+      scan: arns[SERVE_SCAN_MACHINE] as string,
+      update: arns[SERVE_UPDATE_MACHINE] as string,
+      bulk: arns[SERVE_BULK_MACHINE] as string,
+    };
   }
 
   /** What an application needs to use this stack with its SDK code unchanged. */
@@ -103,6 +110,7 @@ export class ServeStack {
       AWS_RESPONSE_CHECKSUM_VALIDATION: 'when_required',
       LAMBDA_AV_STATE_MACHINE_ARN: this.stateMachineArns.scan,
       LAMBDA_AV_UPDATE_STATE_MACHINE_ARN: this.stateMachineArns.update,
+      LAMBDA_AV_BULK_SCAN_STATE_MACHINE_ARN: this.stateMachineArns.bulk,
       LAMBDA_AV_FUNCTION_NAME: SERVE_SCANNER_FUNCTION,
       LAMBDA_AV_BUCKET: buckets[0] ?? '',
     };
@@ -144,6 +152,7 @@ export class ServeStack {
       // The update workflow's canary writes its objects here and publishes its metrics to the
       // local CloudWatch endpoint.
       await ensureBucket(s3, SERVE_CANARY_BUCKET);
+      await ensureBucket(s3, SERVE_BULK_REPORTS_BUCKET);
       const cloudwatch = await startLocalCloudWatch({ port: port(4) });
       cleanups.push(() => cloudwatch.stop());
       const cloudwatchClient = new CloudWatchClient({
@@ -198,7 +207,12 @@ export class ServeStack {
         MaxFileSize: String(config.maxFileSize),
       };
       sfnServer = await startLocalStepFunctions(
-        { [SERVE_SCAN_MACHINE]: SCAN_STATE_MACHINE, [SERVE_UPDATE_MACHINE]: UPDATE_STATE_MACHINE },
+        {
+          [SERVE_SCAN_MACHINE]: SCAN_STATE_MACHINE,
+          [SERVE_UPDATE_MACHINE]: UPDATE_STATE_MACHINE,
+          // `lambda-av scan-bucket` against serve: the bulk scan of a whole bucket, locally.
+          [SERVE_BULK_MACHINE]: BULK_SCAN_STATE_MACHINE,
+        },
         {
           lambda,
           s3,
@@ -206,6 +220,10 @@ export class ServeStack {
             ...scanSubstitutions,
             UpdaterFunctionArn: functionArn(SERVE_UPDATER_FUNCTION),
             ScanStateMachineArn: scanMachineArn,
+            BulkScanStateMachineArn: `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:stateMachine:${SERVE_BULK_MACHINE}`,
+            BulkBatchSize: '100',
+            BulkMaxConcurrency: '4',
+            ReportBucket: SERVE_BULK_REPORTS_BUCKET,
             // The Standard scan machine, as deployed by default: the canary follows its executions.
             CanaryScanResource: 'arn:aws:states:::states:startExecution.sync:2',
           },

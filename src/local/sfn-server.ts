@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { LocalMapRun } from './distributed-map';
 import { awsHistoryEvents } from './execution-history';
 import type { ExecutionRecord, ExecutionStore } from './execution-store';
 import { LOCAL_ACCOUNT, LOCAL_REGION } from './object-created-event';
@@ -44,6 +45,8 @@ const SUPPORTED = [
   'GetExecutionHistory',
   'ListStateMachines',
   'DescribeStateMachine',
+  'ListMapRuns',
+  'DescribeMapRun',
 ] as const;
 
 interface Running {
@@ -84,6 +87,24 @@ export async function startLocalStepFunctions(
   };
   const executions = new Map<string, ExecutionRecord>();
   for (const record of options.store?.load() ?? []) executions.set(record.executionArn, record);
+  // Distributed Map runs are kept for ListMapRuns and DescribeMapRun; `states:startExecution`
+  // tasks (a rescan after an update) start executions this endpoint keeps, as StartExecution does.
+  const mapRuns = options.mapRuns ?? new Map<string, LocalMapRun>();
+  const runOptions = (signal: AbortSignal): LocalStepFunctionsOptions => ({
+    ...options,
+    signal,
+    mapRuns,
+    startExecution:
+      options.startExecution ??
+      (async (request) => {
+        const { executionArn, existing } = start(
+          request.StateMachineArn,
+          typeof request.Input === 'string' ? request.Input : JSON.stringify(request.Input ?? {}),
+          request.Name,
+        );
+        return { executionArn, startDate: existing.startDate / 1000 };
+      }),
+  });
   const running = new Map<string, Running>();
 
   function start(stateMachineArn: string, input: string, requestedName?: string) {
@@ -114,12 +135,11 @@ export async function startLocalStepFunctions(
     };
     executions.set(executionArn, record);
     const abort = new AbortController();
-    const done = runLocalExecution(
-      file,
-      parsed,
-      { ...options, signal: abort.signal },
-      { executionArn, stateMachineArn, name },
-    )
+    const done = runLocalExecution(file, parsed, runOptions(abort.signal), {
+      executionArn,
+      stateMachineArn,
+      name,
+    })
       .then(
         (result) => {
           Object.assign(record, {
@@ -256,6 +276,26 @@ export async function startLocalStepFunctions(
         type: machine.type,
         creationDate: 0,
       };
+    },
+    ListMapRuns(body) {
+      const executionArn = String(body.executionArn ?? '');
+      find(executionArn);
+      return {
+        mapRuns: [...mapRuns.values()]
+          .filter((run) => run.executionArn === executionArn)
+          .map(({ mapRunArn, startDate, stopDate }) => ({
+            executionArn,
+            mapRunArn,
+            stateMachineArn: mapRunArn.replace(':mapRun:', ':stateMachine:').replace(/:[^:]*$/, ''),
+            startDate,
+            ...(stopDate ? { stopDate } : {}),
+          })),
+      };
+    },
+    DescribeMapRun(body) {
+      const run = mapRuns.get(String(body.mapRunArn ?? ''));
+      if (!run) throw apiError('ResourceNotFound', `Map Run Does Not Exist: '${body.mapRunArn}'`);
+      return { ...run, itemCounts: { ...run.itemCounts }, executionCounts: { ...run.executionCounts } };
     },
   };
 

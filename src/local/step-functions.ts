@@ -7,9 +7,16 @@ import {
 } from '@aws-sdk/client-eventbridge';
 import { InvokeCommand, type InvokeCommandOutput, type LambdaClient } from '@aws-sdk/client-lambda';
 import * as s3Sdk from '@aws-sdk/client-s3';
+import { RemoteError } from '../errors';
 import './promise-with-resolvers';
 
 import { ExecutionAbortedError, ExecutionError, StateMachine } from 'aws-local-stepfunctions';
+import {
+  LOCAL_RESOURCE_PREFIX,
+  type LocalMapRun,
+  runDistributedMap,
+  withLocalDistributedMaps,
+} from './distributed-map';
 
 /** JSON as aws-local-stepfunctions types it (the type is not exported). */
 type JSONValue = Parameters<StateMachine['run']>[0];
@@ -20,6 +27,7 @@ export const SCAN_STATE_MACHINE = path.join(STATE_MACHINE_DIR, 'scan.asl.json');
 export const UPDATE_STATE_MACHINE = path.join(STATE_MACHINE_DIR, 'update-definitions.asl.json');
 export const SCAN_EXPRESS_STATE_MACHINE = path.join(STATE_MACHINE_DIR, 'scan-express.asl.json');
 export const ACT_ON_INFECTED_STATE_MACHINE = path.join(STATE_MACHINE_DIR, 'act-on-infected.asl.json');
+export const BULK_SCAN_STATE_MACHINE = path.join(STATE_MACHINE_DIR, 'bulk-scan.asl.json');
 
 /** `${Name}` placeholders, as CDK's `definitionSubstitutions` fills them. */
 const PLACEHOLDER = /\$\{([A-Za-z0-9_]+)\}/g;
@@ -53,6 +61,17 @@ export interface LocalStepFunctionsOptions {
    * placeholder values. The nested execution runs here, with the same clients.
    */
   readonly stateMachines?: Readonly<Record<string, LocalStateMachine>>;
+  /** Where Distributed Map runs are recorded (ListMapRuns, DescribeMapRun), by Map Run ARN. */
+  readonly mapRuns?: Map<string, LocalMapRun>;
+  /**
+   * `states:startExecution` (started, not waited for): how a nested execution is started, by the
+   * local Step Functions endpoint that keeps it (src/local/sfn-server.ts) or a test.
+   */
+  readonly startExecution?: (start: {
+    readonly StateMachineArn: string;
+    readonly Input?: unknown;
+    readonly Name?: string;
+  }) => Promise<{ readonly executionArn: string; readonly startDate: number }>;
 }
 
 export interface LocalStateMachine {
@@ -85,14 +104,6 @@ export interface ExecutionResult {
   readonly events: readonly ExecutionEvent[];
 }
 
-/** An error whose name is the one Step Functions would report, so Retry and Catch match it. */
-class TaskError extends Error {
-  constructor(name: string, message: string) {
-    super(message);
-    this.name = name;
-  }
-}
-
 type TaskHandler = (input: JSONValue) => Promise<JSONValue>;
 
 /**
@@ -108,13 +119,69 @@ export async function runLocalExecution(
   options: LocalStepFunctionsOptions,
   identity: ExecutionIdentity = localIdentity(definitionFile),
 ): Promise<ExecutionResult> {
-  const { definition, machine } = loadStateMachine(definitionFile, options.substitutions);
-  const handlers = Object.fromEntries(
-    Object.entries(taskResources(definition)).map(([state, resource]) => [
-      state,
-      bindTask(resource, options, identity),
-    ]),
+  return runPrepared(loadStateMachine(definitionFile, options.substitutions), input, options, identity);
+}
+
+/**
+ * Runs a definition (placeholders already filled), as the Distributed Map adapter runs a map's
+ * children; `localHandlers` bind tasks of the adapter's own by state name.
+ */
+export async function runLocalDefinition(
+  source: Record<string, unknown>,
+  input: unknown,
+  options: LocalStepFunctionsOptions,
+  identity: ExecutionIdentity,
+  localHandlers: Readonly<Record<string, TaskHandler>> = {},
+): Promise<ExecutionResult> {
+  return runPrepared(prepare(source), input, options, identity, localHandlers);
+}
+
+interface Prepared {
+  readonly definition: StatesOf;
+  readonly maps: ReturnType<typeof withLocalDistributedMaps>['maps'];
+  readonly machine: StateMachine;
+}
+
+/** A definition with its Distributed Maps replaced by the documented adapter's tasks, validated once. */
+function prepare(source: Record<string, unknown>): Prepared {
+  const { definition, maps } = withLocalDistributedMaps(source);
+  const machine = machineFor(
+    JSON.stringify(definition),
+    definition as unknown as ConstructorParameters<typeof StateMachine>[0],
   );
+  return { definition: definition as unknown as StatesOf, maps, machine };
+}
+
+async function runPrepared(
+  { definition, maps, machine }: Prepared,
+  input: unknown,
+  options: LocalStepFunctionsOptions,
+  identity: ExecutionIdentity,
+  localHandlers: Readonly<Record<string, TaskHandler>> = {},
+): Promise<ExecutionResult> {
+  const handlers: Record<string, TaskHandler> = Object.fromEntries(
+    Object.entries(taskResources(definition))
+      .filter(([, resource]) => !resource.startsWith(LOCAL_RESOURCE_PREFIX))
+      .map(([state, resource]) => [state, bindTask(resource, options, identity)]),
+  );
+  for (const spec of maps) {
+    handlers[spec.stateName] = async (config) =>
+      (await runDistributedMap(spec, config as never, {
+        s3: options.s3,
+        executionArn: identity.executionArn,
+        stateMachineArn: identity.stateMachineArn,
+        ...(options.mapRuns ? { mapRuns: options.mapRuns } : {}),
+        runInline: (children, childInput, childHandlers) =>
+          runLocalDefinition(
+            children,
+            childInput,
+            options,
+            identity,
+            childHandlers as Record<string, TaskHandler>,
+          ),
+      })) as JSONValue;
+  }
+  Object.assign(handlers, localHandlers);
   const execution = machine.run(input as JSONValue, {
     // The Context Object, as `$$.Execution.Id` and the like read it.
     context: {
@@ -188,10 +255,11 @@ const machines = new Map<string, StateMachine>();
  * An ASL file with its placeholders filled, validated (once per text). A server calls it when it
  * starts, so the first execution does not pay for the validation.
  */
-export function loadStateMachine(definitionFile: string, substitutions: Readonly<Record<string, string>>) {
-  const text = substitute(readFileSync(definitionFile, 'utf8'), substitutions);
-  const definition = JSON.parse(text);
-  return { definition, machine: machineFor(text, definition) };
+export function loadStateMachine(
+  definitionFile: string,
+  substitutions: Readonly<Record<string, string>>,
+): Prepared {
+  return prepare(JSON.parse(substitute(readFileSync(definitionFile, 'utf8'), substitutions)));
 }
 
 function machineFor(text: string, definition: ConstructorParameters<typeof StateMachine>[0]): StateMachine {
@@ -268,6 +336,19 @@ function bindTask(
   if (resource === 'arn:aws:states:::events:putEvents') {
     return (input) => putEvents(input as unknown as PutEventsInput, options, identity);
   }
+  if (resource === 'arn:aws:states:::states:startExecution') {
+    return async (input) => {
+      const start = input as unknown as NestedStart;
+      if (!options.startExecution) {
+        throw new RemoteError(
+          'StepFunctions.StateMachineDoesNotExistException',
+          `State Machine Does Not Exist: '${start.StateMachineArn}' (no local startExecution binding)`,
+        );
+      }
+      const started = await options.startExecution(start);
+      return { ExecutionArn: started.executionArn, StartDate: started.startDate } as JSONValue;
+    };
+  }
   if (resource === 'arn:aws:states:::lambda:invoke') {
     return async (input) => {
       const { FunctionName, Payload } = input as { FunctionName: string; Payload?: unknown };
@@ -340,7 +421,7 @@ async function putEvents(
     throw sdkError('EventBridge', error);
   }
   if (response.FailedEntryCount) {
-    throw new TaskError('EventBridge.FailedEntry', JSON.stringify(response.Entries));
+    throw new RemoteError('EventBridge.FailedEntry', JSON.stringify(response.Entries));
   }
   return { Entries: response.Entries ?? [], FailedEntryCount: 0 } as unknown as JSONValue;
 }
@@ -362,7 +443,7 @@ async function startNestedExecution(
 ): Promise<JSONValue> {
   const target = options.stateMachines?.[start.StateMachineArn];
   if (!target) {
-    throw new TaskError(
+    throw new RemoteError(
       'StepFunctions.StateMachineDoesNotExistException',
       `State Machine Does Not Exist: '${start.StateMachineArn}'`,
     );
@@ -387,7 +468,7 @@ async function startNestedExecution(
     Status: result.status,
   };
   if (result.status === 'SUCCEEDED') return { ...description, Output: result.output } as JSONValue;
-  throw new TaskError(
+  throw new RemoteError(
     'States.TaskFailed',
     JSON.stringify({ ...description, Error: result.error, Cause: result.cause }),
   );
@@ -406,7 +487,7 @@ async function startSyncExecution(
     const description = (await startNestedExecution(start, options)) as { Output?: unknown };
     return { ...description, Output: JSON.stringify(description.Output) } as JSONValue;
   } catch (error) {
-    if (!(error instanceof TaskError) || error.name !== 'States.TaskFailed') throw error;
+    if (!(error instanceof RemoteError) || error.name !== 'States.TaskFailed') throw error;
     return JSON.parse(error.message) as JSONValue;
   }
 }
@@ -424,18 +505,18 @@ async function invoke(lambda: LambdaClient, functionName: string, payload: unkno
   if (response.FunctionError) {
     // As in AWS: the task's error is the function's errorType, its cause the error payload.
     const { errorType } = JSON.parse(text) as { errorType?: string };
-    throw new TaskError(errorType ?? 'Lambda.Unknown', text);
+    throw new RemoteError(errorType ?? 'Lambda.Unknown', text);
   }
   return JSON.parse(text);
 }
 
 /** Step Functions names SDK errors `<Service>.<Name>Exception`; client-side failures `SdkClientException`. */
-function sdkError(service: string, error: unknown): TaskError {
+function sdkError(service: string, error: unknown): RemoteError {
   const failure = error instanceof Error ? error : new Error(String(error));
   const fromService =
     (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode !== undefined;
   const name = fromService ? failure.name : 'SdkClientException';
-  return new TaskError(
+  return new RemoteError(
     `${service}.${name.endsWith('Exception') ? name : `${name}Exception`}`,
     failure.message,
   );

@@ -141,9 +141,9 @@ describe('definitions bucket options', () => {
       definitionsPrefix: 'clamav/db',
     }));
 
-    // The canary bucket and its TLS policy only.
-    template.resourceCountIs('AWS::S3::Bucket', 1);
-    template.resourceCountIs('AWS::S3::BucketPolicy', 1);
+    // The canary bucket, the bulk scan report bucket and their TLS policies only.
+    template.resourceCountIs('AWS::S3::Bucket', 2);
+    template.resourceCountIs('AWS::S3::BucketPolicy', 2);
     expect(JSON.stringify(template.findResources('AWS::S3::BucketPolicy'))).not.toContain('my-definitions');
     const scanner = Object.values(
       template.findResources('AWS::Lambda::Function', { Properties: { Handler: 'index.scanFileHandler' } }),

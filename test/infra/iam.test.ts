@@ -88,21 +88,30 @@ test('Resource "*" only for the logs delivery and X-Ray actions that support not
     expect(statement.Action.filter((action) => !STAR_ONLY_ACTIONS.has(action))).toEqual([]);
   }
   expect(star.map(({ policy }) => policy).sort()).toEqual(
-    [av.scanStateMachine.role, av.updateStateMachine.role]
+    [av.scanStateMachine.role, av.updateStateMachine.role, av.bulkScan.stateMachine.role]
       .map((role) => logicalId(stack, role.node.findChild('DefaultPolicy') as never))
       .sort(),
   );
 });
 
-test('only the updater may put or delete objects', () => {
+test('only the updater may put or delete objects, but for the bulk scan reports in their own bucket', () => {
   const writers = statements.filter(
     ({ statement }) =>
       statement.Effect === 'Allow' &&
       statement.Action.some((a) => a === 's3:PutObject' || a.startsWith('s3:DeleteObject')),
   );
   const updaterPolicy = logicalId(stack, av.updater.role?.node.findChild('DefaultPolicy') as never);
+  const bulkPolicy = logicalId(stack, av.bulkScan.stateMachine.role.node.findChild('DefaultPolicy') as never);
 
-  expect([...new Set(writers.map(({ policy }) => policy))]).toEqual([updaterPolicy]);
+  expect([...new Set(writers.map(({ policy }) => policy))].sort()).toEqual(
+    [bulkPolicy, updaterPolicy].sort(),
+  );
+  const reports = logicalId(stack, av.bulkScan.reportBucket);
+  for (const { statement } of writers.filter(({ policy }) => policy === bulkPolicy)) {
+    expect(statement.Action).not.toContain('s3:DeleteObject');
+    expect(JSON.stringify(statement.Resource)).toContain(reports);
+    expect(JSON.stringify(statement.Resource)).toContain('/bulk-scan/*');
+  }
 });
 
 test('object tags may be written by the scanner only', () => {

@@ -20,8 +20,8 @@ const alarm = (construct: { node: { defaultChild?: unknown } }) =>
 const topicRef = { Ref: logicalId(stack, av.monitoring.alarmTopic as never) };
 const service = { Name: 'service', Value: 'lambda-av' };
 
-test('ten alarms by default (no UNSCANNABLE alarm), each notifying the topic when it fires and when it clears', () => {
-  expect(alarms).toHaveLength(10);
+test('eleven alarms by default (no UNSCANNABLE alarm), each notifying the topic when it fires and when it clears', () => {
+  expect(alarms).toHaveLength(11);
   expect(av.monitoring.unscannableAlarm).toBeUndefined();
   for (const [, { Properties }] of alarms) {
     expect(Properties.AlarmActions).toEqual([topicRef]);
@@ -433,6 +433,15 @@ describe('the dashboard', () => {
       | { properties: { alarms: unknown[] } }
       | undefined;
 
-    expect(alarmWidget?.properties.alarms).toHaveLength(10);
+    expect(alarmWidget?.properties.alarms).toHaveLength(11);
+  });
+});
+
+test('a failed bulk scan raises an alarm: its objects may be left unscanned', () => {
+  expect(alarm(av.monitoring.bulkScanFailedAlarm as never)).toMatchObject({
+    Namespace: 'AWS/States',
+    MetricName: 'ExecutionsFailed',
+    Dimensions: [{ Name: 'StateMachineArn', Value: { Ref: logicalId(stack, av.bulkScan.stateMachine) } }],
+    Threshold: 1,
   });
 });

@@ -38,6 +38,11 @@ describe('existing buckets named in the props', () => {
               Arn: { Ref: logicalId(stack, av.scanStateMachine) },
               Id: expect.any(String),
               RoleArn: expect.anything(),
+              // Retried for a day, then kept: nothing is dropped between S3 and the machine.
+              RetryPolicy: { MaximumEventAgeInSeconds: 86400, MaximumRetryAttempts: 185 },
+              DeadLetterConfig: {
+                Arn: { 'Fn::GetAtt': [logicalId(stack, av.uploadDeadLetterQueue as never), 'Arn'] },
+              },
             },
           ],
         }),
@@ -81,6 +86,49 @@ describe('existing buckets named in the props', () => {
   test('the scanner may list each scanned bucket, so a missing object is a 404 and not a 403', () => {
     for (const name of ['uploads', 'private-uploads', 'manual']) {
       expect(allowedActions(scanner, `:s3:::${name}"`)).toEqual(['s3:ListBucket']);
+    }
+  });
+
+  test('the dead-letter queue is encrypted and TLS only; its depth and each rule’s lost events raise alarms', () => {
+    const queue =
+      template.findResources('AWS::SQS::Queue')[logicalId(stack, av.uploadDeadLetterQueue as never)];
+    expect(queue?.Properties).toMatchObject({ SqsManagedSseEnabled: true, MessageRetentionPeriod: 1209600 });
+    const policies = Object.values(template.findResources('AWS::SQS::QueuePolicy')).flatMap(
+      (p) => p.Properties.PolicyDocument.Statement as Array<Record<string, unknown>>,
+    );
+    expect(policies).toContainEqual(
+      expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+    );
+    // EventBridge may send there, for these rules only.
+    expect(policies).toContainEqual(
+      expect.objectContaining({
+        Effect: 'Allow',
+        Action: 'sqs:SendMessage',
+        Principal: { Service: 'events.amazonaws.com' },
+        Condition: { ArnEquals: { 'aws:SourceArn': expect.anything() } },
+      }),
+    );
+    const alarms = template.findResources('AWS::CloudWatch::Alarm');
+    const depth = alarms[logicalId(stack, av.monitoring.uploadDeadLettersAlarm as never)]?.Properties;
+    expect(depth).toMatchObject({
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Namespace: 'AWS/SQS',
+      Threshold: 1,
+    });
+    expect(av.monitoring.uploadEventsLostAlarms).toHaveLength(2);
+    for (const [i, rule] of av.uploadRules.entries()) {
+      const lost = alarms[logicalId(stack, av.monitoring.uploadEventsLostAlarms[i] as never)]?.Properties;
+      const names = (
+        (lost?.Metrics ?? []) as Array<{
+          MetricStat?: { Metric: { MetricName: string; Dimensions: unknown } };
+        }>
+      ).flatMap((m) => (m.MetricStat ? [m.MetricStat.Metric] : []));
+      expect(names.map((m) => m.MetricName).sort()).toEqual([
+        'FailedInvocations',
+        'InvocationsFailedToBeSentToDlq',
+      ]);
+      for (const m of names)
+        expect(m.Dimensions).toEqual([{ Name: 'RuleName', Value: { Ref: logicalId(stack, rule) } }]);
     }
   });
 

@@ -14,6 +14,7 @@ test.each([
   'DefinitionsBucketName',
   'CanaryBucketName',
   'AlarmNamePrefix',
+  'UploadDeadLetterQueueUrl',
 ])('outputs %s', (name) => {
   template.hasOutput(name, { Value: Match.anyValue() });
 });
@@ -56,4 +57,16 @@ test('an existing definitions bucket by name', () => {
   const { template: existing } = buildLambdaAvStack({ definitionsBucketName: 'my-defs' });
 
   existing.hasOutput('DefinitionsBucketName', { Value: 'my-defs' });
+});
+
+test('the Express stack also outputs its scan queue, for lambda-av redrive', () => {
+  const express = buildLambdaAvStack({
+    scanBuckets: [{ bucketName: 'uploads' }],
+    lambdaAv: { workflowType: 'EXPRESS' },
+  });
+
+  express.template.hasOutput('ScanQueueUrl', { Value: { Ref: Match.stringLikeRegexp('ScanQueue') } });
+  express.template.hasOutput('UploadDeadLetterQueueUrl', {
+    Value: { Ref: Match.stringLikeRegexp('UploadEventsDeadLetterQueue') },
+  });
 });

@@ -16,6 +16,7 @@ const { stack, av, template } = buildLambdaAv((scope) => ({
 const machines = template.findResources('AWS::StepFunctions::StateMachine');
 const scanId = logicalId(stack, av.scanStateMachine);
 const updateId = logicalId(stack, av.updateStateMachine);
+const bulkId = logicalId(stack, av.bulkScan.stateMachine);
 const express = buildLambdaAv(() => ({ workflowType: 'EXPRESS' }));
 const acting = buildLambdaAv((scope) => ({
   scanBuckets: [{ bucket: s3.Bucket.fromBucketName(scope, 'Uploads', 'uploads'), onInfected: 'quarantine' }],
@@ -33,13 +34,14 @@ const deployedFrom: Record<string, (typeof machines)[string] | undefined> = {
   'act-on-infected.asl.json': acting.template.findResources('AWS::StepFunctions::StateMachine')[
     logicalId(acting.stack, acting.av.infectedActionsWorkflow?.stateMachine as never)
   ],
+  'bulk-scan.asl.json': machines[bulkId],
 };
 
 test('there is a state machine for each ASL file', () => {
   const files = readdirSync(STATE_MACHINE_DIR).filter((name) => name.endsWith('.asl.json'));
 
   expect(files.sort()).toEqual(Object.keys(deployedFrom).sort());
-  expect(Object.keys(machines).sort()).toEqual([scanId, updateId].sort());
+  expect(Object.keys(machines).sort()).toEqual([scanId, updateId, bulkId].sort());
 });
 
 test.each(Object.keys(deployedFrom))(
@@ -76,6 +78,7 @@ test('the update machine calls the updater and starts the scan machine for its c
     UpdaterFunctionArn: { 'Fn::GetAtt': [logicalId(stack, av.updater), 'Arn'] },
     ScanStateMachineArn: { Ref: scanId },
     CanaryScanResource: 'arn:aws:states:::states:startExecution.sync:2',
+    BulkScanStateMachineArn: { Ref: bulkId },
   });
 });
 
@@ -167,7 +170,7 @@ test('a substitution matching no placeholder fails the synth, naming it', () => 
   ).toThrow(/substitutions matching no placeholder: \[Typo\]/);
 });
 
-test('both state machines log to groups under /aws/vendedlogs/states/, named by this construct', () => {
+test('every state machine logs to a group under /aws/vendedlogs/states/, named by this construct', () => {
   const groups = Object.values(template.findResources('AWS::Logs::LogGroup')).map(
     (group) => group.Properties.LogGroupName as string | undefined,
   );
@@ -177,10 +180,48 @@ test('both state machines log to groups under /aws/vendedlogs/states/, named by 
   ).toEqual([
     expect.stringMatching(/^\/aws\/vendedlogs\/states\/[\w-]+-ScanStateMachineLogs$/),
     expect.stringMatching(/^\/aws\/vendedlogs\/states\/[\w-]+-UpdateStateMachineLogs$/),
+    expect.stringMatching(/^\/aws\/vendedlogs\/states\/[\w-]+-BulkScan-[\w-]+-BulkScanStateMachineLogs$/),
   ]);
   for (const machine of Object.values(template.findResources('AWS::StepFunctions::StateMachine'))) {
     const destination =
       machine.Properties.LoggingConfiguration.Destinations[0].CloudWatchLogsLogGroup.LogGroupArn;
     expect(JSON.stringify(destination)).toMatch(/StateMachineLogs/);
   }
+});
+
+test('the bulk scan machine (Standard) invokes the scanner function itself, not its alias, with the deployment limits', () => {
+  expect(machines[bulkId]?.Properties).toMatchObject({
+    StateMachineType: 'STANDARD',
+    DefinitionSubstitutions: {
+      ScannerFunctionArn: { 'Fn::GetAtt': [logicalId(stack, av.scanner), 'Arn'] },
+      BulkMaxConcurrency: '10',
+      BulkBatchSize: '100',
+      ReportBucket: { Ref: logicalId(stack, av.bulkScan.reportBucket) },
+    },
+  });
+});
+
+test('the bulk scan machine may list the scanned buckets, start its own child executions and write its reports, nothing more', () => {
+  const statements = statementsOfRole(template, stack, av.bulkScan.stateMachine.role);
+  const policy =
+    template.findResources('AWS::IAM::Policy')[
+      logicalId(stack, av.bulkScan.node.findChild('DistributedMapPolicy') as never)
+    ];
+  const list = statements.filter((s) => s.Action.includes('s3:ListBucket'));
+
+  expect(list.map((s) => JSON.stringify(s.Resource))).toEqual([expect.stringContaining(':s3:::uploads')]);
+  expect(allowedActions(statements, logicalId(stack, av.scanner))).toEqual(['lambda:InvokeFunction']);
+  expect(JSON.stringify(policy?.Properties.PolicyDocument.Statement)).toContain('states:StartExecution');
+  expect(
+    statements
+      .flatMap((s) => s.Action)
+      .filter((a) => a.startsWith('s3:'))
+      .sort(),
+  ).toEqual([
+    's3:AbortMultipartUpload',
+    's3:GetObject',
+    's3:ListBucket',
+    's3:ListMultipartUploadParts',
+    's3:PutObject',
+  ]);
 });

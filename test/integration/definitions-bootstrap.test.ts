@@ -203,6 +203,7 @@ describe('lambda-av definitions publish, through the update state machine', () =
           UpdaterFunctionArn: functionArn(UPDATER_FUNCTION),
           ScanStateMachineArn: 'arn:aws:states:us-east-1:123456789012:stateMachine:lambda-av-scan',
           CanaryScanResource: 'arn:aws:states:::states:startExecution.sync:2',
+          BulkScanStateMachineArn: 'arn:aws:states:us-east-1:123456789012:stateMachine:lambda-av-bulk-scan',
         },
       },
     );
@@ -255,6 +256,7 @@ describe('lambda-av definitions publish, through the update state machine', () =
           UpdaterFunctionArn: functionArn(UPDATER_FUNCTION),
           ScanStateMachineArn: 'arn:aws:states:us-east-1:123456789012:stateMachine:lambda-av-scan',
           CanaryScanResource: 'arn:aws:states:::states:startExecution.sync:2',
+          BulkScanStateMachineArn: 'arn:aws:states:us-east-1:123456789012:stateMachine:lambda-av-bulk-scan',
         },
       },
     );

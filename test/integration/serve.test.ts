@@ -85,6 +85,8 @@ test('prints the environment an application needs, and --write-env holds the sam
     LAMBDA_AV_STATE_MACHINE_ARN: 'arn:aws:states:us-east-1:123456789012:stateMachine:lambda-av-scan',
     LAMBDA_AV_UPDATE_STATE_MACHINE_ARN:
       'arn:aws:states:us-east-1:123456789012:stateMachine:lambda-av-update-definitions',
+    LAMBDA_AV_BULK_SCAN_STATE_MACHINE_ARN:
+      'arn:aws:states:us-east-1:123456789012:stateMachine:lambda-av-bulk-scan',
     LAMBDA_AV_FUNCTION_NAME: 'lambda-av-scanner',
     LAMBDA_AV_BUCKET: 'uploads',
   });

@@ -15,11 +15,18 @@ const SAMPLE_VALUES: Record<string, string> = {
   MaxReceiveCount: '6',
   CanaryScanResource: 'arn:aws:states:::states:startExecution.sync:2',
   ScanStateMachineArn: 'arn:aws:states:eu-west-1:123456789012:stateMachine:scan',
+  BulkScanStateMachineArn: 'arn:aws:states:eu-west-1:123456789012:stateMachine:bulk-scan',
+  BulkMaxConcurrency: '10',
+  BulkBatchSize: '100',
+  ReportBucket: 'reports',
 };
+/** Distributed Map (ItemReader, ItemBatcher, ResultWriter) runs locally through src/local/distributed-map.ts. */
+const DISTRIBUTED = new Set(['bulk-scan.asl.json']);
 
 test('the state machines are there', () => {
   expect(files.sort()).toEqual([
     'act-on-infected.asl.json',
+    'bulk-scan.asl.json',
     'scan-express.asl.json',
     'scan.asl.json',
     'update-definitions.asl.json',
@@ -43,7 +50,8 @@ test.each(files)('%s uses JSONPath only, which AWS and the local runner execute 
   const text = JSON.stringify(definition);
 
   expect(definition.QueryLanguage).toBe('JSONPath');
-  expect(text).not.toMatch(/JSONata|"Assign"|"Arguments"|"Output"|ItemReader/);
+  expect(text).not.toMatch(/JSONata|"Assign"|"Arguments"|"Output"/);
+  if (!DISTRIBUTED.has(file)) expect(text).not.toMatch(/ItemReader/);
 });
 
 test.each(files)(
@@ -90,4 +98,33 @@ test.each(files)('every Task in %s that can fail has a Catch, or says in its Com
     const handled = (state.Catch?.length ?? 0) > 0 || /No Catch: .{40,}/.test(state.Comment ?? '');
     expect({ name, handled }).toEqual({ name, handled: true });
   }
+});
+
+test('bulk-scan.asl.json: its two Distributed Maps differ only in where the items come from', () => {
+  const { States } = JSON.parse(readFileSync(path.join(STATE_MACHINE_DIR, 'bulk-scan.asl.json'), 'utf8')) as {
+    States: Record<string, Record<string, unknown>>;
+  };
+  const { ItemReader: listing, Comment: _, Label: __, ...rest } = States.ScanListing ?? {};
+  const { ItemReader: inventory, Comment: ___, Label: ____, ...same } = States.ScanInventory ?? {};
+
+  // State names are unique in a whole state machine: the inventory's have a prefix.
+  expect(
+    JSON.parse(JSON.stringify(same).replace(/"Inventory(ScanBatch|MoreInBatch|BatchScanned)"/g, '"$1"')),
+  ).toEqual(rest);
+  expect(listing).toMatchObject({ Resource: 'arn:aws:states:::s3:listObjectsV2' });
+  expect(inventory).toMatchObject({
+    Resource: 'arn:aws:states:::s3:getObject',
+    ReaderConfig: { InputType: 'MANIFEST' },
+  });
+  expect(rest).toMatchObject({
+    ItemProcessor: { ProcessorConfig: { Mode: 'DISTRIBUTED', ExecutionType: 'STANDARD' } },
+  });
+});
+
+test('bulk-scan.asl.json: a batch invocation outwaits any Lambda timeout, so the function ends an attempt', () => {
+  const { States } = JSON.parse(readFileSync(path.join(STATE_MACHINE_DIR, 'bulk-scan.asl.json'), 'utf8')) as {
+    States: Record<string, { ItemProcessor?: { States: Record<string, { TimeoutSeconds?: number }> } }>;
+  };
+
+  expect(States.ScanListing?.ItemProcessor?.States.ScanBatch?.TimeoutSeconds).toBeGreaterThan(900);
 });

@@ -226,6 +226,20 @@ test('delete: the scanned object is removed and the deletion published', async (
   expect(actionEvents()[0]?.detail).toMatchObject({ outcome: 'SUCCEEDED', action: 'delete' });
 });
 
+test('the same result delivered twice: the second finds the object gone and succeeds without an alarm', async () => {
+  await setUp({ [UPLOADS_BUCKET]: 'quarantine' });
+  const result = await uploadAndScan('twice.com', EICAR);
+
+  const [first, second] = [
+    await wf.run(ACT_ON_INFECTED_STATE_MACHINE, result),
+    await wf.run(ACT_ON_INFECTED_STATE_MACHINE, result),
+  ];
+
+  expect(first).toMatchObject({ status: 'SUCCEEDED', output: { action: 'quarantine' } });
+  expect(second).toMatchObject({ status: 'SUCCEEDED', output: { action: 'quarantine', gone: true } });
+  expect(await exists(QUARANTINE, `${UPLOADS_BUCKET}/twice.com`)).toBe(true);
+});
+
 test('an object no longer tagged INFECTED (scanned again since, and found clean) is left alone', async () => {
   await setUp({ [UPLOADS_BUCKET]: 'delete' });
   const result = await uploadAndScan('rescanned.com', EICAR);

@@ -44,7 +44,8 @@ let mirror: TestMirror;
 let cloudwatch: LocalCloudWatchServer;
 let cloudwatchClient: CloudWatchClient;
 let wf: Workflow;
-let faults: LambdaServiceFault[] = [];
+/** When set, every scanner invocation fails with it: however many retries the scan machine's budget allows. */
+let fault: LambdaServiceFault | undefined;
 const ages: number[] = [];
 
 beforeEach(async () => {
@@ -62,7 +63,7 @@ beforeEach(async () => {
   });
   await h.s3.createBucket(CANARY_BUCKET);
   ages.length = 0;
-  faults = [];
+  fault = undefined;
   const updater = createUpdateDefinitionsHandler({
     config: h.config,
     s3: h.s3.client,
@@ -77,6 +78,7 @@ beforeEach(async () => {
         UpdaterFunctionArn: functionArn(UPDATER_FUNCTION),
         ScanStateMachineArn: SCAN_MACHINE_ARN,
         CanaryScanResource: 'arn:aws:states:::states:startExecution.sync:2',
+        BulkScanStateMachineArn: 'arn:aws:states:us-east-1:123456789012:stateMachine:lambda-av-bulk-scan',
       },
       stateMachines: {
         [SCAN_MACHINE_ARN]: {
@@ -86,7 +88,7 @@ beforeEach(async () => {
       },
       retryIntervalOverrides: FAST,
     },
-    (functionName) => (functionName === SCANNER_FUNCTION ? faults.shift() : undefined),
+    (functionName) => (functionName === SCANNER_FUNCTION ? fault : undefined),
   );
 });
 afterEach(async () => {
@@ -121,8 +123,9 @@ const CANARY_STATES = [
   'CheckResult',
 ];
 
-test('the placeholders are the updater, the scan state machine and how the canary starts it', () => {
+test('the placeholders are the updater, the scan state machine, how the canary starts it and the bulk scan machine rescans start', () => {
   expect(placeholdersOf(readFileSync(UPDATE_STATE_MACHINE, 'utf8'))).toEqual([
+    'BulkScanStateMachineArn',
     'CanaryScanResource',
     'ScanStateMachineArn',
     'UpdaterFunctionArn',
@@ -185,7 +188,7 @@ test('a new set that no longer detects EICAR publishes, and the canary reports C
 test('a canary scan that errors gives CanaryDetected 0, and the execution still succeeds with its metrics', async () => {
   await wf.run(UPDATE_STATE_MACHINE, {});
   // Every scanner invocation of the next run fails: the scan executions end FAILED.
-  faults = Array.from({ length: 100 }, () => ({ status: 500, type: 'ServiceException' }));
+  fault = { status: 500, type: 'ServiceException' };
 
   const result = await wf.run(UPDATE_STATE_MACHINE, {});
 
@@ -258,6 +261,7 @@ test('with an Express scan machine the canary starts it with StartSyncExecution:
         UpdaterFunctionArn: functionArn(UPDATER_FUNCTION),
         ScanStateMachineArn: expressArn,
         CanaryScanResource: 'arn:aws:states:::aws-sdk:sfn:startSyncExecution',
+        BulkScanStateMachineArn: 'arn:aws:states:us-east-1:123456789012:stateMachine:lambda-av-bulk-scan',
       },
       stateMachines: {
         [expressArn]: {

@@ -1,0 +1,120 @@
+import { planBulkScan, rescanRequests, resolveInstant } from '../../../src/bulk/request';
+import { loadConfig } from '../../../src/config';
+import { parseBulkItem } from '../../../src/scan/bulk-item';
+
+const limits = { maxConcurrency: 8, batchSize: 100, reportBucket: 'reports' };
+const NOW = Date.parse('2026-03-31T12:00:00Z');
+
+test('defaults: unscanned, the whole bucket, the deployment batch size and cap, a report under bulk-scan/<execution>', () => {
+  expect(planBulkScan({ bucket: 'uploads' }, limits, 'run-1', NOW)).toEqual({
+    bucket: 'uploads',
+    prefix: '',
+    mode: 'unscanned',
+    maxConcurrency: 8,
+    maxConcurrencyCapped: false,
+    batchSize: 100,
+    toleratedFailurePercentage: 5,
+    source: 'listing',
+    batch: { bucket: 'uploads', mode: 'unscanned', modifiedAfter: '', scanConcurrency: 4 },
+    report: { bucket: 'reports', prefix: 'bulk-scan/run-1' },
+  });
+});
+
+test('a window back from now, a manifest, and a cap that wins over the request', () => {
+  const plan = planBulkScan(
+    {
+      bucket: 'uploads',
+      mode: 'stale',
+      modifiedAfter: 'P30D',
+      maxConcurrency: 50,
+      manifest: { bucket: 'inv', key: 'a/manifest.json' },
+    },
+    limits,
+    'run-2',
+    NOW,
+  );
+
+  expect(plan).toMatchObject({
+    modifiedAfter: '2026-03-01T12:00:00.000Z',
+    maxConcurrency: 8,
+    maxConcurrencyCapped: true,
+    source: 'inventory',
+    manifest: { bucket: 'inv', key: 'a/manifest.json' },
+    batch: { mode: 'stale', modifiedAfter: '2026-03-01T12:00:00.000Z' },
+  });
+});
+
+test.each([
+  [{}, 'bucket must be an S3 bucket name'],
+  [{ bucket: 'uploads', mode: 'fresh' }, 'mode must be one of unscanned, stale, all'],
+  [{ bucket: 'uploads', batchSize: 501 }, 'batchSize must be a whole number from 1 to 500'],
+  [{ bucket: 'uploads', maxConcurrency: 0 }, 'maxConcurrency must be a whole number from 1'],
+  [{ bucket: 'uploads', modifiedAfter: 'last week' }, 'modifiedAfter must be an ISO 8601 time'],
+  [
+    { bucket: 'uploads', prefix: 'a/', manifest: { bucket: 'inv', key: 'm/manifest.json' } },
+    'prefix cannot be combined',
+  ],
+  [{ bucket: 'uploads', manifest: { bucket: 'inv', key: 'list.csv' } }, 'manifest must be {bucket, key}'],
+])('refused: %j', (request, message) => {
+  expect(() => planBulkScan(request, limits, 'x', NOW)).toThrow(message);
+});
+
+test('windows: days, hours, minutes; ISO times are normalised', () => {
+  expect(resolveInstant('PT12H', NOW)).toBe('2026-03-31T00:00:00.000Z');
+  expect(resolveInstant('PT90M', NOW)).toBe('2026-03-31T10:30:00.000Z');
+  expect(resolveInstant('2026-01-02', NOW)).toBe('2026-01-02T00:00:00.000Z');
+});
+
+test('rescan targets become stale bulk scans with their window, tagged with the definitions that caused them', () => {
+  const config = loadConfig({
+    CLAMAV_BUCKET_NAME: 'defs',
+    BULK_RESCAN_TARGETS: '[{"bucket": "uploads", "prefix": "in/", "window": "P30D"}, {"bucket": "archive"}]',
+  });
+
+  expect(rescanRequests(config.updater.rescanTargets, 'v42')).toEqual([
+    {
+      bucket: 'uploads',
+      prefix: 'in/',
+      mode: 'stale',
+      modifiedAfter: 'P30D',
+      trigger: 'definitions-update v42',
+    },
+    { bucket: 'archive', prefix: '', mode: 'stale', trigger: 'definitions-update v42' },
+  ]);
+  expect(() =>
+    loadConfig({ CLAMAV_BUCKET_NAME: 'd', BULK_RESCAN_TARGETS: '[{"bucket": "u", "window": "30 days"}]' }),
+  ).toThrow('BULK_RESCAN_TARGETS must be a JSON array');
+});
+
+test('items from a listing and from an inventory read alike', () => {
+  expect(
+    parseBulkItem({
+      Etag: '"abc"',
+      Key: 'a b',
+      LastModified: 1_700_000_000,
+      Size: 5,
+      StorageClass: 'STANDARD',
+    }),
+  ).toEqual({
+    key: 'a b',
+    etag: 'abc',
+    lastModified: 1_700_000_000_000,
+    size: 5,
+    storageClass: 'STANDARD',
+  });
+  expect(
+    parseBulkItem({
+      Bucket: 'b',
+      Key: 'a+b',
+      Size: '12',
+      LastModifiedDate: '2026-01-01T00:00:00.000Z',
+      VersionId: 'null',
+    }),
+  ).toEqual({
+    bucket: 'b',
+    key: 'a+b',
+    size: 12,
+    lastModified: Date.parse('2026-01-01T00:00:00.000Z'),
+  });
+  expect(() => parseBulkItem({ Size: 1 })).toThrow('a bulk scan item needs a Key');
+});
