@@ -5,9 +5,12 @@
 import { readFileSync } from 'node:fs';
 
 interface Entry {
-  category: 'input' | 'fault' | 'guarantee' | 'security' | 'unscannable';
+  category: 'input' | 'fault' | 'guarantee' | 'security' | 'unscannable' | 'figure';
   name: string;
   test: string;
+  /** For a figure: what was measured, in `unit`. */
+  value?: number;
+  unit?: string;
 }
 
 const [ledgerFile, resultsFile] = process.argv.slice(2);
@@ -40,6 +43,19 @@ const faults = byCategory('fault');
 const guarantees = byCategory('guarantee');
 const security = byCategory('security');
 const unscannable = byCategory('unscannable');
+const figures = byCategory('figure');
+
+/** A figure as a reader takes it in: thousands separated, at most two decimals. */
+const shown = (entry: Entry) =>
+  `${(entry.value ?? 0).toLocaleString('en-US', { maximumFractionDigits: 2 })}${entry.unit ? ` ${entry.unit}` : ''}`;
+const figureSections = [...new Set(figures.map((entry) => entry.test))].flatMap((test) => [
+  `### ${test}`,
+  '',
+  '| figure | value |',
+  '| --- | --- |',
+  ...figures.filter((entry) => entry.test === test).map((entry) => `| ${entry.name} | ${shown(entry)} |`),
+  '',
+]);
 
 const lines = [
   '# Robustness',
@@ -84,6 +100,15 @@ const lines = [
   '| --- | --- |',
   ...counted(faults),
   '',
+  ...(figureSections.length > 0
+    ? [
+        '## Measured',
+        '',
+        'Figures measured by the tests on this run, on this machine; they vary from run to run. The tests assert what must hold (every upload gets its verdict), not these numbers.',
+        '',
+        ...figureSections,
+      ]
+    : []),
   '## Security',
   '',
   '| check | times |',

@@ -73,17 +73,18 @@ export function budgetedRetriers(definition: DefinitionLike): Array<{ state: str
   return found;
 }
 
-/** A copy of `definition` whose budgeted retriers last `budgetSeconds` (their MaxAttempts set). */
-export function withRetryBudget<T extends DefinitionLike>(definition: T, budgetSeconds: number): T {
+/**
+ * A copy of `definition` with each retrier replaced by what `change` returns for it, in every
+ * state, nested ones included (the one place that walks a definition's retriers).
+ */
+export function mapRetriers<T extends DefinitionLike>(
+  definition: T,
+  change: (retrier: Retrier) => Retrier,
+): T {
   const copy = structuredClone(definition) as T;
   const visit = (states: Record<string, { Retry?: Retrier[] } & Record<string, unknown>>) => {
     for (const body of Object.values(states)) {
-      body.Retry = body.Retry?.map((retrier) =>
-        isBudgeted(retrier)
-          ? { ...retrier, MaxAttempts: attemptsForBudget(retrier, budgetSeconds) }
-          : retrier,
-      );
-      if (body.Retry === undefined) delete body.Retry;
+      if (body.Retry) body.Retry = body.Retry.map(change);
       for (const key of ['Branches', 'Iterator', 'ItemProcessor']) {
         const inner = body[key];
         for (const nested of Array.isArray(inner) ? inner : inner ? [inner] : []) {
@@ -94,4 +95,11 @@ export function withRetryBudget<T extends DefinitionLike>(definition: T, budgetS
   };
   visit(copy.States as never);
   return copy;
+}
+
+/** A copy of `definition` whose budgeted retriers last `budgetSeconds` (their MaxAttempts set). */
+export function withRetryBudget<T extends DefinitionLike>(definition: T, budgetSeconds: number): T {
+  return mapRetriers(definition, (retrier) =>
+    isBudgeted(retrier) ? { ...retrier, MaxAttempts: attemptsForBudget(retrier, budgetSeconds) } : retrier,
+  );
 }

@@ -15,6 +15,14 @@ export interface LambdaServiceFault {
 export interface LocalLambdaOptions {
   /** Called before each invocation; a fault it returns is sent instead of running the function. */
   readonly fault?: (functionName: string, event: unknown) => LambdaServiceFault | undefined;
+  /**
+   * Reserved concurrency, by function name: a synchronous invocation that would make more than
+   * this many of the function's invocations run at once is throttled as AWS throttles it (HTTP
+   * 429, `TooManyRequestsException`, reason `ReservedFunctionConcurrentInvocationLimitExceeded`).
+   * Asynchronous invocations (`Event`) are not throttled: AWS queues them and retries throttles
+   * itself; here they run at once, and count as running.
+   */
+  readonly concurrency?: Readonly<Record<string, number>>;
   /** 0 (the default): a free port. */
   readonly port?: number;
 }
@@ -28,6 +36,10 @@ export interface LocalLambdaServer {
     readonly qualifier?: string;
     readonly event: unknown;
   }>;
+  /** Invocations answered with 429 for the `concurrency` limit, by function name. */
+  readonly throttled: Readonly<Record<string, number>>;
+  /** The most invocations of each function that ran at once. */
+  readonly peakConcurrency: Readonly<Record<string, number>>;
   stop(): Promise<void>;
 }
 
@@ -65,6 +77,9 @@ export async function startLocalLambda(
   options: LocalLambdaOptions = {},
 ): Promise<LocalLambdaServer> {
   const invocations: Array<{ functionName: string; qualifier?: string; event: unknown }> = [];
+  const running: Record<string, number> = {};
+  const throttled: Record<string, number> = {};
+  const peakConcurrency: Record<string, number> = {};
   const server = http.createServer((request, response) => {
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -146,13 +161,34 @@ export async function startLocalLambda(
       send(response, 204, {}, undefined);
       return;
     }
+    const limit = options.concurrency?.[name];
+    if (limit !== undefined && invocationType !== 'Event' && (running[name] ?? 0) >= limit) {
+      throttled[name] = (throttled[name] ?? 0) + 1;
+      // As Lambda answers a function at its reserved concurrency: the SDK raises
+      // TooManyRequestsException with this Reason, and Step Functions names it Lambda.TooManyRequestsException.
+      send(
+        response,
+        429,
+        { 'x-amzn-errortype': 'TooManyRequestsException' },
+        {
+          Reason: 'ReservedFunctionConcurrentInvocationLimitExceeded',
+          Type: 'User',
+          message: 'Rate Exceeded.',
+        },
+      );
+      return;
+    }
     invocations.push({ functionName: name, ...(qualifier ? { qualifier } : {}), event });
     const fault = options.fault?.(name, event);
     if (fault) {
       send(response, fault.status, { 'x-amzn-errortype': fault.type }, { message: `injected ${fault.type}` });
       return;
     }
-    const run = fn(event);
+    running[name] = (running[name] ?? 0) + 1;
+    peakConcurrency[name] = Math.max(peakConcurrency[name] ?? 0, running[name]);
+    const run = (async () => fn(event))().finally(() => {
+      running[name] = (running[name] ?? 1) - 1;
+    });
     if (invocationType === 'Event') {
       run.catch(() => undefined);
       send(response, 202, {}, undefined);
@@ -176,6 +212,8 @@ export async function startLocalLambda(
   return {
     endpoint: `http://127.0.0.1:${port}`,
     invocations,
+    throttled,
+    peakConcurrency,
     stop: () =>
       new Promise<void>((resolve, reject) => {
         server.closeAllConnections();

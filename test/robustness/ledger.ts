@@ -9,7 +9,19 @@ export type Category = 'input' | 'fault' | 'guarantee' | 'security' | 'unscannab
  * ROBUSTNESS.md); without it, nothing is written.
  */
 export function record(category: Category, name: string): void {
+  write({ category, name });
+}
+
+/**
+ * A figure a test measured (a burst's drain time, the retries it spent), reported in
+ * ROBUSTNESS.md with its unit as this run measured it.
+ */
+export function measure(name: string, value: number, unit: string): void {
+  write({ category: 'figure', name, value, unit });
+}
+
+function write(entry: Record<string, unknown>): void {
   const file = process.env.ROBUSTNESS_LEDGER;
   if (file)
-    appendFileSync(file, `${JSON.stringify({ category, name, test: expect.getState().currentTestName })}\n`);
+    appendFileSync(file, `${JSON.stringify({ ...entry, test: expect.getState().currentTestName })}\n`);
 }

@@ -6,6 +6,7 @@ import {
   budgetedRetriers,
   DEFAULT_RETRY_BUDGET_SECONDS,
   expectedWaitSeconds,
+  mapRetriers,
   maximumWaits,
   withRetryBudget,
 } from '../../../src/asl/retry-budget';
@@ -75,4 +76,23 @@ test('the construct deploys a copy with other attempts for another budget, and t
   expect(attemptsForBudget(retrier, 7200)).toBe(125);
   // Nothing else differs.
   expect(withRetryBudget(twoHours, DEFAULT_RETRY_BUDGET_SECONDS)).toEqual(scan);
+});
+
+test('mapRetriers changes every retrier, in Parallel branches and Map processors too, on a copy', () => {
+  const retry = [{ ErrorEquals: ['X'], IntervalSeconds: 1 }];
+  const nested = { StartAt: 'B', States: { B: { Type: 'Task', Retry: retry, End: true } } };
+  const definition = {
+    StartAt: 'A',
+    States: {
+      A: { Type: 'Parallel', Branches: [nested], Next: 'M' },
+      M: { Type: 'Map', ItemProcessor: nested, Retry: retry, Next: 'C' },
+      C: { Type: 'Pass', End: true },
+    },
+  };
+
+  const changed = mapRetriers(definition, (r) => ({ ...r, MaxAttempts: 9 }));
+
+  expect(JSON.stringify(changed).match(/"MaxAttempts":9/g)).toHaveLength(3);
+  expect(changed.States.C).toEqual({ Type: 'Pass', End: true });
+  expect(JSON.stringify(definition)).not.toContain('MaxAttempts');
 });
