@@ -1,4 +1,4 @@
-import { ArnFormat, Duration, Lazy, Names, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { Duration, Lazy, Names, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -6,29 +6,28 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
-import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
-import * as cr from 'aws-cdk-lib/custom-resources';
+import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import type * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import type { InfectedAction } from '../src/config';
-import { METRICS_NAMESPACE } from '../src/metrics';
-import { aslDefinition, UPDATE_DEFINITION_FILE } from './asl-definition';
 import { applyBlockReads } from './block-reads';
 import { BulkScan } from './bulk-scan';
 import { CanaryBucket } from './canary-bucket';
 import { DefinitionsBucket } from './definitions-bucket';
-import { ExpressScanQueue } from './express-scan-queue';
+import type { ExpressScanQueue } from './express-scan-queue';
 import { InfectedActions } from './infected-actions';
 import type { LambdaAvProps, ScanBucket } from './lambda-av-props';
-import { resolveSettings, SCAN_LOG_LEVEL, type Settings } from './lambda-av-settings';
+import { resolveSettings, type Settings } from './lambda-av-settings';
 import { lambdaCodeFromBuild } from './lambda-code';
 import { LambdaAvMonitoring } from './monitoring';
-import {
-  addLambdaAvNagSuppressions,
-  suppressAwsCustomResourceProvider,
-  suppressBucketNotificationsHandler,
-} from './nag-suppressions';
+import { addLambdaAvNagSuppressions, suppressBucketNotificationsHandler } from './nag-suppressions';
 import { objectCreatedPattern } from './scan-filter';
+import { ScannerFunction } from './scanner-function';
+import { Schedules } from './schedules';
+import { stateMachineLogGroup } from './state-machine-log-group';
+import { UpdaterFunction } from './updater-function';
 import { checkBucketName, LambdaAvPropsError, quote } from './validation';
+import { Workflows } from './workflows';
 
 export type {
   BulkScanOptions,
@@ -45,6 +44,14 @@ export type {
  * by Step Functions. The scanner and updater functions, the definitions bucket, the scan and
  * update state machines (from `statemachine/*.asl.json`), their schedules, scan on upload, alarms
  * and a dashboard.
+ *
+ * Composed of parts, each in its own module with its props documented: DefinitionsBucket,
+ * CanaryBucket, ScannerFunction, BulkScan, UpdaterFunction, Workflows (the scan and update state
+ * machines), Schedules, InfectedActions, LambdaAvMonitoring. This class resolves the settings,
+ * wires the parts together and adds the scanned buckets. The parts written after the first
+ * deployments (ScannerFunction, UpdaterFunction, Workflows, Schedules) add their resources to
+ * this construct's scope rather than to a node of their own, so that every logical ID stays
+ * where it was (test/infra/template-fingerprint.test.ts).
  */
 export class LambdaAv extends Construct {
   readonly definitions: DefinitionsBucket;
@@ -112,55 +119,28 @@ export class LambdaAv extends Construct {
       FILE_STATUS_PROCESSING_ERROR: settings.statusNames.PROCESSING_ERROR,
     };
 
-    // --- scanner ---------------------------------------------------------------------------
-    const scannerLogs = new logs.LogGroup(this, 'ScannerLogs', { retention, removalPolicy });
-    const scannerRole = new iam.Role(this, 'ScannerRole', {
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: 'lambda-av scanner: reads the definitions, reads and tags the scanned buckets',
-    });
-    scannerLogs.grantWrite(scannerRole);
-    this.scanner = new lambda.Function(this, 'Scanner', {
-      description: 'lambda-av scanner: streams S3 objects into a memory-resident clamd and tags them',
-      code,
-      handler: 'index.scanFileHandler',
-      runtime: lambda.Runtime.NODEJS_22_X,
-      architecture,
-      memorySize: settings.scannerMemorySize,
-      timeout: settings.scannerTimeout,
-      ephemeralStorageSize: settings.scannerEphemeralStorage,
-      role: scannerRole,
-      logGroup: scannerLogs,
-      ...(props.reservedConcurrency !== undefined
-        ? { reservedConcurrentExecutions: props.reservedConcurrency }
-        : {}),
-      environment: {
-        ...definitionsEnv,
-        MAX_FILE_SIZE: String(settings.maxFileSize),
-        DEFINITIONS_DOWNLOAD_TIMEOUT_MS: String(settings.budgets.definitionsDownload.toMilliseconds()),
-        CLAMD_START_TIMEOUT_MS: String(settings.budgets.daemonStart.toMilliseconds()),
-        CLAMD_SCAN_TIMEOUT_MS: String(settings.budgets.scan.toMilliseconds()),
-        WARM_CONCURRENCY: String(settings.warmConcurrency),
-        DEFINITIONS_CHECK_INTERVAL: String(settings.definitionsCheckSeconds),
-        CLAMD_RELOAD_STRATEGY: props.reloadStrategy ?? 'auto',
-        ...statusEnv,
-        UNSCANNABLE_POLICY: settings.unscannablePolicy,
-        METADATA_FILE_STATUS: settings.statusTagKey,
-        METADATA_FILE_TIMESTAMP: settings.timestampTagKey,
-      },
-    });
     // Every final result is published: the default bus unless the stack is given one.
     this.resultEventBus =
       props.resultEventBus ?? events.EventBus.fromEventBusName(this, 'DefaultEventBus', 'default');
-    this.scanner.addEnvironment('RESULT_EVENT_BUS', this.resultEventBus.eventBusName);
-    this.resultEventBus.grantPutEventsTo(scannerRole);
-    this.definitions.grantRead(scannerRole);
-    this.scannerTarget =
-      props.provisionedConcurrency !== undefined
-        ? this.scanner.addAlias('live', { provisionedConcurrentExecutions: props.provisionedConcurrency })
-        : this.scanner;
-    if (settings.warmConcurrency > 1) this.grantSelfInvoke(scannerRole);
+    const scanner = new ScannerFunction(this, {
+      code,
+      architecture,
+      settings,
+      definitionsEnvironment: definitionsEnv,
+      statusEnvironment: statusEnv,
+      definitions: this.definitions,
+      resultEventBus: this.resultEventBus,
+      reloadStrategy: props.reloadStrategy ?? 'auto',
+      ...(props.reservedConcurrency !== undefined ? { reservedConcurrency: props.reservedConcurrency } : {}),
+      ...(props.provisionedConcurrency !== undefined
+        ? { provisionedConcurrency: props.provisionedConcurrency }
+        : {}),
+      logRetention: retention,
+      removalPolicy,
+    });
+    this.scanner = scanner.function;
+    this.scannerTarget = scanner.target;
 
-    // --- bulk scans --------------------------------------------------------------------------
     this.bulkScan = new BulkScan(this, 'BulkScan', {
       scanner: this.scanner,
       maxConcurrency: settings.bulk.maxConcurrency,
@@ -172,147 +152,46 @@ export class LambdaAv extends Construct {
     for (const bucket of props.bulkScan?.inventoryBuckets ?? []) this.bulkScan.addInventoryBucket(bucket);
     const rescans = props.bulkScan?.rescanAfterUpdate?.targets ?? [];
 
-    // --- updater ---------------------------------------------------------------------------
-    const updaterLogs = new logs.LogGroup(this, 'UpdaterLogs', { retention, removalPolicy });
-    const updaterRole = new iam.Role(this, 'UpdaterRole', {
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: 'lambda-av updater: the only writer of the definitions prefix',
-    });
-    updaterLogs.grantWrite(updaterRole);
-    this.updater = new lambda.Function(this, 'Updater', {
-      description: 'lambda-av updater: runs freshclam, verifies the set in ClamAV and publishes it',
+    this.updater = new UpdaterFunction(this, {
       code,
-      handler: 'index.updateDefinitionsHandler',
-      runtime: lambda.Runtime.NODEJS_22_X,
       architecture,
-      memorySize: settings.updaterMemorySize,
-      timeout: settings.updaterTimeout,
-      ephemeralStorageSize: settings.updaterEphemeralStorage,
-      role: updaterRole,
-      logGroup: updaterLogs,
-      environment: {
-        ...definitionsEnv,
-        ...(props.mirrorUrl ? { CLAMAV_MIRROR_URL: props.mirrorUrl } : {}),
-        CLAMAV_CUSTOM_DATABASE_URLS: settings.customDatabaseUrls.join(','),
-        CLAMAV_OFFICIAL_DATABASES: settings.officialDatabases.join(','),
-        ...statusEnv,
-        DEFINITIONS_DOWNLOAD_TIMEOUT_MS: String(settings.budgets.definitionsDownload.toMilliseconds()),
-        FRESHCLAM_TIMEOUT_MS: String(settings.budgets.freshclam.toMilliseconds()),
-        DEFINITIONS_VERIFY_TIMEOUT_MS: String(settings.budgets.verify.toMilliseconds()),
-        ...(rescans.length > 0
-          ? {
-              BULK_RESCAN_TARGETS: Stack.of(this).toJsonString(
-                rescans.map((target) => ({
-                  bucket: target.bucket.bucketName,
-                  prefix: target.prefix ?? '',
-                  ...(settings.bulk.rescanWindow ? { window: settings.bulk.rescanWindow } : {}),
-                })),
-              ),
-            }
-          : {}),
-      },
-    });
-    this.definitions.grantPublish(updaterRole);
-    this.definitions.grantImport(updaterRole);
-    this.canary.grantWrite(updaterRole);
-    // The canary's metrics, and nothing in another namespace.
-    updaterRole.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        actions: ['cloudwatch:PutMetricData'],
-        resources: ['*'],
-        conditions: { StringEquals: { 'cloudwatch:namespace': METRICS_NAMESPACE } },
-      }),
-    );
+      settings,
+      definitionsEnvironment: definitionsEnv,
+      statusEnvironment: statusEnv,
+      definitions: this.definitions,
+      canary: this.canary,
+      ...(props.mirrorUrl ? { mirrorUrl: props.mirrorUrl } : {}),
+      rescans,
+      logRetention: retention,
+      removalPolicy,
+    }).function;
 
-    // --- state machines ----------------------------------------------------------------------
-    const express = settings.expressQueue;
-    this.scanStateMachine = new sfn.StateMachine(this, 'ScanStateMachine', {
-      comment: 'lambda-av: scan one S3 object and tag it',
-      stateMachineType: express ? sfn.StateMachineType.EXPRESS : sfn.StateMachineType.STANDARD,
-      ...aslDefinition(
-        settings.scanDefinitionFile,
-        {
-          ScannerFunctionArn: this.scannerTarget.functionArn,
-          MaxFileSize: String(settings.maxFileSize),
-          ...(express ? { MaxReceiveCount: String(express.maxReceiveCount) } : {}),
-        },
-        { retryBudgetSeconds: settings.retryBudget.toSeconds() },
-      ),
-      logs: {
-        destination: this.stateMachineLogGroup('ScanStateMachineLogs', retention, removalPolicy),
-        level: sfn.LogLevel[SCAN_LOG_LEVEL[settings.workflowType]],
-        includeExecutionData: true,
-      },
-      tracingEnabled: true,
+    const workflows = new Workflows(this, {
+      settings,
+      scannerTarget: this.scannerTarget,
+      updater: this.updater,
+      bulkScan: this.bulkScan,
+      rescans: rescans.length > 0,
+      logRetention: retention,
+      removalPolicy,
     });
-    // Scan, TagSkipped and TagProcessingError invoke exactly this ARN.
-    this.scanStateMachine.addToRolePolicy(
-      new iam.PolicyStatement({
-        actions: ['lambda:InvokeFunction'],
-        resources: [this.scannerTarget.functionArn],
-      }),
-    );
-
-    this.updateStateMachine = new sfn.StateMachine(this, 'UpdateStateMachine', {
-      comment: 'lambda-av: update, verify and publish the ClamAV definitions',
-      stateMachineType: sfn.StateMachineType.STANDARD,
-      ...aslDefinition(UPDATE_DEFINITION_FILE, {
-        UpdaterFunctionArn: this.updater.functionArn,
-        ScanStateMachineArn: this.scanStateMachine.stateMachineArn,
-        // An Express machine answers synchronously (StartSyncExecution); a Standard one is
-        // followed to its end (startExecution.sync:2).
-        CanaryScanResource: express
-          ? 'arn:aws:states:::aws-sdk:sfn:startSyncExecution'
-          : 'arn:aws:states:::states:startExecution.sync:2',
-        BulkScanStateMachineArn: this.bulkScan.stateMachine.stateMachineArn,
-      }),
-      logs: {
-        destination: this.stateMachineLogGroup('UpdateStateMachineLogs', retention, removalPolicy),
-        level: sfn.LogLevel.ALL,
-        includeExecutionData: true,
-      },
-      tracingEnabled: true,
-    });
-    this.updateStateMachine.addToRolePolicy(
-      new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [this.updater.functionArn] }),
-    );
-    this.grantCanaryScans(express !== undefined);
-    // The rescans after new definitions: started, not waited for.
-    if (rescans.length > 0) this.bulkScan.grantStart(this.updateStateMachine);
-    if (express) {
-      this.scanQueue = new ExpressScanQueue(this, 'ScanQueue', {
-        stateMachine: this.scanStateMachine,
-        visibilityTimeout: express.visibilityTimeout,
-        maxReceiveCount: express.maxReceiveCount,
-        removalPolicy,
-      });
-    }
+    this.scanStateMachine = workflows.scanStateMachine;
+    this.updateStateMachine = workflows.updateStateMachine;
+    this.scanQueue = workflows.scanQueue;
     this.grantScan(this.canary.bucket);
 
-    // --- schedules ----------------------------------------------------------------------------
-    this.updateRule = new events.Rule(this, 'UpdateSchedule', {
-      description: 'lambda-av: update the ClamAV definitions',
-      schedule: events.Schedule.rate(settings.updateInterval),
-      targets: [
-        new targets.SfnStateMachine(this.updateStateMachine, {
-          input: events.RuleTargetInput.fromObject({}),
-        }),
-      ],
+    const schedules = new Schedules(this, {
+      settings,
+      updateStateMachine: this.updateStateMachine,
+      updater: this.updater,
+      scannerTarget: this.scannerTarget,
+      ...(props.warmerEnabled !== undefined ? { warmerEnabled: props.warmerEnabled } : {}),
+      ...(props.updateOnDeploy !== undefined ? { updateOnDeploy: props.updateOnDeploy } : {}),
+      updateNeeds: [this.definitions, this.updater, this.scanner],
     });
-    if (props.warmerEnabled ?? true) {
-      this.warmerRule = new events.Rule(this, 'WarmerSchedule', {
-        description: `lambda-av: keep ${settings.warmConcurrency} scanner instance(s) warm`,
-        schedule: events.Schedule.rate(settings.warmerInterval),
-        targets: [
-          new targets.LambdaFunction(this.scannerTarget, {
-            event: events.RuleTargetInput.fromObject({ warmer: true }),
-            // A missed warm-up is replaced by the next one; retrying it late only adds load.
-            retryAttempts: 0,
-          }),
-        ],
-      });
-    }
-    if (props.updateOnDeploy ?? true) this.updateOnDeploy = this.startUpdateOnDeploy();
+    this.updateRule = schedules.updateRule;
+    this.warmerRule = schedules.warmerRule;
+    this.updateOnDeploy = schedules.updateOnDeploy;
 
     // --- scanned buckets -----------------------------------------------------------------------
     this.actionsProps = {
@@ -330,7 +209,7 @@ export class LambdaAv extends Construct {
       ...(this.definitions.accessLogsBucket ? { accessLogsBucket: this.definitions.accessLogsBucket } : {}),
       removalPolicy,
       logRetention: retention,
-      stateMachineLogGroup: (id) => this.stateMachineLogGroup(id, retention, removalPolicy),
+      stateMachineLogGroup: (id) => stateMachineLogGroup(this, id, retention, removalPolicy),
     };
     for (const scanBucket of props.scanBuckets ?? []) this.addScanBucket(scanBucket);
     for (const [i, target] of rescans.entries()) {
@@ -530,50 +409,6 @@ export class LambdaAv extends Construct {
   }
 
   /**
-   * The canary's nested executions (`states:startExecution.sync:2`): start the scan state
-   * machine, follow and stop its executions, and the managed EventBridge rule Step Functions
-   * uses to learn that they ended.
-   */
-  private grantCanaryScans(express: boolean): void {
-    const stack = Stack.of(this);
-    const scanMachine = this.scanStateMachine.stateMachineArn;
-    if (express) {
-      this.updateStateMachine.addToRolePolicy(
-        new iam.PolicyStatement({ actions: ['states:StartSyncExecution'], resources: [scanMachine] }),
-      );
-      return;
-    }
-    this.updateStateMachine.addToRolePolicy(
-      new iam.PolicyStatement({ actions: ['states:StartExecution'], resources: [scanMachine] }),
-    );
-    this.updateStateMachine.addToRolePolicy(
-      new iam.PolicyStatement({
-        actions: ['states:DescribeExecution', 'states:StopExecution'],
-        resources: [
-          stack.formatArn({
-            service: 'states',
-            resource: 'execution',
-            resourceName: `${this.scanStateMachine.stateMachineName}:*`,
-            arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-          }),
-        ],
-      }),
-    );
-    this.updateStateMachine.addToRolePolicy(
-      new iam.PolicyStatement({
-        actions: ['events:PutTargets', 'events:PutRule', 'events:DescribeRule'],
-        resources: [
-          stack.formatArn({
-            service: 'events',
-            resource: 'rule',
-            resourceName: 'StepFunctionsGetEventsForStepFunctionsExecutionRule',
-          }),
-        ],
-      }),
-    );
-  }
-
-  /**
    * What scanning a bucket's objects takes: the scanner reads and tags them (and decrypts them
    * with `kmsKeyArn`), the scan state machine reads their metadata (HeadObject).
    */
@@ -606,77 +441,5 @@ export class LambdaAv extends Construct {
     this.scanStateMachine.addToRolePolicy(
       new iam.PolicyStatement({ actions: ['s3:GetObject', 's3:GetObjectVersion'], resources: [objects] }),
     );
-  }
-
-  /**
-   * Starts the update workflow when the stack is created, and again when the updater's code or
-   * settings change, so a new stack gets definitions before its first scans. The deployment only
-   * starts the execution: it never waits for the update, so a slow or failed first update (ClamAV's
-   * CDN refusing the account, say) cannot fail or roll back the deployment. Its outcome is in
-   * that execution's history and in the alarms (no definitions published, definitions age).
-   */
-  private startUpdateOnDeploy(): cr.AwsCustomResource {
-    const updater = this.updater.node.defaultChild as lambda.CfnFunction;
-    // A change of either starts a new update: new ClamAV code may refuse the set, a new mirror
-    // or database list gives another one.
-    const input = Stack.of(this).toJsonString({
-      trigger: 'deploy',
-      code: updater.code,
-      settings: updater.environment,
-    });
-    const start: cr.AwsSdkCall = {
-      service: 'SFN',
-      action: 'startExecution',
-      parameters: { stateMachineArn: this.updateStateMachine.stateMachineArn, input },
-      physicalResourceId: cr.PhysicalResourceId.fromResponse('executionArn'),
-    };
-    const resource = new cr.AwsCustomResource(this, 'UpdateOnDeploy', {
-      onCreate: start,
-      onUpdate: start,
-      policy: cr.AwsCustomResourcePolicy.fromStatements([
-        new iam.PolicyStatement({
-          actions: ['states:StartExecution'],
-          resources: [this.updateStateMachine.stateMachineArn],
-        }),
-      ]),
-      installLatestAwsSdk: false,
-    });
-    // Only once the bucket, its policy and both functions exist can the update publish.
-    resource.node.addDependency(this.definitions, this.updater, this.scanner);
-    suppressAwsCustomResourceProvider(this);
-    return resource;
-  }
-
-  /**
-   * Step Functions delivers logs through CloudWatch Logs' vended log delivery: a group under
-   * `/aws/vendedlogs/` needs no entry in the account's CloudWatch Logs resource policy, which is
-   * limited to 5,120 characters and fills up with one entry per other log group.
-   */
-  private stateMachineLogGroup(
-    id: string,
-    retention: logs.RetentionDays,
-    removalPolicy: RemovalPolicy,
-  ): logs.LogGroup {
-    const name = `${Names.uniqueResourceName(this, { maxLength: 200, separator: '-' })}-${id}`;
-    return new logs.LogGroup(this, id, {
-      logGroupName: `/aws/vendedlogs/states/${name}`,
-      retention,
-      removalPolicy,
-    });
-  }
-
-  /**
-   * The warmer fans out by invoking what it was invoked as: the function, or the `live` alias
-   * with provisioned concurrency (the schedule invokes the alias). A grant through the function's
-   * default role policy would be a dependency cycle (the function waits for that policy, the
-   * policy names the function), so the permission lives in its own policy attached to the role.
-   */
-  private grantSelfInvoke(role: iam.IRole): void {
-    const targets = [this.scanner.functionArn];
-    if (this.scannerTarget !== this.scanner) targets.push(this.scannerTarget.functionArn);
-    new iam.Policy(this, 'ScannerSelfInvoke', {
-      roles: [role],
-      statements: [new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: targets })],
-    });
   }
 }
