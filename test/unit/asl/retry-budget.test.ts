@@ -46,6 +46,29 @@ test('the scan machine file holds the default budget: every budgeted retrier las
   expect(withRetryBudget(scan, DEFAULT_RETRY_BUDGET_SECONDS)).toEqual(scan);
 });
 
+test('the scanner calls retry alike: ASL has no references, so this keeps the copies of each retrier equal', () => {
+  const budgeted = budgetedRetriers(scan);
+  const publish = ['Scan', 'TagSkipped', 'TagProcessingError'].map((state) =>
+    scan.States[state].Retry.find((r: sfn.RetryProps & { ErrorEquals: string[] }) =>
+      r.ErrorEquals.includes('ResultPublishError'),
+    ),
+  );
+
+  // The same Lambda errors and waits everywhere; only Scan starts clamd, so only it waits for it.
+  const lambdaPart = budgeted.map(({ retrier }) =>
+    JSON.stringify({ ...retrier, ErrorEquals: retrier.ErrorEquals.filter((e) => e.startsWith('Lambda.')) }),
+  );
+  expect(new Set(lambdaPart).size).toBe(1);
+  for (const { state, retrier } of budgeted) {
+    expect([state, retrier.ErrorEquals.filter((e) => !e.startsWith('Lambda.'))]).toEqual([
+      state,
+      state === 'Scan' ? ['DaemonStartupError', 'DefinitionsNotPublishedError'] : [],
+    ]);
+  }
+  expect(publish.every((r) => r !== undefined)).toBe(true);
+  expect(new Set(publish.map((r) => JSON.stringify(r))).size).toBe(1);
+});
+
 test('errors about the object itself are not budgeted: they end the scan quickly', () => {
   const budgetedErrors = budgetedRetriers(scan).flatMap((b) => b.retrier.ErrorEquals);
 
