@@ -9,8 +9,13 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
-import type { InfectedAction } from '../src/config';
 import { METRICS_NAMESPACE } from '../src/metrics';
+import {
+  type DeployedSettingName,
+  environmentOf,
+  type FunctionEnvironment,
+  type InfectedAction,
+} from '../src/settings';
 import { aslDefinition, UPDATE_DEFINITION_FILE } from './asl-definition';
 import { applyBlockReads } from './block-reads';
 import { BulkScan } from './bulk-scan';
@@ -102,7 +107,7 @@ export class LambdaAv extends Construct {
       CLAMAV_BUCKET_NAME: this.definitions.bucket.bucketName,
       PATH_TO_AV_DEFINITIONS: settings.prefix,
       CANARY_BUCKET_NAME: this.canary.bucket.bucketName,
-    };
+    } satisfies FunctionEnvironment;
     // The scanner tags with these; the updater judges the canary's verdicts by them.
     const statusEnv = {
       FILE_STATUS_CLEAN: settings.statusNames.CLEAN,
@@ -110,7 +115,7 @@ export class LambdaAv extends Construct {
       FILE_STATUS_UNSCANNABLE: settings.statusNames.UNSCANNABLE,
       FILE_STATUS_SKIPPED: settings.statusNames.SKIPPED,
       FILE_STATUS_PROCESSING_ERROR: settings.statusNames.PROCESSING_ERROR,
-    };
+    } satisfies FunctionEnvironment;
 
     // --- scanner ---------------------------------------------------------------------------
     const scannerLogs = new logs.LogGroup(this, 'ScannerLogs', { retention, removalPolicy });
@@ -133,7 +138,7 @@ export class LambdaAv extends Construct {
       ...(props.reservedConcurrency !== undefined
         ? { reservedConcurrentExecutions: props.reservedConcurrency }
         : {}),
-      environment: {
+      environment: environmentOf({
         ...definitionsEnv,
         MAX_FILE_SIZE: String(settings.maxFileSize),
         DEFINITIONS_DOWNLOAD_TIMEOUT_MS: String(settings.budgets.definitionsDownload.toMilliseconds()),
@@ -141,17 +146,20 @@ export class LambdaAv extends Construct {
         CLAMD_SCAN_TIMEOUT_MS: String(settings.budgets.scan.toMilliseconds()),
         WARM_CONCURRENCY: String(settings.warmConcurrency),
         DEFINITIONS_CHECK_INTERVAL: String(settings.definitionsCheckSeconds),
-        CLAMD_RELOAD_STRATEGY: props.reloadStrategy ?? 'auto',
+        CLAMD_RELOAD_STRATEGY: settings.reloadStrategy,
         ...statusEnv,
         UNSCANNABLE_POLICY: settings.unscannablePolicy,
         METADATA_FILE_STATUS: settings.statusTagKey,
         METADATA_FILE_TIMESTAMP: settings.timestampTagKey,
-      },
+      }),
     });
     // Every final result is published: the default bus unless the stack is given one.
     this.resultEventBus =
       props.resultEventBus ?? events.EventBus.fromEventBusName(this, 'DefaultEventBus', 'default');
-    this.scanner.addEnvironment('RESULT_EVENT_BUS', this.resultEventBus.eventBusName);
+    this.scanner.addEnvironment(
+      'RESULT_EVENT_BUS' satisfies DeployedSettingName,
+      this.resultEventBus.eventBusName,
+    );
     this.resultEventBus.grantPutEventsTo(scannerRole);
     this.definitions.grantRead(scannerRole);
     this.scannerTarget =
@@ -190,7 +198,7 @@ export class LambdaAv extends Construct {
       ephemeralStorageSize: settings.updaterEphemeralStorage,
       role: updaterRole,
       logGroup: updaterLogs,
-      environment: {
+      environment: environmentOf({
         ...definitionsEnv,
         ...(props.mirrorUrl ? { CLAMAV_MIRROR_URL: props.mirrorUrl } : {}),
         CLAMAV_CUSTOM_DATABASE_URLS: settings.customDatabaseUrls.join(','),
@@ -210,7 +218,7 @@ export class LambdaAv extends Construct {
               ),
             }
           : {}),
-      },
+      }),
     });
     this.definitions.grantPublish(updaterRole);
     this.definitions.grantImport(updaterRole);
@@ -318,13 +326,13 @@ export class LambdaAv extends Construct {
     this.actionsProps = {
       code,
       architecture,
-      environment: {
+      environment: environmentOf({
         CLAMAV_BUCKET_NAME: this.definitions.bucket.bucketName,
         ...statusEnv,
         UNSCANNABLE_POLICY: settings.unscannablePolicy,
         METADATA_FILE_STATUS: settings.statusTagKey,
         METADATA_FILE_TIMESTAMP: settings.timestampTagKey,
-      },
+      }),
       quarantineRetention: settings.quarantineRetention,
       ...(props.quarantineReadRole ? { quarantineReadRole: props.quarantineReadRole } : {}),
       ...(this.definitions.accessLogsBucket ? { accessLogsBucket: this.definitions.accessLogsBucket } : {}),

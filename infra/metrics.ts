@@ -12,8 +12,8 @@ import {
   METRIC_DEFINITIONS_MISSING,
   METRIC_SCAN_LATENCY,
   METRICS_NAMESPACE,
-  SERVICE_NAME,
 } from '../src/metrics';
+import { SERVICE_NAME } from '../src/settings';
 import type { Verdict } from '../src/status';
 
 // The scanner's EMF metrics, as CloudWatch stores them (namespace LambdaAV, dimension service).

@@ -1,4 +1,4 @@
-import type { StatusNames, UnscannablePolicy } from './config';
+import type { StatusNames, UnscannablePolicy } from './settings';
 
 /**
  * The five outcomes of a scan. Results and tags carry the configured name of each; metrics carry

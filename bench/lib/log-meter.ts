@@ -1,5 +1,6 @@
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import { DIMENSION_STATUS, METRIC_SCAN_LATENCY, METRICS_NAMESPACE, SERVICE_NAME } from '../../src/metrics';
+import { DIMENSION_STATUS, METRIC_SCAN_LATENCY, METRICS_NAMESPACE } from '../../src/metrics';
+import { SERVICE_NAME } from '../../src/settings';
 import type { Verdict } from '../../src/status';
 
 const REQUEST_ID = '8f507cfc-1e9f-4bd6-a6f0-2f4d3c5b6a7e';

@@ -14,8 +14,8 @@ import {
   METRIC_CANARY_LATENCY,
   METRIC_SCAN_LATENCY,
   METRICS_NAMESPACE,
-  SERVICE_NAME,
 } from '../metrics';
+import { SERVICE_NAME } from '../settings';
 import { VERDICTS, type Verdict } from '../status';
 import type { CommandIo } from './command-io';
 import { stackOutputs } from './stack-outputs';

@@ -1,6 +1,6 @@
-import type { StatusNames } from '../config';
 import { decodeEventKey } from '../events';
 import { describeUnscannable, unscannableOfResult } from '../scan/unscannable';
+import type { StatusNames } from '../settings';
 import type { Verdict } from '../status';
 import type { ExecutionRecord } from './execution-store';
 

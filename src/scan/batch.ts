@@ -1,9 +1,10 @@
 import { GetObjectTaggingCommand, type S3Client } from '@aws-sdk/client-s3';
-import type { Config, StatusNames } from '../config';
+import type { Config } from '../config';
 import { resolvePublishedSet } from '../definitions/store';
 import { DefinitionsReloadError, ObjectNotFoundError } from '../errors';
 import type { BulkMetrics } from '../metrics';
 import type { Scanner } from '../scanner';
+import type { StatusNames } from '../settings';
 import { VERDICTS, type Verdict } from '../status';
 import {
   type BatchEvent,

@@ -1,6 +1,5 @@
 import { GetObjectCommand, type GetObjectCommandOutput, type S3Client, type Tag } from '@aws-sdk/client-s3';
 import type { ClamdClient } from '../clamd/protocol';
-import type { StatusNames, UnscannablePolicy } from '../config';
 import {
   ClamdProtocolError,
   DaemonConnectionError,
@@ -9,6 +8,7 @@ import {
   ObjectReadError,
   TagLimitExceededError,
 } from '../errors';
+import type { StatusNames, UnscannablePolicy } from '../settings';
 import { statusName, type Verdict } from '../status';
 import type { ObjectRef } from './object-ref';
 import { mapS3Error } from './s3-errors';
