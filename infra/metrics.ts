@@ -13,8 +13,8 @@ import {
   METRIC_SCAN_LATENCY,
   METRICS_NAMESPACE,
 } from '../src/metrics';
+import type { Verdict } from '../src/scan/contract';
 import { SERVICE_NAME } from '../src/settings';
-import type { Verdict } from '../src/status';
 
 // The scanner's EMF metrics, as CloudWatch stores them (namespace LambdaAV, dimension service).
 

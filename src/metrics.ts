@@ -1,6 +1,6 @@
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { Verdict } from './scan/contract';
 import { SERVICE_NAME } from './settings';
-import type { Verdict } from './status';
 
 export const METRICS_NAMESPACE = 'LambdaAV';
 export const METRIC_SCAN_LATENCY = 'ScanLatency';

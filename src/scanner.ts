@@ -8,24 +8,20 @@ import { daemonOptionsFor } from './clamd/daemon-settings';
 import type { Config } from './config';
 import { DefinitionsDirectory, type DefinitionsLocation, resolvePublishedSet } from './definitions/store';
 import { DaemonConnectionError, DefinitionsNotPublishedError } from './errors';
-import type { TagRequest } from './events';
 import { logger as defaultLogger } from './logger';
 import { EmfScanMetrics, type ScanMetrics } from './metrics';
 import { chooseReloadStrategy, type ReloadStrategy } from './reload-strategy';
 import { BusPublisher, type EventPublisher } from './results/publisher';
 import { RESULT_DETAIL_TYPE, type ResultOrigin, resultEventDetail } from './results/result-event';
-import type { EventObject } from './scan/event-object';
-import type { ObjectRef } from './scan/object-ref';
+import type { EventObject, ObjectRef, ScanResult, TagRequest, Verdict } from './scan/contract';
 import { type ResolvedObject, resolveEventObject } from './scan/resolve-object';
 import {
   isRetryable,
   type ScanDependencies,
-  type ScanResult,
   scanAndTag,
   tagWithoutScan,
   unidentifiedResult,
 } from './scan/scan-object';
-import type { Verdict } from './status';
 
 export interface ScannerOptions {
   readonly config: Config;

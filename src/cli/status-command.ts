@@ -15,8 +15,8 @@ import {
   METRIC_SCAN_LATENCY,
   METRICS_NAMESPACE,
 } from '../metrics';
+import { VERDICTS, type Verdict } from '../scan/contract';
 import { SERVICE_NAME } from '../settings';
-import { VERDICTS, type Verdict } from '../status';
 import type { CommandIo } from './command-io';
 import { stackOutputs } from './stack-outputs';
 import { STATUS_HELP, UsageError } from './usage';

@@ -1,6 +1,5 @@
-import type { ScanResult } from '../scan/scan-object';
+import type { ScanResult, Verdict } from '../scan/contract';
 import { type InfectedAction, SERVICE_NAME, type StatusNames } from '../settings';
-import type { Verdict } from '../status';
 
 /** `source` of every event lambda-av publishes. */
 export const EVENT_SOURCE = SERVICE_NAME;
