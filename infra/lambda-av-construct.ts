@@ -500,7 +500,7 @@ export class LambdaAv extends Construct {
         eventBus: this.resultEventBus,
       });
       this.scanner.addEnvironment(
-        'INFECTED_ACTIONS',
+        'INFECTED_ACTIONS' satisfies DeployedSettingName,
         Lazy.string({ produce: () => Stack.of(this).toJsonString(Object.fromEntries(this.infectedActions)) }),
       );
       // A bucket added after the constructor: its alarms come with it.
