@@ -86,3 +86,17 @@ test('the default status names are accepted as they are', () => {
     ),
   ).toEqual(DEFAULT_STATUS_NAMES);
 });
+
+test("the README's table of variables gives each default as the registry does", () => {
+  const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+  const rows = [...readme.matchAll(/^\| `([A-Z][A-Z0-9_]+)` \| `([^`]*)`/gm)];
+  const given = rows.map(([, name, value]) => [name, value]);
+
+  const expected = given.map(([name]) => {
+    const setting: Setting | undefined = SETTINGS[name as SettingName];
+    return [name, setting && 'default' in setting ? String(setting.default) : undefined];
+  });
+
+  expect(given.length).toBeGreaterThan(15);
+  expect(given).toEqual(expected);
+});
