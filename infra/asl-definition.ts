@@ -3,23 +3,24 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import {
+  ACT_ON_INFECTED_STATE_MACHINE,
+  BULK_SCAN_STATE_MACHINE,
+  SCAN_EXPRESS_STATE_MACHINE,
+  SCAN_STATE_MACHINE,
+  UPDATE_STATE_MACHINE,
+} from '../src/asl/files';
+import { placeholderMismatch } from '../src/asl/placeholders';
 import { type DefinitionLike, withRetryBudget } from '../src/asl/retry-budget';
 import { LambdaAvPropsError } from './validation';
 
-/** The ASL files, shared with the local runner and the state machine tests. */
-export const STATE_MACHINE_DIR = path.join(__dirname, '..', 'statemachine');
-export const SCAN_DEFINITION_FILE = path.join(STATE_MACHINE_DIR, 'scan.asl.json');
-export const SCAN_EXPRESS_DEFINITION_FILE = path.join(STATE_MACHINE_DIR, 'scan-express.asl.json');
-export const UPDATE_DEFINITION_FILE = path.join(STATE_MACHINE_DIR, 'update-definitions.asl.json');
-export const ACT_ON_INFECTED_DEFINITION_FILE = path.join(STATE_MACHINE_DIR, 'act-on-infected.asl.json');
-export const BULK_SCAN_DEFINITION_FILE = path.join(STATE_MACHINE_DIR, 'bulk-scan.asl.json');
-
-/** `${Name}` placeholders, as Step Functions' DefinitionSubstitutions fills them. */
-const PLACEHOLDER = /\$\{([A-Za-z0-9_]+)\}/g;
-
-export function placeholdersOf(definitionText: string): string[] {
-  return [...new Set([...definitionText.matchAll(PLACEHOLDER)].map((match) => match[1] as string))].sort();
-}
+/** The ASL files (src/asl/files.ts), under the names the constructs use. */
+export { STATE_MACHINE_DIR } from '../src/asl/files';
+export const SCAN_DEFINITION_FILE = SCAN_STATE_MACHINE;
+export const SCAN_EXPRESS_DEFINITION_FILE = SCAN_EXPRESS_STATE_MACHINE;
+export const UPDATE_DEFINITION_FILE = UPDATE_STATE_MACHINE;
+export const ACT_ON_INFECTED_DEFINITION_FILE = ACT_ON_INFECTED_STATE_MACHINE;
+export const BULK_SCAN_DEFINITION_FILE = BULK_SCAN_STATE_MACHINE;
 
 export interface AslDefinition {
   readonly definitionBody: sfn.DefinitionBody;
@@ -38,9 +39,7 @@ export function aslDefinition(
   substitutions: Record<string, string>,
   options: { readonly retryBudgetSeconds?: number } = {},
 ): AslDefinition {
-  const placeholders = placeholdersOf(readFileSync(file, 'utf8'));
-  const missing = placeholders.filter((name) => !(name in substitutions));
-  const unused = Object.keys(substitutions).filter((name) => !placeholders.includes(name));
+  const { missing, unused } = placeholderMismatch(readFileSync(file, 'utf8'), substitutions);
   if (missing.length > 0 || unused.length > 0) {
     throw new LambdaAvPropsError(
       `${path.basename(file)}: placeholders without a substitution: [${missing.join(', ')}]; substitutions matching no placeholder: [${unused.join(', ')}]`,

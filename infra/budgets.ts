@@ -1,5 +1,5 @@
 import { Duration } from 'aws-cdk-lib';
-import { DEFAULT_BUDGETS_MS } from '../src/config';
+import { DEFAULT_BUDGETS_MS } from '../src/settings';
 import { checkInteger, LambdaAvPropsError } from './validation';
 
 /**

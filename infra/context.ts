@@ -1,7 +1,12 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import { OFFICIAL_DATABASES, type OfficialDatabase, UNSCANNABLE_POLICIES } from '../src/config';
+import {
+  OFFICIAL_DATABASES,
+  type OfficialDatabase,
+  RELOAD_STRATEGY_SETTINGS,
+  UNSCANNABLE_POLICIES,
+} from '../src/settings';
 import { ContextError } from './errors';
 import type { LambdaAvProps, ReloadStrategy, WorkflowType } from './lambda-av-construct';
 import type { LambdaAvStackProps, ScanBucketByName } from './lambda-av-stack';
@@ -85,11 +90,7 @@ export function readAppSettings(get: ContextReader): AppSettings {
     warmConcurrency: c.integer('warmConcurrency'),
     ...warmer(c.integer('warmerIntervalMinutes')),
     definitionsCheckInterval: map(c.integer('definitionsCheckIntervalSeconds'), Duration.seconds),
-    reloadStrategy: c.choice(
-      'reloadStrategy',
-      ['auto', 'concurrent', 'restart'] as const,
-      (s): ReloadStrategy => s,
-    ),
+    reloadStrategy: c.choice('reloadStrategy', RELOAD_STRATEGY_SETTINGS, (s): ReloadStrategy => s),
     statusTagKey: c.string('statusTagKey'),
     timestampTagKey: c.string('timestampTagKey'),
     tagPreset: c.choice('tagPreset', ['guardduty'] as const, (preset) => preset),

@@ -8,8 +8,8 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import type { InfectedAction } from '../src/config';
 import { EVENT_SOURCE, RESULT_DETAIL_TYPE } from '../src/results/result-event';
+import type { DeployedSettingName, InfectedAction } from '../src/settings';
 import { ACT_ON_INFECTED_DEFINITION_FILE, aslDefinition } from './asl-definition';
 
 export interface InfectedActionsProps {
@@ -77,7 +77,7 @@ export class InfectedActions extends Construct {
       environment: {
         ...props.environment,
         // Resolved at synth, once every bucket has been added.
-        INFECTED_ACTIONS: Lazy.string({ produce: () => this.actionsJson }),
+        ['INFECTED_ACTIONS' satisfies DeployedSettingName]: Lazy.string({ produce: () => this.actionsJson }),
       },
     });
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
@@ -208,7 +208,7 @@ export class InfectedActions extends Construct {
         resources: [bucket.arnForObjects('*')],
       }),
     );
-    this.function.addEnvironment('QUARANTINE_BUCKET_NAME', bucket.bucketName);
+    this.function.addEnvironment('QUARANTINE_BUCKET_NAME' satisfies DeployedSettingName, bucket.bucketName);
     this.quarantine = bucket;
     return bucket;
   }

@@ -9,7 +9,12 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
-import type { InfectedAction } from '../src/config';
+import {
+  type DeployedSettingName,
+  environmentOf,
+  type FunctionEnvironment,
+  type InfectedAction,
+} from '../src/settings';
 import { applyBlockReads } from './block-reads';
 import { BulkScan } from './bulk-scan';
 import { CanaryBucket } from './canary-bucket';
@@ -109,7 +114,7 @@ export class LambdaAv extends Construct {
       CLAMAV_BUCKET_NAME: this.definitions.bucket.bucketName,
       PATH_TO_AV_DEFINITIONS: settings.prefix,
       CANARY_BUCKET_NAME: this.canary.bucket.bucketName,
-    };
+    } satisfies FunctionEnvironment;
     // The scanner tags with these; the updater judges the canary's verdicts by them.
     const statusEnv = {
       FILE_STATUS_CLEAN: settings.statusNames.CLEAN,
@@ -117,7 +122,7 @@ export class LambdaAv extends Construct {
       FILE_STATUS_UNSCANNABLE: settings.statusNames.UNSCANNABLE,
       FILE_STATUS_SKIPPED: settings.statusNames.SKIPPED,
       FILE_STATUS_PROCESSING_ERROR: settings.statusNames.PROCESSING_ERROR,
-    };
+    } satisfies FunctionEnvironment;
 
     // Every final result is published: the default bus unless the stack is given one.
     this.resultEventBus =
@@ -130,7 +135,6 @@ export class LambdaAv extends Construct {
       statusEnvironment: statusEnv,
       definitions: this.definitions,
       resultEventBus: this.resultEventBus,
-      reloadStrategy: props.reloadStrategy ?? 'auto',
       ...(props.reservedConcurrency !== undefined ? { reservedConcurrency: props.reservedConcurrency } : {}),
       ...(props.provisionedConcurrency !== undefined
         ? { provisionedConcurrency: props.provisionedConcurrency }
@@ -197,13 +201,13 @@ export class LambdaAv extends Construct {
     this.actionsProps = {
       code,
       architecture,
-      environment: {
+      environment: environmentOf({
         CLAMAV_BUCKET_NAME: this.definitions.bucket.bucketName,
         ...statusEnv,
         UNSCANNABLE_POLICY: settings.unscannablePolicy,
         METADATA_FILE_STATUS: settings.statusTagKey,
         METADATA_FILE_TIMESTAMP: settings.timestampTagKey,
-      },
+      }),
       quarantineRetention: settings.quarantineRetention,
       ...(props.quarantineReadRole ? { quarantineReadRole: props.quarantineReadRole } : {}),
       ...(this.definitions.accessLogsBucket ? { accessLogsBucket: this.definitions.accessLogsBucket } : {}),
@@ -371,7 +375,7 @@ export class LambdaAv extends Construct {
         eventBus: this.resultEventBus,
       });
       this.scanner.addEnvironment(
-        'INFECTED_ACTIONS',
+        'INFECTED_ACTIONS' satisfies DeployedSettingName,
         Lazy.string({ produce: () => Stack.of(this).toJsonString(Object.fromEntries(this.infectedActions)) }),
       );
       // A bucket added after the constructor: its alarms come with it.

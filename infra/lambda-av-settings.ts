@@ -2,18 +2,18 @@ import path from 'node:path';
 import { Duration, Size, SizeRoundingBehavior } from 'aws-cdk-lib';
 import { DEFAULT_RETRY_BUDGET_SECONDS } from '../src/asl/retry-budget';
 import { DEFAULT_BATCH_SIZE, MAX_BATCH_SIZE } from '../src/bulk/request';
+import { IMPORT_PREFIX } from '../src/definitions/manifest';
 import {
-  CLAMAV_MAX_FILE_SIZE,
-  DEFAULT_MAX_FILE_SIZE,
   DEFAULT_STATUS_NAMES,
   OFFICIAL_DATABASES,
   type OfficialDatabase,
+  type ReloadStrategySetting,
+  SETTINGS,
   type StatusNames,
   statusNamesOf,
   UNSCANNABLE_POLICIES,
   type UnscannablePolicy,
-} from '../src/config';
-import { IMPORT_PREFIX } from '../src/definitions/manifest';
+} from '../src/settings';
 import {
   SCAN_DEFINITION_FILE,
   SCAN_EXPRESS_DEFINITION_FILE,
@@ -56,6 +56,8 @@ export interface Settings {
   readonly warmConcurrency: number;
   readonly warmerInterval: Duration;
   readonly definitionsCheckSeconds: number;
+  /** CLAMD_RELOAD_STRATEGY. */
+  readonly reloadStrategy: ReloadStrategySetting;
   readonly updateInterval: Duration;
   readonly customDatabaseUrls: readonly string[];
   readonly officialDatabases: readonly OfficialDatabase[];
@@ -108,12 +110,7 @@ export function resolveSettings(props: LambdaAvProps): Settings {
       `definitionsPrefix must not be ${quote(IMPORT_PREFIX)} or under it: that is where lambda-av definitions publish stages files, got ${quote(prefix)}`,
     );
   }
-  const maxFileSize = checkInteger(
-    'maxFileSize',
-    props.maxFileSize ?? DEFAULT_MAX_FILE_SIZE,
-    1,
-    CLAMAV_MAX_FILE_SIZE,
-  );
+  const maxFileSize = checkSetting('maxFileSize', props.maxFileSize, 'MAX_FILE_SIZE');
   const scannerMemorySize = checkInteger('scannerMemorySize', props.scannerMemorySize ?? 2048, 128, 10_240);
   const updaterMemorySize = checkInteger('updaterMemorySize', props.updaterMemorySize ?? 2048, 128, 10_240);
   const workflowType = props.workflowType ?? 'STANDARD';
@@ -184,7 +181,7 @@ export function resolveSettings(props: LambdaAvProps): Settings {
       );
     }
   }
-  const warmConcurrency = checkInteger('warmConcurrency', props.warmConcurrency ?? 1, 1, 100);
+  const warmConcurrency = checkSetting('warmConcurrency', props.warmConcurrency, 'WARM_CONCURRENCY');
   if (props.reservedConcurrency !== undefined && warmConcurrency > props.reservedConcurrency) {
     throw new LambdaAvPropsError(
       `warmConcurrency (${warmConcurrency}) cannot exceed reservedConcurrency (${props.reservedConcurrency}): the fan-out would be throttled`,
@@ -192,15 +189,15 @@ export function resolveSettings(props: LambdaAvProps): Settings {
   }
   const warmerInterval = props.warmerInterval ?? Duration.minutes(5);
   checkWholeMinutes('warmerInterval', warmerInterval, 1, 60);
-  const definitionsCheck = props.definitionsCheckInterval ?? Duration.minutes(5);
-  const definitionsCheckSeconds = checkInteger(
+  const definitionsCheckSeconds = checkSetting(
     'definitionsCheckInterval (seconds)',
-    definitionsCheck.toSeconds(),
-    0,
-    86_400,
+    props.definitionsCheckInterval?.toSeconds(),
+    'DEFINITIONS_CHECK_INTERVAL',
   );
+  const reloadStrategy = props.reloadStrategy ?? SETTINGS.CLAMD_RELOAD_STRATEGY.default;
 
   const officialDatabases = props.officialDatabases ?? OFFICIAL_DATABASES;
+  const urls = SETTINGS.CLAMAV_CUSTOM_DATABASE_URLS.deployedProtocols;
   for (const name of officialDatabases) {
     if (!(OFFICIAL_DATABASES as readonly string[]).includes(name)) {
       throw new LambdaAvPropsError(
@@ -208,10 +205,12 @@ export function resolveSettings(props: LambdaAvProps): Settings {
       );
     }
   }
-  if (props.mirrorUrl !== undefined) checkUrl('mirrorUrl', props.mirrorUrl, ['http:', 'https:']);
+  if (props.mirrorUrl !== undefined) {
+    checkUrl('mirrorUrl', props.mirrorUrl, SETTINGS.CLAMAV_MIRROR_URL.protocols);
+  }
   const customDatabaseUrls = props.customDatabaseUrls ?? [];
   customDatabaseUrls.forEach((url, i) => {
-    checkUrl(`customDatabaseUrls[${i}]`, url, ['http:', 'https:']);
+    checkUrl(`customDatabaseUrls[${i}]`, url, urls);
   });
   if (officialDatabases.length === 0 && customDatabaseUrls.length === 0) {
     throw new LambdaAvPropsError(
@@ -247,7 +246,7 @@ export function resolveSettings(props: LambdaAvProps): Settings {
   const statusNames = resolveStatusNames(preset?.statusValues ?? props.statusValues ?? {});
   const quarantineRetention = props.quarantineRetention ?? Duration.days(90);
   checkInteger('quarantineRetention (whole days)', quarantineRetention.toDays({ integral: false }), 1, 3650);
-  const unscannablePolicy = props.unscannablePolicy ?? 'report';
+  const unscannablePolicy = props.unscannablePolicy ?? SETTINGS.UNSCANNABLE_POLICY.default;
   if (!(UNSCANNABLE_POLICIES as readonly string[]).includes(unscannablePolicy)) {
     throw new LambdaAvPropsError(
       `unscannablePolicy must be one of ${UNSCANNABLE_POLICIES.join(', ')}, got ${quote(unscannablePolicy)}`,
@@ -257,8 +256,13 @@ export function resolveSettings(props: LambdaAvProps): Settings {
     props.unscannableAlarmThreshold === undefined
       ? undefined
       : checkInteger('unscannableAlarmThreshold', props.unscannableAlarmThreshold, 1, 100_000);
-  const statusTagKey = preset?.statusTagKey ?? checkTagKey('statusTagKey', props.statusTagKey ?? 'av-status');
-  const timestampTagKey = checkTagKey('timestampTagKey', props.timestampTagKey ?? 'av-timestamp');
+  const statusTagKey =
+    preset?.statusTagKey ??
+    checkTagKey('statusTagKey', props.statusTagKey ?? SETTINGS.METADATA_FILE_STATUS.default);
+  const timestampTagKey = checkTagKey(
+    'timestampTagKey',
+    props.timestampTagKey ?? SETTINGS.METADATA_FILE_TIMESTAMP.default,
+  );
   if (statusTagKey === timestampTagKey) {
     throw new LambdaAvPropsError(
       `statusTagKey and timestampTagKey must differ: both are ${quote(statusTagKey)}`,
@@ -278,6 +282,7 @@ export function resolveSettings(props: LambdaAvProps): Settings {
     warmConcurrency,
     warmerInterval,
     definitionsCheckSeconds,
+    reloadStrategy,
     updateInterval,
     customDatabaseUrls,
     officialDatabases,
@@ -362,6 +367,16 @@ function functionTimeout(
   checkTimeout(name, timeout);
   checkFits(name, timeout, steps, total);
   return timeout;
+}
+
+/** A prop carrying an integer setting: the registry's bounds, and its default when not given. */
+function checkSetting(
+  name: string,
+  value: number | undefined,
+  setting: 'MAX_FILE_SIZE' | 'WARM_CONCURRENCY' | 'DEFINITIONS_CHECK_INTERVAL',
+): number {
+  const { min, max, default: fallback } = SETTINGS[setting];
+  return checkInteger(name, value ?? fallback, min, max);
 }
 
 function checkTimeout(name: string, timeout: Duration): void {

@@ -12,9 +12,9 @@ import {
   METRIC_DEFINITIONS_MISSING,
   METRIC_SCAN_LATENCY,
   METRICS_NAMESPACE,
-  SERVICE_NAME,
 } from '../src/metrics';
-import type { Verdict } from '../src/status';
+import type { Verdict } from '../src/scan/contract';
+import { SERVICE_NAME } from '../src/settings';
 
 // The scanner's EMF metrics, as CloudWatch stores them (namespace LambdaAV, dimension service).
 

@@ -10,7 +10,7 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { VERDICTS } from '../src/status';
+import { VERDICTS } from '../src/scan/contract';
 import {
   bulkObjectsMetric,
   canaryDetectedMetric,

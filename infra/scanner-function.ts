@@ -4,8 +4,8 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+import { type DeployedSettingName, environmentOf, type FunctionEnvironment } from '../src/settings';
 import type { DefinitionsBucket } from './definitions-bucket';
-import type { ReloadStrategy } from './lambda-av-props';
 import type { Settings } from './lambda-av-settings';
 
 export interface ScannerFunctionProps {
@@ -13,14 +13,13 @@ export interface ScannerFunctionProps {
   readonly architecture: lambda.Architecture;
   readonly settings: Settings;
   /** Where the definitions and the canary are (shared with the updater). */
-  readonly definitionsEnvironment: Readonly<Record<string, string>>;
+  readonly definitionsEnvironment: FunctionEnvironment;
   /** The status names (shared with the updater). */
-  readonly statusEnvironment: Readonly<Record<string, string>>;
+  readonly statusEnvironment: FunctionEnvironment;
   /** Read by the scanner: the published definitions. */
   readonly definitions: DefinitionsBucket;
   /** Where every final result is published ("Scan Result" events). */
   readonly resultEventBus: events.IEventBus;
-  readonly reloadStrategy: ReloadStrategy;
   /** @default no reserved concurrency */
   readonly reservedConcurrency?: number;
   /** Instances kept initialised behind the `live` alias. @default none: the function is invoked unqualified */
@@ -74,7 +73,7 @@ export class ScannerFunction {
       ...(props.reservedConcurrency !== undefined
         ? { reservedConcurrentExecutions: props.reservedConcurrency }
         : {}),
-      environment: {
+      environment: environmentOf({
         ...props.definitionsEnvironment,
         MAX_FILE_SIZE: String(settings.maxFileSize),
         DEFINITIONS_DOWNLOAD_TIMEOUT_MS: String(settings.budgets.definitionsDownload.toMilliseconds()),
@@ -82,14 +81,17 @@ export class ScannerFunction {
         CLAMD_SCAN_TIMEOUT_MS: String(settings.budgets.scan.toMilliseconds()),
         WARM_CONCURRENCY: String(settings.warmConcurrency),
         DEFINITIONS_CHECK_INTERVAL: String(settings.definitionsCheckSeconds),
-        CLAMD_RELOAD_STRATEGY: props.reloadStrategy,
+        CLAMD_RELOAD_STRATEGY: settings.reloadStrategy,
         ...props.statusEnvironment,
         UNSCANNABLE_POLICY: settings.unscannablePolicy,
         METADATA_FILE_STATUS: settings.statusTagKey,
         METADATA_FILE_TIMESTAMP: settings.timestampTagKey,
-      },
+      }),
     });
-    this.function.addEnvironment('RESULT_EVENT_BUS', props.resultEventBus.eventBusName);
+    this.function.addEnvironment(
+      'RESULT_EVENT_BUS' satisfies DeployedSettingName,
+      props.resultEventBus.eventBusName,
+    );
     props.resultEventBus.grantPutEventsTo(this.role);
     props.definitions.grantRead(this.role);
     this.target =

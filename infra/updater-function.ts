@@ -4,6 +4,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { METRICS_NAMESPACE } from '../src/metrics';
+import { environmentOf, type FunctionEnvironment } from '../src/settings';
 import type { CanaryBucket } from './canary-bucket';
 import type { DefinitionsBucket } from './definitions-bucket';
 import type { RescanTarget } from './lambda-av-props';
@@ -14,9 +15,9 @@ export interface UpdaterFunctionProps {
   readonly architecture: lambda.Architecture;
   readonly settings: Settings;
   /** Where the definitions and the canary are (shared with the scanner). */
-  readonly definitionsEnvironment: Readonly<Record<string, string>>;
+  readonly definitionsEnvironment: FunctionEnvironment;
   /** The status names (shared with the scanner). */
-  readonly statusEnvironment: Readonly<Record<string, string>>;
+  readonly statusEnvironment: FunctionEnvironment;
   /** Published by the updater alone. */
   readonly definitions: DefinitionsBucket;
   /** Where the canary's objects are written before the canary scans them. */
@@ -63,7 +64,7 @@ export class UpdaterFunction {
       ephemeralStorageSize: settings.updaterEphemeralStorage,
       role: this.role,
       logGroup,
-      environment: {
+      environment: environmentOf({
         ...props.definitionsEnvironment,
         ...(props.mirrorUrl ? { CLAMAV_MIRROR_URL: props.mirrorUrl } : {}),
         CLAMAV_CUSTOM_DATABASE_URLS: settings.customDatabaseUrls.join(','),
@@ -83,7 +84,7 @@ export class UpdaterFunction {
               ),
             }
           : {}),
-      },
+      }),
     });
     props.definitions.grantPublish(this.role);
     props.definitions.grantImport(this.role);

@@ -1,5 +1,5 @@
 import { Token } from 'aws-cdk-lib';
-
+import { isTagKey, isTagValue, isUrlOf } from '../src/settings';
 import { LambdaAvPropsError } from './errors';
 
 /**
@@ -23,13 +23,7 @@ export function checkInteger(name: string, value: number, min: number, max: numb
 }
 
 export function checkUrl(name: string, value: string, protocols: readonly string[]): string {
-  let url: URL | undefined;
-  try {
-    url = new URL(value);
-  } catch {
-    url = undefined;
-  }
-  if (!url || !protocols.includes(url.protocol) || /\s/.test(value)) {
+  if (!isUrlOf(value, protocols)) {
     throw new LambdaAvPropsError(`${name} must be a ${protocols.join(' or ')} URL, got ${quote(value)}`);
   }
   return value;
@@ -54,17 +48,17 @@ export function checkPrefix(name: string, value: string): string {
   return value;
 }
 
-/** S3 tag keys: 1-128 characters of letters, digits, spaces and `+ - = . _ : / @` (as src/config.ts). */
+/** S3 tag keys, as the scanner checks METADATA_FILE_* (src/settings.ts). */
 export function checkTagKey(name: string, value: string): string {
-  if (!/^[\p{L}\p{Z}\p{N}_.:/=+\-@]{1,128}$/u.test(value)) {
+  if (!isTagKey(value)) {
     throw new LambdaAvPropsError(`${name} must be a valid S3 tag key, got ${quote(value)}`);
   }
   return value;
 }
 
-/** S3 tag values: up to 256 characters of the same set. */
+/** S3 tag values, non-empty (src/settings.ts). */
 export function checkTagValue(name: string, value: string): string {
-  if (!/^[\p{L}\p{Z}\p{N}_.:/=+\-@]{1,256}$/u.test(value)) {
+  if (!isTagValue(value)) {
     throw new LambdaAvPropsError(`${name} must be a valid, non-empty S3 tag value, got ${quote(value)}`);
   }
   return value;

@@ -1,10 +1,38 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { ConfigurationError } from './errors';
+import {
+  INFECTED_ACTIONS,
+  type InfectedAction,
+  type IntegerSetting,
+  type IntegerSettingName,
+  isTagKey,
+  isUrl,
+  isUrlOf,
+  type ListSettingName,
+  OFFICIAL_DATABASES,
+  type OfficialDatabase,
+  RELOAD_STRATEGY_SETTINGS,
+  RESCAN_WINDOW,
+  type ReloadStrategySetting,
+  SERVICE_NAME,
+  SETTINGS,
+  type SettingName,
+  STATUS_SETTING,
+  type StatusNames,
+  type StringSetting,
+  type StringSettingName,
+  statusNamesOf,
+  type TagKeySettingName,
+  UNSCANNABLE_POLICIES,
+  type UnscannablePolicy,
+  type UrlSettingName,
+} from './settings';
 
 /**
- * Every environment variable the project reads, validated once. Nothing else in `src/` touches
- * `process.env`: core code receives a `Config` (or the part of it it needs).
+ * Every environment variable the project reads, validated once, by the registry's names, defaults
+ * and limits (src/settings.ts). Nothing else in `src/` touches `process.env`: core code receives a
+ * `Config` (or the part of it it needs).
  */
 export interface Config {
   /** Bucket holding the published definitions (CLAMAV_BUCKET_NAME, required). */
@@ -66,12 +94,6 @@ export interface Config {
   readonly updater: UpdaterConfig;
 }
 
-/** What is done with an INFECTED object besides its tag. */
-export const INFECTED_ACTIONS = ['quarantine', 'delete'] as const;
-export type InfectedAction = (typeof INFECTED_ACTIONS)[number];
-
-export type ReloadStrategySetting = 'auto' | 'concurrent' | 'restart';
-
 export interface UpdaterConfig {
   /** A private mirror replacing ClamAV's official one, `http(s)://host[:port]`. */
   readonly mirrorUrl: string | undefined;
@@ -98,104 +120,38 @@ export interface RescanTarget {
   readonly window?: string;
 }
 
-/** The windows a rescan target (and a bulk scan's modifiedAfter) may give. */
-export const RESCAN_WINDOW = /^P(?:(\d+)D|T(\d+)H|T(\d+)M)$/;
-
-export const OFFICIAL_DATABASES = ['main', 'daily', 'bytecode'] as const;
-export type OfficialDatabase = (typeof OFFICIAL_DATABASES)[number];
-
-export interface StatusNames {
-  readonly CLEAN: string;
-  readonly INFECTED: string;
-  /** clamd could not scan the object completely (encrypted, over a limit, a format it skips). */
-  readonly UNSCANNABLE: string;
-  readonly SKIPPED: string;
-  readonly PROCESSING_ERROR: string;
-}
-
-/** FILE_STATUS_<verdict> when not set. */
-export const DEFAULT_STATUS_NAMES: StatusNames = {
-  CLEAN: 'CLEAN',
-  INFECTED: 'INFECTED',
-  UNSCANNABLE: 'UNSCANNABLE',
-  SKIPPED: 'SKIPPED',
-  PROCESSING_ERROR: 'PROCESSING_ERROR',
-};
-
-export const UNSCANNABLE_POLICIES = ['report', 'block-as-infected'] as const;
-export type UnscannablePolicy = (typeof UNSCANNABLE_POLICIES)[number];
-
 export type Env = Readonly<Record<string, string | undefined>>;
 
-/**
- * ClamAV cannot scan a single file of 2 GiB or more; the object itself is one such file, so the
- * configured limit must stay below it.
- */
-export const CLAMAV_MAX_FILE_SIZE = 2 ** 31 - 1;
-
-export const DEFAULT_MAX_FILE_SIZE = 314_572_800;
-
-/**
- * The time budgets of one invocation, in milliseconds. The CDK app sizes each function's
- * timeout from them (infra/budgets.ts), so they are defined once, here.
- */
-export const DEFAULT_BUDGETS_MS = {
-  /** CLAMD_START_TIMEOUT_MS: clamd loading ClamAV's official set takes 15-30 s. */
-  daemonStart: 120_000,
-  /** CLAMD_SCAN_TIMEOUT_MS */
-  scan: 240_000,
-  /** DEFINITIONS_DOWNLOAD_TIMEOUT_MS: the official set is about 300 MB, read within the Region. */
-  definitionsDownload: 60_000,
-  /** FRESHCLAM_TIMEOUT_MS */
-  freshclam: 300_000,
-  /** DEFINITIONS_VERIFY_TIMEOUT_MS: clamscan loads the whole set, as clamd does. */
-  verify: 300_000,
-} as const;
-
 export function loadConfig(env: Env = process.env): Config {
-  const maxFileSize = readInteger(env, 'MAX_FILE_SIZE', DEFAULT_MAX_FILE_SIZE, 1, CLAMAV_MAX_FILE_SIZE);
+  const customDatabases = SETTINGS.CLAMAV_CUSTOM_DATABASE_URLS;
   return {
     definitionsBucket: readRequired(env, 'CLAMAV_BUCKET_NAME'),
-    definitionsPrefix: normalisePrefix(env.PATH_TO_AV_DEFINITIONS ?? ''),
+    definitionsPrefix: normalisePrefix(readString(env, 'PATH_TO_AV_DEFINITIONS')),
     statusNames: readStatusNames(env),
-    unscannablePolicy: readChoice(env, 'UNSCANNABLE_POLICY', UNSCANNABLE_POLICIES, 'report'),
-    statusTagKey: readTagKey(env, 'METADATA_FILE_STATUS', 'av-status'),
-    timestampTagKey: readTagKey(env, 'METADATA_FILE_TIMESTAMP', 'av-timestamp'),
-    warmConcurrency: readInteger(env, 'WARM_CONCURRENCY', 1, 1, 100),
-    maxFileSize,
+    unscannablePolicy: readChoice(env, 'UNSCANNABLE_POLICY', UNSCANNABLE_POLICIES),
+    statusTagKey: readTagKey(env, 'METADATA_FILE_STATUS'),
+    timestampTagKey: readTagKey(env, 'METADATA_FILE_TIMESTAMP'),
+    warmConcurrency: readInteger(env, 'WARM_CONCURRENCY'),
+    maxFileSize: readInteger(env, 'MAX_FILE_SIZE'),
     clamavBinDir: readOptional(env, 'CLAMAV_BIN_DIR') ?? bundledBinDir(),
-    workDir: readString(env, 'AV_WORK_DIR', '/tmp/lambda-av'),
-    daemonStartTimeoutMs: readInteger(
-      env,
-      'CLAMD_START_TIMEOUT_MS',
-      DEFAULT_BUDGETS_MS.daemonStart,
-      100,
-      900_000,
-    ),
-    scanTimeoutMs: readInteger(env, 'CLAMD_SCAN_TIMEOUT_MS', DEFAULT_BUDGETS_MS.scan, 100, 900_000),
-    definitionsDownloadTimeoutMs: readInteger(
-      env,
-      'DEFINITIONS_DOWNLOAD_TIMEOUT_MS',
-      DEFAULT_BUDGETS_MS.definitionsDownload,
-      100,
-      900_000,
-    ),
+    workDir: readString(env, 'AV_WORK_DIR'),
+    daemonStartTimeoutMs: readInteger(env, 'CLAMD_START_TIMEOUT_MS'),
+    scanTimeoutMs: readInteger(env, 'CLAMD_SCAN_TIMEOUT_MS'),
+    definitionsDownloadTimeoutMs: readInteger(env, 'DEFINITIONS_DOWNLOAD_TIMEOUT_MS'),
     functionName: readOptional(env, 'AWS_LAMBDA_FUNCTION_NAME'),
-    definitionsCheckIntervalSeconds: readInteger(env, 'DEFINITIONS_CHECK_INTERVAL', 300, 0, 86_400),
-    reloadStrategy: readChoice(env, 'CLAMD_RELOAD_STRATEGY', ['auto', 'concurrent', 'restart'], 'auto'),
+    definitionsCheckIntervalSeconds: readInteger(env, 'DEFINITIONS_CHECK_INTERVAL'),
+    reloadStrategy: readChoice(env, 'CLAMD_RELOAD_STRATEGY', RELOAD_STRATEGY_SETTINGS),
     canaryBucket: readOptional(env, 'CANARY_BUCKET_NAME'),
-    memoryLimitMb: env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE
-      ? readInteger(env, 'AWS_LAMBDA_FUNCTION_MEMORY_SIZE', 0, 128, 10_240)
-      : undefined,
+    memoryLimitMb: readOptionalInteger(env, 'AWS_LAMBDA_FUNCTION_MEMORY_SIZE'),
     resultEventBus: readOptional(env, 'RESULT_EVENT_BUS'),
     infectedActions: readInfectedActions(env),
     quarantineBucket: readOptional(env, 'QUARANTINE_BUCKET_NAME'),
     updater: {
       mirrorUrl: readUrl(env, 'CLAMAV_MIRROR_URL'),
       customDatabaseUrls: readList(env, 'CLAMAV_CUSTOM_DATABASE_URLS').map((url, i) =>
-        checkUrl(`CLAMAV_CUSTOM_DATABASE_URLS[${i}]`, url, ['http:', 'https:', 'file:']),
+        checkUrl(`CLAMAV_CUSTOM_DATABASE_URLS[${i}]`, url, customDatabases.protocols),
       ),
-      officialDatabases: readList(env, 'CLAMAV_OFFICIAL_DATABASES', 'main,daily,bytecode').map((name) => {
+      officialDatabases: readList(env, 'CLAMAV_OFFICIAL_DATABASES').map((name) => {
         if (!(OFFICIAL_DATABASES as readonly string[]).includes(name)) {
           throw new ConfigurationError(
             `CLAMAV_OFFICIAL_DATABASES may list ${OFFICIAL_DATABASES.join(', ')}; got ${JSON.stringify(name)}`,
@@ -203,20 +159,8 @@ export function loadConfig(env: Env = process.env): Config {
         }
         return name as OfficialDatabase;
       }),
-      freshclamTimeoutMs: readInteger(
-        env,
-        'FRESHCLAM_TIMEOUT_MS',
-        DEFAULT_BUDGETS_MS.freshclam,
-        100,
-        900_000,
-      ),
-      verifyTimeoutMs: readInteger(
-        env,
-        'DEFINITIONS_VERIFY_TIMEOUT_MS',
-        DEFAULT_BUDGETS_MS.verify,
-        100,
-        900_000,
-      ),
+      freshclamTimeoutMs: readInteger(env, 'FRESHCLAM_TIMEOUT_MS'),
+      verifyTimeoutMs: readInteger(env, 'DEFINITIONS_VERIFY_TIMEOUT_MS'),
       rescanTargets: readRescanTargets(env),
     },
   };
@@ -239,12 +183,12 @@ function bundledBinDir(): string | undefined {
   return existsSync(path.join(candidate, 'clamd')) ? candidate : undefined;
 }
 
-function readOptional(env: Env, name: string): string | undefined {
+function readOptional(env: Env, name: SettingName): string | undefined {
   const value = env[name];
   return value === undefined || value.trim() === '' ? undefined : value.trim();
 }
 
-function readRequired(env: Env, name: string): string {
+function readRequired(env: Env, name: StringSettingName): string {
   const value = readOptional(env, name);
   if (value === undefined) {
     throw new ConfigurationError(`${name} is required but ${env[name] === undefined ? 'not set' : 'empty'}`);
@@ -252,51 +196,24 @@ function readRequired(env: Env, name: string): string {
   return value;
 }
 
-function readString(env: Env, name: string, fallback: string): string {
-  return readOptional(env, name) ?? fallback;
+/** The variable, or the registry's default (`fallback` for defaults computed from elsewhere). */
+function readString(env: Env, name: StringSettingName, fallback?: string): string {
+  const setting: StringSetting = SETTINGS[name];
+  return readOptional(env, name) ?? fallback ?? setting.default ?? '';
 }
 
-/**
- * The clean and infected names must each be unique: a verdict sharing one (an UNSCANNABLE object
- * tagged with the clean name, say) would pass content off as something it is not. The three
- * verdicts that are neither may share a name (GuardDuty's tags call both an object over the size
- * limit and one clamd could not read UNSUPPORTED); results tell them apart by their fields.
- */
+/** The five status names; the clean and infected ones each unique (settings.ts, statusNamesOf). */
 function readStatusNames(env: Env): StatusNames {
   return statusNamesOf(
-    (verdict) => readString(env, `FILE_STATUS_${verdict}`, DEFAULT_STATUS_NAMES[verdict]),
+    (verdict) => {
+      const name = STATUS_SETTING[verdict];
+      return readOptional(env, name) ?? SETTINGS[name].default;
+    },
     ({ first, second, name }) =>
       new ConfigurationError(
         `FILE_STATUS_${second} must differ from FILE_STATUS_${first}: both are ${JSON.stringify(name)}`,
       ),
   );
-}
-
-/**
- * The five status names, each from `nameOf`, refused with the error `refuse` makes when two are
- * alike (also used by the CDK app, which checks its props the same way).
- */
-export function statusNamesOf(
-  nameOf: (verdict: keyof StatusNames) => string,
-  refuse: (clash: { first: keyof StatusNames; second: keyof StatusNames; name: string }) => Error,
-): StatusNames {
-  const names: StatusNames = {
-    CLEAN: nameOf('CLEAN'),
-    INFECTED: nameOf('INFECTED'),
-    UNSCANNABLE: nameOf('UNSCANNABLE'),
-    SKIPPED: nameOf('SKIPPED'),
-    PROCESSING_ERROR: nameOf('PROCESSING_ERROR'),
-  };
-  const verdicts = Object.keys(names) as Array<keyof StatusNames>;
-  for (const [i, first] of verdicts.entries()) {
-    for (const second of verdicts.slice(i + 1)) {
-      const unique = (v: keyof StatusNames) => v === 'CLEAN' || v === 'INFECTED';
-      if (names[first] === names[second] && (unique(first) || unique(second))) {
-        throw refuse({ first, second, name: names[first] });
-      }
-    }
-  }
-  return names;
 }
 
 function readInfectedActions(env: Env): Record<string, InfectedAction> {
@@ -323,18 +240,26 @@ function readInfectedActions(env: Env): Record<string, InfectedAction> {
   return parsed as Record<string, InfectedAction>;
 }
 
-/** S3 tag keys are 1-128 characters of letters, digits, spaces and `+ - = . _ : / @`. */
-function readTagKey(env: Env, name: string, fallback: string): string {
-  const value = readString(env, name, fallback);
-  if (!/^[\p{L}\p{Z}\p{N}_.:/=+\-@]{1,128}$/u.test(value)) {
+function readTagKey(env: Env, name: TagKeySettingName): string {
+  const value = readOptional(env, name) ?? SETTINGS[name].default;
+  if (!isTagKey(value)) {
     throw new ConfigurationError(`${name} must be a valid S3 tag key, got ${JSON.stringify(value)}`);
   }
   return value;
 }
 
-function readInteger(env: Env, name: string, fallback: number, min: number, max: number): number {
+/** The variable within the registry's bounds, or its default. */
+function readInteger(env: Env, name: IntegerSettingName): number {
+  const setting: IntegerSetting = SETTINGS[name];
+  const value = readOptionalInteger(env, name) ?? setting.default;
+  if (value === undefined) throw new ConfigurationError(`${name} is required but not set`);
+  return value;
+}
+
+function readOptionalInteger(env: Env, name: IntegerSettingName): number | undefined {
+  const { min, max } = SETTINGS[name];
   const raw = readOptional(env, name);
-  if (raw === undefined) return fallback;
+  if (raw === undefined) return undefined;
   if (!/^\d+$/.test(raw)) {
     throw new ConfigurationError(`${name} must be a whole number, got ${JSON.stringify(raw)}`);
   }
@@ -345,8 +270,12 @@ function readInteger(env: Env, name: string, fallback: number, min: number, max:
   return value;
 }
 
-function readChoice<T extends string>(env: Env, name: string, choices: readonly T[], fallback: T): T {
-  const value = readOptional(env, name) ?? fallback;
+function readChoice<T extends string>(
+  env: Env,
+  name: 'UNSCANNABLE_POLICY' | 'CLAMD_RELOAD_STRATEGY',
+  choices: readonly T[],
+): T {
+  const value = readOptional(env, name) ?? SETTINGS[name].default;
   if (!(choices as readonly string[]).includes(value)) {
     throw new ConfigurationError(
       `${name} must be one of ${choices.join(', ')}, got ${JSON.stringify(value)}`,
@@ -356,8 +285,8 @@ function readChoice<T extends string>(env: Env, name: string, choices: readonly 
 }
 
 /** A comma-separated list; an explicitly empty variable is an empty list. */
-function readList(env: Env, name: string, fallback = ''): string[] {
-  const raw = env[name] ?? fallback;
+function readList(env: Env, name: ListSettingName): string[] {
+  const raw = env[name] ?? SETTINGS[name].default;
   return raw
     .split(',')
     .map((item) => item.trim())
@@ -390,19 +319,18 @@ function readRescanTargets(env: Env): RescanTarget[] {
   });
 }
 
-function readUrl(env: Env, name: string): string | undefined {
+function readUrl(env: Env, name: UrlSettingName): string | undefined {
   const value = readOptional(env, name);
-  return value === undefined ? undefined : checkUrl(name, value, ['http:', 'https:']).replace(/\/+$/, '');
+  return value === undefined
+    ? undefined
+    : checkUrl(name, value, SETTINGS[name].protocols).replace(/\/+$/, '');
 }
 
 function checkUrl(name: string, value: string, protocols: readonly string[]): string {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
+  if (!isUrl(value)) {
     throw new ConfigurationError(`${name} must be a URL, got ${JSON.stringify(value)}`);
   }
-  if (!protocols.includes(url.protocol) || /\s/.test(value)) {
+  if (!isUrlOf(value, protocols)) {
     throw new ConfigurationError(
       `${name} must be a ${protocols.join(' or ')} URL, got ${JSON.stringify(value)}`,
     );
@@ -455,9 +383,9 @@ export function loadCliSettings(env: Env = process.env): CliSettings {
     cacheDir: readString(
       env,
       'LAMBDA_AV_CACHE_DIR',
-      path.join(env.XDG_CACHE_HOME ?? path.join(home, '.cache'), 'lambda-av'),
+      path.join(env.XDG_CACHE_HOME ?? path.join(home, '.cache'), SERVICE_NAME),
     ),
-    systemDatabaseDir: readString(env, 'CLAMAV_SYSTEM_DATABASE_DIR', '/var/lib/clamav'),
+    systemDatabaseDir: readString(env, 'CLAMAV_SYSTEM_DATABASE_DIR'),
     stateMachineArn: readOptional(env, 'LAMBDA_AV_STATE_MACHINE_ARN'),
     functionName: readOptional(env, 'LAMBDA_AV_FUNCTION_NAME'),
     scanTempDir: readOptional(env, 'LAMBDA_AV_TMPDIR'),
@@ -466,9 +394,10 @@ export function loadCliSettings(env: Env = process.env): CliSettings {
       env.PATH_TO_AV_DEFINITIONS === undefined ? undefined : normalisePrefix(env.PATH_TO_AV_DEFINITIONS),
     updateStateMachineArn: readOptional(env, 'LAMBDA_AV_UPDATE_STATE_MACHINE_ARN'),
     bulkScanStateMachineArn: readOptional(env, 'LAMBDA_AV_BULK_SCAN_STATE_MACHINE_ARN'),
-    pollIntervalMs: readInteger(env, 'LAMBDA_AV_POLL_INTERVAL_MS', 5000, 10, 600_000),
+    pollIntervalMs: readInteger(env, 'LAMBDA_AV_POLL_INTERVAL_MS'),
     updaterFunctionName: readOptional(env, 'LAMBDA_AV_UPDATER_FUNCTION_NAME'),
     alarmNamePrefix: readOptional(env, 'LAMBDA_AV_ALARM_PREFIX'),
-    sfnEndpointOverride: readOptional(env, 'AWS_ENDPOINT_URL_SFN') ?? readOptional(env, 'AWS_ENDPOINT_URL'),
+    // The SDK's own variables, read here only to know that they are set.
+    sfnEndpointOverride: env.AWS_ENDPOINT_URL_SFN?.trim() || env.AWS_ENDPOINT_URL?.trim() || undefined,
   };
 }

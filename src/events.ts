@@ -1,8 +1,7 @@
 import { type BulkScanLimits, parseLimits } from './bulk/request';
 import { InvalidEventError } from './errors';
 import { type BatchEvent, isBatchEvent, parseBatchEvent } from './scan/batch-event';
-import type { EventObject, ObjectTarget } from './scan/event-object';
-import type { ObjectRef } from './scan/object-ref';
+import type { EventObject, ObjectRef, ObjectTarget, TagRequest } from './scan/contract';
 
 /**
  * What an invocation asks for:
@@ -41,15 +40,6 @@ type ScanRequest =
       readonly execution: string;
     }
   | { readonly kind: 'bulk-report'; readonly state: unknown };
-
-/** A verdict reached without scanning: over the size limit, or a failure the state machine caught. */
-export interface TagRequest {
-  readonly verdict: 'SKIPPED' | 'PROCESSING_ERROR';
-  readonly target: ObjectTarget;
-  readonly size?: number;
-  /** Step Functions' description of a caught error: its name and cause. */
-  readonly error?: { readonly name: string; readonly cause: string };
-}
 
 type Json = Record<string, unknown>;
 

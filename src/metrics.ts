@@ -1,9 +1,8 @@
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import type { Verdict } from './status';
+import type { Verdict } from './scan/contract';
+import { SERVICE_NAME } from './settings';
 
 export const METRICS_NAMESPACE = 'LambdaAV';
-/** The `service` dimension of every metric (Powertools adds it to EMF lines; PutMetricData names it). */
-export const SERVICE_NAME = 'lambda-av';
 export const METRIC_SCAN_LATENCY = 'ScanLatency';
 export const METRIC_DAEMON_STARTUP = 'DaemonStartupTime';
 export const METRIC_DEFINITIONS_AGE = 'DefinitionsAgeHours';

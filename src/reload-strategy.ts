@@ -1,4 +1,4 @@
-import type { ReloadStrategySetting } from './config';
+import type { ReloadStrategySetting } from './settings';
 
 /**
  * How a warm scanner switches clamd to new definitions:
@@ -9,7 +9,7 @@ import type { ReloadStrategySetting } from './config';
  *   exceeds one engine, but scans arriving meanwhile wait for the load (seconds for the official
  *   set).
  */
-export type ReloadStrategy = 'concurrent' | 'restart';
+export type ReloadStrategy = Exclude<ReloadStrategySetting, 'auto'>;
 
 /** Room kept free beside the engines and this process, for scans' buffers and the runtime. */
 export const RELOAD_HEADROOM_BYTES = 256 * 2 ** 20;

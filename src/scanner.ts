@@ -1,4 +1,3 @@
-import os from 'node:os';
 import path from 'node:path';
 import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { S3Client } from '@aws-sdk/client-s3';
@@ -6,26 +5,22 @@ import { createEventBridgeClient, createS3Client } from './aws-clients';
 import { ClamdDaemon } from './clamd/daemon';
 import { daemonOptionsFor } from './clamd/daemon-settings';
 import type { Config } from './config';
+import { DefinitionsRefresher, type RefreshResult } from './definitions/refresher';
 import { DefinitionsDirectory, type DefinitionsLocation, resolvePublishedSet } from './definitions/store';
 import { DaemonConnectionError, DefinitionsNotPublishedError } from './errors';
-import type { TagRequest } from './events';
 import { logger as defaultLogger } from './logger';
 import { EmfScanMetrics, type ScanMetrics } from './metrics';
-import { chooseReloadStrategy, type ReloadStrategy } from './reload-strategy';
 import { BusPublisher, type EventPublisher } from './results/publisher';
 import { RESULT_DETAIL_TYPE, type ResultOrigin, resultEventDetail } from './results/result-event';
-import type { EventObject } from './scan/event-object';
-import type { ObjectRef } from './scan/object-ref';
+import type { EventObject, ObjectRef, ScanResult, TagRequest, Verdict } from './scan/contract';
 import { type ResolvedObject, resolveEventObject } from './scan/resolve-object';
 import {
   isRetryable,
   type ScanDependencies,
-  type ScanResult,
   scanAndTag,
   tagWithoutScan,
   unidentifiedResult,
 } from './scan/scan-object';
-import type { Verdict } from './status';
 
 export interface ScannerOptions {
   readonly config: Config;
@@ -45,16 +40,10 @@ export interface PrepareResult {
   readonly definitions: string | undefined;
 }
 
-export interface RefreshResult {
-  readonly refreshed: boolean;
-  readonly strategy?: ReloadStrategy;
-  readonly definitions: string | undefined;
-}
-
 /**
  * The warm scanner of one Lambda instance: definitions fetched and clamd started on first use,
- * then kept. Concurrent callers share one preparation. At most every DEFINITIONS_CHECK_INTERVAL
- * seconds it looks for a newer published set and switches clamd to it without a cold start.
+ * then kept. Concurrent callers share one preparation. Its refresher (src/definitions/refresher.ts)
+ * keeps clamd on the newest published set; the scanner scans, tags and reports.
  */
 export class Scanner {
   readonly daemon: ClamdDaemon;
@@ -67,14 +56,8 @@ export class Scanner {
   private readonly log: NonNullable<ScannerOptions['logger']>;
   private readonly now: () => number;
   private readonly location: DefinitionsLocation;
-  private definitions: string | undefined;
+  private readonly refresher: DefinitionsRefresher;
   private preparing: Promise<PrepareResult> | undefined;
-  private refreshing: Promise<RefreshResult> | undefined;
-  private lastCheck = 0;
-  private inFlight = 0;
-  private drained: (() => void) | undefined;
-  /** While clamd is restarted onto new definitions, new scans wait for this. */
-  private gate: Promise<unknown> | undefined;
 
   constructor(private readonly options: ScannerOptions) {
     const { config } = options;
@@ -93,6 +76,23 @@ export class Scanner {
     this.location = { bucket: config.definitionsBucket, prefix: config.definitionsPrefix };
     this.definitionsDir = new DefinitionsDirectory(path.join(config.workDir, 'definitions'));
     this.daemon = new ClamdDaemon(daemonOptionsFor(config, config.workDir, this.definitionsDir.databaseDir));
+    this.refresher = new DefinitionsRefresher({
+      daemon: this.daemon,
+      directory: this.definitionsDir,
+      s3: this.s3,
+      location: this.location,
+      settings: config,
+      published: () => resolvePublishedSet(this.s3, this.location),
+      describe: () => this.describeDefinitions(),
+      onDaemonStarted: (startupMs) => this.metrics.daemonStarted(startupMs),
+      log: this.log,
+      now: this.now,
+    });
+  }
+
+  /** The loaded set as results name it: clamd's version line and the set's id. */
+  private get definitions(): string | undefined {
+    return this.refresher.definitions;
   }
 
   /**
@@ -100,34 +100,32 @@ export class Scanner {
    * when a definitions check is due.
    */
   async prepare(): Promise<PrepareResult> {
-    await this.gate;
+    await this.refresher.gate();
     if (!this.daemon.isAlive() || this.preparing) {
       this.preparing ??= this.start().finally(() => {
         this.preparing = undefined;
       });
       return this.preparing;
     }
-    if (this.checkDue()) await this.refresh();
+    if (this.refresher.checkDue()) await this.refresh();
     return { coldStart: false, definitions: this.definitions };
   }
 
   async scan(object: ObjectRef, origin: ResultOrigin = {}): Promise<ScanResult> {
     await this.prepare();
-    this.inFlight++;
-    try {
-      const { verdict, result } = await scanAndTag(this.scanDependencies(), object);
-      return await this.report(verdict, result, origin);
-    } catch (error) {
-      if (error instanceof DaemonConnectionError) {
-        this.log.warn('clamd stopped answering; it will be started again on the next scan', {
-          error: error.message,
-        });
+    return this.refresher.track(async () => {
+      try {
+        const { verdict, result } = await scanAndTag(this.scanDependencies(), object);
+        return await this.report(verdict, result, origin);
+      } catch (error) {
+        if (error instanceof DaemonConnectionError) {
+          this.log.warn('clamd stopped answering; it will be started again on the next scan', {
+            error: error.message,
+          });
+        }
+        throw error;
       }
-      throw error;
-    } finally {
-      this.inFlight--;
-      if (this.inFlight === 0) this.drained?.();
-    }
+    });
   }
 
   /**
@@ -182,23 +180,16 @@ export class Scanner {
    * Looks for a newer published set and, if there is one, downloads it and switches clamd to it.
    * A failure leaves clamd on the definitions it has: scans go on, and the next check tries again.
    */
-  async refresh(): Promise<RefreshResult> {
-    this.refreshing ??= this.switchDefinitions().finally(() => {
-      this.refreshing = undefined;
-    });
-    return this.refreshing;
+  refresh(): Promise<RefreshResult> {
+    return this.refresher.refresh();
   }
 
   async shutdown(): Promise<void> {
     await this.daemon.stop();
   }
 
-  private checkDue(): boolean {
-    return this.now() - this.lastCheck >= this.options.config.definitionsCheckIntervalSeconds * 1000;
-  }
-
   private async start(): Promise<PrepareResult> {
-    this.lastCheck = this.now();
+    this.refresher.markChecked();
     const set = await resolvePublishedSet(this.s3, this.location).catch((error: unknown) => {
       if (error instanceof DefinitionsNotPublishedError) this.metrics.definitionsMissing();
       throw error;
@@ -210,7 +201,7 @@ export class Scanner {
       this.options.config.definitionsDownloadTimeoutMs,
     );
     const start = await this.daemon.ensureRunning();
-    await this.describeDefinitions();
+    await this.refresher.describeLoaded();
     await this.definitionsDir.prune();
     if (start.startupMs !== undefined) this.metrics.daemonStarted(start.startupMs);
     this.log.info('clamd started', {
@@ -222,83 +213,10 @@ export class Scanner {
     return { coldStart: start.started, daemonStartupMs: start.startupMs, definitions: this.definitions };
   }
 
-  private async switchDefinitions(): Promise<RefreshResult> {
-    this.lastCheck = this.now();
-    const previousDir = await this.definitionsDir.activeDir();
-    const previousSet = await this.definitionsDir.active();
-    try {
-      const set = await resolvePublishedSet(this.s3, this.location);
-      if (set.id === previousSet?.id) return { refreshed: false, definitions: this.definitions };
-      const sync = await this.definitionsDir.sync(
-        this.s3,
-        this.location,
-        set,
-        this.options.config.definitionsDownloadTimeoutMs,
-      );
-      const strategy = await this.reloadStrategy();
-      try {
-        if (strategy === 'concurrent') await this.daemon.reload();
-        else await this.restartDaemon();
-      } catch (error) {
-        // Back to the set clamd still has (concurrent reload) or can start with (restart).
-        if (previousDir && previousSet) await this.definitionsDir.activate(previousDir, previousSet);
-        if (!this.daemon.isAlive()) await this.daemon.ensureRunning();
-        throw error;
-      }
-      await this.describeDefinitions();
-      await this.definitionsDir.prune();
-      this.log.info('definitions refreshed', {
-        definitions: this.definitions,
-        strategy,
-        downloaded: sync.downloaded,
-      });
-      return { refreshed: true, strategy, definitions: this.definitions };
-    } catch (error) {
-      this.log.error('definitions refresh failed; scanning goes on with the loaded definitions', {
-        error: (error as Error).message,
-        definitions: this.definitions,
-      });
-      await this.definitionsDir.prune(previousDir);
-      return { refreshed: false, definitions: this.definitions };
-    }
-  }
-
-  private async reloadStrategy(): Promise<ReloadStrategy> {
-    const { config } = this.options;
-    return chooseReloadStrategy({
-      setting: config.reloadStrategy,
-      clamdBytes: await this.daemon.residentBytes(),
-      processBytes: process.memoryUsage().rss,
-      limitBytes: (config.memoryLimitMb ?? Math.floor(os.totalmem() / 2 ** 20)) * 2 ** 20,
-    });
-  }
-
-  /** Restarts clamd on the new set once scans in flight are done; new scans wait meanwhile. */
-  private async restartDaemon(): Promise<void> {
-    let open = () => {};
-    this.gate = new Promise<void>((resolve) => {
-      open = resolve;
-    });
-    try {
-      if (this.inFlight > 0) {
-        await new Promise<void>((resolve) => {
-          this.drained = resolve;
-        });
-      }
-      this.drained = undefined;
-      await this.daemon.stop();
-      const start = await this.daemon.ensureRunning();
-      if (start.startupMs !== undefined) this.metrics.daemonStarted(start.startupMs);
-    } finally {
-      this.gate = undefined;
-      open();
-    }
-  }
-
-  private async describeDefinitions(): Promise<void> {
+  private async describeDefinitions(): Promise<string | undefined> {
     const set = await this.definitionsDir.active();
     const version = await this.daemon.client.version().catch(() => undefined);
-    this.definitions = version && set ? `${version} (set ${set.id})` : version;
+    return version && set ? `${version} (set ${set.id})` : version;
   }
 
   private scanDependencies(): ScanDependencies {

@@ -6,7 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { resolveTool } from '../../src/clamd/binaries';
 import { defaultMaxScanSize, renderClamdConf } from '../../src/clamd/clamd-conf';
 import { ClamdClient } from '../../src/clamd/protocol';
-import { DEFAULT_MAX_FILE_SIZE } from '../../src/config';
+import { DEFAULT_MAX_FILE_SIZE } from '../../src/settings';
 
 export interface BareClamd {
   readonly pid: number;

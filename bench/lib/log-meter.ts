@@ -1,6 +1,7 @@
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import { DIMENSION_STATUS, METRIC_SCAN_LATENCY, METRICS_NAMESPACE, SERVICE_NAME } from '../../src/metrics';
-import type { Verdict } from '../../src/status';
+import { DIMENSION_STATUS, METRIC_SCAN_LATENCY, METRICS_NAMESPACE } from '../../src/metrics';
+import type { Verdict } from '../../src/scan/contract';
+import { SERVICE_NAME } from '../../src/settings';
 
 const REQUEST_ID = '8f507cfc-1e9f-4bd6-a6f0-2f4d3c5b6a7e';
 const TRACE_ID = '1-5759e988-bd862e3fe1be46a994272793';

@@ -6,9 +6,8 @@ import { type Config, loadConfig } from '../../src/config';
 import { createScanFileHandler } from '../../src/handlers/scan-file';
 import { localS3Client } from '../../src/local/s3-server';
 import type { ScanMetrics } from '../../src/metrics';
-import type { ScanResult } from '../../src/scan/scan-object';
+import type { ScanResult, Verdict } from '../../src/scan/contract';
 import { Scanner } from '../../src/scanner';
-import type { Verdict } from '../../src/status';
 import { LogMeter } from './log-meter';
 
 /** A logger that writes nothing; the cost section has it count the bytes it would have written. */

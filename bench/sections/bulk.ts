@@ -1,7 +1,6 @@
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { DEFAULT_BATCH_SIZE, DEFAULT_SCAN_CONCURRENCY } from '../../src/bulk/request';
-import { forEachLimited } from '../../src/definitions/store';
 import { startLocalLambda } from '../../src/local/lambda-server';
 import {
   BULK_SCAN_STATE_MACHINE,
@@ -9,6 +8,7 @@ import {
   SCAN_STATE_MACHINE,
 } from '../../src/local/step-functions';
 import type { BatchOutput } from '../../src/scan/batch-event';
+import { forEachLimited } from '../../src/util/limit';
 import { makeContent } from '../lib/content';
 import type { BenchContext, Engine } from '../lib/context';
 import { KiB, type Stats, summarise } from '../lib/stats';

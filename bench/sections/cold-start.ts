@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
-import { forEachLimited } from '../../src/definitions/store';
+import { forEachLimited } from '../../src/util/limit';
 import { startBareClamd } from '../lib/clamd';
 import { makeContent } from '../lib/content';
 import { type BenchContext, uniqueKey } from '../lib/context';

@@ -1,7 +1,8 @@
-import type { Config, InfectedAction } from '../config';
+import type { Config } from '../config';
 import { InvalidEventError } from '../errors';
 import { EVENT_SOURCE, RESULT_DETAIL_TYPE } from '../results/result-event';
-import type { ObjectRef } from '../scan/object-ref';
+import type { ObjectRef } from '../scan/contract';
+import type { InfectedAction } from '../settings';
 
 export interface ActionRequest {
   readonly action: InfectedAction;

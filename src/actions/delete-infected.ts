@@ -1,5 +1,5 @@
 import { DeleteObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import type { ObjectRef } from '../scan/object-ref';
+import type { ObjectRef } from '../scan/contract';
 import type { InfectedObject } from './infected-object';
 
 export interface DeleteOutcome {

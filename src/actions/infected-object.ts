@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { GetObjectCommand, HeadObjectCommand, type S3Client, type Tag } from '@aws-sdk/client-s3';
 import { InfectedActionError } from '../errors';
-import type { ObjectRef } from '../scan/object-ref';
+import type { ObjectRef } from '../scan/contract';
 import { mapS3Error } from '../scan/s3-errors';
 import { readTags } from '../scan/tags';
 

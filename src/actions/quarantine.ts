@@ -9,7 +9,7 @@ import {
   type Tag,
 } from '@aws-sdk/client-s3';
 import { InfectedActionError } from '../errors';
-import type { ObjectRef } from '../scan/object-ref';
+import type { ObjectRef } from '../scan/contract';
 import { readTags } from '../scan/tags';
 import { describe, digestOf, type InfectedObject } from './infected-object';
 

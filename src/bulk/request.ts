@@ -1,7 +1,8 @@
-import { RESCAN_WINDOW, type RescanTarget } from '../config';
+import type { RescanTarget } from '../config';
 import { InvalidEventError } from '../errors';
 import type { BatchInput } from '../scan/batch-event';
 import { BULK_MODES, type BulkMode } from '../scan/bulk-mode';
+import { RESCAN_WINDOW } from '../settings';
 
 /**
  * The bulk scan workflow's input (statemachine/bulk-scan.asl.json):

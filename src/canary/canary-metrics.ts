@@ -1,5 +1,6 @@
 import { type CloudWatchClient, PutMetricDataCommand, StandardUnit } from '@aws-sdk/client-cloudwatch';
-import { METRIC_CANARY_DETECTED, METRIC_CANARY_LATENCY, METRICS_NAMESPACE, SERVICE_NAME } from '../metrics';
+import { METRIC_CANARY_DETECTED, METRIC_CANARY_LATENCY, METRICS_NAMESPACE } from '../metrics';
+import { SERVICE_NAME } from '../settings';
 import type { CanaryReport } from './report';
 
 /** Where a canary run is reported. */

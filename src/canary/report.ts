@@ -1,4 +1,4 @@
-import type { StatusNames } from '../config';
+import type { StatusNames } from '../settings';
 
 /** The canary's two objects: what each must come back as. */
 export type CanaryExpectation = 'INFECTED' | 'CLEAN';

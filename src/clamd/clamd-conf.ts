@@ -1,3 +1,5 @@
+import { CLAMAV_MAX_FILE_SIZE } from '../settings';
+
 /**
  * clamd's configuration, derived from the scan limit so that every object we accept is scanned
  * completely, and content ClamAV cannot scan completely is reported, never passed as clean.
@@ -19,12 +21,9 @@ export interface ClamdConfOptions {
   readonly maxThreads?: number;
 }
 
-/** ClamAV refuses to scan one file of 2 GiB or more. */
-const CLAMAV_FILE_CEILING = 2 ** 31 - 1;
-
 /** A 300 MB archive may expand to four times its size before the scan-size alert fires. */
 export function defaultMaxScanSize(maxFileSize: number): number {
-  return Math.min(CLAMAV_FILE_CEILING, Math.max(maxFileSize * 4, 100 * 1024 * 1024));
+  return Math.min(CLAMAV_MAX_FILE_SIZE, Math.max(maxFileSize * 4, 100 * 1024 * 1024));
 }
 
 export function renderClamdConf(options: ClamdConfOptions): string {
@@ -44,7 +43,7 @@ export function renderClamdConf(options: ClamdConfOptions): string {
     ['MaxConnectionQueueLength', 64],
     ['StreamMaxLength', options.maxFileSize],
     ['MaxScanSize', maxScanSize],
-    ['MaxFileSize', Math.min(CLAMAV_FILE_CEILING, maxScanSize)],
+    ['MaxFileSize', Math.min(CLAMAV_MAX_FILE_SIZE, maxScanSize)],
     ['AlertExceedsMax', 'yes'],
     ['AlertEncrypted', 'yes'],
     // Heuristic findings (encrypted, over a limit) are held until the whole object is scanned,

@@ -3,8 +3,8 @@ import { type FileScanWorker, LocalFileScanner } from '../local/file-scanner';
 import { chooseWorkRoot } from '../local/work-area';
 import { unscannableFields } from '../scan/unscannable';
 import { statusName } from '../status';
+import { forEachPulled } from '../util/limit';
 import type { WalkEntry } from './file-walk';
-import { forEachPulled } from './pool';
 import type { FileResult, ScanReport } from './report';
 
 export interface LocalScanOptions {

@@ -1,5 +1,5 @@
-import type { StatusNames } from '../config';
 import { describeUnscannable, type UnscannableFields, unscannableOfResult } from '../scan/unscannable';
+import type { StatusNames } from '../settings';
 import type { CommandIo } from './command-io';
 import { EXIT_CLEAN, EXIT_ERROR, EXIT_INFECTED } from './usage';
 

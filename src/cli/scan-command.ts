@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { type CliSettings, type Config, loadConfig } from '../config';
-import type { ObjectRef } from '../scan/object-ref';
+import type { ObjectRef } from '../scan/contract';
 import type { CommandIo } from './command-io';
 import { chooseDefinitions } from './definitions-source';
 import { checkPaths, type WalkEntry, walkFiles } from './file-walk';

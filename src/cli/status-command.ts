@@ -14,9 +14,9 @@ import {
   METRIC_CANARY_LATENCY,
   METRIC_SCAN_LATENCY,
   METRICS_NAMESPACE,
-  SERVICE_NAME,
 } from '../metrics';
-import { VERDICTS, type Verdict } from '../status';
+import { VERDICTS, type Verdict } from '../scan/contract';
+import { SERVICE_NAME } from '../settings';
 import type { CommandIo } from './command-io';
 import { stackOutputs } from './stack-outputs';
 import { STATUS_HELP, UsageError } from './usage';

@@ -1,5 +1,7 @@
 export { UsageError } from '../errors';
 
+import { SETTINGS } from '../settings';
+
 export const EXIT_CLEAN = 0;
 export const EXIT_INFECTED = 1;
 export const EXIT_ERROR = 2;
@@ -76,7 +78,7 @@ Fetches ClamAV definitions with freshclam, verifies that they load, and keeps th
 own code. Mirror settings come from the environment, as for the updater Lambda:
   CLAMAV_MIRROR_URL             a private mirror (http(s)://host[:port]) instead of ClamAV's
   CLAMAV_CUSTOM_DATABASE_URLS   extra databases, comma-separated URLs
-  CLAMAV_OFFICIAL_DATABASES     official databases to fetch (default main,daily,bytecode)
+  CLAMAV_OFFICIAL_DATABASES     official databases to fetch (default ${SETTINGS.CLAMAV_OFFICIAL_DATABASES.default})
 
 Options:
   --json       print the update result as JSON

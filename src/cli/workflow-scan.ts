@@ -1,8 +1,8 @@
 import path from 'node:path';
 import { LocalStack } from '../local/stack';
+import { forEachPulled } from '../util/limit';
 import type { WalkEntry } from './file-walk';
 import type { ScanRun } from './local-scan';
-import { forEachPulled } from './pool';
 import type { FileResult, ScanReport } from './report';
 import { failedResult, resultOf } from './scan-result';
 

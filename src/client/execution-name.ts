@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { ObjectRef } from '../scan/object-ref';
+import type { ObjectRef } from '../scan/contract';
 
 /** Step Functions allows at most 80 characters in an execution name. */
 export const MAX_EXECUTION_NAME = 80;

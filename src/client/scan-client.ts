@@ -8,8 +8,7 @@ import {
   StartSyncExecutionCommand,
 } from '@aws-sdk/client-sfn';
 import { RemoteError, ScanExecutionError } from '../errors';
-import type { ObjectRef } from '../scan/object-ref';
-import type { ScanResult } from '../scan/scan-object';
+import type { ObjectRef, ScanResult } from '../scan/contract';
 import { scanExecutionName } from './execution-name';
 
 export { ScanExecutionError };

@@ -1,8 +1,8 @@
 import { spawn } from 'node:child_process';
 import os from 'node:os';
 import { resolveTool, toolEnvironment } from '../clamd/binaries';
-import type { OfficialDatabase, UpdaterConfig } from '../config';
-import { OFFICIAL_DATABASES } from '../config';
+import type { UpdaterConfig } from '../config';
+import { OFFICIAL_DATABASES, type OfficialDatabase } from '../settings';
 
 export const OFFICIAL_MIRROR = 'database.clamav.net';
 

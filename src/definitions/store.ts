@@ -18,6 +18,7 @@ import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { DaemonStartupError, DefinitionsNotPublishedError } from '../errors';
+import { forEachLimited } from '../util/limit';
 import { isDatabaseFile } from './database-files';
 import type { DefinitionsLocation } from './location';
 import { readManifest } from './manifest';
@@ -290,19 +291,4 @@ async function sizeOf(file: string): Promise<number | undefined> {
   } catch {
     return undefined;
   }
-}
-
-export async function forEachLimited<T>(
-  items: readonly T[],
-  limit: number,
-  work: (item: T) => Promise<void>,
-): Promise<void> {
-  let next = 0;
-  const runners = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) {
-      const item = items[next++] as T;
-      await work(item);
-    }
-  });
-  await Promise.all(runners);
 }

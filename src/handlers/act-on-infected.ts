@@ -6,7 +6,7 @@ import { type QuarantineOutcome, quarantine } from '../actions/quarantine';
 import { createS3Client } from '../aws-clients';
 import { type Config, getConfig } from '../config';
 import { ConfigurationError, ObjectNotFoundError } from '../errors';
-import type { ObjectRef } from '../scan/object-ref';
+import type { ObjectRef } from '../scan/contract';
 
 export interface ActOnInfectedDependencies {
   readonly config: Config;

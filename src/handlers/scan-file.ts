@@ -7,7 +7,7 @@ import { parseScanEvent } from '../events';
 import { type BulkMetrics, EmfBulkMetrics } from '../metrics';
 import { scanBatch } from '../scan/batch';
 import type { BatchOutput } from '../scan/batch-event';
-import type { ScanResult } from '../scan/scan-object';
+import type { ScanResult } from '../scan/contract';
 import { Scanner } from '../scanner';
 import { type WarmerState, type WarmResult, warm } from './warmer';
 

@@ -1,5 +1,6 @@
 import { gunzipSync } from 'node:zlib';
 import { GetObjectCommand, ListObjectsCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { RemoteError } from '../errors';
 
 /**
  * The documented adapter that runs a Distributed Map locally.
@@ -182,14 +183,6 @@ export interface DistributedMapContext {
   ) => Promise<{ status: string; output?: unknown; error?: string; cause?: string }>;
 }
 
-/** An error named as Step Functions names it, so the Task's Catch and Retry match it. */
-export class StatesError extends Error {
-  constructor(name: string, message: string) {
-    super(message);
-    this.name = name;
-  }
-}
-
 interface MapConfig {
   readonly Label: string;
   readonly ItemReader?: { Resource?: string; Parameters?: Json; ReaderConfig?: Json };
@@ -212,7 +205,9 @@ export async function runDistributedMap(
   context: DistributedMapContext,
 ): Promise<unknown> {
   const items = await readItems(context.s3, config).catch((error: Error) => {
-    throw error instanceof StatesError ? error : new StatesError('States.ItemReaderFailed', error.message);
+    throw error instanceof RemoteError
+      ? error
+      : new RemoteError('States.ItemReaderFailed', error.message, { cause: error });
   });
   const batches = config.ItemBatcher ? batch(items, config.ItemBatcher) : items;
   const machine = context.stateMachineArn.split(':').pop() ?? 'local';
@@ -308,7 +303,7 @@ export async function runDistributedMap(
   );
   if (result.status !== 'SUCCEEDED') {
     run.status = 'FAILED';
-    throw new StatesError(result.error ?? 'States.Runtime', result.cause ?? 'the local Map Run failed');
+    throw new RemoteError(result.error ?? 'States.Runtime', result.cause ?? 'the local Map Run failed');
   }
   const failedItems = run.itemCounts.failed;
   const written = config.ResultWriter
@@ -322,7 +317,7 @@ export async function runDistributedMap(
     (config.ToleratedFailureCount !== undefined && failedItems <= config.ToleratedFailureCount);
   run.status = failedItems === 0 || tolerated ? 'SUCCEEDED' : 'FAILED';
   if (run.status === 'FAILED') {
-    throw new StatesError(
+    throw new RemoteError(
       'States.ExceedToleratedFailureThreshold',
       `The specified tolerated failure threshold was exceeded: ${failedItems} of ${items.length} items failed`,
     );
@@ -333,11 +328,11 @@ export async function runDistributedMap(
 
 async function readItems(s3: S3Client, config: MapConfig): Promise<unknown[]> {
   const reader = config.ItemReader;
-  if (!reader) throw new StatesError('States.Runtime', 'a local Distributed Map needs an ItemReader');
+  if (!reader) throw new RemoteError('States.Runtime', 'a local Distributed Map needs an ItemReader');
   const { Resource, Parameters = {}, ReaderConfig = {} } = reader;
   const unsupported = Object.keys(ReaderConfig).filter((key) => key !== 'MaxItems' && key !== 'InputType');
   if (unsupported.length > 0)
-    throw new StatesError('States.Runtime', `ReaderConfig ${unsupported.join(', ')} not supported locally`);
+    throw new RemoteError('States.Runtime', `ReaderConfig ${unsupported.join(', ')} not supported locally`);
   let items: unknown[];
   if (Resource === 'arn:aws:states:::s3:listObjectsV2') {
     items = await listObjects(
@@ -348,7 +343,7 @@ async function readItems(s3: S3Client, config: MapConfig): Promise<unknown[]> {
   } else if (Resource === 'arn:aws:states:::s3:getObject' && ReaderConfig.InputType === 'MANIFEST') {
     items = await readInventory(s3, String(Parameters.Bucket), String(Parameters.Key));
   } else {
-    throw new StatesError(
+    throw new RemoteError(
       'States.Runtime',
       `ItemReader ${Resource} ${JSON.stringify(ReaderConfig)} not supported locally`,
     );
@@ -396,7 +391,7 @@ async function readInventory(s3: S3Client, bucket: string, key: string): Promise
     files?: Array<{ key: string }>;
   };
   if (manifest.fileFormat !== 'CSV')
-    throw new StatesError('States.Runtime', `inventory format ${manifest.fileFormat} not supported locally`);
+    throw new RemoteError('States.Runtime', `inventory format ${manifest.fileFormat} not supported locally`);
   const columns = (manifest.fileSchema ?? '').split(',').map((column) => column.trim());
   const destination = (manifest.destinationBucket ?? bucket).replace(/^arn:aws[a-z-]*:s3:::/, '');
   const items: unknown[] = [];
@@ -469,7 +464,7 @@ async function writeResults(
 ): Promise<{ Bucket: string; Key: string }> {
   const bucket = config.ResultWriter?.Parameters?.Bucket;
   if (!bucket)
-    throw new StatesError('States.ResultWriterFailed', 'ResultWriter.Parameters.Bucket is missing');
+    throw new RemoteError('States.ResultWriterFailed', 'ResultWriter.Parameters.Bucket is missing');
   const prefix = (config.ResultWriter?.Parameters?.Prefix ?? '').replace(/\/+$/, '');
   const base = prefix ? `${prefix}/${runId}` : runId;
   const files: Record<string, Array<{ Key: string; Size: number }>> = {
@@ -500,6 +495,6 @@ async function writeResults(
     );
     return { Bucket: bucket, Key };
   } catch (error) {
-    throw new StatesError('States.ResultWriterFailed', (error as Error).message);
+    throw new RemoteError('States.ResultWriterFailed', (error as Error).message, { cause: error });
   }
 }

@@ -1,7 +1,7 @@
-import type { StatusNames } from '../config';
 import { decodeEventKey } from '../events';
+import type { Verdict } from '../scan/contract';
 import { describeUnscannable, unscannableOfResult } from '../scan/unscannable';
-import type { Verdict } from '../status';
+import type { StatusNames } from '../settings';
 import type { ExecutionRecord } from './execution-store';
 
 /** What one row of the page shows about an execution. */

@@ -6,7 +6,7 @@ import { LambdaClient } from '@aws-sdk/client-lambda';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { loadConfig } from '../config';
 import { createScanFileHandler } from '../handlers/scan-file';
-import type { ScanResult } from '../scan/scan-object';
+import type { ScanResult } from '../scan/contract';
 import { Scanner } from '../scanner';
 import { type LocalLambdaServer, localLambdaClient, startLocalLambda } from './lambda-server';
 import {

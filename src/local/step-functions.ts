@@ -7,6 +7,7 @@ import {
 } from '@aws-sdk/client-eventbridge';
 import { InvokeCommand, type InvokeCommandOutput, type LambdaClient } from '@aws-sdk/client-lambda';
 import * as s3Sdk from '@aws-sdk/client-s3';
+import { substitute } from '../asl/placeholders';
 import { RemoteError } from '../errors';
 import './promise-with-resolvers';
 
@@ -21,27 +22,15 @@ import {
 /** JSON as aws-local-stepfunctions types it (the type is not exported). */
 type JSONValue = Parameters<StateMachine['run']>[0];
 
-/** The state machines of this project, in `statemachine/`. */
-export const STATE_MACHINE_DIR = path.join(__dirname, '..', '..', 'statemachine');
-export const SCAN_STATE_MACHINE = path.join(STATE_MACHINE_DIR, 'scan.asl.json');
-export const UPDATE_STATE_MACHINE = path.join(STATE_MACHINE_DIR, 'update-definitions.asl.json');
-export const SCAN_EXPRESS_STATE_MACHINE = path.join(STATE_MACHINE_DIR, 'scan-express.asl.json');
-export const ACT_ON_INFECTED_STATE_MACHINE = path.join(STATE_MACHINE_DIR, 'act-on-infected.asl.json');
-export const BULK_SCAN_STATE_MACHINE = path.join(STATE_MACHINE_DIR, 'bulk-scan.asl.json');
-
-/** `${Name}` placeholders, as CDK's `definitionSubstitutions` fills them. */
-const PLACEHOLDER = /\$\{([A-Za-z0-9_]+)\}/g;
-
-export function placeholdersOf(definitionText: string): string[] {
-  return [...new Set([...definitionText.matchAll(PLACEHOLDER)].map((match) => match[1] as string))].sort();
-}
-
-/** Fills every placeholder; a missing substitution is an error, as it would be a broken deployment. */
-export function substitute(definitionText: string, substitutions: Readonly<Record<string, string>>): string {
-  const missing = placeholdersOf(definitionText).filter((name) => !(name in substitutions));
-  if (missing.length > 0) throw new Error(`no substitution for ${missing.map((m) => `\${${m}}`).join(', ')}`);
-  return definitionText.replace(PLACEHOLDER, (_, name: string) => substitutions[name] as string);
-}
+// The local stack, the CLI, the tests and the benchmarks name the ASL files through the runner.
+export {
+  ACT_ON_INFECTED_STATE_MACHINE,
+  BULK_SCAN_STATE_MACHINE,
+  SCAN_EXPRESS_STATE_MACHINE,
+  SCAN_STATE_MACHINE,
+  STATE_MACHINE_DIR,
+  UPDATE_STATE_MACHINE,
+} from '../asl/files';
 
 export interface LocalStepFunctionsOptions {
   /** Client for `lambda:invoke` tasks, pointed at the local Lambda endpoint. */

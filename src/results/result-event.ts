@@ -1,9 +1,8 @@
-import type { InfectedAction, StatusNames } from '../config';
-import type { ScanResult } from '../scan/scan-object';
-import type { Verdict } from '../status';
+import type { ScanResult, Verdict } from '../scan/contract';
+import { type InfectedAction, SERVICE_NAME, type StatusNames } from '../settings';
 
 /** `source` of every event lambda-av publishes. */
-export const EVENT_SOURCE = 'lambda-av';
+export const EVENT_SOURCE = SERVICE_NAME;
 /** `detail-type` of a scan's final result. */
 export const RESULT_DETAIL_TYPE = 'Scan Result';
 /** `detail-type` of an action's outcome on an INFECTED object (quarantine, delete). */

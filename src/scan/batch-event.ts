@@ -1,7 +1,6 @@
 import { InvalidEventError } from '../errors';
-import type { Verdict } from '../status';
 import { BULK_MODES, type BulkMode, type UnchangedReason } from './bulk-mode';
-import type { ScanResult } from './scan-object';
+import type { ScanResult, Verdict } from './contract';
 
 /**
  * What each batch of a bulk scan is told, the same for every batch (the Distributed Map's

@@ -1,10 +1,10 @@
 import { GetObjectTaggingCommand, type S3Client } from '@aws-sdk/client-s3';
-import type { Config, StatusNames } from '../config';
+import type { Config } from '../config';
 import { resolvePublishedSet } from '../definitions/store';
 import { DefinitionsReloadError, ObjectNotFoundError } from '../errors';
 import type { BulkMetrics } from '../metrics';
 import type { Scanner } from '../scanner';
-import { VERDICTS, type Verdict } from '../status';
+import type { StatusNames } from '../settings';
 import {
   type BatchEvent,
   type BatchOutput,
@@ -15,11 +15,11 @@ import {
 } from './batch-event';
 import { ARCHIVED_STORAGE_CLASSES, type BulkItem, parseBulkItem } from './bulk-item';
 import { currentSince, decide, type ModeRules, type UnchangedReason } from './bulk-mode';
+import type { ObjectRef, ScanResult } from './contract';
+import { VERDICTS, type Verdict } from './contract';
 import { candidateKeys } from './event-object';
-import type { ObjectRef } from './object-ref';
 import { resolveEventObject } from './resolve-object';
 import { mapS3Error } from './s3-errors';
-import type { ScanResult } from './scan-object';
 
 export interface BatchDependencies {
   readonly scanner: Scanner;

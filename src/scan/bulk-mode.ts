@@ -1,4 +1,4 @@
-import type { StatusNames } from '../config';
+import type { StatusNames } from '../settings';
 
 /**
  * What a bulk scan does with an object that already has a verdict:

@@ -1,7 +1,7 @@
 import { HeadObjectCommand, type HeadObjectCommandOutput, type S3Client } from '@aws-sdk/client-s3';
 import { ObjectNotFoundError } from '../errors';
-import { candidateKeys, type EventObject } from './event-object';
-import type { ObjectRef } from './object-ref';
+import type { EventObject, ObjectRef } from './contract';
+import { candidateKeys } from './event-object';
 import { mapS3Error } from './s3-errors';
 
 export interface ResolvedObject {

@@ -1,5 +1,5 @@
 import { AccessDeniedError, ObjectNotFoundError, ObjectReadError, TagLimitExceededError } from '../errors';
-import type { ObjectRef } from './object-ref';
+import type { ObjectRef } from './contract';
 
 /** Turns an S3 SDK error into one of our named errors, saying which object it concerns. */
 export function mapS3Error(error: unknown, object: ObjectRef): Error {

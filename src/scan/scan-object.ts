@@ -1,6 +1,5 @@
 import { GetObjectCommand, type GetObjectCommandOutput, type S3Client, type Tag } from '@aws-sdk/client-s3';
 import type { ClamdClient } from '../clamd/protocol';
-import type { StatusNames, UnscannablePolicy } from '../config';
 import {
   ClamdProtocolError,
   DaemonConnectionError,
@@ -9,43 +8,13 @@ import {
   ObjectReadError,
   TagLimitExceededError,
 } from '../errors';
-import { statusName, type Verdict } from '../status';
-import type { ObjectRef } from './object-ref';
+import type { StatusNames, UnscannablePolicy } from '../settings';
+import { statusName } from '../status';
+import type { ObjectRef, ScanResult, Verdict } from './contract';
 import { mapS3Error } from './s3-errors';
 import { readTags, writeMergedTags } from './tags';
-import { type UnscannableReason, unscannableFields } from './unscannable';
+import { unscannableFields } from './unscannable';
 import { exceedsScanLimit, type Judgement, judgementOf } from './verdict-rules';
-
-/** The result contract: what the handler returns and the state machine passes on. */
-export interface ScanResult {
-  /** The configured name of the verdict (FILE_STATUS_*; UNSCANNABLE_POLICY decides UNSCANNABLE's). */
-  readonly status: string;
-  readonly bucket: string;
-  readonly key: string;
-  /** The version scanned and tagged, when S3 reports one. */
-  readonly versionId?: string;
-  /** Size of the object in bytes, when it was read. */
-  readonly size?: number;
-  /** Name of what clamd found, when infected or unscannable (its heuristic's name). */
-  readonly signature?: string;
-  /** clamd's version line: engine version, database version and its date. */
-  readonly definitions?: string;
-  /** The value written to the timestamp tag, in milliseconds since the epoch. */
-  readonly timestamp?: number;
-  /** Time from the start of the object's scan to its tags written. */
-  readonly durationMs: number;
-  /** For PROCESSING_ERROR: the error's name (one of the named errors). */
-  readonly error?: string;
-  /** For PROCESSING_ERROR: what happened. For an unscannable object: why it could not be scanned. */
-  readonly reason?: string | UnscannableReason;
-  /**
-   * True when clamd could not scan the object completely, whatever status the policy wrote
-   * (UNSCANNABLE, or INFECTED under `block-as-infected`).
-   */
-  readonly unscannable?: true;
-  /** For `reason: 'limits-exceeded'`: which limit, as clamd names it. */
-  readonly limit?: string;
-}
 
 export interface ScanSettings {
   readonly statusNames: StatusNames;

@@ -5,7 +5,7 @@ import {
   type Tag,
 } from '@aws-sdk/client-s3';
 import { TagLimitExceededError } from '../errors';
-import type { ObjectRef } from './object-ref';
+import type { ObjectRef } from './contract';
 
 /** S3 keeps at most this many tags on one object. */
 export const S3_MAX_TAGS = 10;

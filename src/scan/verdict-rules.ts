@@ -1,5 +1,5 @@
 import type { ClamdVerdict } from '../clamd/protocol';
-import type { Verdict } from '../status';
+import type { Verdict } from './contract';
 import { type Unscannable, unscannableFinding } from './unscannable';
 
 /** A verdict reached on content: what the result and the tag carry. */

@@ -1,6 +1,6 @@
 import { GetObjectTaggingCommand, type Tag } from '@aws-sdk/client-s3';
 import { SCAN_STATE_MACHINE } from '../../src/local/step-functions';
-import type { ScanResult } from '../../src/scan/scan-object';
+import type { ScanResult } from '../../src/scan/contract';
 import { objectCreatedEvent } from '../support/events';
 import { type Harness, startHarness, UPLOADS_BUCKET } from '../support/harness';
 import { EICAR } from '../support/signatures';

@@ -3,7 +3,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import os from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
-import type { ScanResult } from '../../src/scan/scan-object';
+import type { ScanResult } from '../../src/scan/contract';
 import { type Harness, startHarness, UPLOADS_BUCKET } from '../support/harness';
 import { CLAM_EXE_SIGNATURE, CLAMAV_TESTFILES_DIR, EICAR, EICAR_SIGNATURE } from '../support/signatures';
 

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { ScanResult } from '../../src/scan/scan-object';
+import type { ScanResult } from '../../src/scan/contract';
 import { harnessPerTest, UPLOADS_BUCKET } from '../support/harness';
 import { EICAR } from '../support/signatures';
 

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
-import type { ScanResult } from '../../src/scan/scan-object';
+import type { ScanResult } from '../../src/scan/contract';
 import { type Harness, startHarness, UPLOADS_BUCKET } from '../support/harness';
 import { encryptPdf, minimalPdf } from '../support/pdf';
 import { EICAR, EICAR_SIGNATURE } from '../support/signatures';

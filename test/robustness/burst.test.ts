@@ -12,7 +12,7 @@ import {
 } from '../../src/asl/retry-budget';
 import { type LocalLambdaServer, startLocalLambda } from '../../src/local/lambda-server';
 import { type ExecutionResult, runLocalExecution, SCAN_STATE_MACHINE } from '../../src/local/step-functions';
-import type { ScanResult } from '../../src/scan/scan-object';
+import type { ScanResult } from '../../src/scan/contract';
 import { objectCreatedEvent } from '../support/events';
 import { type Harness, startHarness, UPLOADS_BUCKET } from '../support/harness';
 import { writeScaledDefinition } from '../support/scaled-retries';

@@ -7,7 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { DefinitionsDirectory, resolvePublishedSet } from '../../src/definitions/store';
 import { updateDefinitions } from '../../src/definitions/updater';
-import type { ScanResult } from '../../src/scan/scan-object';
+import type { ScanResult } from '../../src/scan/contract';
 import {
   DEFINITIONS_BUCKET,
   DEFINITIONS_PREFIX,

@@ -1,5 +1,5 @@
 import { existsSync, rmSync } from 'node:fs';
-import type { ScanResult } from '../../src/scan/scan-object';
+import type { ScanResult } from '../../src/scan/contract';
 import { type Harness, startHarness, UPLOADS_BUCKET } from '../support/harness';
 import { EICAR } from '../support/signatures';
 import { checkGuarantees, snapshot } from './guarantees';

@@ -1,4 +1,5 @@
-import { DEFAULT_MAX_FILE_SIZE, loadConfig } from '../../src/config';
+import { loadConfig } from '../../src/config';
+import { DEFAULT_MAX_FILE_SIZE } from '../../src/settings';
 
 const required = { CLAMAV_BUCKET_NAME: 'defs' };
 

@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { placeholdersOf, STATE_MACHINE_DIR, substitute } from '../../src/local/step-functions';
+import { STATE_MACHINE_DIR } from '../../src/asl/files';
+import { placeholdersOf, substitute } from '../../src/asl/placeholders';
 
 // asl-validator ships no type declarations.
 const validate = require('asl-validator') as (

@@ -1,5 +1,6 @@
 import { loadConfig } from '../../src/config';
-import { statusName, VERDICTS } from '../../src/status';
+import { VERDICTS } from '../../src/scan/contract';
+import { statusName } from '../../src/status';
 
 const names = loadConfig({ CLAMAV_BUCKET_NAME: 'defs', FILE_STATUS_UNSCANNABLE: 'cannot-scan' }).statusNames;
 

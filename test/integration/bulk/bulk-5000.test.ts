@@ -1,5 +1,5 @@
-import { forEachLimited } from '../../../src/definitions/store';
 import { BULK_SCAN_STATE_MACHINE, SCAN_STATE_MACHINE } from '../../../src/local/step-functions';
+import { forEachLimited } from '../../../src/util/limit';
 import { type Harness, startHarness } from '../../support/harness';
 import { EICAR } from '../../support/signatures';
 import { functionArn, SCANNER_FUNCTION, startWorkflow, type Workflow } from '../../support/workflow';

@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
+import { placeholdersOf } from '../../../src/asl/placeholders';
 import { DaemonStartupError } from '../../../src/errors';
-import { BULK_SCAN_STATE_MACHINE, placeholdersOf } from '../../../src/local/step-functions';
+import { BULK_SCAN_STATE_MACHINE } from '../../../src/local/step-functions';
 import { formEncodeKey } from '../../support/events';
 import { type Harness, startHarness, UPLOADS_BUCKET } from '../../support/harness';
 import { EICAR } from '../../support/signatures';

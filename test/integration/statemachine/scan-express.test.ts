@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
+import { placeholdersOf } from '../../../src/asl/placeholders';
 import type { LambdaServiceFault } from '../../../src/local/lambda-server';
-import { placeholdersOf, SCAN_EXPRESS_STATE_MACHINE } from '../../../src/local/step-functions';
+import { SCAN_EXPRESS_STATE_MACHINE } from '../../../src/local/step-functions';
 import { objectCreatedEvent } from '../../support/events';
 import { type Harness, startHarness, UPLOADS_BUCKET } from '../../support/harness';
 import { EICAR } from '../../support/signatures';

@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { DeleteObjectCommand } from '@aws-sdk/client-s3';
+import { placeholdersOf } from '../../../src/asl/placeholders';
 import { budgetedRetriers } from '../../../src/asl/retry-budget';
-import { placeholdersOf, SCAN_STATE_MACHINE } from '../../../src/local/step-functions';
+import { SCAN_STATE_MACHINE } from '../../../src/local/step-functions';
 import { objectCreatedEvent } from '../../support/events';
 import {
   DEFINITIONS_BUCKET,

@@ -1,12 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
+import { placeholdersOf } from '../../../src/asl/placeholders';
 import { CloudWatchCanaryMetrics } from '../../../src/canary/canary-metrics';
 import { createUpdateDefinitionsHandler } from '../../../src/handlers/update-definitions';
 import { type LocalCloudWatchServer, startLocalCloudWatch } from '../../../src/local/cloudwatch-server';
 import type { LambdaServiceFault } from '../../../src/local/lambda-server';
 import {
-  placeholdersOf,
   SCAN_EXPRESS_STATE_MACHINE,
   SCAN_STATE_MACHINE,
   UPDATE_STATE_MACHINE,

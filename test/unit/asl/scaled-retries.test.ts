@@ -1,8 +1,9 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { placeholdersOf } from '../../../src/asl/placeholders';
 import { budgetedRetriers, expectedWaitSeconds, maximumWaits } from '../../../src/asl/retry-budget';
-import { placeholdersOf, SCAN_STATE_MACHINE } from '../../../src/local/step-functions';
+import { SCAN_STATE_MACHINE } from '../../../src/local/step-functions';
 import { withScaledRetryWaits, writeScaledDefinition } from '../../support/scaled-retries';
 
 const scan = JSON.parse(readFileSync(SCAN_STATE_MACHINE, 'utf8'));

@@ -1,5 +1,5 @@
-import { DEFAULT_STATUS_NAMES } from '../../../src/config';
 import { currentSince, decide, type ModeRules } from '../../../src/scan/bulk-mode';
+import { DEFAULT_STATUS_NAMES } from '../../../src/settings';
 
 const rules = (mode: ModeRules['mode'], extra: Partial<ModeRules> = {}): ModeRules => ({
   mode,
