@@ -12,6 +12,8 @@ export interface BatchInput {
   readonly mode: BulkMode;
   /** ISO 8601: objects last modified at or before it are left unchanged (empty: none). */
   readonly modifiedAfter?: string;
+  /** ISO 8601: objects last modified at or after it are left unchanged (empty: none). */
+  readonly modifiedBefore?: string;
   /** Objects of the batch scanned at once. */
   readonly scanConcurrency: number;
 }
@@ -78,21 +80,14 @@ export function parseBatchEvent(event: Record<string, unknown>): BatchEvent {
     throw new InvalidEventError('a bulk scan batch needs BatchInput (an object)');
   }
   const { bucket, mode, scanConcurrency } = input as Record<string, unknown>;
-  const modifiedAfter = (input as Record<string, unknown>).modifiedAfter || undefined;
+  const modifiedAfter = instantOf(input as Record<string, unknown>, 'modifiedAfter');
+  const modifiedBefore = instantOf(input as Record<string, unknown>, 'modifiedBefore');
   if (typeof bucket !== 'string' || bucket === '') {
     throw new InvalidEventError(`BatchInput.bucket must be a bucket name, got ${JSON.stringify(bucket)}`);
   }
   if (!(BULK_MODES as readonly unknown[]).includes(mode)) {
     throw new InvalidEventError(
       `BatchInput.mode must be one of ${BULK_MODES.join(', ')}, got ${JSON.stringify(mode)}`,
-    );
-  }
-  if (
-    modifiedAfter !== undefined &&
-    (typeof modifiedAfter !== 'string' || Number.isNaN(Date.parse(modifiedAfter)))
-  ) {
-    throw new InvalidEventError(
-      `BatchInput.modifiedAfter must be an ISO 8601 time, got ${JSON.stringify(modifiedAfter)}`,
     );
   }
   if (
@@ -111,9 +106,22 @@ export function parseBatchEvent(event: Record<string, unknown>): BatchEvent {
     BatchInput: {
       bucket,
       mode: mode as BulkMode,
-      ...(typeof modifiedAfter === 'string' ? { modifiedAfter } : {}),
+      ...(modifiedAfter ? { modifiedAfter } : {}),
+      ...(modifiedBefore ? { modifiedBefore } : {}),
       scanConcurrency,
     },
     ...(typeof previous === 'object' && previous !== null ? { previous: previous as BatchOutput } : {}),
   };
+}
+
+/** An optional ISO 8601 time of BatchInput (an empty one is none). */
+function instantOf(
+  input: Record<string, unknown>,
+  name: 'modifiedAfter' | 'modifiedBefore',
+): string | undefined {
+  const value = input[name] || undefined;
+  if (value !== undefined && (typeof value !== 'string' || Number.isNaN(Date.parse(value)))) {
+    throw new InvalidEventError(`BatchInput.${name} must be an ISO 8601 time, got ${JSON.stringify(value)}`);
+  }
+  return value;
 }
