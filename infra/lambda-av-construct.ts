@@ -28,6 +28,7 @@ import {
   suppressBucketNotificationsHandler,
 } from './nag-suppressions';
 import { objectCreatedPattern } from './scan-filter';
+import { Sweep } from './sweep';
 import { checkBucketName, LambdaAvPropsError, quote } from './validation';
 
 export type {
@@ -72,6 +73,10 @@ export class LambdaAv extends Construct {
   readonly uploadRules: events.Rule[] = [];
   /** Scanning whole buckets: the bulk scan state machine and its reports. */
   readonly bulkScan: BulkScan;
+  /** The scheduled sweep of the buckets scanned on upload, unless `sweep: false`. */
+  readonly sweep: Sweep | undefined;
+  /** The sweep's rules, by bucket (name, or construct id for a bucket of this stack). */
+  private readonly sweptBuckets: Array<{ rule: events.Rule; bucketName: string; label: string }> = [];
 
   private readonly scanBucketNames = new Set<string>();
   /** Created when a scanned bucket first asks to quarantine or delete infected objects. */
@@ -171,6 +176,20 @@ export class LambdaAv extends Construct {
     });
     for (const bucket of props.bulkScan?.inventoryBuckets ?? []) this.bulkScan.addInventoryBucket(bucket);
     const rescans = props.bulkScan?.rescanAfterUpdate?.targets ?? [];
+    if (settings.sweep) {
+      this.sweep = new Sweep(this, 'Sweep', {
+        bulkScan: this.bulkScan.stateMachine,
+        settings: settings.sweep,
+      });
+      // The sweep's count (the Summarise task, src/bulk/sweep-metrics.ts), in LambdaAV only.
+      scannerRole.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          actions: ['cloudwatch:PutMetricData'],
+          resources: ['*'],
+          conditions: { StringEquals: { 'cloudwatch:namespace': METRICS_NAMESPACE } },
+        }),
+      );
+    }
 
     // --- updater ---------------------------------------------------------------------------
     const updaterLogs = new logs.LogGroup(this, 'UpdaterLogs', { retention, removalPolicy });
@@ -373,6 +392,9 @@ export class LambdaAv extends Construct {
       },
     });
     if (this.actions) this.monitoring.watchInfectedActions(this.actions);
+    for (const swept of this.sweptBuckets) {
+      this.monitoring.watchSweep(swept.rule, swept.bucketName, swept.label);
+    }
     for (const rule of this.uploadRules) {
       this.monitoring.watchUploadRule(
         rule,
@@ -467,6 +489,12 @@ export class LambdaAv extends Construct {
       this.uploadRules.push(rule);
       // A bucket added after the constructor: its alarm comes with it.
       if (this.monitoring) this.monitoring.watchUploadRule(rule, id, this.uploadDeadLetters());
+      // The sweep checks what the event path did: only buckets that have one.
+      if (this.sweep) {
+        const swept = { rule: this.sweep.addBucket(bucket, id), bucketName: name, label: id };
+        this.sweptBuckets.push(swept);
+        if (this.monitoring) this.monitoring.watchSweep(swept.rule, swept.bucketName, swept.label);
+      }
     }
   }
 
