@@ -491,7 +491,8 @@ export class LambdaAv extends Construct {
       if (this.monitoring) this.monitoring.watchUploadRule(rule, id, this.uploadDeadLetters());
       // The sweep checks what the event path did: only buckets that have one.
       if (this.sweep) {
-        const swept = { rule: this.sweep.addBucket(bucket, id), bucketName: name, label: id };
+        const rule = this.sweep.addBucket(bucket, id, scanBucket.filter);
+        const swept = { rule, bucketName: name, label: id };
         this.sweptBuckets.push(swept);
         if (this.monitoring) this.monitoring.watchSweep(swept.rule, swept.bucketName, swept.label);
       }

@@ -5,6 +5,7 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { sweepRequest } from '../src/bulk/sweep';
+import type { ScanFilter } from './scan-filter';
 import type { SweepSettings } from './sweep-settings';
 
 export interface SweepProps {
@@ -39,15 +40,21 @@ export class Sweep extends Construct {
     );
   }
 
-  /** Sweeps `bucket` on the schedule; `id` is the bucket's name, or its construct's id for a token. */
-  addBucket(bucket: s3.IBucket, id: string): events.Rule {
+  /**
+   * Sweeps `bucket` on the schedule; `id` is the bucket's name, or its construct's id for a token.
+   * With the bucket's upload `filter`, the sweep leaves what the filter leaves (`filtered-out`):
+   * an object the upload rule skips on purpose is not a lost one.
+   */
+  addBucket(bucket: s3.IBucket, id: string, filter?: ScanFilter): events.Rule {
     const { settings } = this.props;
     const rule = new events.Rule(this, `Bucket-${id}`, {
       description: `lambda-av: sweep the bucket for objects without a verdict (modified more than ${settings.settleWindow.toMinutes()} minutes before)`,
       schedule: settings.schedule,
       targets: [
         new targets.SfnStateMachine(this.props.bulkScan, {
-          input: events.RuleTargetInput.fromObject(sweepRequest(bucket.bucketName, settings.modifiedBefore)),
+          input: events.RuleTargetInput.fromObject(
+            sweepRequest(bucket.bucketName, settings.modifiedBefore, filter),
+          ),
           role: this.role,
         }),
       ],

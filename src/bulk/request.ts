@@ -2,10 +2,11 @@ import { RESCAN_WINDOW, type RescanTarget } from '../config';
 import { InvalidEventError } from '../errors';
 import type { BatchInput } from '../scan/batch-event';
 import { BULK_MODES, type BulkMode } from '../scan/bulk-mode';
+import { type KeyFilter, parseKeyFilter } from '../scan/key-filter';
 
 /**
  * The bulk scan workflow's input (statemachine/bulk-scan.asl.json):
- * `{bucket, prefix?, mode?, modifiedAfter?, modifiedBefore?, maxConcurrency?, batchSize?, manifest?, sweep?, ...}`.
+ * `{bucket, prefix?, mode?, modifiedAfter?, modifiedBefore?, filter?, maxConcurrency?, batchSize?, manifest?, sweep?, ...}`.
  */
 export interface BulkScanRequest {
   readonly bucket: string;
@@ -19,6 +20,11 @@ export interface BulkScanRequest {
    * from now (the execution's start). The sweep leaves the uploads the event path is still on.
    */
   readonly modifiedBefore?: string;
+  /**
+   * Only objects this filter lets through (the bucket's upload `ScanFilter`, which the sweep
+   * passes so that it never counts an object the upload rule leaves alone on purpose).
+   */
+  readonly filter?: KeyFilter;
   /** Batches scanned at once (child workflows); capped by the deployment's limit. */
   readonly maxConcurrency?: number;
   /** Objects per batch (one scanner invocation). */
@@ -56,6 +62,7 @@ export interface BulkScanPlan {
   readonly mode: BulkMode;
   readonly modifiedAfter?: string;
   readonly modifiedBefore?: string;
+  readonly filter?: KeyFilter;
   readonly maxConcurrency: number;
   /** True when the request asked for more than the deployment's limit. */
   readonly maxConcurrencyCapped: boolean;
@@ -119,6 +126,8 @@ export function planBulkScan(
       `modifiedAfter (${modifiedAfter}) must be earlier than modifiedBefore (${modifiedBefore}): no object could be scanned`,
     );
   }
+  const filter = parseKeyFilter(request.filter);
+  const filtered = Object.keys(filter).length > 0;
   const sweep = request.sweep ?? false;
   if (typeof sweep !== 'boolean') {
     throw new InvalidEventError(`sweep must be true or false, got ${JSON.stringify(sweep)}`);
@@ -146,6 +155,7 @@ export function planBulkScan(
     mode: mode as BulkMode,
     ...(modifiedAfter ? { modifiedAfter } : {}),
     ...(modifiedBefore ? { modifiedBefore } : {}),
+    ...(filtered ? { filter } : {}),
     maxConcurrency: Math.min(asked, limits.maxConcurrency),
     maxConcurrencyCapped: asked > limits.maxConcurrency,
     batchSize,
@@ -158,6 +168,7 @@ export function planBulkScan(
       mode: mode as BulkMode,
       modifiedAfter: modifiedAfter ?? '',
       modifiedBefore: modifiedBefore ?? '',
+      filter,
       scanConcurrency,
     },
     report: { bucket: limits.reportBucket, prefix: `bulk-scan/${executionName}` },

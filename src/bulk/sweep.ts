@@ -1,3 +1,4 @@
+import type { KeyFilter } from '../scan/key-filter';
 import type { BulkScanSummary, SweepOutcome } from './report';
 import type { BulkScanPlan, BulkScanRequest } from './request';
 
@@ -41,8 +42,16 @@ export async function reportSweep(
 
 /**
  * The request the sweep's schedule starts the bulk scan with: objects without a status tag,
- * last modified `modifiedBefore` (a window back from the execution's start) or earlier.
+ * last modified `modifiedBefore` (a window back from the execution's start) or earlier, and let
+ * through by the bucket's upload `filter` when it has one.
  */
-export function sweepRequest(bucket: string, modifiedBefore: string): BulkScanRequest {
-  return { bucket, mode: 'unscanned', modifiedBefore, sweep: true, trigger: 'sweep' };
+export function sweepRequest(bucket: string, modifiedBefore: string, filter?: KeyFilter): BulkScanRequest {
+  return {
+    bucket,
+    mode: 'unscanned',
+    modifiedBefore,
+    ...(filter && Object.keys(filter).length > 0 ? { filter } : {}),
+    sweep: true,
+    trigger: 'sweep',
+  };
 }

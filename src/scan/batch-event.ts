@@ -1,6 +1,7 @@
 import { InvalidEventError } from '../errors';
 import type { Verdict } from '../status';
 import { BULK_MODES, type BulkMode, type UnchangedReason } from './bulk-mode';
+import { type KeyFilter, parseKeyFilter } from './key-filter';
 import type { ScanResult } from './scan-object';
 
 /**
@@ -14,6 +15,8 @@ export interface BatchInput {
   readonly modifiedAfter?: string;
   /** ISO 8601: objects last modified at or after it are left unchanged (empty: none). */
   readonly modifiedBefore?: string;
+  /** Only objects the filter lets through are scanned (absent or `{}`: every object). */
+  readonly filter?: KeyFilter;
   /** Objects of the batch scanned at once. */
   readonly scanConcurrency: number;
 }
@@ -82,6 +85,7 @@ export function parseBatchEvent(event: Record<string, unknown>): BatchEvent {
   const { bucket, mode, scanConcurrency } = input as Record<string, unknown>;
   const modifiedAfter = instantOf(input as Record<string, unknown>, 'modifiedAfter');
   const modifiedBefore = instantOf(input as Record<string, unknown>, 'modifiedBefore');
+  const filter = parseKeyFilter((input as Record<string, unknown>).filter, 'BatchInput.filter');
   if (typeof bucket !== 'string' || bucket === '') {
     throw new InvalidEventError(`BatchInput.bucket must be a bucket name, got ${JSON.stringify(bucket)}`);
   }
@@ -108,6 +112,7 @@ export function parseBatchEvent(event: Record<string, unknown>): BatchEvent {
       mode: mode as BulkMode,
       ...(modifiedAfter ? { modifiedAfter } : {}),
       ...(modifiedBefore ? { modifiedBefore } : {}),
+      ...(Object.keys(filter).length > 0 ? { filter } : {}),
       scanConcurrency,
     },
     ...(typeof previous === 'object' && previous !== null ? { previous: previous as BatchOutput } : {}),

@@ -7,6 +7,7 @@ import type { Scanner } from '../scanner';
 import { VERDICTS, type Verdict } from '../status';
 import {
   type BatchEvent,
+  type BatchInput,
   type BatchOutput,
   type BulkCountKey,
   type BulkCounts,
@@ -16,6 +17,7 @@ import {
 import { ARCHIVED_STORAGE_CLASSES, type BulkItem, parseBulkItem } from './bulk-item';
 import { currentSince, decide, type ModeRules, type UnchangedReason } from './bulk-mode';
 import { candidateKeys } from './event-object';
+import { passesFilter } from './key-filter';
 import type { ObjectRef } from './object-ref';
 import { resolveEventObject } from './resolve-object';
 import { mapS3Error } from './s3-errors';
@@ -37,8 +39,9 @@ const DEADLINE_MARGIN_MS = 10_000;
  * Scans a batch of a bulk scan in one warm invocation, `scanConcurrency` objects at a time, each
  * through the same path as a single-object scan (Scanner.scan, Scanner.tag: verdicts, tags,
  * metrics and logs alike). Per object:
- * 1. objects not modified since `modifiedAfter`, modified at or after `modifiedBefore`, and
- *    archived ones (Glacier, Deep Archive) are left unchanged without a request;
+ * 1. objects not modified since `modifiedAfter`, modified at or after `modifiedBefore`, outside
+ *    the bucket's scan `filter`, and archived ones (Glacier, Deep Archive) are left unchanged
+ *    without a request;
  * 2. its tags are read, and the mode's rules (bulk-mode.ts) decide whether it is scanned;
  * 3. over MAX_FILE_SIZE it is tagged SKIPPED without being read (as the scan machine's
  *    TagSkipped), else scanned and tagged.
@@ -76,7 +79,7 @@ export async function scanBatch(deps: BatchDependencies, event: BatchEvent): Pro
     while (next < event.Items.length && failure === undefined && timeLeft() > 0) {
       const index = next++;
       try {
-        results[index] = await scanItem(deps, rules, seen, input.bucket, window, event.Items[index]);
+        results[index] = await scanItem(deps, rules, seen, input, window, event.Items[index]);
       } catch (error) {
         failure ??= error;
       }
@@ -116,11 +119,12 @@ async function scanItem(
   deps: BatchDependencies,
   rules: ModeRules,
   seen: Seen,
-  bucket: string,
+  input: BatchInput,
   window: ModifiedWindow,
   raw: unknown,
 ): Promise<ItemResult> {
   const { scanner } = deps;
+  const { bucket } = input;
   const startedAt = performance.now();
   let item: BulkItem;
   try {
@@ -141,6 +145,9 @@ async function scanItem(
   }
   if (window.before !== undefined && item.lastModified !== undefined && item.lastModified >= window.before) {
     return unchanged(object, 'too-recent');
+  }
+  if (input.filter && !passesFilter(input.filter, item.key, item.size)) {
+    return unchanged(object, 'filtered-out');
   }
   if (item.storageClass !== undefined && ARCHIVED_STORAGE_CLASSES.has(item.storageClass)) {
     return unchanged(object, 'archived');

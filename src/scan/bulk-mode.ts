@@ -17,6 +17,8 @@ export const UNCHANGED_REASONS = [
   'not-modified-since',
   // Modified at or after `modifiedBefore`: an upload the event path may still be scanning.
   'too-recent',
+  // Outside the bucket's scan filter: its upload rule leaves it unscanned on purpose.
+  'filtered-out',
   'archived',
 ] as const;
 export type UnchangedReason = (typeof UNCHANGED_REASONS)[number];

@@ -137,6 +137,23 @@ describe('by default: a daily sweep of every bucket scanned on upload', () => {
   });
 });
 
+test('a bucket with an upload filter is swept with that filter: what its rule skips on purpose is not lost', () => {
+  const built = buildLambdaAv((stack) => ({
+    scanBuckets: [
+      {
+        bucket: s3.Bucket.fromBucketName(stack, 'Filtered', 'filtered'),
+        filter: { prefixes: ['incoming/'], suffixes: ['.pdf'], maxSize: 1000 },
+      },
+    ],
+  }));
+
+  const [rule] = sweepRules(built);
+  expect(JSON.parse(rule?.Properties.Targets[0]?.Input as string)).toMatchObject({
+    bucket: 'filtered',
+    filter: { prefixes: ['incoming/'], suffixes: ['.pdf'], maxSize: 1000 },
+  });
+});
+
 test('sweep: false: no sweep rule, role, metric permission or alarm', () => {
   const built = twoBuckets({ sweep: false });
 

@@ -161,6 +161,29 @@ test('the sweep repairs what it finds: the next sweep finds nothing and publishe
   expect(await h.tags('recent/new.txt')).toEqual({});
 });
 
+test("a filtered bucket's sweep leaves what its upload rule skips on purpose: not scanned, not counted", async () => {
+  await startSweepStack(cloudwatch.endpoint);
+  await upload('incoming/lost.pdf', 'hello', 3 * HOUR);
+  await upload('incoming/notes.txt', 'not a pdf', 3 * HOUR);
+  await upload('elsewhere/other.pdf', 'other prefix', 3 * HOUR);
+
+  const result = await wf.run(
+    BULK_SCAN_STATE_MACHINE,
+    sweepRequest(UPLOADS_BUCKET, SWEEP.modifiedBefore, { prefixes: ['incoming/'], suffixes: ['.pdf'] }),
+  );
+
+  expect(result.status).toBe('SUCCEEDED');
+  expect(result.output).toMatchObject({
+    objects: 3,
+    unchanged: { 'filtered-out': 2 },
+    sweep: { unscanned: 1, published: true },
+  });
+  expect(await h.tags('incoming/lost.pdf')).toMatchObject({ 'av-status': 'CLEAN' });
+  expect(await h.tags('incoming/notes.txt')).toEqual({});
+  expect(await h.tags('elsewhere/other.pdf')).toEqual({});
+  expect(sweepCounts().map((d) => d.value)).toEqual([1]);
+});
+
 test('a bulk scan that is not a sweep publishes no sweep count', async () => {
   await startSweepStack(cloudwatch.endpoint);
   await upload('old/lost.txt', 'hello', 3 * HOUR);

@@ -18,6 +18,7 @@ function summary(counts: Partial<typeof EMPTY_COUNTS>, failedBatches = 0): BulkS
       current: 0,
       'not-modified-since': 0,
       'too-recent': 0,
+      'filtered-out': 0,
       archived: 0,
     },
     failed: { batches: failedBatches, objects: failedBatches * 3 },
