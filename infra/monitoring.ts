@@ -328,6 +328,8 @@ export class LambdaAvMonitoring extends Construct {
       evaluationPeriods: 1,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
+    this.notify(this.infectedActionsFailedAlarm);
+    this.notify(this.infectedActionDeadLettersAlarm);
   }
 
   /**
@@ -336,17 +338,20 @@ export class LambdaAvMonitoring extends Construct {
    * rules' dead-letter queue. Either way an upload started no scan.
    */
   watchUploadRule(rule: events.IRule, label: string, deadLetterQueue: sqs.IQueue): void {
-    this.uploadDeadLettersAlarm ??= this.alarm('UploadEventsDeadLettersAlarm', {
-      alarmDescription: `Upload events could not start a scan for a day and are in the dead-letter queue: their objects have no verdict. ${RUNBOOK}`,
-      metric: deadLetterQueue.metricApproximateNumberOfMessagesVisible({
-        period: FIVE_MINUTES,
-        statistic: cloudwatch.Stats.MAXIMUM,
-      }),
-      threshold: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      evaluationPeriods: 1,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
+    if (!this.uploadDeadLettersAlarm) {
+      this.uploadDeadLettersAlarm = this.alarm('UploadEventsDeadLettersAlarm', {
+        alarmDescription: `Upload events could not start a scan for a day and are in the dead-letter queue: their objects have no verdict. ${RUNBOOK}`,
+        metric: deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+          period: FIVE_MINUTES,
+          statistic: cloudwatch.Stats.MAXIMUM,
+        }),
+        threshold: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+      this.notify(this.uploadDeadLettersAlarm);
+    }
     const metric = (metricName: string) =>
       new cloudwatch.Metric({
         namespace: 'AWS/Events',
@@ -356,24 +361,24 @@ export class LambdaAvMonitoring extends Construct {
         statistic: cloudwatch.Stats.SUM,
       });
     const safe = label.replace(/[^A-Za-z0-9-]/g, '-');
-    this.uploadEventsLostAlarms.push(
-      this.alarm(`UploadEventsLostAlarm-${safe}`, {
-        alarmDescription: `Upload events of ${label} were dropped by EventBridge (failed and not kept in the dead-letter queue): their objects have no verdict. ${RUNBOOK}`,
-        metric: new cloudwatch.MathExpression({
-          expression: 'FILL(failed, 0) + FILL(notKept, 0)',
-          usingMetrics: {
-            failed: metric('FailedInvocations'),
-            notKept: metric('InvocationsFailedToBeSentToDlq'),
-          },
-          period: FIVE_MINUTES,
-          label: 'upload events lost',
-        }),
-        threshold: 1,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        evaluationPeriods: 1,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    const lost = this.alarm(`UploadEventsLostAlarm-${safe}`, {
+      alarmDescription: `Upload events of ${label} were dropped by EventBridge (failed and not kept in the dead-letter queue): their objects have no verdict. ${RUNBOOK}`,
+      metric: new cloudwatch.MathExpression({
+        expression: 'FILL(failed, 0) + FILL(notKept, 0)',
+        usingMetrics: {
+          failed: metric('FailedInvocations'),
+          notKept: metric('InvocationsFailedToBeSentToDlq'),
+        },
+        period: FIVE_MINUTES,
+        label: 'upload events lost',
       }),
-    );
+      threshold: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    this.uploadEventsLostAlarms.push(lost);
+    this.notify(lost);
   }
 
   /**
