@@ -1,4 +1,5 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import {
@@ -57,6 +58,7 @@ export const CONTEXT_KEYS = [
   'bulkBatchSize',
   'rescanTargets',
   'rescanWindowDays',
+  'sweepIntervalHours',
   'logRetentionDays',
   'removalPolicy',
 ] as const;
@@ -125,6 +127,7 @@ export function readAppSettings(get: ContextReader): AppSettings {
     bulkScan: nonEmpty(
       compact({ maxConcurrency: c.integer('bulkMaxConcurrency'), batchSize: c.integer('bulkBatchSize') }),
     ),
+    sweep: map(c.integer('sweepIntervalHours'), sweepOf),
     logRetention: map(c.integer('logRetentionDays'), (days) => retentionOf(days)),
     removalPolicy: c.choice('removalPolicy', ['retain', 'destroy'] as const, (policy) =>
       policy === 'destroy' ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
@@ -258,6 +261,18 @@ function processingErrorThreshold(
 function warmer(minutes: number | undefined): Pick<LambdaAvProps, 'warmerEnabled' | 'warmerInterval'> {
   if (minutes === undefined) return {};
   return minutes === 0 ? { warmerEnabled: false } : { warmerInterval: Duration.minutes(minutes) };
+}
+
+/** `sweepIntervalHours`: `0` turns the sweep off, else a sweep every so many hours. */
+function sweepOf(hours: number): LambdaAvProps['sweep'] {
+  if (hours < 0 || hours > 24 * 7) {
+    throw new ContextError(
+      'sweepIntervalHours',
+      'a whole number of hours from 1 to 168, or 0 for no sweep',
+      hours,
+    );
+  }
+  return hours === 0 ? false : { schedule: events.Schedule.rate(Duration.hours(hours)) };
 }
 
 function retentionOf(days: number): logs.RetentionDays {

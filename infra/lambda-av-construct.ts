@@ -9,6 +9,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
+import { METRICS_NAMESPACE } from '../src/metrics';
 import {
   type DeployedSettingName,
   environmentOf,
@@ -30,6 +31,7 @@ import { objectCreatedPattern } from './scan-filter';
 import { ScannerFunction } from './scanner-function';
 import { Schedules } from './schedules';
 import { stateMachineLogGroup } from './state-machine-log-group';
+import { Sweep } from './sweep';
 import { UpdaterFunction } from './updater-function';
 import { checkBucketName, LambdaAvPropsError, quote } from './validation';
 import { Workflows } from './workflows';
@@ -84,6 +86,10 @@ export class LambdaAv extends Construct {
   readonly uploadRules: events.Rule[] = [];
   /** Scanning whole buckets: the bulk scan state machine and its reports. */
   readonly bulkScan: BulkScan;
+  /** The scheduled sweep of the buckets scanned on upload, unless `sweep: false`. */
+  readonly sweep: Sweep | undefined;
+  /** The sweep's rules, by bucket (name, or construct id for a bucket of this stack). */
+  private readonly sweptBuckets: Array<{ rule: events.Rule; bucketName: string; label: string }> = [];
 
   private readonly scanBucketNames = new Set<string>();
   /** Created when a scanned bucket first asks to quarantine or delete infected objects. */
@@ -155,6 +161,20 @@ export class LambdaAv extends Construct {
     });
     for (const bucket of props.bulkScan?.inventoryBuckets ?? []) this.bulkScan.addInventoryBucket(bucket);
     const rescans = props.bulkScan?.rescanAfterUpdate?.targets ?? [];
+    if (settings.sweep) {
+      this.sweep = new Sweep(this, 'Sweep', {
+        bulkScan: this.bulkScan.stateMachine,
+        settings: settings.sweep,
+      });
+      // The sweep's count (the Summarise task, src/bulk/sweep-metrics.ts), in LambdaAV only.
+      scanner.role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          actions: ['cloudwatch:PutMetricData'],
+          resources: ['*'],
+          conditions: { StringEquals: { 'cloudwatch:namespace': METRICS_NAMESPACE } },
+        }),
+      );
+    }
 
     this.updater = new UpdaterFunction(this, {
       code,
@@ -256,6 +276,9 @@ export class LambdaAv extends Construct {
       },
     });
     if (this.actions) this.monitoring.watchInfectedActions(this.actions);
+    for (const swept of this.sweptBuckets) {
+      this.monitoring.watchSweep(swept.rule, swept.bucketName, swept.label);
+    }
     for (const rule of this.uploadRules) {
       this.monitoring.watchUploadRule(
         rule,
@@ -350,6 +373,13 @@ export class LambdaAv extends Construct {
       this.uploadRules.push(rule);
       // A bucket added after the constructor: its alarm comes with it.
       if (this.monitoring) this.monitoring.watchUploadRule(rule, id, this.uploadDeadLetters());
+      // The sweep checks what the event path did: only buckets that have one.
+      if (this.sweep) {
+        const rule = this.sweep.addBucket(bucket, id, scanBucket.filter);
+        const swept = { rule, bucketName: name, label: id };
+        this.sweptBuckets.push(swept);
+        if (this.monitoring) this.monitoring.watchSweep(swept.rule, swept.bucketName, swept.label);
+      }
     }
   }
 

@@ -99,6 +99,21 @@ export interface BulkScanOptions {
   };
 }
 
+/**
+ * The scheduled sweep (docs/deploy.md, "Scheduled sweep"): an `unscanned` bulk scan of each bucket
+ * scanned on upload, over the objects the event path should be done with, whose count of objects
+ * found without a verdict raises SweepFoundUnscannedAlarm-<bucket>.
+ */
+export interface SweepOptions {
+  /**
+   * When each bucket is swept: a rate of at least one hour, or a cron expression (a quiet hour,
+   * say). Each sweep lists the whole bucket and reads every object's tags (see docs/deploy.md for
+   * the cost).
+   * @default events.Schedule.rate(Duration.days(1))
+   */
+  readonly schedule?: events.Schedule;
+}
+
 /** The scan status values written to the status tag and returned in results. */
 export interface StatusValues {
   /** @default 'CLEAN' */
@@ -332,6 +347,12 @@ export interface LambdaAvProps {
    * @default no alarm (the dashboard still shows them)
    */
   readonly unscannableAlarmThreshold?: number;
+  /**
+   * Sweep every bucket scanned on upload on a schedule, for objects the event path left without a
+   * verdict; `false` for none.
+   * @default a daily sweep
+   */
+  readonly sweep?: SweepOptions | false;
   /** Bulk scans and rescans after new definitions. @default bulk scans on demand, no rescans */
   readonly bulkScan?: BulkScanOptions;
   /** Retention of the Lambda and state machine logs. @default logs.RetentionDays.THREE_MONTHS */

@@ -33,6 +33,7 @@ import {
 import { MAX_EPHEMERAL_MIB, MIN_EPHEMERAL_MIB, scannerStorage } from './ephemeral-storage';
 import type { LambdaAvProps, StatusValues, WorkflowType } from './lambda-av-props';
 import type { ProcessingErrorThreshold } from './monitoring';
+import { resolveSweep, type SweepSettings } from './sweep-settings';
 import {
   checkInteger,
   checkPrefix,
@@ -82,6 +83,8 @@ export interface Settings {
   /** With Express: the queue whose redeliveries carry the retries. */
   readonly expressQueue?: ExpressQueueSettings;
   readonly bulk: BulkSettings;
+  /** The scheduled sweep, unless turned off. */
+  readonly sweep: SweepSettings | undefined;
 }
 
 export interface BulkSettings {
@@ -270,9 +273,15 @@ export function resolveSettings(props: LambdaAvProps): Settings {
   }
 
   const bulk = resolveBulk(props);
+  const sweep = resolveSweep(props.sweep, {
+    retryBudget,
+    ...(queue ? { expressQueue: queue } : {}),
+    scannerTimeout,
+  });
 
   return {
     bulk,
+    sweep,
     prefix,
     maxFileSize,
     scannerMemorySize,

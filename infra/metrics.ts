@@ -2,6 +2,7 @@ import type { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import {
   type BULK_OUTCOMES,
+  DIMENSION_BUCKET,
   DIMENSION_OUTCOME,
   DIMENSION_STATUS,
   METRIC_BULK_OBJECTS,
@@ -11,6 +12,7 @@ import {
   METRIC_DEFINITIONS_AGE,
   METRIC_DEFINITIONS_MISSING,
   METRIC_SCAN_LATENCY,
+  METRIC_SWEEP_UNSCANNED,
   METRICS_NAMESPACE,
 } from '../src/metrics';
 import type { Verdict } from '../src/scan/contract';
@@ -94,6 +96,21 @@ export function bulkObjectsMetric(
     metricName: METRIC_BULK_OBJECTS,
     dimensionsMap: { service: SERVICE_NAME, [DIMENSION_OUTCOME]: outcome },
     statistic: cloudwatch.Stats.SUM,
+    period,
+  });
+}
+
+/** Objects the scheduled sweep of a bucket found without a verdict, one sample per sweep (0 included). */
+export function sweepUnscannedMetric(
+  bucketName: string,
+  statistic: string,
+  period: Duration,
+): cloudwatch.Metric {
+  return new cloudwatch.Metric({
+    namespace: METRICS_NAMESPACE,
+    metricName: METRIC_SWEEP_UNSCANNED,
+    dimensionsMap: { service: SERVICE_NAME, [DIMENSION_BUCKET]: bucketName },
+    statistic,
     period,
   });
 }

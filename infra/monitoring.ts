@@ -9,7 +9,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
-import { Construct } from 'constructs';
+import { Construct, type IConstruct } from 'constructs';
 import { VERDICTS } from '../src/scan/contract';
 import {
   bulkObjectsMetric,
@@ -19,6 +19,7 @@ import {
   definitionsAgeMetric,
   definitionsMissingMetric,
   scanLatencyMetric,
+  sweepUnscannedMetric,
 } from './metrics';
 
 export interface LambdaAvMonitoringProps {
@@ -93,6 +94,13 @@ export class LambdaAvMonitoring extends Construct {
   readonly uploadEventsLostAlarms: cloudwatch.Alarm[] = [];
   /** A bulk scan failed: more failed batches than it tolerates, or its listing refused. */
   readonly bulkScanFailedAlarm: cloudwatch.Alarm | undefined;
+  /** Per swept bucket: the sweep found objects without a verdict. */
+  readonly sweepFoundUnscannedAlarms: cloudwatch.Alarm[] = [];
+  /** Per swept bucket: EventBridge could not start the sweep. */
+  readonly sweepNotStartedAlarms: cloudwatch.Alarm[] = [];
+  /** Where alarms created after the constructor (a bucket added later) send their notifications. */
+  private readonly alarmAction: actions.SnsAction;
+  private readonly topicPolicy: IConstruct | undefined;
   readonly dashboard: cloudwatch.Dashboard;
 
   constructor(scope: Construct, id: string, props: LambdaAvMonitoringProps) {
@@ -273,15 +281,11 @@ export class LambdaAvMonitoring extends Construct {
       ...(this.unscannableAlarm ? [this.unscannableAlarm] : []),
       ...(this.bulkScanFailedAlarm ? [this.bulkScanFailedAlarm] : []),
     ];
-    const action = new actions.SnsAction(this.alarmTopic);
+    this.alarmAction = new actions.SnsAction(this.alarmTopic);
     // The topic's policy must exist before an alarm first changes state (a new definitions-age
     // alarm may start in ALARM), or that first notification is refused and never retried.
-    const topicPolicy = props.alarmTopic ? undefined : this.alarmTopic.node.tryFindChild('Policy');
-    for (const alarm of alarms) {
-      alarm.addAlarmAction(action);
-      alarm.addOkAction(action);
-      if (topicPolicy) alarm.node.addDependency(topicPolicy);
-    }
+    this.topicPolicy = props.alarmTopic ? undefined : this.alarmTopic.node.tryFindChild('Policy');
+    for (const alarm of alarms) this.notify(alarm);
 
     this.dashboard = this.createDashboard(props, alarms);
   }
@@ -324,6 +328,8 @@ export class LambdaAvMonitoring extends Construct {
       evaluationPeriods: 1,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
+    this.notify(this.infectedActionsFailedAlarm);
+    this.notify(this.infectedActionDeadLettersAlarm);
   }
 
   /**
@@ -332,17 +338,20 @@ export class LambdaAvMonitoring extends Construct {
    * rules' dead-letter queue. Either way an upload started no scan.
    */
   watchUploadRule(rule: events.IRule, label: string, deadLetterQueue: sqs.IQueue): void {
-    this.uploadDeadLettersAlarm ??= this.alarm('UploadEventsDeadLettersAlarm', {
-      alarmDescription: `Upload events could not start a scan for a day and are in the dead-letter queue: their objects have no verdict. ${RUNBOOK}`,
-      metric: deadLetterQueue.metricApproximateNumberOfMessagesVisible({
-        period: FIVE_MINUTES,
-        statistic: cloudwatch.Stats.MAXIMUM,
-      }),
-      threshold: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      evaluationPeriods: 1,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
+    if (!this.uploadDeadLettersAlarm) {
+      this.uploadDeadLettersAlarm = this.alarm('UploadEventsDeadLettersAlarm', {
+        alarmDescription: `Upload events could not start a scan for a day and are in the dead-letter queue: their objects have no verdict. ${RUNBOOK}`,
+        metric: deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+          period: FIVE_MINUTES,
+          statistic: cloudwatch.Stats.MAXIMUM,
+        }),
+        threshold: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+      this.notify(this.uploadDeadLettersAlarm);
+    }
     const metric = (metricName: string) =>
       new cloudwatch.Metric({
         namespace: 'AWS/Events',
@@ -352,24 +361,67 @@ export class LambdaAvMonitoring extends Construct {
         statistic: cloudwatch.Stats.SUM,
       });
     const safe = label.replace(/[^A-Za-z0-9-]/g, '-');
-    this.uploadEventsLostAlarms.push(
-      this.alarm(`UploadEventsLostAlarm-${safe}`, {
-        alarmDescription: `Upload events of ${label} were dropped by EventBridge (failed and not kept in the dead-letter queue): their objects have no verdict. ${RUNBOOK}`,
-        metric: new cloudwatch.MathExpression({
-          expression: 'FILL(failed, 0) + FILL(notKept, 0)',
-          usingMetrics: {
-            failed: metric('FailedInvocations'),
-            notKept: metric('InvocationsFailedToBeSentToDlq'),
-          },
-          period: FIVE_MINUTES,
-          label: 'upload events lost',
-        }),
-        threshold: 1,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        evaluationPeriods: 1,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    const lost = this.alarm(`UploadEventsLostAlarm-${safe}`, {
+      alarmDescription: `Upload events of ${label} were dropped by EventBridge (failed and not kept in the dead-letter queue): their objects have no verdict. ${RUNBOOK}`,
+      metric: new cloudwatch.MathExpression({
+        expression: 'FILL(failed, 0) + FILL(notKept, 0)',
+        usingMetrics: {
+          failed: metric('FailedInvocations'),
+          notKept: metric('InvocationsFailedToBeSentToDlq'),
+        },
+        period: FIVE_MINUTES,
+        label: 'upload events lost',
       }),
-    );
+      threshold: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    this.uploadEventsLostAlarms.push(lost);
+    this.notify(lost);
+  }
+
+  /**
+   * The scheduled sweep of a bucket: objects it found without a verdict (the event path lost
+   * them; the sweep has scanned them since), and sweeps EventBridge could not start. A sweep that
+   * started and failed raises BulkScanExecutionsFailedAlarm.
+   */
+  watchSweep(rule: events.IRule, bucketName: string, label: string): void {
+    const safe = label.replace(/[^A-Za-z0-9-]/g, '-');
+    const found = this.alarm(`SweepFoundUnscannedAlarm-${safe}`, {
+      alarmDescription: `The scheduled sweep of ${label} found objects without a verdict: the event path lost their uploads (the sweep has scanned and tagged them). ${RUNBOOK}`,
+      // One sample per sweep; an hour's window shows it, then the alarm goes back to OK by itself.
+      metric: sweepUnscannedMetric(bucketName, cloudwatch.Stats.MAXIMUM, Duration.hours(1)),
+      threshold: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    const notStarted = this.alarm(`SweepNotStartedAlarm-${safe}`, {
+      alarmDescription: `EventBridge could not start the scheduled sweep of ${label} (FailedInvocations): it did not run. ${RUNBOOK}`,
+      metric: new cloudwatch.Metric({
+        namespace: 'AWS/Events',
+        metricName: 'FailedInvocations',
+        dimensionsMap: { RuleName: rule.ruleName },
+        period: FIVE_MINUTES,
+        statistic: cloudwatch.Stats.SUM,
+      }),
+      threshold: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    this.sweepFoundUnscannedAlarms.push(found);
+    this.sweepNotStartedAlarms.push(notStarted);
+    this.notify(found);
+    this.notify(notStarted);
+  }
+
+  /** The alarm notifies the topic when it goes to ALARM and back to OK. */
+  private notify(alarm: cloudwatch.Alarm): void {
+    alarm.addAlarmAction(this.alarmAction);
+    alarm.addOkAction(this.alarmAction);
+    if (this.topicPolicy) alarm.node.addDependency(this.topicPolicy);
   }
 
   private alarm(id: string, props: cloudwatch.AlarmProps): cloudwatch.Alarm {

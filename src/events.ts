@@ -18,7 +18,8 @@ import type { EventObject, ObjectRef, ObjectTarget, TagRequest } from './scan/co
  * and the bulk scan workflow's (statemachine/bulk-scan.asl.json):
  * - `batch`: `{Items, BatchInput, previous?}`, a batch as the Distributed Map's ItemBatcher hands it
  *   over, scanned in this invocation (src/scan/batch.ts);
- * - `bulk-plan`: `{bulkScan, limits, execution}`, the request checked and planned (no daemon);
+ * - `bulk-plan`: `{bulkScan, limits, execution, startTime?}`, the request checked and planned (no
+ *   daemon); windows back from now are resolved against the execution's start time;
  * - `bulk-report`: `{bulkReport}`, the ResultWriter's report added up (no daemon).
  *
  * The state machines name their execution beside the request, for the result event:
@@ -38,6 +39,8 @@ type ScanRequest =
       readonly request: unknown;
       readonly limits: BulkScanLimits;
       readonly execution: string;
+      /** The execution's start (`$$.Execution.StartTime`), milliseconds; absent: the time of planning. */
+      readonly startTime?: number;
     }
   | { readonly kind: 'bulk-report'; readonly state: unknown };
 
@@ -71,6 +74,7 @@ function parseRequest(event: unknown): ScanRequest {
       request: event.bulkScan,
       limits: parseLimits(event.limits),
       execution: typeof event.execution === 'string' && event.execution !== '' ? event.execution : 'manual',
+      ...startTimeOf(event.startTime),
     };
   }
   if ('bulkReport' in event) return { kind: 'bulk-report', state: event.bulkReport };
@@ -218,4 +222,14 @@ function describeValue(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';
   return typeof value === 'string' ? JSON.stringify(value) : `${typeof value} ${JSON.stringify(value)}`;
+}
+
+/** `$$.Execution.StartTime` as Step Functions gives it (ISO 8601); anything else is refused. */
+function startTimeOf(value: unknown): { startTime?: number } {
+  if (value === undefined) return {};
+  const parsed = typeof value === 'string' ? Date.parse(value) : Number.NaN;
+  if (Number.isNaN(parsed)) {
+    throw new InvalidEventError(`startTime must be an ISO 8601 time, got ${describeValue(value)}`);
+  }
+  return { startTime: parsed };
 }

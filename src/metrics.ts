@@ -14,6 +14,12 @@ export const METRIC_CANARY_DETECTED = 'CanaryDetected';
 export const METRIC_CANARY_LATENCY = 'CanaryScanLatency';
 /** 1 each time a result could not be published to EventBridge after retries (its tag is written). */
 export const METRIC_RESULT_EVENTS_FAILED = 'ResultEventsFailed';
+/**
+ * Published by the scheduled sweep (PutMetricData), one sample per sweep of a bucket: the objects
+ * it found without a verdict, 0 included, dimensions service and Bucket.
+ */
+export const METRIC_SWEEP_UNSCANNED = 'SweepUnscannedObjects';
+export const DIMENSION_BUCKET = 'Bucket';
 /** The dimension on scan metrics; its values are the canonical verdicts, whatever the status names. */
 export const DIMENSION_STATUS = 'Status';
 /** Objects a bulk scan batch went through, by `Outcome`: SCANNED (a verdict written) or UNCHANGED. */

@@ -17,6 +17,7 @@ export interface BulkScanSummary {
   readonly source: 'listing' | 'inventory';
   readonly trigger?: string;
   readonly modifiedAfter?: string;
+  readonly modifiedBefore?: string;
   /** Objects with a result in the report: scanned, tagged SKIPPED or left unchanged. */
   readonly objects: number;
   /** Per verdict (canonical names), and UNCHANGED for objects the mode's rules left as they were. */
@@ -34,6 +35,20 @@ export interface BulkScanSummary {
   readonly mapRunArn?: string;
   /** The ResultWriter's report: every batch's results (the child workflows' outputs). */
   readonly report: { readonly bucket: string; readonly prefix: string; readonly manifest?: string };
+  /** For the scheduled sweep: what it found and whether it was published (src/bulk/sweep.ts). */
+  readonly sweep?: SweepOutcome;
+}
+
+/** What the scheduled sweep found (src/bulk/sweep.ts). */
+export interface SweepOutcome {
+  /**
+   * Objects found without a verdict: every object with a result that the mode's rules, its age
+   * or its storage class did not leave unchanged (scanned now, tagged SKIPPED, or a
+   * PROCESSING_ERROR when it could not even be read).
+   */
+  readonly unscanned: number;
+  /** Whether the count was published (SweepUnscannedObjects). */
+  readonly published: boolean;
 }
 
 /** The ResultWriter's manifest.json, as far as the summary reads it. */
@@ -106,6 +121,7 @@ export async function summariseBulkScan(s3: S3Client, state: unknown): Promise<B
     source: plan.source,
     ...(plan.trigger ? { trigger: plan.trigger } : {}),
     ...(plan.modifiedAfter ? { modifiedAfter: plan.modifiedAfter } : {}),
+    ...(plan.modifiedBefore ? { modifiedBefore: plan.modifiedBefore } : {}),
     objects: Object.values(counts).reduce((a, b) => a + b, 0),
     counts,
     unchanged,

@@ -2,11 +2,12 @@ import type { RescanTarget } from '../config';
 import { InvalidEventError } from '../errors';
 import type { BatchInput } from '../scan/batch-event';
 import { BULK_MODES, type BulkMode } from '../scan/bulk-mode';
+import { type KeyFilter, parseKeyFilter } from '../scan/key-filter';
 import { RESCAN_WINDOW } from '../settings';
 
 /**
  * The bulk scan workflow's input (statemachine/bulk-scan.asl.json):
- * `{bucket, prefix?, mode?, modifiedAfter?, maxConcurrency?, batchSize?, manifest?, ...}`.
+ * `{bucket, prefix?, mode?, modifiedAfter?, modifiedBefore?, filter?, maxConcurrency?, batchSize?, manifest?, sweep?, ...}`.
  */
 export interface BulkScanRequest {
   readonly bucket: string;
@@ -15,6 +16,16 @@ export interface BulkScanRequest {
   readonly mode?: BulkMode;
   /** An ISO 8601 time, or a window back from now: `P30D`, `PT12H`, `PT90M`. */
   readonly modifiedAfter?: string;
+  /**
+   * Objects last modified at or after it are left unchanged: an ISO 8601 time, or a window back
+   * from now (the execution's start). The sweep leaves the uploads the event path is still on.
+   */
+  readonly modifiedBefore?: string;
+  /**
+   * Only objects this filter lets through (the bucket's upload `ScanFilter`, which the sweep
+   * passes so that it never counts an object the upload rule leaves alone on purpose).
+   */
+  readonly filter?: KeyFilter;
   /** Batches scanned at once (child workflows); capped by the deployment's limit. */
   readonly maxConcurrency?: number;
   /** Objects per batch (one scanner invocation). */
@@ -27,6 +38,12 @@ export interface BulkScanRequest {
   readonly scanConcurrency?: number;
   /** Who asked: `cli`, `definitions-update`, ... (kept in the output). */
   readonly trigger?: string;
+  /**
+   * The scheduled sweep (issue 20): an `unscanned` scan whose count of objects found without a
+   * verdict is published as the SweepUnscannedObjects metric.
+   * @default false
+   */
+  readonly sweep?: boolean;
 }
 
 /** The deployment's limits, which the workflow passes with each request. */
@@ -45,6 +62,8 @@ export interface BulkScanPlan {
   readonly prefix: string;
   readonly mode: BulkMode;
   readonly modifiedAfter?: string;
+  readonly modifiedBefore?: string;
+  readonly filter?: KeyFilter;
   readonly maxConcurrency: number;
   /** True when the request asked for more than the deployment's limit. */
   readonly maxConcurrencyCapped: boolean;
@@ -57,6 +76,8 @@ export interface BulkScanPlan {
   /** The ResultWriter's bucket and prefix; it adds `/<map run id>/manifest.json` and the result files. */
   readonly report: { readonly bucket: string; readonly prefix: string };
   readonly trigger?: string;
+  /** True for the scheduled sweep: the summary's count of objects without a verdict is published. */
+  readonly sweep: boolean;
 }
 
 /**
@@ -94,7 +115,29 @@ export function planBulkScan(
     throw new InvalidEventError(`mode must be one of ${BULK_MODES.join(', ')}, got ${JSON.stringify(mode)}`);
   }
   const modifiedAfter =
-    request.modifiedAfter === undefined ? undefined : resolveInstant(request.modifiedAfter, now);
+    request.modifiedAfter === undefined
+      ? undefined
+      : resolveInstant(request.modifiedAfter, now, 'modifiedAfter');
+  const modifiedBefore =
+    request.modifiedBefore === undefined
+      ? undefined
+      : resolveInstant(request.modifiedBefore, now, 'modifiedBefore');
+  if (modifiedAfter && modifiedBefore && Date.parse(modifiedAfter) >= Date.parse(modifiedBefore)) {
+    throw new InvalidEventError(
+      `modifiedAfter (${modifiedAfter}) must be earlier than modifiedBefore (${modifiedBefore}): no object could be scanned`,
+    );
+  }
+  const filter = parseKeyFilter(request.filter);
+  const filtered = Object.keys(filter).length > 0;
+  const sweep = request.sweep ?? false;
+  if (typeof sweep !== 'boolean') {
+    throw new InvalidEventError(`sweep must be true or false, got ${JSON.stringify(sweep)}`);
+  }
+  if (sweep && mode !== 'unscanned') {
+    throw new InvalidEventError(
+      `sweep counts the objects found without a verdict: it needs mode unscanned, got ${JSON.stringify(mode)}`,
+    );
+  }
   const asked = whole(request.maxConcurrency, 'maxConcurrency', 1, 10_000) ?? limits.maxConcurrency;
   const batchSize = whole(request.batchSize, 'batchSize', 1, MAX_BATCH_SIZE) ?? limits.batchSize;
   const tolerated =
@@ -112,16 +155,26 @@ export function planBulkScan(
     prefix,
     mode: mode as BulkMode,
     ...(modifiedAfter ? { modifiedAfter } : {}),
+    ...(modifiedBefore ? { modifiedBefore } : {}),
+    ...(filtered ? { filter } : {}),
     maxConcurrency: Math.min(asked, limits.maxConcurrency),
     maxConcurrencyCapped: asked > limits.maxConcurrency,
     batchSize,
     toleratedFailurePercentage: tolerated,
     source: manifest ? 'inventory' : 'listing',
     ...(manifest ? { manifest } : {}),
-    // Every field present (an empty modifiedAfter is none): the ItemBatcher's BatchInput names each.
-    batch: { bucket, mode: mode as BulkMode, modifiedAfter: modifiedAfter ?? '', scanConcurrency },
+    // Every field present (an empty time is none): the ItemBatcher's BatchInput names each.
+    batch: {
+      bucket,
+      mode: mode as BulkMode,
+      modifiedAfter: modifiedAfter ?? '',
+      modifiedBefore: modifiedBefore ?? '',
+      filter,
+      scanConcurrency,
+    },
     report: { bucket: limits.reportBucket, prefix: `bulk-scan/${executionName}` },
     ...(trigger ? { trigger } : {}),
+    sweep,
   };
 }
 
@@ -147,7 +200,7 @@ export function parseLimits(value: unknown): BulkScanLimits {
 }
 
 /** An ISO 8601 time as given (normalised), or a window back from `now`. */
-export function resolveInstant(value: unknown, now: number): string {
+export function resolveInstant(value: unknown, now: number, name = 'modifiedAfter'): string {
   if (typeof value === 'string') {
     const window = RESCAN_WINDOW.exec(value);
     if (window) {
@@ -159,7 +212,7 @@ export function resolveInstant(value: unknown, now: number): string {
     if (!Number.isNaN(parsed) && /^\d{4}-\d{2}-\d{2}/.test(value)) return new Date(parsed).toISOString();
   }
   throw new InvalidEventError(
-    `modifiedAfter must be an ISO 8601 time (2026-01-31T00:00:00Z) or a window back from now (P30D, PT12H, PT90M), got ${JSON.stringify(value)}`,
+    `${name} must be an ISO 8601 time (2026-01-31T00:00:00Z) or a window back from now (P30D, PT12H, PT90M), got ${JSON.stringify(value)}`,
   );
 }
 

@@ -31,6 +31,7 @@ export async function scanBucketCommand(
     options: {
       mode: { type: 'string' },
       'modified-after': { type: 'string' },
+      'modified-before': { type: 'string' },
       'batch-size': { type: 'string' },
       'max-concurrency': { type: 'string' },
       manifest: { type: 'string' },
@@ -62,6 +63,7 @@ export async function scanBucketCommand(
     ...(target.prefix ? { prefix: target.prefix } : {}),
     ...(values.mode ? { mode: values.mode as BulkMode } : {}),
     ...(values['modified-after'] ? { modifiedAfter: values['modified-after'] } : {}),
+    ...(values['modified-before'] ? { modifiedBefore: values['modified-before'] } : {}),
     ...(values['batch-size'] ? { batchSize: whole('--batch-size', values['batch-size']) } : {}),
     ...(values['max-concurrency']
       ? { maxConcurrency: whole('--max-concurrency', values['max-concurrency']) }

@@ -198,6 +198,8 @@ Options:
                           scanned before the published definitions (and PROCESSING_ERROR ones);
                           all: every object
   --modified-after WHEN   only objects modified after an ISO 8601 time or within a window (P30D, PT12H)
+  --modified-before WHEN  only objects modified before an ISO 8601 time or a window ago (PT78M: what
+                          the scheduled sweep leaves to uploads still being scanned)
   --batch-size N          objects per scanner invocation (default: the stack's, 100)
   --max-concurrency N     batches at once (capped by the stack's limit, which leaves upload scans room)
   --manifest s3://B/KEY   read the objects from an S3 Inventory's manifest.json instead of listing

@@ -1,7 +1,10 @@
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 import { createLambdaClient } from '../aws-clients';
 import { type BulkScanSummary, summariseBulkScan } from '../bulk/report';
 import { type BulkScanPlan, planBulkScan } from '../bulk/request';
+import { reportSweep, type SweepMetrics } from '../bulk/sweep';
+import { CloudWatchSweepMetrics } from '../bulk/sweep-metrics';
 import { type Config, getConfig } from '../config';
 import { parseScanEvent } from '../events';
 import { type BulkMetrics, EmfBulkMetrics } from '../metrics';
@@ -17,6 +20,8 @@ export interface ScanFileDependencies {
   readonly lambda: LambdaClient;
   /** What bulk scan batches report (default: EMF lines). */
   readonly bulkMetrics?: BulkMetrics;
+  /** Where the scheduled sweep publishes its count (default: PutMetricData, client built on first use). */
+  readonly sweepMetrics?: SweepMetrics;
 }
 
 /** The part of Lambda's context the handler reads: the ARN it was invoked as (with its alias). */
@@ -43,6 +48,11 @@ export type ScanFileResponse =
 export function createScanFileHandler(deps: ScanFileDependencies) {
   const warmerState: WarmerState = { definitionsMissingLogged: false };
   const bulkMetrics = deps.bulkMetrics ?? new EmfBulkMetrics();
+  let sweepMetrics = deps.sweepMetrics;
+  const sweep = () => {
+    sweepMetrics ??= new CloudWatchSweepMetrics(new CloudWatchClient({}));
+    return sweepMetrics;
+  };
   return async (event: unknown, context?: InvocationContext): Promise<ScanFileResponse> => {
     const request = parseScanEvent(event);
     const origin = request.executionArn === undefined ? {} : { executionArn: request.executionArn };
@@ -80,9 +90,9 @@ export function createScanFileHandler(deps: ScanFileDependencies) {
         );
       }
       case 'bulk-plan':
-        return planBulkScan(request.request, request.limits, request.execution);
+        return planBulkScan(request.request, request.limits, request.execution, request.startTime);
       case 'bulk-report':
-        return summariseBulkScan(deps.scanner.s3, request.state);
+        return reportSweep(await summariseBulkScan(deps.scanner.s3, request.state), request.state, sweep);
     }
   };
 }

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { CloudWatchSweepMetrics } from '../bulk/sweep-metrics';
 import { CloudWatchCanaryMetrics } from '../canary/canary-metrics';
 import { type Config, type Env, loadConfig } from '../config';
 import { createScanFileHandler } from '../handlers/scan-file';
@@ -197,7 +198,14 @@ export class ServeStack {
       cleanups.push(() => lambdaServer.stop());
       const lambda = localLambdaClient(lambdaServer.endpoint);
       cleanups.push(async () => lambda.destroy());
-      scanHandler = createScanFileHandler({ config, scanner, lambda });
+      // A bulk scan with sweep: true (what the scheduled sweep starts) reports its
+      // count to the local CloudWatch endpoint.
+      scanHandler = createScanFileHandler({
+        config,
+        scanner,
+        lambda,
+        sweepMetrics: new CloudWatchSweepMetrics(cloudwatchClient),
+      });
 
       const functionArn = (name: string) =>
         `arn:aws:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT}:function:${name}`;

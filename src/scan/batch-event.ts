@@ -1,6 +1,7 @@
 import { InvalidEventError } from '../errors';
 import { BULK_MODES, type BulkMode, type UnchangedReason } from './bulk-mode';
 import type { ScanResult, Verdict } from './contract';
+import { type KeyFilter, parseKeyFilter } from './key-filter';
 
 /**
  * What each batch of a bulk scan is told, the same for every batch (the Distributed Map's
@@ -11,6 +12,10 @@ export interface BatchInput {
   readonly mode: BulkMode;
   /** ISO 8601: objects last modified at or before it are left unchanged (empty: none). */
   readonly modifiedAfter?: string;
+  /** ISO 8601: objects last modified at or after it are left unchanged (empty: none). */
+  readonly modifiedBefore?: string;
+  /** Only objects the filter lets through are scanned (absent or `{}`: every object). */
+  readonly filter?: KeyFilter;
   /** Objects of the batch scanned at once. */
   readonly scanConcurrency: number;
 }
@@ -77,21 +82,15 @@ export function parseBatchEvent(event: Record<string, unknown>): BatchEvent {
     throw new InvalidEventError('a bulk scan batch needs BatchInput (an object)');
   }
   const { bucket, mode, scanConcurrency } = input as Record<string, unknown>;
-  const modifiedAfter = (input as Record<string, unknown>).modifiedAfter || undefined;
+  const modifiedAfter = instantOf(input as Record<string, unknown>, 'modifiedAfter');
+  const modifiedBefore = instantOf(input as Record<string, unknown>, 'modifiedBefore');
+  const filter = parseKeyFilter((input as Record<string, unknown>).filter, 'BatchInput.filter');
   if (typeof bucket !== 'string' || bucket === '') {
     throw new InvalidEventError(`BatchInput.bucket must be a bucket name, got ${JSON.stringify(bucket)}`);
   }
   if (!(BULK_MODES as readonly unknown[]).includes(mode)) {
     throw new InvalidEventError(
       `BatchInput.mode must be one of ${BULK_MODES.join(', ')}, got ${JSON.stringify(mode)}`,
-    );
-  }
-  if (
-    modifiedAfter !== undefined &&
-    (typeof modifiedAfter !== 'string' || Number.isNaN(Date.parse(modifiedAfter)))
-  ) {
-    throw new InvalidEventError(
-      `BatchInput.modifiedAfter must be an ISO 8601 time, got ${JSON.stringify(modifiedAfter)}`,
     );
   }
   if (
@@ -110,9 +109,23 @@ export function parseBatchEvent(event: Record<string, unknown>): BatchEvent {
     BatchInput: {
       bucket,
       mode: mode as BulkMode,
-      ...(typeof modifiedAfter === 'string' ? { modifiedAfter } : {}),
+      ...(modifiedAfter ? { modifiedAfter } : {}),
+      ...(modifiedBefore ? { modifiedBefore } : {}),
+      ...(Object.keys(filter).length > 0 ? { filter } : {}),
       scanConcurrency,
     },
     ...(typeof previous === 'object' && previous !== null ? { previous: previous as BatchOutput } : {}),
   };
+}
+
+/** An optional ISO 8601 time of BatchInput (an empty one is none). */
+function instantOf(
+  input: Record<string, unknown>,
+  name: 'modifiedAfter' | 'modifiedBefore',
+): string | undefined {
+  const value = input[name] || undefined;
+  if (value !== undefined && (typeof value !== 'string' || Number.isNaN(Date.parse(value)))) {
+    throw new InvalidEventError(`BatchInput.${name} must be an ISO 8601 time, got ${JSON.stringify(value)}`);
+  }
+  return value;
 }

@@ -7,6 +7,7 @@ import type { Scanner } from '../scanner';
 import type { StatusNames } from '../settings';
 import {
   type BatchEvent,
+  type BatchInput,
   type BatchOutput,
   type BulkCountKey,
   type BulkCounts,
@@ -18,6 +19,7 @@ import { currentSince, decide, type ModeRules, type UnchangedReason } from './bu
 import type { ObjectRef, ScanResult } from './contract';
 import { VERDICTS, type Verdict } from './contract';
 import { candidateKeys } from './event-object';
+import { passesFilter } from './key-filter';
 import { resolveEventObject } from './resolve-object';
 import { mapS3Error } from './s3-errors';
 
@@ -37,8 +39,9 @@ const DEADLINE_MARGIN_MS = 10_000;
  * Scans a batch of a bulk scan in one warm invocation, `scanConcurrency` objects at a time, each
  * through the same path as a single-object scan (Scanner.scan, Scanner.tag: verdicts, tags,
  * metrics and logs alike). Per object:
- * 1. objects not modified since `modifiedAfter`, and archived ones (Glacier, Deep Archive) are
- *    left unchanged without a request;
+ * 1. objects not modified since `modifiedAfter`, modified at or after `modifiedBefore`, outside
+ *    the bucket's scan `filter`, and archived ones (Glacier, Deep Archive) are left unchanged
+ *    without a request;
  * 2. its tags are read, and the mode's rules (bulk-mode.ts) decide whether it is scanned;
  * 3. over MAX_FILE_SIZE it is tagged SKIPPED without being read (as the scan machine's
  *    TagSkipped), else scanned and tagged.
@@ -59,7 +62,10 @@ export async function scanBatch(deps: BatchDependencies, event: BatchEvent): Pro
     maxFileSize: config.maxFileSize,
     ...(input.mode === 'stale' && event.Items.length > 0 ? { currentSince: await staleBefore(deps) } : {}),
   };
-  const modifiedAfter = input.modifiedAfter ? Date.parse(input.modifiedAfter) : undefined;
+  const window: ModifiedWindow = {
+    ...(input.modifiedAfter ? { after: Date.parse(input.modifiedAfter) } : {}),
+    ...(input.modifiedBefore ? { before: Date.parse(input.modifiedBefore) } : {}),
+  };
   const timeLeft = () =>
     deps.remainingMs === undefined
       ? Number.POSITIVE_INFINITY
@@ -73,7 +79,7 @@ export async function scanBatch(deps: BatchDependencies, event: BatchEvent): Pro
     while (next < event.Items.length && failure === undefined && timeLeft() > 0) {
       const index = next++;
       try {
-        results[index] = await scanItem(deps, rules, seen, input.bucket, modifiedAfter, event.Items[index]);
+        results[index] = await scanItem(deps, rules, seen, input, window, event.Items[index]);
       } catch (error) {
         failure ??= error;
       }
@@ -98,6 +104,12 @@ export async function scanBatch(deps: BatchDependencies, event: BatchEvent): Pro
   };
 }
 
+/** Milliseconds since the epoch: only objects last modified after `after` and before `before`. */
+interface ModifiedWindow {
+  readonly after?: number;
+  readonly before?: number;
+}
+
 /** What the batch learns from its scans: the definitions clamd reported. */
 interface Seen {
   definitions?: string;
@@ -107,11 +119,12 @@ async function scanItem(
   deps: BatchDependencies,
   rules: ModeRules,
   seen: Seen,
-  bucket: string,
-  modifiedAfter: number | undefined,
+  input: BatchInput,
+  window: ModifiedWindow,
   raw: unknown,
 ): Promise<ItemResult> {
   const { scanner } = deps;
+  const { bucket } = input;
   const startedAt = performance.now();
   let item: BulkItem;
   try {
@@ -127,8 +140,14 @@ async function scanItem(
     );
     return scanned(await scanner.notScanned(object, error, startedAt), rules.statusNames, seen);
   }
-  if (modifiedAfter !== undefined && item.lastModified !== undefined && item.lastModified <= modifiedAfter) {
+  if (window.after !== undefined && item.lastModified !== undefined && item.lastModified <= window.after) {
     return unchanged(object, 'not-modified-since');
+  }
+  if (window.before !== undefined && item.lastModified !== undefined && item.lastModified >= window.before) {
+    return unchanged(object, 'too-recent');
+  }
+  if (input.filter && !passesFilter(input.filter, item.key, item.size)) {
+    return unchanged(object, 'filtered-out');
   }
   if (item.storageClass !== undefined && ARCHIVED_STORAGE_CLASSES.has(item.storageClass)) {
     return unchanged(object, 'archived');

@@ -11,7 +11,16 @@ export const BULK_MODES = ['unscanned', 'stale', 'all'] as const;
 export type BulkMode = (typeof BULK_MODES)[number];
 
 /** Why a bulk scan left an object as it is: counted and reported, never tagged again. */
-export const UNCHANGED_REASONS = ['already-scanned', 'current', 'not-modified-since', 'archived'] as const;
+export const UNCHANGED_REASONS = [
+  'already-scanned',
+  'current',
+  'not-modified-since',
+  // Modified at or after `modifiedBefore`: an upload the event path may still be scanning.
+  'too-recent',
+  // Outside the bucket's scan filter: its upload rule leaves it unscanned on purpose.
+  'filtered-out',
+  'archived',
+] as const;
 export type UnchangedReason = (typeof UNCHANGED_REASONS)[number];
 
 export interface ModeRules {

@@ -60,10 +60,18 @@ test('s3:* appears only in bucket policies denying requests without TLS', () => 
   }
 });
 
-test("cloudwatch:PutMetricData (which has no resource) is the updater's, limited to the LambdaAV namespace", () => {
+test("cloudwatch:PutMetricData (which has no resource) is the updater's (the canary) and the scanner's (the sweep's count), limited to the LambdaAV namespace", () => {
   const putters = statements.filter(({ statement }) => statement.Action.includes('cloudwatch:PutMetricData'));
 
   expect(putters).toEqual([
+    {
+      policy: logicalId(stack, av.scanner.role?.node.findChild('DefaultPolicy') as never),
+      statement: expect.objectContaining({
+        Action: ['cloudwatch:PutMetricData'],
+        Resource: ['*'],
+        Condition: { StringEquals: { 'cloudwatch:namespace': 'LambdaAV' } },
+      }),
+    },
     {
       policy: logicalId(stack, av.updater.role?.node.findChild('DefaultPolicy') as never),
       statement: expect.objectContaining({

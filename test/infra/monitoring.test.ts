@@ -1,5 +1,6 @@
 import { Duration } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import {
   DIMENSION_STATUS,
@@ -444,4 +445,36 @@ test('a failed bulk scan raises an alarm: its objects may be left unscanned', ()
     Dimensions: [{ Name: 'StateMachineArn', Value: { Ref: logicalId(stack, av.bulkScan.stateMachine) } }],
     Threshold: 1,
   });
+});
+
+test('every alarm notifies the alarm topic, those created with a scanned bucket (upload rule, actions, sweep) too', () => {
+  const built = buildLambdaAv((stack) => ({
+    scanBuckets: [
+      { bucket: s3.Bucket.fromBucketName(stack, 'NotifyUploads', 'uploads'), onInfected: 'quarantine' },
+    ],
+  }));
+  const topic = { Ref: logicalId(built.stack, built.av.monitoring.alarmTopic as never) };
+
+  const alarms = Object.values(built.template.findResources('AWS::CloudWatch::Alarm'));
+  const names = alarms.map((alarm) => String(alarm.Properties.AlarmName).replace(/^.*-(\w+Alarm.*)$/, '$1'));
+  expect(names).toEqual(
+    expect.arrayContaining([
+      'UploadEventsDeadLettersAlarm',
+      'UploadEventsLostAlarm-uploads',
+      'InfectedActionsFailedAlarm',
+      'InfectedActionDeadLettersAlarm',
+      'SweepFoundUnscannedAlarm-uploads',
+    ]),
+  );
+  for (const alarm of alarms) {
+    expect({
+      name: alarm.Properties.AlarmName,
+      actions: alarm.Properties.AlarmActions,
+      ok: alarm.Properties.OKActions,
+    }).toEqual({
+      name: alarm.Properties.AlarmName,
+      actions: [topic],
+      ok: [topic],
+    });
+  }
 });

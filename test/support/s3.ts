@@ -1,4 +1,4 @@
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, utimes } from 'node:fs/promises';
 import path from 'node:path';
 import {
   CreateBucketCommand,
@@ -15,6 +15,8 @@ export interface LocalS3 {
   createBucket(name: string): Promise<void>;
   put(bucket: string, key: string, body: string | Buffer, tags?: Record<string, string>): Promise<void>;
   tagsOf(bucket: string, key: string): Promise<Record<string, string>>;
+  /** Makes an object's LastModified `ageMs` in the past (what an old upload looks like). */
+  backdate(bucket: string, key: string, ageMs: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -40,6 +42,19 @@ export async function startLocalS3(): Promise<LocalS3> {
     async tagsOf(bucket, key) {
       const response = await client.send(new GetObjectTaggingCommand({ Bucket: bucket, Key: key }));
       return Object.fromEntries((response.TagSet ?? []).map((tag) => [tag.Key ?? '', tag.Value ?? '']));
+    },
+    async backdate(bucket, key, ageMs) {
+      // s3rver reports the stored file's mtime as LastModified, in listings and HEAD alike; the
+      // file is named as its filesystem store names it (POSIX: the key, with this suffix).
+      const parts = key.split('/');
+      const file = path.join(
+        server.directory,
+        bucket,
+        ...parts.slice(0, -1),
+        `${parts.at(-1)}._S3rver_object`,
+      );
+      const when = new Date(Date.now() - ageMs);
+      await utimes(file, when, when);
     },
     async stop() {
       client.destroy();

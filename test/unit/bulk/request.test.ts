@@ -15,8 +15,16 @@ test('defaults: unscanned, the whole bucket, the deployment batch size and cap, 
     batchSize: 100,
     toleratedFailurePercentage: 5,
     source: 'listing',
-    batch: { bucket: 'uploads', mode: 'unscanned', modifiedAfter: '', scanConcurrency: 4 },
+    batch: {
+      bucket: 'uploads',
+      mode: 'unscanned',
+      modifiedAfter: '',
+      modifiedBefore: '',
+      filter: {},
+      scanConcurrency: 4,
+    },
     report: { bucket: 'reports', prefix: 'bulk-scan/run-1' },
+    sweep: false,
   });
 });
 
@@ -44,12 +52,53 @@ test('a window back from now, a manifest, and a cap that wins over the request',
   });
 });
 
+test('the sweep: modifiedBefore a window back from the execution start, in the plan and every batch', () => {
+  const plan = planBulkScan(
+    { bucket: 'uploads', mode: 'unscanned', modifiedBefore: 'PT78M', sweep: true, trigger: 'sweep' },
+    limits,
+    'sweep-1',
+    NOW,
+  );
+
+  expect(plan).toMatchObject({
+    modifiedBefore: '2026-03-31T10:42:00.000Z',
+    sweep: true,
+    trigger: 'sweep',
+    batch: { mode: 'unscanned', modifiedAfter: '', modifiedBefore: '2026-03-31T10:42:00.000Z' },
+  });
+  expect(plan).not.toHaveProperty('modifiedAfter');
+});
+
+test('modifiedAfter and modifiedBefore together bound the objects from both sides', () => {
+  const plan = planBulkScan(
+    { bucket: 'uploads', modifiedAfter: '2026-03-01T00:00:00Z', modifiedBefore: 'P1D' },
+    limits,
+    'run-3',
+    NOW,
+  );
+
+  expect(plan.batch).toMatchObject({
+    modifiedAfter: '2026-03-01T00:00:00.000Z',
+    modifiedBefore: '2026-03-30T12:00:00.000Z',
+  });
+});
+
 test.each([
   [{}, 'bucket must be an S3 bucket name'],
   [{ bucket: 'uploads', mode: 'fresh' }, 'mode must be one of unscanned, stale, all'],
   [{ bucket: 'uploads', batchSize: 501 }, 'batchSize must be a whole number from 1 to 500'],
   [{ bucket: 'uploads', maxConcurrency: 0 }, 'maxConcurrency must be a whole number from 1'],
   [{ bucket: 'uploads', modifiedAfter: 'last week' }, 'modifiedAfter must be an ISO 8601 time'],
+  [{ bucket: 'uploads', modifiedBefore: '73 minutes' }, 'modifiedBefore must be an ISO 8601 time'],
+  [
+    { bucket: 'uploads', modifiedAfter: 'PT1H', modifiedBefore: 'PT2H' },
+    'modifiedAfter (2026-03-31T11:00:00.000Z) must be earlier than modifiedBefore (2026-03-31T10:00:00.000Z)',
+  ],
+  [{ bucket: 'uploads', sweep: 'yes' }, 'sweep must be true or false, got "yes"'],
+  [
+    { bucket: 'uploads', mode: 'stale', sweep: true },
+    'sweep counts the objects found without a verdict: it needs mode unscanned',
+  ],
   [
     { bucket: 'uploads', prefix: 'a/', manifest: { bucket: 'inv', key: 'm/manifest.json' } },
     'prefix cannot be combined',
