@@ -2,8 +2,8 @@ import { Duration, Lazy, type RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
@@ -11,6 +11,7 @@ import { Construct } from 'constructs';
 import { EVENT_SOURCE, RESULT_DETAIL_TYPE } from '../src/results/result-event';
 import type { DeployedSettingName, InfectedAction } from '../src/settings';
 import { ACT_ON_INFECTED_DEFINITION_FILE, aslDefinition } from './asl-definition';
+import { lambdaAvFunction } from './lambda-av-function';
 
 export interface InfectedActionsProps {
   readonly code: lambda.Code;
@@ -53,33 +54,27 @@ export class InfectedActions extends Construct {
     private readonly props: InfectedActionsProps,
   ) {
     super(scope, id);
-    const logGroup = new logs.LogGroup(this, 'Logs', {
-      retention: props.logRetention,
-      removalPolicy: props.removalPolicy,
-    });
-    this.role = new iam.Role(this, 'Role', {
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description:
-        'lambda-av actions: quarantines or deletes INFECTED objects of the buckets that ask for it',
-    });
-    logGroup.grantWrite(this.role);
-    this.function = new lambda.Function(this, 'Function', {
+    const made = lambdaAvFunction(this, {
+      ids: { logs: 'Logs', role: 'Role', function: 'Function' },
       description: 'lambda-av actions: quarantine or delete an INFECTED object, after checking its tag',
-      code: props.code,
+      roleDescription:
+        'lambda-av actions: quarantines or deletes INFECTED objects of the buckets that ask for it',
       handler: 'index.actOnInfectedHandler',
-      runtime: lambda.Runtime.NODEJS_22_X,
+      code: props.code,
       architecture: props.architecture,
       // The object's bytes pass through (read, written, read back): memory buys network speed.
       memorySize: 1024,
       timeout: Duration.minutes(15),
-      role: this.role,
-      logGroup,
+      logRetention: props.logRetention,
+      removalPolicy: props.removalPolicy,
       environment: {
         ...props.environment,
         // Resolved at synth, once every bucket has been added.
         ['INFECTED_ACTIONS' satisfies DeployedSettingName]: Lazy.string({ produce: () => this.actionsJson }),
       },
     });
+    this.function = made.function;
+    this.role = made.role;
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
       comment: 'lambda-av: quarantine or delete an INFECTED object and publish the outcome',
       stateMachineType: sfn.StateMachineType.STANDARD,

@@ -9,7 +9,6 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
-import { METRICS_NAMESPACE } from '../src/metrics';
 import {
   type DeployedSettingName,
   environmentOf,
@@ -22,6 +21,7 @@ import { CanaryBucket } from './canary-bucket';
 import { DefinitionsBucket } from './definitions-bucket';
 import type { ExpressScanQueue } from './express-scan-queue';
 import { InfectedActions } from './infected-actions';
+import { putLambdaAvMetrics } from './lambda-av-function';
 import type { LambdaAvProps, ScanBucket } from './lambda-av-props';
 import { resolveSettings, type Settings } from './lambda-av-settings';
 import { lambdaCodeFromBuild } from './lambda-code';
@@ -167,13 +167,7 @@ export class LambdaAv extends Construct {
         settings: settings.sweep,
       });
       // The sweep's count (the Summarise task, src/bulk/sweep-metrics.ts), in LambdaAV only.
-      scanner.role.addToPrincipalPolicy(
-        new iam.PolicyStatement({
-          actions: ['cloudwatch:PutMetricData'],
-          resources: ['*'],
-          conditions: { StringEquals: { 'cloudwatch:namespace': METRICS_NAMESPACE } },
-        }),
-      );
+      scanner.role.addToPrincipalPolicy(putLambdaAvMetrics());
     }
 
     this.updater = new UpdaterFunction(this, {

@@ -1,11 +1,12 @@
 import type { RemovalPolicy } from 'aws-cdk-lib';
 import type * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { type DeployedSettingName, environmentOf, type FunctionEnvironment } from '../src/settings';
 import type { DefinitionsBucket } from './definitions-bucket';
+import { lambdaAvFunction } from './lambda-av-function';
 import type { Settings } from './lambda-av-settings';
 
 export interface ScannerFunctionProps {
@@ -50,29 +51,21 @@ export class ScannerFunction {
     props: ScannerFunctionProps,
   ) {
     const { settings } = props;
-    const logGroup = new logs.LogGroup(scope, 'ScannerLogs', {
-      retention: props.logRetention,
-      removalPolicy: props.removalPolicy,
-    });
-    this.role = new iam.Role(scope, 'ScannerRole', {
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: 'lambda-av scanner: reads the definitions, reads and tags the scanned buckets',
-    });
-    logGroup.grantWrite(this.role);
-    this.function = new lambda.Function(scope, 'Scanner', {
+    const made = lambdaAvFunction(scope, {
+      ids: { logs: 'ScannerLogs', role: 'ScannerRole', function: 'Scanner' },
       description: 'lambda-av scanner: streams S3 objects into a memory-resident clamd and tags them',
-      code: props.code,
+      roleDescription: 'lambda-av scanner: reads the definitions, reads and tags the scanned buckets',
       handler: 'index.scanFileHandler',
-      runtime: lambda.Runtime.NODEJS_22_X,
+      code: props.code,
       architecture: props.architecture,
       memorySize: settings.scannerMemorySize,
       timeout: settings.scannerTimeout,
       ephemeralStorageSize: settings.scannerEphemeralStorage,
-      role: this.role,
-      logGroup,
       ...(props.reservedConcurrency !== undefined
         ? { reservedConcurrentExecutions: props.reservedConcurrency }
         : {}),
+      logRetention: props.logRetention,
+      removalPolicy: props.removalPolicy,
       environment: environmentOf({
         ...props.definitionsEnvironment,
         MAX_FILE_SIZE: String(settings.maxFileSize),
@@ -88,6 +81,8 @@ export class ScannerFunction {
         METADATA_FILE_TIMESTAMP: settings.timestampTagKey,
       }),
     });
+    this.function = made.function;
+    this.role = made.role;
     this.function.addEnvironment(
       'RESULT_EVENT_BUS' satisfies DeployedSettingName,
       props.resultEventBus.eventBusName,

@@ -1,12 +1,12 @@
 import { type RemovalPolicy, Stack } from 'aws-cdk-lib';
-import * as iam from 'aws-cdk-lib/aws-iam';
-import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as iam from 'aws-cdk-lib/aws-iam';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-import { METRICS_NAMESPACE } from '../src/metrics';
 import { environmentOf, type FunctionEnvironment } from '../src/settings';
 import type { CanaryBucket } from './canary-bucket';
 import type { DefinitionsBucket } from './definitions-bucket';
+import { lambdaAvFunction, putLambdaAvMetrics } from './lambda-av-function';
 import type { RescanTarget } from './lambda-av-props';
 import type { Settings } from './lambda-av-settings';
 
@@ -44,26 +44,18 @@ export class UpdaterFunction {
 
   constructor(scope: Construct, props: UpdaterFunctionProps) {
     const { settings } = props;
-    const logGroup = new logs.LogGroup(scope, 'UpdaterLogs', {
-      retention: props.logRetention,
-      removalPolicy: props.removalPolicy,
-    });
-    this.role = new iam.Role(scope, 'UpdaterRole', {
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: 'lambda-av updater: the only writer of the definitions prefix',
-    });
-    logGroup.grantWrite(this.role);
-    this.function = new lambda.Function(scope, 'Updater', {
+    const made = lambdaAvFunction(scope, {
+      ids: { logs: 'UpdaterLogs', role: 'UpdaterRole', function: 'Updater' },
       description: 'lambda-av updater: runs freshclam, verifies the set in ClamAV and publishes it',
-      code: props.code,
+      roleDescription: 'lambda-av updater: the only writer of the definitions prefix',
       handler: 'index.updateDefinitionsHandler',
-      runtime: lambda.Runtime.NODEJS_22_X,
+      code: props.code,
       architecture: props.architecture,
       memorySize: settings.updaterMemorySize,
       timeout: settings.updaterTimeout,
       ephemeralStorageSize: settings.updaterEphemeralStorage,
-      role: this.role,
-      logGroup,
+      logRetention: props.logRetention,
+      removalPolicy: props.removalPolicy,
       environment: environmentOf({
         ...props.definitionsEnvironment,
         ...(props.mirrorUrl ? { CLAMAV_MIRROR_URL: props.mirrorUrl } : {}),
@@ -86,16 +78,12 @@ export class UpdaterFunction {
           : {}),
       }),
     });
+    this.function = made.function;
+    this.role = made.role;
     props.definitions.grantPublish(this.role);
     props.definitions.grantImport(this.role);
     props.canary.grantWrite(this.role);
     // The canary's metrics, and nothing in another namespace.
-    this.role.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        actions: ['cloudwatch:PutMetricData'],
-        resources: ['*'],
-        conditions: { StringEquals: { 'cloudwatch:namespace': METRICS_NAMESPACE } },
-      }),
-    );
+    this.role.addToPrincipalPolicy(putLambdaAvMetrics());
   }
 }
