@@ -95,3 +95,17 @@ export class ScanExecutionError extends NamedError {
 
 /** A problem with how the command was called: reported with a hint, exit code 2. */
 export class UsageError extends NamedError {}
+
+/**
+ * What a local stand-in of an AWS service (src/local/*-server.ts) answers a request with: `type`
+ * is the error's name in that service's API, sent as the JSON protocols' `__type`, so the SDK
+ * raises the same named exception it raises for AWS.
+ */
+export class LocalServiceError extends NamedError {
+  constructor(
+    readonly type: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}

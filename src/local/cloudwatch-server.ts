@@ -1,5 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { LocalServiceError } from '../errors';
+import { awsErrorBody, sendAwsJson } from './aws-json';
 
 /** One value CloudWatch would store: a metric (namespace, name, dimensions) at a time. */
 export interface StoredDatapoint {
@@ -74,7 +76,10 @@ export async function startLocalCloudWatch(
       const results = ((body.MetricDataQueries as Json[] | undefined) ?? []).map((query) => {
         const stat = query.MetricStat as Json | undefined;
         if (!stat)
-          throw apiError('InvalidParameterValue', 'this local CloudWatch answers MetricStat queries only');
+          throw new LocalServiceError(
+            'InvalidParameterValue',
+            'this local CloudWatch answers MetricStat queries only',
+          );
         const metric = stat.Metric as Json;
         const period = Number(stat.Period) * 1000;
         const wanted = dimensionsOf(metric.Dimensions);
@@ -130,16 +135,15 @@ export async function startLocalCloudWatch(
       const run = operations[operation];
       try {
         if (!run) {
-          throw apiError(
+          throw new LocalServiceError(
             'UnknownOperationException',
             `this local CloudWatch answers PutMetricData, GetMetricData and DescribeAlarms, not ${operation || request.url}`,
           );
         }
         const body = chunks.length > 0 ? (JSON.parse(Buffer.concat(chunks).toString('utf8')) as Json) : {};
-        send(response, 200, run(body));
+        sendAwsJson(response, 200, run(body));
       } catch (error) {
-        const failure = error as Error & { code?: string };
-        send(response, 400, { __type: failure.code ?? 'InternalFailure', message: failure.message });
+        sendAwsJson(response, 400, awsErrorBody(error, 'InternalFailure'));
       }
     });
   });
@@ -187,16 +191,7 @@ export function statistic(stat: string, values: readonly number[]): number {
       return sorted.at(-1) ?? 0;
   }
   const percentile = /^p(\d+(?:\.\d+)?)$/.exec(stat);
-  if (!percentile) throw apiError('InvalidParameterValue', `unknown statistic ${stat}`);
+  if (!percentile) throw new LocalServiceError('InvalidParameterValue', `unknown statistic ${stat}`);
   const rank = Math.ceil((Number(percentile[1]) / 100) * sorted.length);
   return sorted[Math.max(0, rank - 1)] ?? 0;
-}
-
-function apiError(code: string, message: string): Error & { code: string } {
-  return Object.assign(new Error(message), { code });
-}
-
-function send(response: http.ServerResponse, status: number, body: unknown): void {
-  response.writeHead(status, { 'content-type': 'application/x-amz-json-1.0' });
-  response.end(JSON.stringify(body));
 }

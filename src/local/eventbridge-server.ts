@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { sendAwsJson } from './aws-json';
 
 /** An event as EventBridge delivers it to a rule's target. */
 export interface DeliveredEvent {
@@ -59,10 +60,15 @@ export async function startLocalEventBridge(
     request.on('end', () => {
       requests++;
       if (request.headers['x-amz-target'] !== TARGET) {
-        send(response, 400, {
-          __type: 'UnknownOperationException',
-          message: `this local EventBridge answers PutEvents only, not ${String(request.headers['x-amz-target'])}`,
-        });
+        sendAwsJson(
+          response,
+          400,
+          {
+            __type: 'UnknownOperationException',
+            message: `this local EventBridge answers PutEvents only, not ${String(request.headers['x-amz-target'])}`,
+          },
+          '1.1',
+        );
         return;
       }
       const body = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as {
@@ -72,7 +78,12 @@ export async function startLocalEventBridge(
       const faults = entries.map((entry) => options.fault?.(entry));
       const failedRequest = faults.find((fault) => fault?.kind === 'request');
       if (failedRequest?.kind === 'request') {
-        send(response, failedRequest.status, { __type: failedRequest.type, message: 'injected failure' });
+        sendAwsJson(
+          response,
+          failedRequest.status,
+          { __type: failedRequest.type, message: 'injected failure' },
+          '1.1',
+        );
         return;
       }
       const answers = entries.map((entry, i) => {
@@ -96,10 +107,15 @@ export async function startLocalEventBridge(
         options.onEvent?.(event);
         return { EventId: event.id };
       });
-      send(response, 200, {
-        FailedEntryCount: answers.filter((answer) => 'ErrorCode' in answer).length,
-        Entries: answers,
-      });
+      sendAwsJson(
+        response,
+        200,
+        {
+          FailedEntryCount: answers.filter((answer) => 'ErrorCode' in answer).length,
+          Entries: answers,
+        },
+        '1.1',
+      );
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -129,9 +145,4 @@ function invalid(entry: Readonly<Record<string, unknown>>): string | undefined {
     return 'Detail is not valid JSON';
   }
   return undefined;
-}
-
-function send(response: http.ServerResponse, status: number, body: unknown): void {
-  response.writeHead(status, { 'content-type': 'application/x-amz-json-1.1' });
-  response.end(JSON.stringify(body));
 }

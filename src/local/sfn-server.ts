@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { LocalServiceError } from '../errors';
+import { awsErrorBody } from './aws-json';
 import type { LocalMapRun } from './distributed-map';
 import { awsHistoryEvents } from './execution-history';
 import type { ExecutionRecord, ExecutionStore } from './execution-store';
@@ -81,7 +83,10 @@ export async function startLocalStepFunctions(
   const machineOf = (stateMachineArn: string) => {
     const machine = registered.get(stateMachineArn);
     if (!machine) {
-      throw apiError('StateMachineDoesNotExist', `State Machine Does Not Exist: '${stateMachineArn}'`);
+      throw new LocalServiceError(
+        'StateMachineDoesNotExist',
+        `State Machine Does Not Exist: '${stateMachineArn}'`,
+      );
     }
     return machine;
   };
@@ -110,19 +115,23 @@ export async function startLocalStepFunctions(
   function start(stateMachineArn: string, input: string, requestedName?: string) {
     const { file } = machineOf(stateMachineArn);
     const name = requestedName ?? randomUUID();
-    if (!/^[A-Za-z0-9_-]{1,80}$/.test(name)) throw apiError('InvalidName', `Invalid Name: '${name}'`);
+    if (!/^[A-Za-z0-9_-]{1,80}$/.test(name))
+      throw new LocalServiceError('InvalidName', `Invalid Name: '${name}'`);
     let parsed: unknown;
     try {
       parsed = JSON.parse(input);
     } catch {
-      throw apiError('InvalidExecutionInput', `Invalid State Machine Execution Input: '${input}'`);
+      throw new LocalServiceError(
+        'InvalidExecutionInput',
+        `Invalid State Machine Execution Input: '${input}'`,
+      );
     }
     const executionArn = `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
     const existing = executions.get(executionArn);
     if (existing) {
       // As in AWS (Standard): the same name and input while running is the same execution.
       if (existing.status === 'RUNNING' && existing.input === input) return { executionArn, existing };
-      throw apiError('ExecutionAlreadyExists', `Execution Already Exists: '${executionArn}'`);
+      throw new LocalServiceError('ExecutionAlreadyExists', `Execution Already Exists: '${executionArn}'`);
     }
     const record: ExecutionRecord = {
       executionArn,
@@ -171,7 +180,8 @@ export async function startLocalStepFunctions(
 
   function find(executionArn: unknown): ExecutionRecord {
     const execution = executions.get(String(executionArn ?? ''));
-    if (!execution) throw apiError('ExecutionDoesNotExist', `Execution Does Not Exist: '${executionArn}'`);
+    if (!execution)
+      throw new LocalServiceError('ExecutionDoesNotExist', `Execution Does Not Exist: '${executionArn}'`);
     return execution;
   }
 
@@ -197,7 +207,7 @@ export async function startLocalStepFunctions(
     },
     ListExecutions(body) {
       if (machineOf(String(body.stateMachineArn ?? '')).type === 'EXPRESS') {
-        throw apiError(
+        throw new LocalServiceError(
           'StateMachineTypeNotSupported',
           'This operation is not supported by EXPRESS state machines',
         );
@@ -227,7 +237,7 @@ export async function startLocalStepFunctions(
       const stateMachineArn = String(body.stateMachineArn ?? '');
       const machine = machineOf(stateMachineArn);
       if (machine.type !== 'EXPRESS') {
-        throw apiError(
+        throw new LocalServiceError(
           'StateMachineTypeNotSupported',
           'This operation is supported by EXPRESS state machines only',
         );
@@ -294,7 +304,8 @@ export async function startLocalStepFunctions(
     },
     DescribeMapRun(body) {
       const run = mapRuns.get(String(body.mapRunArn ?? ''));
-      if (!run) throw apiError('ResourceNotFound', `Map Run Does Not Exist: '${body.mapRunArn}'`);
+      if (!run)
+        throw new LocalServiceError('ResourceNotFound', `Map Run Does Not Exist: '${body.mapRunArn}'`);
       return { ...run, itemCounts: { ...run.itemCounts }, executionCounts: { ...run.executionCounts } };
     },
   };
@@ -331,8 +342,7 @@ export async function startLocalStepFunctions(
         .then(() => actions[action as (typeof SUPPORTED)[number]](body))
         .then(
           (answer) => reply(200, answer),
-          (error: Error & { type?: string }) =>
-            reply(400, { __type: error.type ?? 'InvalidArn', message: error.message }),
+          (error: unknown) => reply(400, awsErrorBody(error, 'InvalidArn')),
         );
     });
   });
@@ -356,8 +366,4 @@ export async function startLocalStepFunctions(
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
-}
-
-function apiError(type: string, message: string): Error & { type: string } {
-  return Object.assign(new Error(message), { type });
 }

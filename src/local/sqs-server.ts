@@ -1,6 +1,8 @@
 import { createHash, randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { LocalServiceError } from '../errors';
+import { awsErrorBody, sendAwsJson } from './aws-json';
 
 interface Message {
   readonly id: string;
@@ -41,19 +43,21 @@ export async function startLocalSqs(queueNames: readonly string[]): Promise<Loca
         .split('/')
         .pop() ?? '';
     const queue = queues.get(name);
-    if (!queue) throw apiError('AWS.SimpleQueueService.NonExistentQueue', `no queue ${String(url)}`);
+    if (!queue)
+      throw new LocalServiceError('AWS.SimpleQueueService.NonExistentQueue', `no queue ${String(url)}`);
     return queue;
   };
 
   const operations: Record<string, (body: Json) => Json> = {
     GetQueueUrl(body) {
       const name = String(body.QueueName ?? '');
-      if (!queues.has(name)) throw apiError('AWS.SimpleQueueService.NonExistentQueue', `no queue ${name}`);
+      if (!queues.has(name))
+        throw new LocalServiceError('AWS.SimpleQueueService.NonExistentQueue', `no queue ${name}`);
       return { QueueUrl: `${endpoint}/${ACCOUNT}/${name}` };
     },
     SendMessage(body) {
       const text = String(body.MessageBody ?? '');
-      if (text === '') throw apiError('MissingParameter', 'MessageBody is required');
+      if (text === '') throw new LocalServiceError('MissingParameter', 'MessageBody is required');
       const message: Message = {
         id: randomUUID(),
         body: text,
@@ -89,7 +93,10 @@ export async function startLocalSqs(queueNames: readonly string[]): Promise<Loca
       const queue = queueOf(body.QueueUrl);
       const index = queue.findIndex((message) => message.receipt === body.ReceiptHandle);
       if (index < 0)
-        throw apiError('ReceiptHandleIsInvalid', `no message has receipt ${String(body.ReceiptHandle)}`);
+        throw new LocalServiceError(
+          'ReceiptHandleIsInvalid',
+          `no message has receipt ${String(body.ReceiptHandle)}`,
+        );
       queue.splice(index, 1);
       return {};
     },
@@ -104,19 +111,18 @@ export async function startLocalSqs(queueNames: readonly string[]): Promise<Loca
       try {
         const run = operations[operation];
         if (!run) {
-          throw apiError(
+          throw new LocalServiceError(
             'UnsupportedOperation',
             `this local SQS answers SendMessage, ReceiveMessage, DeleteMessage and GetQueueUrl, not ${operation || request.url}`,
           );
         }
-        send(
+        sendAwsJson(
           response,
           200,
           run(chunks.length > 0 ? (JSON.parse(Buffer.concat(chunks).toString('utf8')) as Json) : {}),
         );
       } catch (error) {
-        const failure = error as Error & { code?: string };
-        send(response, 400, { __type: failure.code ?? 'InternalFailure', message: failure.message });
+        sendAwsJson(response, 400, awsErrorBody(error, 'InternalFailure'));
       }
     });
   });
@@ -135,12 +141,3 @@ export async function startLocalSqs(queueNames: readonly string[]): Promise<Loca
 }
 
 const md5 = (text: string) => createHash('md5').update(text).digest('hex');
-
-function apiError(code: string, message: string): Error & { code: string } {
-  return Object.assign(new Error(message), { code });
-}
-
-function send(response: http.ServerResponse, status: number, body: unknown): void {
-  response.writeHead(status, { 'content-type': 'application/x-amz-json-1.0' });
-  response.end(JSON.stringify(body));
-}
