@@ -2,6 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { LocalServiceError } from '../errors';
 import { awsErrorBody, sendAwsJson } from './aws-json';
+import { keepConnectionsAlive } from './keep-alive';
 
 /** One value CloudWatch would store: a metric (namespace, name, dimensions) at a time. */
 export interface StoredDatapoint {
@@ -147,6 +148,7 @@ export async function startLocalCloudWatch(
       }
     });
   });
+  keepConnectionsAlive(server);
   await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {

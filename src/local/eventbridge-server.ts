@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { sendAwsJson } from './aws-json';
+import { keepConnectionsAlive } from './keep-alive';
 
 /** An event as EventBridge delivers it to a rule's target. */
 export interface DeliveredEvent {
@@ -118,6 +119,7 @@ export async function startLocalEventBridge(
       );
     });
   });
+  keepConnectionsAlive(server);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {

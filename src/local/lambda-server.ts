@@ -1,6 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { LambdaClient } from '@aws-sdk/client-lambda';
+import { keepConnectionsAlive } from './keep-alive';
 import { LOCAL_ACCOUNT, LOCAL_REGION } from './object-created-event';
 
 export type LocalFunction = (event: unknown) => Promise<unknown>;
@@ -207,12 +208,7 @@ export async function startLocalLambda(
     }
   }
 
-  // Idle keep-alive connections stay open for a minute, longer than any wait between a client's
-  // requests here (a state machine's retry waits). With Node's default of 5 s the server closes
-  // connections a client may be reusing at that very moment, and its request fails with
-  // ECONNRESET: a burst of throttled retries, idle together, hits that race.
-  server.keepAliveTimeout = 65_000;
-  server.headersTimeout = 66_000;
+  keepConnectionsAlive(server);
   await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {

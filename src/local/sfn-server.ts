@@ -7,6 +7,7 @@ import { awsErrorBody } from './aws-json';
 import type { LocalMapRun } from './distributed-map';
 import { awsHistoryEvents } from './execution-history';
 import type { ExecutionRecord, ExecutionStore } from './execution-store';
+import { keepConnectionsAlive } from './keep-alive';
 import { LOCAL_ACCOUNT, LOCAL_REGION } from './object-created-event';
 import { type LocalStepFunctionsOptions, loadStateMachine, runLocalExecution } from './step-functions';
 
@@ -346,6 +347,7 @@ export async function startLocalStepFunctions(
         );
     });
   });
+  keepConnectionsAlive(server);
   await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   const inFlight = () => [...running.values()].map((r) => r.done);

@@ -3,6 +3,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { LocalServiceError } from '../errors';
 import { awsErrorBody, sendAwsJson } from './aws-json';
+import { keepConnectionsAlive } from './keep-alive';
 
 interface Message {
   readonly id: string;
@@ -126,6 +127,7 @@ export async function startLocalSqs(queueNames: readonly string[]): Promise<Loca
       }
     });
   });
+  keepConnectionsAlive(server);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {

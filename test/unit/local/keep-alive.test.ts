@@ -1,0 +1,44 @@
+import http from 'node:http';
+import { type LocalLambdaServer, startLocalLambda } from '../../../src/local/lambda-server';
+
+// A client that keeps a connection open and reuses it after a pause (a state machine waiting
+// between retries) must find it still open: Node's default keep-alive timeout (5 s) closed such
+// connections under the client, and a burst of retries failed with ECONNRESET.
+
+let server: LocalLambdaServer | undefined;
+let agent: http.Agent | undefined;
+afterEach(async () => {
+  agent?.destroy();
+  await server?.stop();
+});
+
+/** Invokes `echo` on one kept-alive connection; resolves with the local port the request used. */
+function invoke(endpoint: string, keepAlive: http.Agent): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const request = http.request(
+      `${endpoint}/2015-03-31/functions/echo/invocations`,
+      { method: 'POST', agent: keepAlive },
+      (response) => {
+        response.resume();
+        response.on('end', () =>
+          response.statusCode === 200
+            ? resolve(request.socket?.localPort ?? -1)
+            : reject(new Error(String(response.statusCode))),
+        );
+      },
+    );
+    request.on('error', reject);
+    request.end('{}');
+  });
+}
+
+test('an idle connection is still open after six seconds, and the next request reuses it', async () => {
+  server = await startLocalLambda({ echo: async () => ({ ok: true }) });
+  agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+
+  const first = await invoke(server.endpoint, agent);
+  await new Promise((resolve) => setTimeout(resolve, 6_000));
+  const second = await invoke(server.endpoint, agent);
+
+  expect(second).toBe(first);
+}, 20_000);
