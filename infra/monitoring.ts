@@ -153,17 +153,11 @@ export class LambdaAvMonitoring extends Construct {
     });
     this.processingErrorsAlarm = this.processingErrors(props.processingErrorThreshold);
     this.scanDeadLettersAlarm = props.scanDeadLetterQueue
-      ? this.alarm('ScanDeadLettersAlarm', {
-          alarmDescription: `Upload events failed on every delivery to the Express scan machine: their objects are untagged. ${RUNBOOK}`,
-          metric: props.scanDeadLetterQueue.metricApproximateNumberOfMessagesVisible({
-            period: FIVE_MINUTES,
-            statistic: cloudwatch.Stats.MAXIMUM,
-          }),
-          threshold: 1,
-          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-          evaluationPeriods: 1,
-          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-        })
+      ? this.deadLetters(
+          'ScanDeadLettersAlarm',
+          props.scanDeadLetterQueue,
+          'Upload events failed on every delivery to the Express scan machine: their objects are untagged.',
+        )
       : undefined;
 
     // An Express scan fails on purpose so that its message is delivered again (the retries):
@@ -317,17 +311,11 @@ export class LambdaAvMonitoring extends Construct {
       workflow.stateMachine,
       'An action on an INFECTED object (quarantine or delete) failed: the object is still in its bucket, tagged INFECTED.',
     );
-    this.infectedActionDeadLettersAlarm = this.alarm('InfectedActionDeadLettersAlarm', {
-      alarmDescription: `INFECTED results could not be delivered to the actions workflow: their objects were not moved. ${RUNBOOK}`,
-      metric: workflow.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
-        period: FIVE_MINUTES,
-        statistic: cloudwatch.Stats.MAXIMUM,
-      }),
-      threshold: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      evaluationPeriods: 1,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
+    this.infectedActionDeadLettersAlarm = this.deadLetters(
+      'InfectedActionDeadLettersAlarm',
+      workflow.deadLetterQueue,
+      'INFECTED results could not be delivered to the actions workflow: their objects were not moved.',
+    );
     this.notify(this.infectedActionsFailedAlarm);
     this.notify(this.infectedActionDeadLettersAlarm);
   }
@@ -339,17 +327,11 @@ export class LambdaAvMonitoring extends Construct {
    */
   watchUploadRule(rule: events.IRule, label: string, deadLetterQueue: sqs.IQueue): void {
     if (!this.uploadDeadLettersAlarm) {
-      this.uploadDeadLettersAlarm = this.alarm('UploadEventsDeadLettersAlarm', {
-        alarmDescription: `Upload events could not start a scan for a day and are in the dead-letter queue: their objects have no verdict. ${RUNBOOK}`,
-        metric: deadLetterQueue.metricApproximateNumberOfMessagesVisible({
-          period: FIVE_MINUTES,
-          statistic: cloudwatch.Stats.MAXIMUM,
-        }),
-        threshold: 1,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        evaluationPeriods: 1,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      });
+      this.uploadDeadLettersAlarm = this.deadLetters(
+        'UploadEventsDeadLettersAlarm',
+        deadLetterQueue,
+        'Upload events could not start a scan for a day and are in the dead-letter queue: their objects have no verdict.',
+      );
       this.notify(this.uploadDeadLettersAlarm);
     }
     const metric = (metricName: string) =>
@@ -517,6 +499,21 @@ export class LambdaAvMonitoring extends Construct {
         width: 8,
       }),
     );
+  }
+
+  /** Any message in a dead-letter queue: `what` was given up on, and needs a look. */
+  private deadLetters(id: string, queue: sqs.IQueue, what: string): cloudwatch.Alarm {
+    return this.alarm(id, {
+      alarmDescription: `${what} ${RUNBOOK}`,
+      metric: queue.metricApproximateNumberOfMessagesVisible({
+        period: FIVE_MINUTES,
+        statistic: cloudwatch.Stats.MAXIMUM,
+      }),
+      threshold: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
   }
 
   private executionsFailed(id: string, machine: sfn.IStateMachine, what: string): cloudwatch.Alarm {
