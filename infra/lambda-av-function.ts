@@ -4,6 +4,21 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { METRICS_NAMESPACE } from '../src/metrics';
+import type { FunctionEnvironment } from '../src/settings';
+import type { Settings } from './lambda-av-settings';
+
+/** What the scanner and the updater parts both take from LambdaAv. */
+export interface FunctionPartProps {
+  readonly code: lambda.Code;
+  readonly architecture: lambda.Architecture;
+  readonly settings: Settings;
+  /** Where the definitions and the canary are (the scanner's and the updater's alike). */
+  readonly definitionsEnvironment: FunctionEnvironment;
+  /** The status names: the scanner tags with them, the updater judges the canary's verdicts by them. */
+  readonly statusEnvironment: FunctionEnvironment;
+  readonly logRetention: logs.RetentionDays;
+  readonly removalPolicy: RemovalPolicy;
+}
 
 export interface LambdaAvFunctionProps {
   /** The construct ids of the log group, the role and the function (their logical IDs follow from them). */

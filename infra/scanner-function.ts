@@ -1,22 +1,12 @@
-import type { RemovalPolicy } from 'aws-cdk-lib';
 import type * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
-import type * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-import { type DeployedSettingName, environmentOf, type FunctionEnvironment } from '../src/settings';
+import { type DeployedSettingName, environmentOf } from '../src/settings';
 import type { DefinitionsBucket } from './definitions-bucket';
-import { lambdaAvFunction } from './lambda-av-function';
-import type { Settings } from './lambda-av-settings';
+import { type FunctionPartProps, lambdaAvFunction } from './lambda-av-function';
 
-export interface ScannerFunctionProps {
-  readonly code: lambda.Code;
-  readonly architecture: lambda.Architecture;
-  readonly settings: Settings;
-  /** Where the definitions and the canary are (shared with the updater). */
-  readonly definitionsEnvironment: FunctionEnvironment;
-  /** The status names (shared with the updater). */
-  readonly statusEnvironment: FunctionEnvironment;
+export interface ScannerFunctionProps extends FunctionPartProps {
   /** Read by the scanner: the published definitions. */
   readonly definitions: DefinitionsBucket;
   /** Where every final result is published ("Scan Result" events). */
@@ -25,8 +15,6 @@ export interface ScannerFunctionProps {
   readonly reservedConcurrency?: number;
   /** Instances kept initialised behind the `live` alias. @default none: the function is invoked unqualified */
   readonly provisionedConcurrency?: number;
-  readonly logRetention: logs.RetentionDays;
-  readonly removalPolicy: RemovalPolicy;
 }
 
 /**

@@ -1,23 +1,14 @@
-import { type RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Stack } from 'aws-cdk-lib';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
-import type * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-import { environmentOf, type FunctionEnvironment } from '../src/settings';
+import { environmentOf } from '../src/settings';
 import type { CanaryBucket } from './canary-bucket';
 import type { DefinitionsBucket } from './definitions-bucket';
-import { lambdaAvFunction, putLambdaAvMetrics } from './lambda-av-function';
+import { type FunctionPartProps, lambdaAvFunction, putLambdaAvMetrics } from './lambda-av-function';
 import type { RescanTarget } from './lambda-av-props';
-import type { Settings } from './lambda-av-settings';
 
-export interface UpdaterFunctionProps {
-  readonly code: lambda.Code;
-  readonly architecture: lambda.Architecture;
-  readonly settings: Settings;
-  /** Where the definitions and the canary are (shared with the scanner). */
-  readonly definitionsEnvironment: FunctionEnvironment;
-  /** The status names (shared with the scanner). */
-  readonly statusEnvironment: FunctionEnvironment;
+export interface UpdaterFunctionProps extends FunctionPartProps {
   /** Published by the updater alone. */
   readonly definitions: DefinitionsBucket;
   /** Where the canary's objects are written before the canary scans them. */
@@ -26,8 +17,6 @@ export interface UpdaterFunctionProps {
   readonly mirrorUrl?: string;
   /** What the update workflow rescans after a new set is published. @default nothing */
   readonly rescans: readonly RescanTarget[];
-  readonly logRetention: logs.RetentionDays;
-  readonly removalPolicy: RemovalPolicy;
 }
 
 /**
