@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { SFNClient } from '@aws-sdk/client-sfn';
 import { LocalServiceError } from '../errors';
 import { awsErrorBody } from './aws-json';
 import type { LocalMapRun } from './distributed-map';
@@ -368,4 +369,17 @@ export async function startLocalStepFunctions(
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+/**
+ * A Step Functions client for the local endpoint. Without the `sync-` host prefix AWS puts on
+ * StartSyncExecution, which a custom endpoint does not have.
+ */
+export function localSfnClient(endpoint: string): SFNClient {
+  return new SFNClient({
+    endpoint,
+    region: LOCAL_REGION,
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    disableHostPrefix: true,
+  });
 }

@@ -2,13 +2,17 @@ import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import {
   DescribeExecutionCommand,
   ListExecutionsCommand,
-  SFNClient,
+  type SFNClient,
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
 import { CloudWatchCanaryMetrics } from '../../../src/canary/canary-metrics';
 import { createUpdateDefinitionsHandler } from '../../../src/handlers/update-definitions';
 import { type LocalCloudWatchServer, startLocalCloudWatch } from '../../../src/local/cloudwatch-server';
-import { type LocalStepFunctionsServer, startLocalStepFunctions } from '../../../src/local/sfn-server';
+import {
+  type LocalStepFunctionsServer,
+  localSfnClient,
+  startLocalStepFunctions,
+} from '../../../src/local/sfn-server';
 import {
   BULK_SCAN_STATE_MACHINE,
   SCAN_STATE_MACHINE,
@@ -96,11 +100,7 @@ beforeEach(async () => {
       retryIntervalOverrides: { UpdateDefinitions: 5, PrepareCanary: 5, ReportCanary: 5, PlanRescans: 5 },
     },
   );
-  sfn = new SFNClient({
-    endpoint: sfnServer.endpoint,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-  });
+  sfn = localSfnClient(sfnServer.endpoint);
 });
 afterEach(async () => {
   sfn.destroy();

@@ -1,4 +1,4 @@
-import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { type SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import {
   ScanExecutionError,
   scanDirect,
@@ -7,6 +7,7 @@ import {
   startScan,
   waitForScan,
 } from '../../../src/client/scan-client';
+import { localSfnClient } from '../../../src/local/sfn-server';
 import { type Harness, startHarness, UPLOADS_BUCKET } from '../../support/harness';
 import { EICAR } from '../../support/signatures';
 import { SCANNER_FUNCTION, type ScanStack, startScanStack } from '../../support/workflow';
@@ -20,11 +21,7 @@ beforeAll(async () => {
   h = await startHarness();
   stack = await startScanStack(h);
   stateMachineArn = stack.stateMachineArn;
-  sfn = new SFNClient({
-    endpoint: stack.sfnServer.endpoint,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'l', secretAccessKey: 'l' },
-  });
+  sfn = localSfnClient(stack.sfnServer.endpoint);
 });
 afterAll(async () => {
   sfn.destroy();
@@ -105,12 +102,7 @@ test('the direct path surfaces the scanner named error', async () => {
 
 test('an Express machine answers synchronously, and scanThroughWorkflow picks the call by machine type', async () => {
   // StartSyncExecution goes to the `sync-` host prefix on AWS; a custom endpoint has none.
-  const syncSfn = new SFNClient({
-    endpoint: stack.sfnServer.endpoint,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'l', secretAccessKey: 'l' },
-    disableHostPrefix: true,
-  });
+  const syncSfn = localSfnClient(stack.sfnServer.endpoint);
   try {
     await h.s3.put(UPLOADS_BUCKET, 'express/eicar.com', EICAR);
     await h.s3.put(UPLOADS_BUCKET, 'express/clean.txt', 'clean');
@@ -141,12 +133,7 @@ test('an Express machine answers synchronously, and scanThroughWorkflow picks th
 });
 
 test('an Express execution that fails is reported with its error', async () => {
-  const syncSfn = new SFNClient({
-    endpoint: stack.sfnServer.endpoint,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'l', secretAccessKey: 'l' },
-    disableHostPrefix: true,
-  });
+  const syncSfn = localSfnClient(stack.sfnServer.endpoint);
   try {
     const failure = scanSync(syncSfn, stack.expressStateMachineArn, { bucket: UPLOADS_BUCKET } as never);
     await expect(failure).rejects.toBeInstanceOf(ScanExecutionError);
