@@ -7,7 +7,7 @@ import { createScanFileHandler } from '../../src/handlers/scan-file';
 import { localS3Client } from '../../src/local/s3-server';
 import type { ScanMetrics } from '../../src/metrics';
 import type { ScanResult, Verdict } from '../../src/scan/contract';
-import { Scanner } from '../../src/scanner';
+import { Scanner } from '../../src/scan/scanner';
 import { LogMeter } from './log-meter';
 
 /** A logger that writes nothing; the cost section has it count the bytes it would have written. */

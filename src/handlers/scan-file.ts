@@ -11,7 +11,7 @@ import { type BulkMetrics, EmfBulkMetrics } from '../metrics';
 import { scanBatch } from '../scan/batch';
 import type { BatchOutput } from '../scan/batch-event';
 import type { ScanResult } from '../scan/contract';
-import { Scanner } from '../scanner';
+import { Scanner } from '../scan/scanner';
 import { type WarmerState, type WarmResult, warm } from './warmer';
 
 export interface ScanFileDependencies {

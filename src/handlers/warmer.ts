@@ -1,7 +1,7 @@
 import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
 import { DefinitionsNotPublishedError } from '../errors';
 import { logger } from '../logger';
-import type { Scanner } from '../scanner';
+import type { Scanner } from '../scan/scanner';
 
 export interface WarmerSettings {
   /** Instances to keep warm, this one included. */

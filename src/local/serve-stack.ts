@@ -9,7 +9,7 @@ import { CloudWatchCanaryMetrics } from '../canary/canary-metrics';
 import { type Config, type Env, loadConfig } from '../config';
 import { createScanFileHandler } from '../handlers/scan-file';
 import { createUpdateDefinitionsHandler } from '../handlers/update-definitions';
-import { Scanner } from '../scanner';
+import { Scanner } from '../scan/scanner';
 import { startLocalCloudWatch } from './cloudwatch-server';
 import { ExecutionLog } from './execution-store';
 import { renderHistoryPage, summarise } from './history-page';

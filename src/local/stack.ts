@@ -7,7 +7,7 @@ import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { loadConfig } from '../config';
 import { createScanFileHandler } from '../handlers/scan-file';
 import type { ScanResult } from '../scan/contract';
-import { Scanner } from '../scanner';
+import { Scanner } from '../scan/scanner';
 import { type LocalLambdaServer, localLambdaClient, startLocalLambda } from './lambda-server';
 import {
   ensureBucket,

@@ -3,7 +3,7 @@ import type { Config } from '../config';
 import { resolvePublishedSet } from '../definitions/store';
 import { DefinitionsReloadError, ObjectNotFoundError } from '../errors';
 import type { BulkMetrics } from '../metrics';
-import type { Scanner } from '../scanner';
+import type { Scanner } from './scanner';
 import type { StatusNames } from '../settings';
 import {
   type BatchEvent,

@@ -39,7 +39,7 @@ test('index.scanFileHandler reads its configuration from the environment and sca
   await s3.put('uploads', 'eicar.txt', EICAR);
   await jest.isolateModulesAsync(async () => {
     const index = await import('../../src/index');
-    const { Scanner } = await import('../../src/scanner');
+    const { Scanner } = await import('../../src/scan/scanner');
     const prepare = jest.spyOn(Scanner.prototype, 'prepare');
     try {
       const result = await index.scanFileHandler({ bucket: 'uploads', key: 'eicar.txt' });

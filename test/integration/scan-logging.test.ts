@@ -1,5 +1,5 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import { Scanner } from '../../src/scanner';
+import { Scanner } from '../../src/scan/scanner';
 import { type Harness, RecordingMetrics, startHarness, UPLOADS_BUCKET } from '../support/harness';
 import { EICAR } from '../support/signatures';
 

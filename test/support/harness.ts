@@ -7,7 +7,7 @@ import { type Config, loadConfig } from '../../src/config';
 import { createScanFileHandler } from '../../src/handlers/scan-file';
 import type { ScanMetrics } from '../../src/metrics';
 import type { Verdict } from '../../src/scan/contract';
-import { Scanner } from '../../src/scanner';
+import { Scanner } from '../../src/scan/scanner';
 import { type LocalS3, startLocalS3, uploadDirectory } from './s3';
 import { writeTestDatabase } from './signatures';
 

@@ -1,26 +1,26 @@
 import path from 'node:path';
 import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { createEventBridgeClient, createS3Client } from './aws-clients';
-import { ClamdDaemon } from './clamd/daemon';
-import { daemonOptionsFor } from './clamd/daemon-settings';
-import type { Config } from './config';
-import { DefinitionsRefresher, type RefreshResult } from './definitions/refresher';
-import { DefinitionsDirectory, type DefinitionsLocation, resolvePublishedSet } from './definitions/store';
-import { DaemonConnectionError, DefinitionsNotPublishedError } from './errors';
-import { logger as defaultLogger } from './logger';
-import { EmfScanMetrics, type ScanMetrics } from './metrics';
-import { BusPublisher, type EventPublisher } from './results/publisher';
-import { RESULT_DETAIL_TYPE, type ResultOrigin, resultEventDetail } from './results/result-event';
-import type { EventObject, ObjectRef, ScanResult, TagRequest, Verdict } from './scan/contract';
-import { type ResolvedObject, resolveEventObject } from './scan/resolve-object';
+import { createEventBridgeClient, createS3Client } from '../aws-clients';
+import { ClamdDaemon } from '../clamd/daemon';
+import { daemonOptionsFor } from '../clamd/daemon-settings';
+import type { Config } from '../config';
+import { DefinitionsRefresher, type RefreshResult } from '../definitions/refresher';
+import { DefinitionsDirectory, type DefinitionsLocation, resolvePublishedSet } from '../definitions/store';
+import { DaemonConnectionError, DefinitionsNotPublishedError } from '../errors';
+import { logger as defaultLogger } from '../logger';
+import { EmfScanMetrics, type ScanMetrics } from '../metrics';
+import { BusPublisher, type EventPublisher } from '../results/publisher';
+import { RESULT_DETAIL_TYPE, type ResultOrigin, resultEventDetail } from '../results/result-event';
+import type { EventObject, ObjectRef, ScanResult, TagRequest, Verdict } from './contract';
+import { type ResolvedObject, resolveEventObject } from './resolve-object';
 import {
   isRetryable,
   type ScanDependencies,
   scanAndTag,
   tagWithoutScan,
   unidentifiedResult,
-} from './scan/scan-object';
+} from './scan-object';
 
 export interface ScannerOptions {
   readonly config: Config;
