@@ -6,7 +6,7 @@ import { type BulkScanPlan, planBulkScan } from '../bulk/request';
 import { reportSweep, type SweepMetrics } from '../bulk/sweep';
 import { CloudWatchSweepMetrics } from '../bulk/sweep-metrics';
 import { type Config, getConfig } from '../config';
-import { parseScanEvent } from '../events';
+import { parseScanEvent } from './scan-event';
 import { type BulkMetrics, EmfBulkMetrics } from '../metrics';
 import { scanBatch } from '../scan/batch';
 import type { BatchOutput } from '../scan/batch-event';

@@ -1,4 +1,4 @@
-import { decodeEventKey, parseScanEvent } from '../../src/events';
+import { decodeEventKey, parseScanEvent } from '../../src/handlers/scan-event';
 import { candidateKeys } from '../../src/scan/event-object';
 import eventBridge from '../fixtures/eventbridge-object-created.json';
 import s3Notification from '../fixtures/s3-notification.json';

@@ -1,7 +1,7 @@
 import type { BulkScanSummary } from '../../../src/bulk/report';
 import type { BulkScanPlan } from '../../../src/bulk/request';
 import { reportSweep, type SweepMetrics, sweepOutcome, sweepRequest } from '../../../src/bulk/sweep';
-import { parseScanEvent } from '../../../src/events';
+import { parseScanEvent } from '../../../src/handlers/scan-event';
 import { EMPTY_COUNTS } from '../../../src/scan/batch-event';
 
 function summary(counts: Partial<typeof EMPTY_COUNTS>, failedBatches = 0): BulkScanSummary {

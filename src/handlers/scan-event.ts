@@ -1,7 +1,7 @@
-import { type BulkScanLimits, parseLimits } from './bulk/request';
-import { InvalidEventError } from './errors';
-import { type BatchEvent, isBatchEvent, parseBatchEvent } from './scan/batch-event';
-import type { EventObject, ObjectRef, ObjectTarget, TagRequest } from './scan/contract';
+import { type BulkScanLimits, parseLimits } from '../bulk/request';
+import { InvalidEventError } from '../errors';
+import { type BatchEvent, isBatchEvent, parseBatchEvent } from '../scan/batch-event';
+import type { EventObject, ObjectRef, ObjectTarget, TagRequest } from '../scan/contract';
 
 /**
  * What an invocation asks for:
