@@ -9,7 +9,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { POLICY_DATABASE, POLICY_DATABASE_NAME } from '../src/definitions/policy';
-import { startLocalEventBridge } from '../src/local/eventbridge-server';
+import { startLocalEventBridge } from '../test/support/eventbridge-server';
 import { writeTestSignatures } from '../src/local/test-signatures';
 import { renderBulkMarkdown, replaceBulkSection } from './lib/bulk-report';
 import { writeClamdscanConf } from './lib/clamd';
