@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { POLICY_DATABASE, POLICY_DATABASE_NAME } from '../src/definitions/policy';
 import { startLocalEventBridge } from '../test/support/eventbridge-server';
-import { writeTestSignatures } from '../src/local/test-signatures';
+import { writeTestSignatures } from '../src/local-scan/test-signatures';
 import { renderBulkMarkdown, replaceBulkSection } from './lib/bulk-report';
 import { writeClamdscanConf } from './lib/clamd';
 import type { BenchContext, Engine } from './lib/context';
