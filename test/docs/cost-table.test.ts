@@ -21,9 +21,9 @@ function tableAfter(text: string, heading: string): string[][] {
   return rows;
 }
 
-test("the README's cost table is BENCHMARKS.md's, section 6b: totals (x86_64) and GuardDuty's price", () => {
+test("docs/costs.md's cost table is BENCHMARKS.md's, section 6b: totals (x86_64) and GuardDuty's price", () => {
   const measured = tableAfter(read('BENCHMARKS.md'), '**6b. Cost per million objects');
-  const readme = tableAfter(read('README.md'), '## What a scan costs');
+  const page = tableAfter(read('docs/costs.md'), '## Per scan');
   const sizes = ['100 KiB', '1 MiB', '10 MiB'];
   const total = (workflow: string, size: string) => {
     const row = measured.find((cells) => cells[0] === workflow && cells[1] === size);
@@ -40,5 +40,5 @@ test("the README's cost table is BENCHMARKS.md's, section 6b: totals (x86_64) an
       ...sizes.map((size) => total('Standard, upload event', size)[12] ?? ''),
     ],
   ];
-  expect(readme).toEqual(expected);
+  expect(page).toEqual(expected);
 });
