@@ -18,7 +18,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { DEFAULT_CONCURRENCY } from '../src/cli/scan-command';
 import { POLICY_DATABASE, POLICY_DATABASE_NAME } from '../src/definitions/policy';
-import { EICAR, writeTestSignatures } from '../src/local/test-signatures';
+import { EICAR, writeTestSignatures } from '../src/local-scan/test-signatures';
 import { startLoadMonitor } from './lib/load';
 import { describeMachine, type MachineInfo } from './lib/machine';
 import { SECTION_END, SECTION_START, withSection } from './lib/markdown-section';

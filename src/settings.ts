@@ -21,7 +21,7 @@ export const CLAMAV_MAX_FILE_SIZE = 2 ** 31 - 1;
 export const OFFICIAL_DATABASES = ['main', 'daily', 'bytecode'] as const;
 export type OfficialDatabase = (typeof OFFICIAL_DATABASES)[number];
 
-/** How a warm scanner switches to newer definitions; `auto` picks by memory (src/reload-strategy.ts). */
+/** How a warm scanner switches to newer definitions; `auto` picks by memory (src/definitions/reload-strategy.ts). */
 export const RELOAD_STRATEGY_SETTINGS = ['auto', 'concurrent', 'restart'] as const;
 export type ReloadStrategySetting = (typeof RELOAD_STRATEGY_SETTINGS)[number];
 

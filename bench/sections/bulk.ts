@@ -7,7 +7,7 @@ import {
   runLocalExecution,
   SCAN_STATE_MACHINE,
 } from '../../src/local/step-functions';
-import type { BatchOutput } from '../../src/scan/batch-event';
+import type { BatchOutput } from '../../src/bulk/batch-event';
 import { forEachLimited } from '../../src/util/limit';
 import { makeContent } from '../lib/content';
 import type { BenchContext, Engine } from '../lib/context';

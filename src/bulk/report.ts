@@ -1,8 +1,8 @@
 import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { InvalidEventError } from '../errors';
-import { addCounts, countResults } from '../scan/batch';
-import { type BatchOutput, type BulkCounts, EMPTY_COUNTS, type ItemResult } from '../scan/batch-event';
-import { UNCHANGED_REASONS, type UnchangedReason } from '../scan/bulk-mode';
+import { addCounts, countResults } from './batch';
+import { type BatchOutput, type BulkCounts, EMPTY_COUNTS, type ItemResult } from './batch-event';
+import { UNCHANGED_REASONS, type UnchangedReason } from './bulk-mode';
 import { jsonValues } from './json-values';
 import type { BulkScanPlan } from './request';
 

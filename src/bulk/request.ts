@@ -1,7 +1,7 @@
 import type { RescanTarget } from '../config';
 import { InvalidEventError } from '../errors';
-import type { BatchInput } from '../scan/batch-event';
-import { BULK_MODES, type BulkMode } from '../scan/bulk-mode';
+import type { BatchInput } from './batch-event';
+import { BULK_MODES, type BulkMode } from './bulk-mode';
 import { type KeyFilter, parseKeyFilter } from '../scan/key-filter';
 import { RESCAN_WINDOW } from '../settings';
 

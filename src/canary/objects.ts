@@ -1,5 +1,5 @@
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { EICAR } from '../eicar';
+import { EICAR } from './eicar';
 import type { CanaryExpectation } from './report';
 
 /** Where the canary's objects live in the canary bucket. */

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { CliSettings } from '../config';
 import { isDatabaseFile } from '../definitions/database-files';
-import { writeTestSignatures } from '../local/test-signatures';
+import { writeTestSignatures } from '../local-scan/test-signatures';
 import { UsageError } from './usage';
 
 export interface DefinitionsSource {

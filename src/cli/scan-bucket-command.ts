@@ -11,7 +11,7 @@ import { createSfnClient } from '../aws-clients';
 import type { BulkScanSummary } from '../bulk/report';
 import type { BulkScanRequest } from '../bulk/request';
 import type { CliSettings } from '../config';
-import { BULK_MODES, type BulkMode } from '../scan/bulk-mode';
+import { BULK_MODES, type BulkMode } from '../bulk/bulk-mode';
 import type { CommandIo } from './command-io';
 import { EXIT_CLEAN, EXIT_ERROR, EXIT_INFECTED, SCAN_BUCKET_HELP, UsageError } from './usage';
 

@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import type { CliSettings } from '../config';
-import { LOCAL_DEFINITIONS_BUCKET } from '../local/local-definitions';
+import { LOCAL_DEFINITIONS_BUCKET } from '../local-scan/local-definitions';
 import { SERVE_CANARY_BUCKET, ServeStack } from '../local/serve-stack';
 import type { CommandIo } from './command-io';
 import { chooseDefinitions, type DefinitionsSource } from './definitions-source';

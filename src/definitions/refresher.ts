@@ -1,7 +1,7 @@
 import os from 'node:os';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { ClamdDaemon } from '../clamd/daemon';
-import { chooseReloadStrategy, type ReloadStrategy } from '../reload-strategy';
+import { chooseReloadStrategy, type ReloadStrategy } from './reload-strategy';
 import type { ReloadStrategySetting } from '../settings';
 import type { DefinitionsDirectory, DefinitionsLocation, DefinitionsSet } from './store';
 

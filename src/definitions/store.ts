@@ -48,7 +48,7 @@ export interface DefinitionsSet {
   readonly files: readonly DefinitionsFile[];
   /**
    * When the set was published: the manifest's `publishedAt`, or for a plain prefix its newest
-   * file's LastModified. Bulk rescans judge a scan stale by it (src/scan/bulk-mode.ts).
+   * file's LastModified. Bulk rescans judge a scan stale by it (src/bulk/bulk-mode.ts).
    */
   readonly publishedAt?: string;
 }

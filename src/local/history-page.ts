@@ -1,4 +1,4 @@
-import { decodeEventKey } from '../events';
+import { decodeEventKey } from '../handlers/scan-event';
 import type { Verdict } from '../scan/contract';
 import { describeUnscannable, unscannableOfResult } from '../scan/unscannable';
 import type { StatusNames } from '../settings';

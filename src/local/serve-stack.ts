@@ -21,7 +21,7 @@ import {
   noMetrics,
   publishDefinitionsDirectory,
   quietLogger,
-} from './local-definitions';
+} from '../local-scan/local-definitions';
 import { LOCAL_ACCOUNT, LOCAL_REGION, objectCreatedEvent } from './object-created-event';
 import { LOCAL_S3_CREDENTIALS, localS3Client, startLocalS3Server } from './s3-server';
 import { type LocalStepFunctionsServer, startLocalStepFunctions } from './sfn-server';

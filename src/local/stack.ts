@@ -15,7 +15,7 @@ import {
   noMetrics,
   publishDefinitionsDirectory,
   quietLogger,
-} from './local-definitions';
+} from '../local-scan/local-definitions';
 import { type LocalS3Server, localS3Client, startLocalS3Server } from './s3-server';
 import { type ExecutionResult, runLocalExecution, SCAN_STATE_MACHINE } from './step-functions';
 

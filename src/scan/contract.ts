@@ -3,7 +3,7 @@ import type { UnscannableReason } from './unscannable';
 
 /**
  * The scan contract: what flows between the layers, from an event to a verdict and its result.
- * events.ts produces requests of these types, the scanner and scan/ act on them, handlers,
+ * handlers/scan-event.ts produces requests of these types, the scanner and scan/ act on them, handlers,
  * results/ and the clients pass the results on.
  */
 

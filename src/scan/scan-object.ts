@@ -9,7 +9,7 @@ import {
   TagLimitExceededError,
 } from '../errors';
 import type { StatusNames, UnscannablePolicy } from '../settings';
-import { statusName } from '../status';
+import { statusName } from './status-name';
 import type { ObjectRef, ScanResult, Verdict } from './contract';
 import { mapS3Error } from './s3-errors';
 import { readTags, writeMergedTags } from './tags';

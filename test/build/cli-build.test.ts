@@ -49,7 +49,7 @@ test('a local scan loads no AWS SDK, no S3 server and no state machine runner', 
 
   const loaded = await modulesLoaded(['scan', '--test-signatures', dir]);
 
-  expect(loaded.some((file) => file.endsWith(path.join('dist', 'local', 'file-scanner.js')))).toBe(true);
+  expect(loaded.some((file) => file.endsWith(path.join('dist', 'local-scan', 'file-scanner.js')))).toBe(true);
   expect(
     loaded.filter((file) => /node_modules\/(@aws-sdk|s3rver|aws-local-stepfunctions)\//.test(file)),
   ).toEqual([]);

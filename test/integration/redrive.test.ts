@@ -1,7 +1,7 @@
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { waitForScan } from '../../src/client/scan-client';
-import { type LocalSqsServer, startLocalSqs } from '../../src/local/sqs-server';
+import { type LocalSqsServer, startLocalSqs } from '../support/sqs-server';
 import { runCli } from '../support/cli';
 import { type LocalCloudFormation, startLocalCloudFormation } from '../support/cloudformation';
 import { objectCreatedEvent } from '../support/events';

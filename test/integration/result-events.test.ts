@@ -4,7 +4,7 @@ import {
   type LocalEventBridgeServer,
   type PutEventsFault,
   startLocalEventBridge,
-} from '../../src/local/eventbridge-server';
+} from '../support/eventbridge-server';
 import { SCAN_EXPRESS_STATE_MACHINE, SCAN_STATE_MACHINE } from '../../src/local/step-functions';
 import { objectCreatedEvent } from '../support/events';
 import { type Harness, startHarness, UPLOADS_BUCKET } from '../support/harness';

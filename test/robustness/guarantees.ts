@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
-import { EICAR } from '../../src/local/test-signatures';
+import { EICAR } from '../../src/local-scan/test-signatures';
 import type { Harness } from '../support/harness';
 import { record } from './ledger';
 

@@ -6,4 +6,4 @@ export {
   EICAR_SIGNATURE,
   hashSignature,
   writeTestSignatures as writeTestDatabase,
-} from '../../src/local/test-signatures';
+} from '../../src/local-scan/test-signatures';

@@ -16,7 +16,7 @@ import {
   type DeliveredEvent,
   type LocalEventBridgeServer,
   startLocalEventBridge,
-} from '../../../src/local/eventbridge-server';
+} from '../../support/eventbridge-server';
 import { localS3Client } from '../../../src/local/s3-server';
 import { ACT_ON_INFECTED_STATE_MACHINE, SCAN_STATE_MACHINE } from '../../../src/local/step-functions';
 import { buildLambdaAv, logicalId } from '../../infra/support';

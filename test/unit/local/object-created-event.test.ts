@@ -1,4 +1,4 @@
-import { decodeEventKey, parseScanEvent } from '../../../src/events';
+import { decodeEventKey, parseScanEvent } from '../../../src/handlers/scan-event';
 import { encodeEventKey, objectCreatedEvent } from '../../../src/local/object-created-event';
 
 test('an upload becomes the EventBridge "Object Created" event AWS sends, which the scanner reads back', () => {

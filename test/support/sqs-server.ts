@@ -1,9 +1,9 @@
 import { createHash, randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { LocalServiceError } from '../errors';
-import { awsErrorBody, sendAwsJson } from './aws-json';
-import { keepConnectionsAlive } from './keep-alive';
+import { LocalServiceError } from '../../src/errors';
+import { awsErrorBody, sendAwsJson } from '../../src/local/aws-json';
+import { keepConnectionsAlive } from '../../src/local/keep-alive';
 
 interface Message {
   readonly id: string;

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ClamdSession } from '../../../src/clamd/session';
 import { loadConfig } from '../../../src/config';
-import { LocalFileScanner } from '../../../src/local/file-scanner';
+import { LocalFileScanner } from '../../../src/local-scan/file-scanner';
 import { isRunning } from '../../support/cli';
 import { EICAR, writeTestDatabase } from '../../support/signatures';
 

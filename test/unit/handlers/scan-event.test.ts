@@ -1,7 +1,7 @@
-import { decodeEventKey, parseScanEvent } from '../../src/events';
-import { candidateKeys } from '../../src/scan/event-object';
-import eventBridge from '../fixtures/eventbridge-object-created.json';
-import s3Notification from '../fixtures/s3-notification.json';
+import { decodeEventKey, parseScanEvent } from '../../../src/handlers/scan-event';
+import { candidateKeys } from '../../../src/scan/event-object';
+import eventBridge from '../../fixtures/eventbridge-object-created.json';
+import s3Notification from '../../fixtures/s3-notification.json';
 
 test('a direct request keeps bucket, key and versionId as given', () => {
   expect(parseScanEvent({ bucket: 'b', key: 'a+b c%20.txt', versionId: 'v1' })).toEqual({

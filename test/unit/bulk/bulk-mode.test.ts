@@ -1,4 +1,4 @@
-import { currentSince, decide, type ModeRules } from '../../../src/scan/bulk-mode';
+import { currentSince, decide, type ModeRules } from '../../../src/bulk/bulk-mode';
 import { DEFAULT_STATUS_NAMES } from '../../../src/settings';
 
 const rules = (mode: ModeRules['mode'], extra: Partial<ModeRules> = {}): ModeRules => ({

@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
-import { EICAR } from '../eicar';
+import { EICAR } from '../canary/eicar';
 
 export { EICAR };
 

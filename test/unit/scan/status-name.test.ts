@@ -1,6 +1,6 @@
-import { loadConfig } from '../../src/config';
-import { VERDICTS } from '../../src/scan/contract';
-import { statusName } from '../../src/status';
+import { loadConfig } from '../../../src/config';
+import { VERDICTS } from '../../../src/scan/contract';
+import { statusName } from '../../../src/scan/status-name';
 
 const names = loadConfig({ CLAMAV_BUCKET_NAME: 'defs', FILE_STATUS_UNSCANNABLE: 'cannot-scan' }).statusNames;
 

@@ -1,4 +1,4 @@
-import { chooseReloadStrategy, RELOAD_HEADROOM_BYTES } from '../../src/reload-strategy';
+import { chooseReloadStrategy, RELOAD_HEADROOM_BYTES } from '../../../src/definitions/reload-strategy';
 
 const MiB = 2 ** 20;
 const base = { clamdBytes: 1000 * MiB, processBytes: 100 * MiB, limitBytes: 2048 * MiB };

@@ -3,7 +3,7 @@ import type { Config } from '../config';
 import { resolvePublishedSet } from '../definitions/store';
 import { DefinitionsReloadError, ObjectNotFoundError } from '../errors';
 import type { BulkMetrics } from '../metrics';
-import type { Scanner } from './scanner';
+import type { Scanner } from '../scan/scanner';
 import type { StatusNames } from '../settings';
 import {
   type BatchEvent,
@@ -16,12 +16,12 @@ import {
 } from './batch-event';
 import { ARCHIVED_STORAGE_CLASSES, type BulkItem, parseBulkItem } from './bulk-item';
 import { currentSince, decide, type ModeRules, type UnchangedReason } from './bulk-mode';
-import type { ObjectRef, ScanResult } from './contract';
-import { VERDICTS, type Verdict } from './contract';
-import { candidateKeys } from './event-object';
-import { passesFilter } from './key-filter';
-import { resolveEventObject } from './resolve-object';
-import { mapS3Error } from './s3-errors';
+import type { ObjectRef, ScanResult } from '../scan/contract';
+import { VERDICTS, type Verdict } from '../scan/contract';
+import { candidateKeys } from '../scan/event-object';
+import { passesFilter } from '../scan/key-filter';
+import { resolveEventObject } from '../scan/resolve-object';
+import { mapS3Error } from '../scan/s3-errors';
 
 export interface BatchDependencies {
   readonly scanner: Scanner;

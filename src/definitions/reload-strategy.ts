@@ -1,4 +1,4 @@
-import type { ReloadStrategySetting } from './settings';
+import type { ReloadStrategySetting } from '../settings';
 
 /**
  * How a warm scanner switches clamd to new definitions:

@@ -1,7 +1,7 @@
-import { type BulkScanLimits, parseLimits } from './bulk/request';
-import { InvalidEventError } from './errors';
-import { type BatchEvent, isBatchEvent, parseBatchEvent } from './scan/batch-event';
-import type { EventObject, ObjectRef, ObjectTarget, TagRequest } from './scan/contract';
+import { type BulkScanLimits, parseLimits } from '../bulk/request';
+import { InvalidEventError } from '../errors';
+import { type BatchEvent, isBatchEvent, parseBatchEvent } from '../bulk/batch-event';
+import type { EventObject, ObjectRef, ObjectTarget, TagRequest } from '../scan/contract';
 
 /**
  * What an invocation asks for:
@@ -17,7 +17,7 @@ import type { EventObject, ObjectRef, ObjectTarget, TagRequest } from './scan/co
  *
  * and the bulk scan workflow's (statemachine/bulk-scan.asl.json):
  * - `batch`: `{Items, BatchInput, previous?}`, a batch as the Distributed Map's ItemBatcher hands it
- *   over, scanned in this invocation (src/scan/batch.ts);
+ *   over, scanned in this invocation (src/bulk/batch.ts);
  * - `bulk-plan`: `{bulkScan, limits, execution, startTime?}`, the request checked and planned (no
  *   daemon); windows back from now are resolved against the execution's start time;
  * - `bulk-report`: `{bulkReport}`, the ResultWriter's report added up (no daemon).

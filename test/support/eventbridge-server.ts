@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { sendAwsJson } from './aws-json';
-import { keepConnectionsAlive } from './keep-alive';
+import { sendAwsJson } from '../../src/local/aws-json';
+import { keepConnectionsAlive } from '../../src/local/keep-alive';
 
 /** An event as EventBridge delivers it to a rule's target. */
 export interface DeliveredEvent {
