@@ -1,6 +1,16 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { anchors, codeSpans, headings, links, PAGES, ROOT, read, withoutCodeBlocks } from './markdown';
+import {
+  anchors,
+  codeSpans,
+  headings,
+  links,
+  PAGES,
+  ROOT,
+  read,
+  tableAfter,
+  withoutCodeBlocks,
+} from './markdown';
 
 const exists = (file: string) => existsSync(path.join(ROOT, file));
 
@@ -71,4 +81,31 @@ test('where the code and its messages send a reader (docs/X.md, "Heading"), the 
     return !headings(read(page)).some((h) => h.toLowerCase().startsWith(heading.toLowerCase()));
   });
   expect(broken).toEqual([]);
+});
+
+describe("docs/development.md's table of where the code is", () => {
+  const rows = tableAfter(read('docs/development.md'), '## Where the code is');
+  const folders = rows
+    .map((row) => codeSpans(row[0] ?? '')[0] ?? '')
+    .filter((f) => /^src\/\w[\w-]*\/$/.test(f));
+
+  test('names every folder of src/', () => {
+    const actual = readdirSync(path.join(ROOT, 'src'), { withFileTypes: true })
+      .filter((entry) => entry.isDirectory())
+      .map((entry) => `src/${entry.name}/`);
+    expect(folders.sort()).toEqual(actual.sort());
+  });
+
+  test('every file it names in a folder is in that folder', () => {
+    const missing = rows.flatMap(([folder = '', what = '']) => {
+      const dir = codeSpans(folder)[0] ?? '';
+      if (!/^src\/(\w[\w-]*\/)?$/.test(dir) && dir !== 'src/') return [];
+      const base = dir === 'src/' ? 'src' : dir.replace(/\/$/, '');
+      return codeSpans(what)
+        .filter((span) => /^[\w-]+\.ts$/.test(span))
+        .map((file) => `${base}/${file}`)
+        .filter((file) => !exists(file));
+    });
+    expect(missing).toEqual([]);
+  });
 });

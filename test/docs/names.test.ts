@@ -7,7 +7,7 @@ import * as infraErrors from '../../infra/errors';
 import type { DefinitionLike } from '../../src/asl/retry-budget';
 import * as cli from '../../src/cli/usage';
 import * as errors from '../../src/errors';
-import { parseScanEvent, type ScanEvent } from '../../src/events';
+import { parseScanEvent, type ScanEvent } from '../../src/handlers/scan-event';
 import * as metrics from '../../src/metrics';
 import type { ResultEventDetail } from '../../src/results/result-event';
 import type { ScanResult } from '../../src/scan/contract';
