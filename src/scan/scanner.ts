@@ -9,11 +9,11 @@ import { DefinitionsRefresher, type RefreshResult } from '../definitions/refresh
 import { DefinitionsDirectory, type DefinitionsLocation, resolvePublishedSet } from '../definitions/store';
 import { DaemonConnectionError, DefinitionsNotPublishedError } from '../errors';
 import { logger as defaultLogger } from '../logger';
-import { EmfScanMetrics, type ScanMetrics } from '../metrics';
 import { BusPublisher, type EventPublisher } from '../results/publisher';
 import { RESULT_DETAIL_TYPE, type ResultOrigin, resultEventDetail } from '../results/result-event';
 import type { EventObject, ObjectRef, ScanResult, TagRequest, Verdict } from './contract';
 import { type ResolvedObject, resolveEventObject } from './resolve-object';
+import { EmfScanMetrics, type ScanMetrics } from './scan-metrics';
 import {
   isRetryable,
   type ScanDependencies,
