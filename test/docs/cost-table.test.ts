@@ -1,25 +1,4 @@
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
-
-const ROOT = path.join(__dirname, '..', '..');
-const read = (file: string) => readFileSync(path.join(ROOT, file), 'utf8');
-
-/** Rows of the Markdown table that follows `heading`, as arrays of cells. */
-function tableAfter(text: string, heading: string): string[][] {
-  const lines = text.slice(text.indexOf(heading)).split('\n');
-  const start = lines.findIndex((line) => line.startsWith('|'));
-  const rows: string[][] = [];
-  for (const line of lines.slice(start + 2)) {
-    if (!line.startsWith('|')) break;
-    rows.push(
-      line
-        .slice(1, -1)
-        .split('|')
-        .map((cell) => cell.trim()),
-    );
-  }
-  return rows;
-}
+import { read, tableAfter } from './markdown';
 
 test("docs/costs.md's cost table is BENCHMARKS.md's, section 6b: totals (x86_64) and GuardDuty's price", () => {
   const measured = tableAfter(read('BENCHMARKS.md'), '**6b. Cost per million objects');
