@@ -81,7 +81,7 @@ export async function measureLatency(
   plan: LatencyPlan,
 ): Promise<{ rows: LatencyRow[]; clamscan: ClamscanRow }> {
   const { scanner } = engine;
-  const socketPath = scanner.scanner.daemon.client.socketPath;
+  const socketPath = scanner.scanner.engine.daemon.client.socketPath;
   const scanWithClamdscan = clamdscan(engine.clamdscanConf);
   const rows: LatencyRow[] = [];
   const first = plan.sizes[0];
@@ -123,7 +123,7 @@ export async function measureLatency(
             const response = await scanner.s3.send(
               new GetObjectCommand({ Bucket: ctx.bucket, Key: keys.step }),
             );
-            const { verdict } = await scanner.scanner.daemon.client.scanStream(
+            const { verdict } = await scanner.scanner.engine.daemon.client.scanStream(
               response.Body as AsyncIterable<Uint8Array>,
               { expectedBytes: response.ContentLength ?? 0, timeoutMs: 600_000 },
             );
@@ -145,9 +145,12 @@ export async function measureLatency(
         async () => {
           await writeFile(localFile, makeContent(bytes));
           const { ms } = await timed(async () => {
-            const { verdict } = await scanner.scanner.daemon.client.scanStream(createReadStream(localFile), {
-              timeoutMs: 600_000,
-            });
+            const { verdict } = await scanner.scanner.engine.daemon.client.scanStream(
+              createReadStream(localFile),
+              {
+                timeoutMs: 600_000,
+              },
+            );
             if (verdict.infected) throw new Error(`local file: ${verdict.signature}`);
           });
           record('instream', ms, i);

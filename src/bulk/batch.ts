@@ -217,8 +217,8 @@ async function staleBefore(deps: BatchDependencies): Promise<number> {
   const location = { bucket: config.definitionsBucket, prefix: config.definitionsPrefix };
   const published = await resolvePublishedSet(deps.s3, location);
   await scanner.prepare();
-  if ((await scanner.definitionsDir.active())?.id !== published.id) await scanner.refresh();
-  const loaded = await scanner.definitionsDir.active();
+  if ((await scanner.engine.definitionsDir.active())?.id !== published.id) await scanner.refresh();
+  const loaded = await scanner.engine.definitionsDir.active();
   if (loaded?.id !== published.id) {
     throw new DefinitionsReloadError(
       `clamd has definitions ${loaded?.id ?? '(none)'} loaded, not the published ${published.id}: a stale rescan with them would mark objects as current`,
