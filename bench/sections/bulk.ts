@@ -1,5 +1,6 @@
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { BatchOutput } from '../../src/bulk/batch-event';
 import { DEFAULT_BATCH_SIZE, DEFAULT_SCAN_CONCURRENCY } from '../../src/bulk/request';
 import { startLocalLambda } from '../../src/local/lambda-server';
 import {
@@ -7,7 +8,6 @@ import {
   runLocalExecution,
   SCAN_STATE_MACHINE,
 } from '../../src/local/step-functions';
-import type { BatchOutput } from '../../src/bulk/batch-event';
 import { forEachLimited } from '../../src/util/limit';
 import { makeContent } from '../lib/content';
 import type { BenchContext, Engine } from '../lib/context';
