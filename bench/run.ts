@@ -261,7 +261,7 @@ async function main() {
         scanners.push(scanner);
         await scanner.scanner.prepare();
         const clamdscanConf = path.join(workDir, `clamdscan-${id}.conf`);
-        await writeClamdscanConf(clamdscanConf, scanner.scanner.daemon.client.socketPath);
+        await writeClamdscanConf(clamdscanConf, scanner.scanner.engine.daemon.client.socketPath);
         const timeline = instrument(scanner);
         return {
           id,

@@ -29,7 +29,7 @@ type Command =
 async function main() {
   const options = JSON.parse(process.argv[2] ?? '{}') as ChildOptions;
   const instance = createBenchScanner(options);
-  const { daemon } = instance.scanner;
+  const { daemon } = instance.scanner.engine;
   const answer = (value: object) => process.stdout.write(`${JSON.stringify(value)}\n`);
   answer({ ready: true });
   for await (const line of readLines()) {

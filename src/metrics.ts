@@ -1,7 +1,8 @@
-import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import type { Verdict } from './scan/contract';
-import { SERVICE_NAME } from './settings';
-
+/**
+ * The names of lambda-av's CloudWatch metrics and dimensions: what the functions emit and what the
+ * construct's alarms and dashboard read (infra/metrics.ts). Who emits each: scan/scan-metrics.ts,
+ * bulk/bulk-metrics.ts, definitions/updater-metrics.ts, canary/canary-metrics.ts, bulk/sweep-metrics.ts.
+ */
 export const METRICS_NAMESPACE = 'LambdaAV';
 export const METRIC_SCAN_LATENCY = 'ScanLatency';
 export const METRIC_DAEMON_STARTUP = 'DaemonStartupTime';
@@ -26,75 +27,3 @@ export const DIMENSION_STATUS = 'Status';
 export const METRIC_BULK_OBJECTS = 'BulkScanObjects';
 export const DIMENSION_OUTCOME = 'Outcome';
 export const BULK_OUTCOMES = ['SCANNED', 'UNCHANGED'] as const;
-
-/** What the scanner reports; emitted as CloudWatch Embedded Metric Format lines on stdout. */
-export interface ScanMetrics {
-  scanCompleted(verdict: Verdict, durationMs: number): void;
-  daemonStarted(durationMs: number): void;
-  definitionsMissing(): void;
-  resultEventFailed(): void;
-}
-
-/** What a bulk scan batch reports, besides each scan's own metrics. */
-export interface BulkMetrics {
-  batchDone(counts: Readonly<Record<(typeof BULK_OUTCOMES)[number], number>>): void;
-}
-
-/** What the updater reports. */
-export interface UpdaterMetrics {
-  definitionsAge(hours: number): void;
-  definitionsMissing(): void;
-}
-
-export class EmfScanMetrics implements ScanMetrics {
-  constructor(
-    private readonly metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME }),
-  ) {}
-
-  scanCompleted(verdict: Verdict, durationMs: number): void {
-    const metric = this.metrics.singleMetric();
-    metric.addDimension(DIMENSION_STATUS, verdict);
-    metric.addMetric(METRIC_SCAN_LATENCY, MetricUnit.Milliseconds, durationMs);
-  }
-
-  daemonStarted(durationMs: number): void {
-    this.metrics.singleMetric().addMetric(METRIC_DAEMON_STARTUP, MetricUnit.Milliseconds, durationMs);
-  }
-
-  definitionsMissing(): void {
-    this.metrics.singleMetric().addMetric(METRIC_DEFINITIONS_MISSING, MetricUnit.Count, 1);
-  }
-
-  resultEventFailed(): void {
-    this.metrics.singleMetric().addMetric(METRIC_RESULT_EVENTS_FAILED, MetricUnit.Count, 1);
-  }
-}
-
-export class EmfUpdaterMetrics implements UpdaterMetrics {
-  constructor(
-    private readonly metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME }),
-  ) {}
-
-  definitionsAge(hours: number): void {
-    this.metrics.singleMetric().addMetric(METRIC_DEFINITIONS_AGE, MetricUnit.NoUnit, hours);
-  }
-
-  definitionsMissing(): void {
-    this.metrics.singleMetric().addMetric(METRIC_DEFINITIONS_MISSING, MetricUnit.Count, 1);
-  }
-}
-
-export class EmfBulkMetrics implements BulkMetrics {
-  constructor(
-    private readonly metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME }),
-  ) {}
-
-  batchDone(counts: Readonly<Record<(typeof BULK_OUTCOMES)[number], number>>): void {
-    for (const outcome of BULK_OUTCOMES) {
-      if (counts[outcome] === 0) continue;
-      const metric = this.metrics.singleMetric();
-      metric.addDimension(DIMENSION_OUTCOME, outcome);
-      metric.addMetric(METRIC_BULK_OBJECTS, MetricUnit.Count, counts[outcome]);
-    }
-  }
-}

@@ -5,8 +5,8 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { type Config, loadConfig } from '../../src/config';
 import { createScanFileHandler } from '../../src/handlers/scan-file';
 import { localS3Client } from '../../src/local/s3-server';
-import type { ScanMetrics } from '../../src/metrics';
 import type { ScanResult, Verdict } from '../../src/scan/contract';
+import type { ScanMetrics } from '../../src/scan/scan-metrics';
 import { Scanner } from '../../src/scan/scanner';
 import { LogMeter } from './log-meter';
 

@@ -58,7 +58,7 @@ export function instrument(instance: BenchScanner) {
     },
     { step: 'initialize', name: 'benchTimeline' },
   );
-  const client = instance.scanner.daemon.client;
+  const client = instance.scanner.engine.daemon.client;
   const scanStream = client.scanStream.bind(client);
   client.scanStream = async (source, options) => {
     if (!spans) return scanStream(source, options);

@@ -117,8 +117,8 @@ export async function measureLatency(
   plan: LatencyPlan,
 ): Promise<{ rows: LatencyRow[]; clamscan: ClamscanRow }> {
   const { scanner } = engine;
-  const socketPath = scanner.scanner.daemon.client.socketPath;
-  const clamdPid = () => scanner.scanner.daemon.pid ?? 0;
+  const socketPath = scanner.scanner.engine.daemon.client.socketPath;
+  const clamdPid = () => scanner.scanner.engine.daemon.pid ?? 0;
   const scanWithClamdscan = clamdscan(engine.clamdscanConf);
   const rows: LatencyRow[] = [];
   const first = plan.sizes[0];
@@ -162,7 +162,7 @@ export async function measureLatency(
             const response = await scanner.s3.send(
               new GetObjectCommand({ Bucket: ctx.bucket, Key: keys.step }),
             );
-            const { verdict } = await scanner.scanner.daemon.client.scanStream(
+            const { verdict } = await scanner.scanner.engine.daemon.client.scanStream(
               response.Body as AsyncIterable<Uint8Array>,
               { expectedBytes: response.ContentLength ?? 0, timeoutMs: 600_000 },
             );
@@ -185,9 +185,12 @@ export async function measureLatency(
           await writeFile(localFile, makeContent(bytes));
           const cpu = await cpuMsOf(clamdPid());
           const { ms } = await timed(async () => {
-            const { verdict } = await scanner.scanner.daemon.client.scanStream(createReadStream(localFile), {
-              timeoutMs: 600_000,
-            });
+            const { verdict } = await scanner.scanner.engine.daemon.client.scanStream(
+              createReadStream(localFile),
+              {
+                timeoutMs: 600_000,
+              },
+            );
             if (verdict.infected) throw new Error(`local file: ${verdict.signature}`);
           });
           record('clamdCpu.instream', (await cpuMsOf(clamdPid())) - cpu, i);

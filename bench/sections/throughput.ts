@@ -94,9 +94,12 @@ export async function measureThroughput(
       const local = async () => {
         engine.timeline.begin();
         const { ms, value } = await timed(() =>
-          engine.scanner.scanner.daemon.client.scanStream(createReadStream(file, { highWaterMark: MiB }), {
-            timeoutMs: 1_800_000,
-          }),
+          engine.scanner.scanner.engine.daemon.client.scanStream(
+            createReadStream(file, { highWaterMark: MiB }),
+            {
+              timeoutMs: 1_800_000,
+            },
+          ),
         );
         const { stream } = engine.timeline.end(0, 0);
         if (value.verdict.infected || value.bytes !== bytes)

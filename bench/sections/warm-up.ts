@@ -22,7 +22,7 @@ export async function warmUp(ctx: BenchContext, engines: readonly Engine[], roun
     await ctx.s3.putBuffer(ctx.bucket, key, makeContent(1024));
     await scanner.scan(ctx.bucket, key);
     const response = await scanner.s3.send(new GetObjectCommand({ Bucket: ctx.bucket, Key: key }));
-    await scanner.scanner.daemon.client.scanStream(response.Body as AsyncIterable<Uint8Array>, {
+    await scanner.scanner.engine.daemon.client.scanStream(response.Body as AsyncIterable<Uint8Array>, {
       expectedBytes: response.ContentLength ?? 0,
       timeoutMs: 60_000,
     });

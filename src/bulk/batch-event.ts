@@ -1,7 +1,7 @@
 import { InvalidEventError } from '../errors';
-import { BULK_MODES, type BulkMode, type UnchangedReason } from './bulk-mode';
 import type { ScanResult, Verdict } from '../scan/contract';
 import { type KeyFilter, parseKeyFilter } from '../scan/key-filter';
+import { BULK_MODES, type BulkMode, type UnchangedReason } from './bulk-mode';
 
 /**
  * What each batch of a bulk scan is told, the same for every batch (the Distributed Map's

@@ -2,7 +2,12 @@ import { GetObjectTaggingCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { Config } from '../config';
 import { resolvePublishedSet } from '../definitions/store';
 import { DefinitionsReloadError, ObjectNotFoundError } from '../errors';
-import type { BulkMetrics } from '../metrics';
+import type { ObjectRef, ScanResult } from '../scan/contract';
+import { VERDICTS, type Verdict } from '../scan/contract';
+import { candidateKeys } from '../scan/event-object';
+import { passesFilter } from '../scan/key-filter';
+import { resolveEventObject } from '../scan/resolve-object';
+import { mapS3Error } from '../scan/s3-errors';
 import type { Scanner } from '../scan/scanner';
 import type { StatusNames } from '../settings';
 import {
@@ -15,13 +20,8 @@ import {
   type ItemResult,
 } from './batch-event';
 import { ARCHIVED_STORAGE_CLASSES, type BulkItem, parseBulkItem } from './bulk-item';
+import type { BulkMetrics } from './bulk-metrics';
 import { currentSince, decide, type ModeRules, type UnchangedReason } from './bulk-mode';
-import type { ObjectRef, ScanResult } from '../scan/contract';
-import { VERDICTS, type Verdict } from '../scan/contract';
-import { candidateKeys } from '../scan/event-object';
-import { passesFilter } from '../scan/key-filter';
-import { resolveEventObject } from '../scan/resolve-object';
-import { mapS3Error } from '../scan/s3-errors';
 
 export interface BatchDependencies {
   readonly scanner: Scanner;
@@ -217,8 +217,8 @@ async function staleBefore(deps: BatchDependencies): Promise<number> {
   const location = { bucket: config.definitionsBucket, prefix: config.definitionsPrefix };
   const published = await resolvePublishedSet(deps.s3, location);
   await scanner.prepare();
-  if ((await scanner.definitionsDir.active())?.id !== published.id) await scanner.refresh();
-  const loaded = await scanner.definitionsDir.active();
+  if ((await scanner.engine.definitionsDir.active())?.id !== published.id) await scanner.refresh();
+  const loaded = await scanner.engine.definitionsDir.active();
   if (loaded?.id !== published.id) {
     throw new DefinitionsReloadError(
       `clamd has definitions ${loaded?.id ?? '(none)'} loaded, not the published ${published.id}: a stale rescan with them would mark objects as current`,

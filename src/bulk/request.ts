@@ -1,9 +1,9 @@
 import type { RescanTarget } from '../config';
 import { InvalidEventError } from '../errors';
-import type { BatchInput } from './batch-event';
-import { BULK_MODES, type BulkMode } from './bulk-mode';
 import { type KeyFilter, parseKeyFilter } from '../scan/key-filter';
 import { RESCAN_WINDOW } from '../settings';
+import type { BatchInput } from './batch-event';
+import { BULK_MODES, type BulkMode } from './bulk-mode';
 
 /**
  * The bulk scan workflow's input (statemachine/bulk-scan.asl.json):

@@ -1,8 +1,8 @@
 import type { Config } from '../config';
 import { type FileScanWorker, LocalFileScanner } from '../local-scan/file-scanner';
 import { chooseWorkRoot } from '../local-scan/work-area';
-import { unscannableFields } from '../scan/unscannable';
 import { statusName } from '../scan/status-name';
+import { unscannableFields } from '../scan/unscannable';
 import { forEachPulled } from '../util/limit';
 import type { WalkEntry } from './file-walk';
 import type { FileResult, ScanReport } from './report';

@@ -8,10 +8,10 @@ import {
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
 import { createSfnClient } from '../aws-clients';
+import { BULK_MODES, type BulkMode } from '../bulk/bulk-mode';
 import type { BulkScanSummary } from '../bulk/report';
 import type { BulkScanRequest } from '../bulk/request';
 import type { CliSettings } from '../config';
-import { BULK_MODES, type BulkMode } from '../bulk/bulk-mode';
 import type { CommandIo } from './command-io';
 import { EXIT_CLEAN, EXIT_ERROR, EXIT_INFECTED, SCAN_BUCKET_HELP, UsageError } from './usage';
 

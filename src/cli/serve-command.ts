@@ -1,8 +1,8 @@
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import type { CliSettings } from '../config';
-import { LOCAL_DEFINITIONS_BUCKET } from '../local-scan/local-definitions';
 import { SERVE_CANARY_BUCKET, ServeStack } from '../local/serve-stack';
+import { LOCAL_DEFINITIONS_BUCKET } from '../local-scan/local-definitions';
 import type { CommandIo } from './command-io';
 import { chooseDefinitions, type DefinitionsSource } from './definitions-source';
 import { SERVE_HELP, UsageError } from './usage';

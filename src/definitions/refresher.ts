@@ -1,8 +1,8 @@
 import os from 'node:os';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { ClamdDaemon } from '../clamd/daemon';
-import { chooseReloadStrategy, type ReloadStrategy } from './reload-strategy';
 import type { ReloadStrategySetting } from '../settings';
+import { chooseReloadStrategy, type ReloadStrategy } from './reload-strategy';
 import type { DefinitionsDirectory, DefinitionsLocation, DefinitionsSet } from './store';
 
 /** The parts of clamd's lifecycle a refresh uses. */

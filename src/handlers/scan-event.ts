@@ -1,6 +1,6 @@
+import { type BatchEvent, isBatchEvent, parseBatchEvent } from '../bulk/batch-event';
 import { type BulkScanLimits, parseLimits } from '../bulk/request';
 import { InvalidEventError } from '../errors';
-import { type BatchEvent, isBatchEvent, parseBatchEvent } from '../bulk/batch-event';
 import type { EventObject, ObjectRef, ObjectTarget, TagRequest } from '../scan/contract';
 
 /**

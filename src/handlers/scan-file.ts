@@ -1,17 +1,17 @@
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 import { createLambdaClient } from '../aws-clients';
+import { scanBatch } from '../bulk/batch';
+import type { BatchOutput } from '../bulk/batch-event';
+import { type BulkMetrics, EmfBulkMetrics } from '../bulk/bulk-metrics';
 import { type BulkScanSummary, summariseBulkScan } from '../bulk/report';
 import { type BulkScanPlan, planBulkScan } from '../bulk/request';
 import { reportSweep, type SweepMetrics } from '../bulk/sweep';
 import { CloudWatchSweepMetrics } from '../bulk/sweep-metrics';
 import { type Config, getConfig } from '../config';
-import { parseScanEvent } from './scan-event';
-import { type BulkMetrics, EmfBulkMetrics } from '../metrics';
-import { scanBatch } from '../bulk/batch';
-import type { BatchOutput } from '../bulk/batch-event';
 import type { ScanResult } from '../scan/contract';
 import { Scanner } from '../scan/scanner';
+import { parseScanEvent } from './scan-event';
 import { type WarmerState, type WarmResult, warm } from './warmer';
 
 export interface ScanFileDependencies {

@@ -8,9 +8,9 @@ import { type CanaryReport, type CanaryScan, judgeCanary } from '../canary/repor
 import { type Config, getConfig } from '../config';
 import { importDefinitions, parseImportRequest } from '../definitions/import';
 import { type UpdateResult, updateDefinitions } from '../definitions/updater';
+import { EmfUpdaterMetrics, type UpdaterMetrics } from '../definitions/updater-metrics';
 import { ConfigurationError, InvalidEventError } from '../errors';
 import { logger } from '../logger';
-import { EmfUpdaterMetrics, type UpdaterMetrics } from '../metrics';
 
 export interface UpdateDefinitionsDependencies {
   readonly config: Config;

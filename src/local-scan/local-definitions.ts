@@ -9,7 +9,8 @@ import {
 } from '@aws-sdk/client-s3';
 import { MANIFEST_NAME } from '../definitions/manifest';
 import { isDatabaseFile, resolvePublishedSet } from '../definitions/store';
-import type { ScanMetrics, UpdaterMetrics } from '../metrics';
+import type { UpdaterMetrics } from '../definitions/updater-metrics';
+import type { ScanMetrics } from '../scan/scan-metrics';
 
 /** The bucket of the local stack that holds the definitions, as CLAMAV_BUCKET_NAME does in AWS. */
 export const LOCAL_DEFINITIONS_BUCKET = 'lambda-av-definitions';

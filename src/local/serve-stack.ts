@@ -9,11 +9,6 @@ import { CloudWatchCanaryMetrics } from '../canary/canary-metrics';
 import { type Config, type Env, loadConfig } from '../config';
 import { createScanFileHandler } from '../handlers/scan-file';
 import { createUpdateDefinitionsHandler } from '../handlers/update-definitions';
-import { Scanner } from '../scan/scanner';
-import { startLocalCloudWatch } from './cloudwatch-server';
-import { ExecutionLog } from './execution-store';
-import { renderHistoryPage, summarise } from './history-page';
-import { localLambdaClient, startLocalLambda } from './lambda-server';
 import {
   ensureBucket,
   hasPublishedDefinitions,
@@ -22,6 +17,11 @@ import {
   publishDefinitionsDirectory,
   quietLogger,
 } from '../local-scan/local-definitions';
+import { Scanner } from '../scan/scanner';
+import { startLocalCloudWatch } from './cloudwatch-server';
+import { ExecutionLog } from './execution-store';
+import { renderHistoryPage, summarise } from './history-page';
+import { localLambdaClient, startLocalLambda } from './lambda-server';
 import { LOCAL_ACCOUNT, LOCAL_REGION, objectCreatedEvent } from './object-created-event';
 import { LOCAL_S3_CREDENTIALS, localS3Client, startLocalS3Server } from './s3-server';
 import { type LocalStepFunctionsServer, startLocalStepFunctions } from './sfn-server';

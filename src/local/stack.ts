@@ -6,9 +6,6 @@ import { LambdaClient } from '@aws-sdk/client-lambda';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { loadConfig } from '../config';
 import { createScanFileHandler } from '../handlers/scan-file';
-import type { ScanResult } from '../scan/contract';
-import { Scanner } from '../scan/scanner';
-import { type LocalLambdaServer, localLambdaClient, startLocalLambda } from './lambda-server';
 import {
   ensureBucket,
   LOCAL_DEFINITIONS_BUCKET,
@@ -16,6 +13,9 @@ import {
   publishDefinitionsDirectory,
   quietLogger,
 } from '../local-scan/local-definitions';
+import type { ScanResult } from '../scan/contract';
+import { Scanner } from '../scan/scanner';
+import { type LocalLambdaServer, localLambdaClient, startLocalLambda } from './lambda-server';
 import { type LocalS3Server, localS3Client, startLocalS3Server } from './s3-server';
 import { type ExecutionResult, runLocalExecution, SCAN_STATE_MACHINE } from './step-functions';
 

@@ -9,9 +9,9 @@ import {
   TagLimitExceededError,
 } from '../errors';
 import type { StatusNames, UnscannablePolicy } from '../settings';
-import { statusName } from './status-name';
 import type { ObjectRef, ScanResult, Verdict } from './contract';
 import { mapS3Error } from './s3-errors';
+import { statusName } from './status-name';
 import { readTags, writeMergedTags } from './tags';
 import { unscannableFields } from './unscannable';
 import { exceedsScanLimit, type Judgement, judgementOf } from './verdict-rules';

@@ -1,19 +1,15 @@
-import path from 'node:path';
 import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { createEventBridgeClient, createS3Client } from '../aws-clients';
-import { ClamdDaemon } from '../clamd/daemon';
-import { daemonOptionsFor } from '../clamd/daemon-settings';
+import { createS3Client } from '../aws-clients';
 import type { Config } from '../config';
-import { DefinitionsRefresher, type RefreshResult } from '../definitions/refresher';
-import { DefinitionsDirectory, type DefinitionsLocation, resolvePublishedSet } from '../definitions/store';
-import { DaemonConnectionError, DefinitionsNotPublishedError } from '../errors';
+import type { RefreshResult } from '../definitions/refresher';
+import { DaemonConnectionError } from '../errors';
 import { logger as defaultLogger } from '../logger';
-import { EmfScanMetrics, type ScanMetrics } from '../metrics';
-import { BusPublisher, type EventPublisher } from '../results/publisher';
-import { RESULT_DETAIL_TYPE, type ResultOrigin, resultEventDetail } from '../results/result-event';
-import type { EventObject, ObjectRef, ScanResult, TagRequest, Verdict } from './contract';
+import type { ResultOrigin } from '../results/result-event';
+import type { EventObject, ObjectRef, ScanResult, TagRequest } from './contract';
 import { type ResolvedObject, resolveEventObject } from './resolve-object';
+import { ResultReporter } from './result-reporter';
+import { EmfScanMetrics, type ScanMetrics } from './scan-metrics';
 import {
   isRetryable,
   type ScanDependencies,
@@ -21,6 +17,9 @@ import {
   tagWithoutScan,
   unidentifiedResult,
 } from './scan-object';
+import { type PrepareResult, WarmEngine } from './warm-engine';
+
+export type { PrepareResult } from './warm-engine';
 
 export interface ScannerOptions {
   readonly config: Config;
@@ -33,90 +32,45 @@ export interface ScannerOptions {
   readonly now?: () => number;
 }
 
-export interface PrepareResult {
-  /** True when this call fetched definitions and started clamd. */
-  readonly coldStart: boolean;
-  readonly daemonStartupMs?: number;
-  readonly definitions: string | undefined;
-}
-
 /**
- * The warm scanner of one Lambda instance: definitions fetched and clamd started on first use,
- * then kept. Concurrent callers share one preparation. Its refresher (src/definitions/refresher.ts)
- * keeps clamd on the newest published set; the scanner scans, tags and reports.
+ * The warm scanner of one Lambda instance: its engine (src/scan/warm-engine.ts) keeps clamd
+ * running on the newest definitions; the scanner finds the object, scans it, tags it and reports
+ * the result (src/scan/result-reporter.ts).
  */
 export class Scanner {
-  readonly daemon: ClamdDaemon;
-  readonly definitionsDir: DefinitionsDirectory;
   /** The scanner's S3 client (bulk scans read tags and reports with it too). */
   readonly s3: S3Client;
-  private readonly metrics: ScanMetrics;
-  /** Where final results are published, if anywhere. */
-  private readonly results: EventPublisher | undefined;
+  /** clamd and its definitions (src/scan/warm-engine.ts). */
+  readonly engine: WarmEngine;
+  private readonly reporter: ResultReporter;
   private readonly log: NonNullable<ScannerOptions['logger']>;
-  private readonly now: () => number;
-  private readonly location: DefinitionsLocation;
-  private readonly refresher: DefinitionsRefresher;
-  private preparing: Promise<PrepareResult> | undefined;
 
   constructor(private readonly options: ScannerOptions) {
     const { config } = options;
     this.s3 = options.s3 ?? createS3Client();
-    this.metrics = options.metrics ?? new EmfScanMetrics();
-    this.results =
-      config.resultEventBus === undefined
-        ? undefined
-        : new BusPublisher({
-            client: options.eventBridge ?? createEventBridgeClient(),
-            bus: config.resultEventBus,
-            onFailure: () => this.metrics.resultEventFailed(),
-          });
+    const metrics = options.metrics ?? new EmfScanMetrics();
     this.log = options.logger ?? defaultLogger;
-    this.now = options.now ?? Date.now;
-    this.location = { bucket: config.definitionsBucket, prefix: config.definitionsPrefix };
-    this.definitionsDir = new DefinitionsDirectory(path.join(config.workDir, 'definitions'));
-    this.daemon = new ClamdDaemon(daemonOptionsFor(config, config.workDir, this.definitionsDir.databaseDir));
-    this.refresher = new DefinitionsRefresher({
-      daemon: this.daemon,
-      directory: this.definitionsDir,
+    this.engine = new WarmEngine({
+      config,
       s3: this.s3,
-      location: this.location,
-      settings: config,
-      published: () => resolvePublishedSet(this.s3, this.location),
-      describe: () => this.describeDefinitions(),
-      onDaemonStarted: (startupMs) => this.metrics.daemonStarted(startupMs),
+      metrics,
       log: this.log,
-      now: this.now,
+      now: options.now ?? Date.now,
     });
+    this.reporter = new ResultReporter({ config, metrics, log: this.log, eventBridge: options.eventBridge });
   }
 
-  /** The loaded set as results name it: clamd's version line and the set's id. */
-  private get definitions(): string | undefined {
-    return this.refresher.definitions;
-  }
-
-  /**
-   * Makes sure definitions are present and clamd answers; cheap when it already runs, except
-   * when a definitions check is due.
-   */
-  async prepare(): Promise<PrepareResult> {
-    await this.refresher.gate();
-    if (!this.daemon.isAlive() || this.preparing) {
-      this.preparing ??= this.start().finally(() => {
-        this.preparing = undefined;
-      });
-      return this.preparing;
-    }
-    if (this.refresher.checkDue()) await this.refresh();
-    return { coldStart: false, definitions: this.definitions };
+  /** Makes sure definitions are present and clamd answers (src/scan/warm-engine.ts). */
+  prepare(): Promise<PrepareResult> {
+    return this.engine.prepare();
   }
 
   async scan(object: ObjectRef, origin: ResultOrigin = {}): Promise<ScanResult> {
     await this.prepare();
-    return this.refresher.track(async () => {
+    return this.engine.track(async () => {
       try {
         const { verdict, result } = await scanAndTag(this.scanDependencies(), object);
-        return await this.report(verdict, result, origin);
+        return await this.reporter.report(verdict, result, origin);
       } catch (error) {
         if (error instanceof DaemonConnectionError) {
           this.log.warn('clamd stopped answering; it will be started again on the next scan', {
@@ -164,7 +118,7 @@ export class Scanner {
       object = request.target.ref;
     }
     const { verdict, result } = await tagWithoutScan(this.scanDependencies(), object, request);
-    return this.report(verdict, result, origin);
+    return this.reporter.report(verdict, result, origin);
   }
 
   /**
@@ -176,60 +130,22 @@ export class Scanner {
     return this.unidentified({ bucket: object.bucket, eventKey: object.key }, error, startedAt, {});
   }
 
-  /**
-   * Looks for a newer published set and, if there is one, downloads it and switches clamd to it.
-   * A failure leaves clamd on the definitions it has: scans go on, and the next check tries again.
-   */
+  /** Switches clamd to a newer published set, if there is one (src/scan/warm-engine.ts). */
   refresh(): Promise<RefreshResult> {
-    return this.refresher.refresh();
+    return this.engine.refresh();
   }
 
-  async shutdown(): Promise<void> {
-    await this.daemon.stop();
-  }
-
-  private async start(): Promise<PrepareResult> {
-    this.refresher.markChecked();
-    const set = await resolvePublishedSet(this.s3, this.location).catch((error: unknown) => {
-      if (error instanceof DefinitionsNotPublishedError) this.metrics.definitionsMissing();
-      throw error;
-    });
-    const sync = await this.definitionsDir.sync(
-      this.s3,
-      this.location,
-      set,
-      this.options.config.definitionsDownloadTimeoutMs,
-    );
-    const start = await this.daemon.ensureRunning();
-    await this.refresher.describeLoaded();
-    await this.definitionsDir.prune();
-    if (start.startupMs !== undefined) this.metrics.daemonStarted(start.startupMs);
-    this.log.info('clamd started', {
-      startupMs: start.startupMs,
-      definitions: this.definitions,
-      files: set.files.map((file) => file.name),
-      downloaded: sync.downloaded,
-    });
-    return { coldStart: start.started, daemonStartupMs: start.startupMs, definitions: this.definitions };
-  }
-
-  private async describeDefinitions(): Promise<string | undefined> {
-    const set = await this.definitionsDir.active();
-    const version = await this.daemon.client.version().catch(() => undefined);
-    return version && set ? `${version} (set ${set.id})` : version;
+  shutdown(): Promise<void> {
+    return this.engine.shutdown();
   }
 
   private scanDependencies(): ScanDependencies {
     return {
       s3: this.s3,
-      clamd: this.daemon.client,
+      clamd: this.engine.daemon.client,
       settings: this.options.config,
-      definitions: this.definitions,
-      refusal: async () =>
-        (await this.daemon.recoverIfUnresponsive())
-          ? undefined
-          : ((await this.daemon.recentStreamError()) ??
-            'clamd closed the connection while the object was being sent'),
+      definitions: this.engine.definitions,
+      refusal: () => this.engine.refusal(),
     };
   }
 
@@ -250,29 +166,6 @@ export class Scanner {
       Math.round(performance.now() - startedAt),
       caught,
     );
-    return this.report(verdict, result, origin);
-  }
-
-  /**
-   * Every final result: metrics, a log line, and the result event. The tags are written before
-   * this: a result that cannot be published (ResultPublishError, after retries) keeps its verdict.
-   */
-  private async report(verdict: Verdict, result: ScanResult, origin: ResultOrigin): Promise<ScanResult> {
-    // The canary's objects are not uploads: the update workflow reports them itself.
-    const upload = result.bucket !== this.options.config.canaryBucket;
-    if (upload) this.metrics.scanCompleted(verdict, result.durationMs);
-    const log = verdict === 'PROCESSING_ERROR' ? this.log.warn : this.log.info;
-    // `timestamp` is a key the structured logger keeps for itself (it would drop ours and warn).
-    const { timestamp, ...fields } = result;
-    log.call(this.log, 'scan finished', {
-      ...fields,
-      ...(timestamp !== undefined ? { scannedAt: timestamp } : {}),
-      ...(origin.executionArn !== undefined ? { executionArn: origin.executionArn } : {}),
-    });
-    if (upload && this.results) {
-      const detail = resultEventDetail(verdict, result, this.options.config, origin);
-      await this.results.publish(RESULT_DETAIL_TYPE, detail, [`arn:aws:s3:::${result.bucket}`]);
-    }
-    return result;
+    return this.reporter.report(verdict, result, origin);
   }
 }

@@ -1,5 +1,5 @@
-import type { Verdict } from './contract';
 import type { StatusNames, UnscannablePolicy } from '../settings';
+import type { Verdict } from './contract';
 
 /**
  * The status written to the object's tag and the result for a verdict: its configured name,

@@ -14,22 +14,22 @@ test('a daemon killed between two scans is detected and started again', async ()
   expect((await h.handler({ bucket: UPLOADS_BUCKET, key: 'eicar.com' })) as object).toMatchObject({
     status: 'INFECTED',
   });
-  const firstPid = h.scanner.daemon.pid;
+  const firstPid = h.scanner.engine.daemon.pid;
 
   process.kill(firstPid as number, 'SIGKILL');
   await sleep(100);
   const second = await h.handler({ bucket: UPLOADS_BUCKET, key: 'eicar.com' });
 
   expect(second).toMatchObject({ status: 'INFECTED' });
-  expect(h.scanner.daemon.pid).toBeDefined();
-  expect(h.scanner.daemon.pid).not.toBe(firstPid);
+  expect(h.scanner.engine.daemon.pid).toBeDefined();
+  expect(h.scanner.engine.daemon.pid).not.toBe(firstPid);
   expect(h.metrics.daemonStarts).toHaveLength(2);
 });
 
 test('clamd killed in the middle of a scan fails that scan with a retryable named error; the next scan works', async () => {
   const h = await harness();
   await h.scanner.prepare();
-  const pid = h.scanner.daemon.pid as number;
+  const pid = h.scanner.engine.daemon.pid as number;
   async function* slowSource() {
     yield Buffer.alloc(64 * 1024, 0x41);
     process.kill(pid, 'SIGKILL');
@@ -37,12 +37,14 @@ test('clamd killed in the middle of a scan fails that scan with a retryable name
     yield Buffer.from(EICAR);
   }
 
-  await expect(h.scanner.daemon.client.scanStream(slowSource(), { timeoutMs: 5_000 })).rejects.toMatchObject({
+  await expect(
+    h.scanner.engine.daemon.client.scanStream(slowSource(), { timeoutMs: 5_000 }),
+  ).rejects.toMatchObject({
     name: 'DaemonConnectionError',
   });
   await h.s3.put(UPLOADS_BUCKET, 'after.txt', EICAR);
   expect(await h.handler({ bucket: UPLOADS_BUCKET, key: 'after.txt' })).toMatchObject({ status: 'INFECTED' });
-  expect(h.scanner.daemon.pid).not.toBe(pid);
+  expect(h.scanner.engine.daemon.pid).not.toBe(pid);
 });
 
 test('content that ends before its announced length is never judged', async () => {
@@ -53,7 +55,7 @@ test('content that ends before its announced length is never judged', async () =
   }
 
   await expect(
-    h.scanner.daemon.client.scanStream(shortSource(), { expectedBytes: 1000, timeoutMs: 5_000 }),
+    h.scanner.engine.daemon.client.scanStream(shortSource(), { expectedBytes: 1000, timeoutMs: 5_000 }),
   ).rejects.toMatchObject({
     name: 'ObjectReadError',
     message: expect.stringContaining('read 15 bytes of 1000'),
@@ -69,7 +71,7 @@ test('a source that fails mid-stream gives ObjectReadError, not a verdict', asyn
   }
 
   await expect(
-    h.scanner.daemon.client.scanStream(failingSource(), { timeoutMs: 5_000 }),
+    h.scanner.engine.daemon.client.scanStream(failingSource(), { timeoutMs: 5_000 }),
   ).rejects.toMatchObject({
     name: 'ObjectReadError',
     message: expect.stringContaining('socket hang up'),
@@ -109,7 +111,7 @@ test('a daemon that does not answer within the start timeout gives DaemonStartup
     name: 'DaemonStartupError',
     message: expect.stringContaining('did not answer PING within 100 ms'),
   });
-  expect(h.scanner.daemon.isAlive()).toBe(false);
+  expect(h.scanner.engine.daemon.isAlive()).toBe(false);
 });
 
 test('concurrent first invocations start a single daemon', async () => {
@@ -129,7 +131,7 @@ test('after a restart of the process, definitions already present are not downlo
   await h.scanner.shutdown();
   const location = { bucket: DEFINITIONS_BUCKET, prefix: DEFINITIONS_PREFIX };
   // A new process on the same instance keeps /tmp, and so the files fetched before.
-  const again = new DefinitionsDirectory(h.scanner.definitionsDir.root);
+  const again = new DefinitionsDirectory(h.scanner.engine.definitionsDir.root);
 
   const sync = await again.sync(h.s3.client, location, await resolvePublishedSet(h.s3.client, location));
 
@@ -145,14 +147,14 @@ test('a changed file is the only one downloaded; a removed file leaves the set',
     new DeleteObjectCommand({ Bucket: DEFINITIONS_BUCKET, Key: `${DEFINITIONS_PREFIX}/test.hdb` }),
   );
 
-  const sync = await h.scanner.definitionsDir.sync(
+  const sync = await h.scanner.engine.definitionsDir.sync(
     h.s3.client,
     location,
     await resolvePublishedSet(h.s3.client, location),
   );
 
   expect(sync).toMatchObject({ changed: true, downloaded: ['extra.ndb'] });
-  const dir = h.scanner.definitionsDir.databaseDir;
+  const dir = h.scanner.engine.definitionsDir.databaseDir;
   expect((await readdir(dir)).sort()).toEqual(['extra.ndb', 'lambda-av-policy.ndb', 'test.ndb']);
   expect(await readFile(path.join(dir, 'extra.ndb'), 'utf8')).toBe('Other:0:*:414243444546\n');
 });

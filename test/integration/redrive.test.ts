@@ -1,12 +1,12 @@
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { waitForScan } from '../../src/client/scan-client';
-import { type LocalSqsServer, startLocalSqs } from '../support/sqs-server';
 import { runCli } from '../support/cli';
 import { type LocalCloudFormation, startLocalCloudFormation } from '../support/cloudformation';
 import { objectCreatedEvent } from '../support/events';
 import { type Harness, startHarness, UPLOADS_BUCKET } from '../support/harness';
 import { EICAR } from '../support/signatures';
+import { type LocalSqsServer, startLocalSqs } from '../support/sqs-server';
 import { type ScanStack, startScanStack } from '../support/workflow';
 
 let h: Harness;

@@ -1,11 +1,11 @@
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { SCAN_EXPRESS_STATE_MACHINE, SCAN_STATE_MACHINE } from '../../src/local/step-functions';
 import {
   type DeliveredEvent,
   type LocalEventBridgeServer,
   type PutEventsFault,
   startLocalEventBridge,
 } from '../support/eventbridge-server';
-import { SCAN_EXPRESS_STATE_MACHINE, SCAN_STATE_MACHINE } from '../../src/local/step-functions';
 import { objectCreatedEvent } from '../support/events';
 import { type Harness, startHarness, UPLOADS_BUCKET } from '../support/harness';
 import { encryptPdf, minimalPdf } from '../support/pdf';

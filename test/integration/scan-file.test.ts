@@ -185,14 +185,14 @@ test('concurrent scans on one warm instance all get their own verdict', async ()
   await Promise.all(
     keys.map((key, i) => h.s3.put(UPLOADS_BUCKET, key, i % 3 === 0 ? EICAR : `clean file ${i}`)),
   );
-  const pid = h.scanner.daemon.pid;
+  const pid = h.scanner.engine.daemon.pid;
 
   const results = await Promise.all(keys.map((key) => scan(key)));
 
   results.forEach((result, i) => {
     expect(result).toMatchObject({ key: keys[i], status: i % 3 === 0 ? 'INFECTED' : 'CLEAN' });
   });
-  expect(h.scanner.daemon.pid).toBe(pid);
+  expect(h.scanner.engine.daemon.pid).toBe(pid);
 });
 
 test('an event without a key is rejected with an error naming what is missing', async () => {

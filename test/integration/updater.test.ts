@@ -106,7 +106,7 @@ test('a new signature on the mirror reaches a warm scanner without a restart: CL
   await update();
   await h.s3.put(UPLOADS_BUCKET, 'sample.txt', `report text with ${MARKER} inside`);
   const first = (await h.handler({ bucket: UPLOADS_BUCKET, key: 'sample.txt' })) as { status: string };
-  const pid = h.scanner.daemon.pid;
+  const pid = h.scanner.engine.daemon.pid;
   mirror.set(
     'test.ndb',
     `${bodySignature(EICAR_SIGNATURE, EICAR)}\n${bodySignature('New-Threat', MARKER)}\n`,
@@ -122,7 +122,7 @@ test('a new signature on the mirror reaches a warm scanner without a restart: CL
   expect(first.status).toBe('CLEAN');
   expect(updated.changed).toBe(true);
   expect(second).toMatchObject({ status: 'INFECTED', signature: 'New-Threat.UNOFFICIAL' });
-  expect(h.scanner.daemon.pid).toBe(pid);
+  expect(h.scanner.engine.daemon.pid).toBe(pid);
   expect(h.metrics.daemonStarts).toHaveLength(1);
 });
 

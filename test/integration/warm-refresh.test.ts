@@ -38,7 +38,7 @@ test('restart strategy: a scan in flight finishes on the old set, then clamd res
     { step: 'initialize', name: 'slowObject' },
   );
   await s.scanner.prepare();
-  const pid = s.scanner.daemon.pid;
+  const pid = s.scanner.engine.daemon.pid;
   await s.s3.put(DEFINITIONS_BUCKET, `${DEFINITIONS_PREFIX}/new.ndb`, `${bodySignature('Marker', MARKER)}\n`);
 
   const inFlight = s.handler({ bucket: UPLOADS_BUCKET, key: 'slow/in-flight.txt' });
@@ -48,7 +48,7 @@ test('restart strategy: a scan in flight finishes on the old set, then clamd res
 
   expect(await inFlight).toMatchObject({ status: 'CLEAN' });
   expect(trigger).toMatchObject({ status: 'INFECTED', signature: 'Marker.UNOFFICIAL' });
-  expect(s.scanner.daemon.pid).not.toBe(pid);
+  expect(s.scanner.engine.daemon.pid).not.toBe(pid);
   expect(s.metrics.daemonStarts).toHaveLength(2);
 });
 
@@ -60,8 +60,8 @@ test('concurrent strategy: a set clamd refuses on reload leaves the scanner on i
     'X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*',
   );
   await s.scanner.prepare();
-  const pid = s.scanner.daemon.pid;
-  const before = await s.scanner.definitionsDir.active();
+  const pid = s.scanner.engine.daemon.pid;
+  const before = await s.scanner.engine.definitionsDir.active();
   await s.s3.put(DEFINITIONS_BUCKET, `${DEFINITIONS_PREFIX}/broken.ndb`, 'not a signature\n');
 
   clock += 301_000;
@@ -70,29 +70,29 @@ test('concurrent strategy: a set clamd refuses on reload leaves the scanner on i
 
   expect(refresh.refreshed).toBe(false);
   expect(result).toMatchObject({ status: 'INFECTED' });
-  expect(s.scanner.daemon.pid).toBe(pid);
-  expect((await s.scanner.definitionsDir.active())?.id).toBe(before?.id);
+  expect(s.scanner.engine.daemon.pid).toBe(pid);
+  expect((await s.scanner.engine.definitionsDir.active())?.id).toBe(before?.id);
 });
 
 test('restart strategy: a set clamd refuses leaves clamd running on the previous definitions', async () => {
   const s = await scannerWith('restart');
   await s.scanner.prepare();
-  const before = await s.scanner.definitionsDir.active();
+  const before = await s.scanner.engine.definitionsDir.active();
   await s.s3.put(DEFINITIONS_BUCKET, `${DEFINITIONS_PREFIX}/broken.ndb`, 'not a signature\n');
 
   clock += 301_000;
   const refresh = await s.scanner.refresh();
 
   expect(refresh.refreshed).toBe(false);
-  expect(s.scanner.daemon.isAlive()).toBe(true);
-  expect((await s.scanner.definitionsDir.active())?.id).toBe(before?.id);
+  expect(s.scanner.engine.daemon.isAlive()).toBe(true);
+  expect((await s.scanner.engine.definitionsDir.active())?.id).toBe(before?.id);
   await s.s3.put(UPLOADS_BUCKET, 'x.txt', 'hello');
   expect(await s.handler({ bucket: UPLOADS_BUCKET, key: 'x.txt' })).toMatchObject({ status: 'CLEAN' });
 });
 
 /** What a concurrent reload needs, as src/definitions/reload-strategy.ts counts it, in MiB. */
 async function concurrentReloadNeedsMiB(s: Harness): Promise<number> {
-  const clamd = (await s.scanner.daemon.residentBytes()) ?? 0;
+  const clamd = (await s.scanner.engine.daemon.residentBytes()) ?? 0;
   return (2 * clamd + process.memoryUsage().rss + RELOAD_HEADROOM_BYTES) / 2 ** 20;
 }
 
@@ -110,7 +110,7 @@ test.each([
     h = s;
     await s.s3.put(UPLOADS_BUCKET, 'marked.txt', MARKER);
     await s.scanner.prepare();
-    const pid = s.scanner.daemon.pid;
+    const pid = s.scanner.engine.daemon.pid;
     const needs = await concurrentReloadNeedsMiB(s);
     await s.s3.put(
       DEFINITIONS_BUCKET,
@@ -126,7 +126,7 @@ test.each([
     expect(needs > memoryMb).toBe(expected === 'restart');
     expect(refresh).toMatchObject({ refreshed: true, strategy: expected });
     expect(result).toMatchObject({ status: 'INFECTED', signature: 'Marker.UNOFFICIAL' });
-    if (expected === 'restart') expect(s.scanner.daemon.pid).not.toBe(pid);
-    else expect(s.scanner.daemon.pid).toBe(pid);
+    if (expected === 'restart') expect(s.scanner.engine.daemon.pid).not.toBe(pid);
+    else expect(s.scanner.engine.daemon.pid).toBe(pid);
   },
 );

@@ -17,7 +17,7 @@ test('a warmer starts the daemon and scans nothing', async () => {
   const result = await h.handler({ warmer: true });
 
   expect(result).toMatchObject({ warmed: true, coldStart: true, fanOut: { requested: 0, succeeded: 0 } });
-  expect(h.scanner.daemon.isAlive()).toBe(true);
+  expect(h.scanner.engine.daemon.isAlive()).toBe(true);
   expect(h.metrics.scans).toHaveLength(0);
   expect(await h.handler({ warmer: true })).toMatchObject({ coldStart: false });
 });
@@ -94,7 +94,7 @@ test('with no definitions published the warmer says so, once in the log, and doe
       'no definitions published yet: nothing to warm up with',
     ]);
     expect(h.metrics.definitionsMissingCount).toBe(2);
-    expect(h.scanner.daemon.isAlive()).toBe(false);
+    expect(h.scanner.engine.daemon.isAlive()).toBe(false);
   } finally {
     warn.mockRestore();
   }

@@ -51,7 +51,7 @@ test('clamd killed in the middle of a scan: a retryable DaemonConnectionError, t
   await h.s3.put(UPLOADS_BUCKET, 'victim.bin', Buffer.alloc(256 * 1024, 0x43), { keep: 'yes' });
   const before = await snapshot(h, UPLOADS_BUCKET, 'victim.bin');
   await h.scanner.prepare();
-  const pid = h.scanner.daemon.pid as number;
+  const pid = h.scanner.engine.daemon.pid as number;
   const restore = onUploadsGet(h, 'killMidStream', 'initialize', (next, context) => async (args) => {
     const result = await next(args);
     if (!isUploadsGet(context, args)) return result;
@@ -81,7 +81,7 @@ test('clamd killed in the middle of a scan: a retryable DaemonConnectionError, t
   restore();
 
   expect(await h.handler({ bucket: UPLOADS_BUCKET, key: 'victim.bin' })).toMatchObject({ status: 'CLEAN' });
-  expect(h.scanner.daemon.pid).not.toBe(pid);
+  expect(h.scanner.engine.daemon.pid).not.toBe(pid);
   await checkGuarantees(h, before);
 });
 
@@ -90,7 +90,7 @@ test('clamd hanging: the scan times out with a clear error, the hung daemon is r
   await h.s3.put(UPLOADS_BUCKET, 'waiting.txt', 'content');
   const before = await snapshot(h, UPLOADS_BUCKET, 'waiting.txt');
   await h.scanner.prepare();
-  const pid = h.scanner.daemon.pid as number;
+  const pid = h.scanner.engine.daemon.pid as number;
   process.kill(pid, 'SIGSTOP');
   record('fault', 'clamd hanging (SIGSTOP)');
 
@@ -100,7 +100,7 @@ test('clamd hanging: the scan times out with a clear error, the hung daemon is r
   });
 
   expect(await h.handler({ bucket: UPLOADS_BUCKET, key: 'waiting.txt' })).toMatchObject({ status: 'CLEAN' });
-  expect(h.scanner.daemon.pid).not.toBe(pid);
+  expect(h.scanner.engine.daemon.pid).not.toBe(pid);
   await checkGuarantees(h, before);
 }, 30_000);
 
@@ -133,7 +133,7 @@ test.each([
     });
 
     expect(await h.s3.tagsOf(UPLOADS_BUCKET, 'file.txt')).toEqual(before.tags);
-    expect(h.scanner.daemon.isAlive()).toBe(false);
+    expect(h.scanner.engine.daemon.isAlive()).toBe(false);
   },
 );
 
@@ -170,8 +170,8 @@ test.each([
         message: expect.stringMatching(message),
       });
 
-      expect(await new DefinitionsDirectory(h.scanner.definitionsDir.root).active()).toBeUndefined();
-      expect(readdirSync(path.join(h.scanner.definitionsDir.root, 'sets'))).toEqual([]);
+      expect(await new DefinitionsDirectory(h.scanner.engine.definitionsDir.root).active()).toBeUndefined();
+      expect(readdirSync(path.join(h.scanner.engine.definitionsDir.root, 'sets'))).toEqual([]);
       record('guarantee', 'no partial definitions set activated');
     } finally {
       await mirror.stop();

@@ -45,7 +45,7 @@ export async function checkGuarantees(h: Harness, before: ObjectState | undefine
   const eicar = (async function* () {
     yield Buffer.from(EICAR);
   })();
-  const { verdict } = await h.scanner.daemon.client.scanStream(eicar, { timeoutMs: 10_000 });
+  const { verdict } = await h.scanner.engine.daemon.client.scanStream(eicar, { timeoutMs: 10_000 });
   expect(verdict).toMatchObject({ infected: true });
   record('guarantee', 'daemon usable again');
 }

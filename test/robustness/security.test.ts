@@ -15,7 +15,7 @@ afterAll(async () => {
 });
 
 test('clamd listens on a unix socket only its own user may use', () => {
-  const socket = statSync(h.scanner.daemon.client.socketPath);
+  const socket = statSync(h.scanner.engine.daemon.client.socketPath);
 
   expect(socket.isSocket()).toBe(true);
   expect(socket.mode & 0o777).toBe(0o600);
@@ -35,7 +35,7 @@ except PermissionError:
   const output = await new Promise<string>((resolve, reject) =>
     execFile(
       'runuser',
-      ['-u', 'nobody', '--', 'python3', '-c', script, h.scanner.daemon.client.socketPath],
+      ['-u', 'nobody', '--', 'python3', '-c', script, h.scanner.engine.daemon.client.socketPath],
       (error, stdout, stderr) =>
         error ? reject(new Error(`${error.message} ${stderr}`)) : resolve(stdout.trim()),
     ),

@@ -12,15 +12,15 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { quarantineKey } from '../../../src/actions/quarantine';
 import { loadConfig } from '../../../src/config';
 import { createActOnInfectedHandler } from '../../../src/handlers/act-on-infected';
+import { localS3Client } from '../../../src/local/s3-server';
+import { ACT_ON_INFECTED_STATE_MACHINE, SCAN_STATE_MACHINE } from '../../../src/local/step-functions';
+import { buildLambdaAv, logicalId } from '../../infra/support';
+import { matchesPattern } from '../../support/event-pattern';
 import {
   type DeliveredEvent,
   type LocalEventBridgeServer,
   startLocalEventBridge,
 } from '../../support/eventbridge-server';
-import { localS3Client } from '../../../src/local/s3-server';
-import { ACT_ON_INFECTED_STATE_MACHINE, SCAN_STATE_MACHINE } from '../../../src/local/step-functions';
-import { buildLambdaAv, logicalId } from '../../infra/support';
-import { matchesPattern } from '../../support/event-pattern';
 import { objectCreatedEvent } from '../../support/events';
 import { DEFINITIONS_BUCKET, type Harness, startHarness, UPLOADS_BUCKET } from '../../support/harness';
 import { EICAR } from '../../support/signatures';

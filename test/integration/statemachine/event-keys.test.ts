@@ -155,5 +155,5 @@ test('an event for an object over the limit is tagged SKIPPED without reading it
   expect(statesEntered(result)).toEqual(['ReadInput', 'Scan']);
   expect(result.output).toMatchObject({ status: 'SKIPPED', key: 'big file.bin', size: MAX + EICAR.length });
   expect(await statusTags()).toEqual({ 'big file.bin': 'SKIPPED' });
-  expect(h.scanner.daemon.isAlive()).toBe(false);
+  expect(h.scanner.engine.daemon.isAlive()).toBe(false);
 });

@@ -126,7 +126,7 @@ test('an object over the limit is tagged SKIPPED without being read or scanned; 
       },
     },
   ]);
-  expect(h.scanner.daemon.isAlive()).toBe(false);
+  expect(h.scanner.engine.daemon.isAlive()).toBe(false);
 });
 
 test('an object over the limit with no room for our tags ends in PROCESSING_ERROR, its tags intact', async () => {

@@ -1,6 +1,6 @@
+import { parseBulkItem } from '../../../src/bulk/bulk-item';
 import { planBulkScan, rescanRequests, resolveInstant } from '../../../src/bulk/request';
 import { loadConfig } from '../../../src/config';
-import { parseBulkItem } from '../../../src/bulk/bulk-item';
 
 const limits = { maxConcurrency: 8, batchSize: 100, reportBucket: 'reports' };
 const NOW = Date.parse('2026-03-31T12:00:00Z');

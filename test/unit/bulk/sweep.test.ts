@@ -1,8 +1,8 @@
+import { EMPTY_COUNTS } from '../../../src/bulk/batch-event';
 import type { BulkScanSummary } from '../../../src/bulk/report';
 import type { BulkScanPlan } from '../../../src/bulk/request';
 import { reportSweep, type SweepMetrics, sweepOutcome, sweepRequest } from '../../../src/bulk/sweep';
 import { parseScanEvent } from '../../../src/handlers/scan-event';
-import { EMPTY_COUNTS } from '../../../src/bulk/batch-event';
 
 function summary(counts: Partial<typeof EMPTY_COUNTS>, failedBatches = 0): BulkScanSummary {
   const all = { ...EMPTY_COUNTS, ...counts };

@@ -1,5 +1,6 @@
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import { EmfScanMetrics, METRICS_NAMESPACE } from '../../src/metrics';
+import { METRICS_NAMESPACE } from '../../../src/metrics';
+import { EmfScanMetrics } from '../../../src/scan/scan-metrics';
 
 function capture(run: () => void): Array<Record<string, unknown>> {
   const lines: string[] = [];
