@@ -37,7 +37,7 @@ test('the quick benchmark writes every section as numeric figures in its JSON', 
     {
       cwd: REPO,
       maxBuffer: 16 * 2 ** 20,
-      timeout: 300_000,
+      timeout: 480_000,
     },
   );
 
@@ -204,4 +204,4 @@ test('the quick benchmark writes every section as numeric figures in its JSON', 
     expect(typeof target.met).toBe('boolean');
     expect(isFigure(target.value)).toBe(true);
   }
-}, 310_000);
+}, 490_000);
