@@ -290,14 +290,16 @@ async function main() {
       );
       return { light, realistic };
     };
-    if (options.section === 'memory') {
-      load.section('memory');
-      const memory = await measureMemory(
+    const measureMemorySection = () =>
+      measureMemory(
         ctx,
         { definitionsBucket: DEFINITIONS_BUCKET, prefix: 'realistic', signatures },
         plan.memory,
         machine.cores,
       );
+    if (options.section === 'memory') {
+      load.section('memory');
+      const memory = await measureMemorySection();
       console.log(memoryTables(memory).map(renderText).join('\n\n'));
       if (options.json)
         await writeFile(
@@ -365,12 +367,7 @@ async function main() {
       )),
     ];
     load.section('memory');
-    const memory = await measureMemory(
-      ctx,
-      { definitionsBucket: DEFINITIONS_BUCKET, prefix: 'realistic', signatures },
-      plan.memory,
-      machine.cores,
-    );
+    const memory = await measureMemorySection();
     load.section('throughput');
     const throughput = await measureThroughput(ctx, [
       ...plan.throughput.light.flatMap((bytes) =>

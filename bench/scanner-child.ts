@@ -12,6 +12,7 @@
  */
 import { cpuMsOf } from './lib/processes';
 import { createBenchScanner } from './lib/scanner';
+import { stdinLines } from './lib/stdin-lines';
 
 interface ChildOptions {
   readonly endpoint: string;
@@ -32,7 +33,8 @@ async function main() {
   const { daemon } = instance.scanner.engine;
   const answer = (value: object) => process.stdout.write(`${JSON.stringify(value)}\n`);
   answer({ ready: true });
-  for await (const line of readLines()) {
+  for await (const line of stdinLines()) {
+    if (!line) continue;
     const command = JSON.parse(line) as Command;
     const started = performance.now();
     if (command.cmd === 'prepare') {
@@ -59,20 +61,6 @@ async function main() {
     }
   }
   await instance.stop();
-}
-
-async function* readLines(): AsyncGenerator<string> {
-  let text = '';
-  for await (const chunk of process.stdin) {
-    text += (chunk as Buffer).toString('utf8');
-    let end = text.indexOf('\n');
-    while (end >= 0) {
-      const line = text.slice(0, end).trim();
-      if (line) yield line;
-      text = text.slice(end + 1);
-      end = text.indexOf('\n');
-    }
-  }
 }
 
 main().then(
