@@ -1,9 +1,11 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { RELOAD_HEADROOM_BYTES } from '../../src/definitions/reload-strategy';
+import type { ScannerOptions } from '../../src/scan/scanner';
+import { deferred } from '../support/deferred';
 import {
   DEFINITIONS_BUCKET,
   DEFINITIONS_PREFIX,
   type Harness,
+  silentLogger,
   startHarness,
   UPLOADS_BUCKET,
 } from '../support/harness';
@@ -18,34 +20,50 @@ afterEach(async () => {
   h = undefined;
 });
 
-async function scannerWith(strategy: 'concurrent' | 'restart'): Promise<Harness> {
+async function scannerWith(
+  strategy: 'concurrent' | 'restart',
+  logger: ScannerOptions['logger'] = silentLogger,
+): Promise<Harness> {
   clock = Date.now();
-  h = await startHarness({ env: { CLAMD_RELOAD_STRATEGY: strategy }, now: () => clock });
+  h = await startHarness({ env: { CLAMD_RELOAD_STRATEGY: strategy }, now: () => clock, logger });
   return h;
 }
 
 test('restart strategy: a scan in flight finishes on the old set, then clamd restarts on the new one', async () => {
-  const s = await scannerWith('restart');
+  // The in-flight scan's first request waits until the refresh is waiting for it: each step
+  // happens on an event, whatever the machine's speed.
+  const slowRequestStarted = deferred();
+  const restartWaiting = deferred<unknown>();
+  const s = await scannerWith('restart', {
+    ...silentLogger,
+    info: (message: unknown, ...fields: unknown[]) => {
+      if (message === 'clamd restarts once the scans in flight are done') restartWaiting.resolve(fields[0]);
+    },
+  });
   await s.s3.put(UPLOADS_BUCKET, 'slow/in-flight.txt', MARKER);
   await s.s3.put(UPLOADS_BUCKET, 'trigger.txt', MARKER);
-  // The in-flight scan's object arrives slowly, so the refresh finds it still running.
+  let held = false;
   s.s3.client.middlewareStack.add(
     (next) => async (args) => {
-      const result = await next(args);
-      if ((args.input as { Key?: string }).Key?.startsWith('slow/')) await sleep(400);
-      return result;
+      if (!held && (args.input as { Key?: string }).Key?.startsWith('slow/')) {
+        held = true;
+        slowRequestStarted.resolve();
+        await restartWaiting.promise;
+      }
+      return next(args);
     },
-    { step: 'initialize', name: 'slowObject' },
+    { step: 'initialize', name: 'holdSlowObject' },
   );
   await s.scanner.prepare();
   const pid = s.scanner.engine.daemon.pid;
   await s.s3.put(DEFINITIONS_BUCKET, `${DEFINITIONS_PREFIX}/new.ndb`, `${bodySignature('Marker', MARKER)}\n`);
 
   const inFlight = s.handler({ bucket: UPLOADS_BUCKET, key: 'slow/in-flight.txt' });
-  await sleep(100);
+  await slowRequestStarted.promise;
   clock += 301_000;
   const trigger = await s.handler({ bucket: UPLOADS_BUCKET, key: 'trigger.txt' });
 
+  expect(await restartWaiting.promise).toEqual({ scans: 1 });
   expect(await inFlight).toMatchObject({ status: 'CLEAN' });
   expect(trigger).toMatchObject({ status: 'INFECTED', signature: 'Marker.UNOFFICIAL' });
   expect(s.scanner.engine.daemon.pid).not.toBe(pid);
