@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rmdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 /**
  * The CFS period every quota is a share of, in microseconds: 10 ms, so that even a scan of a few
@@ -79,7 +80,17 @@ function group(
         .split('\n')
         .filter(Boolean);
       for (const pid of pids) await writeFile(path.join(root, 'cgroup.procs'), pid).catch(() => undefined);
-      await rmdir(dir).catch(() => undefined);
+      // A process that is exiting still counts as a member for a moment (EBUSY): try again.
+      for (let attempt = 0; attempt < 50; attempt++) {
+        if (
+          await rmdir(dir).then(
+            () => true,
+            () => false,
+          )
+        )
+          return;
+        await sleep(100);
+      }
     },
   };
 }
