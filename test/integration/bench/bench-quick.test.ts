@@ -3,9 +3,9 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import type { BenchResults } from '../../bench/lib/results';
+import type { BenchResults } from '../../../bench/lib/results';
 
-const REPO = path.join(__dirname, '..', '..');
+const REPO = path.join(__dirname, '..', '..', '..');
 
 let dir: string;
 beforeAll(async () => {
