@@ -203,6 +203,8 @@ Options:
   --batch-size N          objects per scanner invocation (default: the stack's, 100)
   --max-concurrency N     batches at once (capped by the stack's limit, which leaves upload scans room)
   --manifest s3://B/KEY   read the objects from an S3 Inventory's manifest.json instead of listing
+  --account ID            the bucket belongs to this member account of the hub's organization: it is
+                          listed, read and tagged through the account's member role
   --wait                  follow the Map Run (DescribeMapRun) and print the counts at the end
   --json                  print JSON
   --state-machine ARN     the bulk scan state machine (default: $LAMBDA_AV_BULK_SCAN_STATE_MACHINE_ARN)
