@@ -25,6 +25,7 @@ import { putLambdaAvMetrics } from './lambda-av-function';
 import type { LambdaAvProps, ScanBucket } from './lambda-av-props';
 import { resolveSettings, type Settings } from './lambda-av-settings';
 import { lambdaCodeFromBuild } from './lambda-code';
+import { OrganizationHub } from './organization/hub';
 import { LambdaAvMonitoring } from './monitoring';
 import { addLambdaAvNagSuppressions, suppressBucketNotificationsHandler } from './nag-suppressions';
 import { objectCreatedPattern } from './scan-filter';
@@ -92,6 +93,8 @@ export class LambdaAv extends Construct {
   private readonly sweptBuckets: Array<{ rule: events.Rule; bucketName: string; label: string }> = [];
 
   private readonly scanBucketNames = new Set<string>();
+  /** The hub of an organization's member accounts, when `organization` is given. */
+  readonly organizationHub: OrganizationHub | undefined;
   /** Created when a scanned bucket first asks to quarantine or delete infected objects. */
   private actions: InfectedActions | undefined;
   private readonly infectedActions = new Map<string, InfectedAction>();
@@ -211,6 +214,19 @@ export class LambdaAv extends Construct {
     this.warmerRule = schedules.warmerRule;
     this.updateOnDeploy = schedules.updateOnDeploy;
 
+    // --- an organization's member accounts (docs/organization.md) ------------------------------
+    if (props.organization) {
+      this.organizationHub = new OrganizationHub(this, 'Organization', {
+        organization: props.organization,
+        scannerRole: this.scanner.role as iam.IRole,
+        scanStateMachine: this.scanStateMachine,
+        ...(this.scanQueue ? { scanQueue: this.scanQueue.queue } : {}),
+        deadLetterQueue: this.uploadDeadLetters(),
+        reportBucket: this.bulkScan.reportBucket,
+      });
+      this.scanner.addEnvironment('ORGANIZATION' satisfies DeployedSettingName, this.organizationHub.environment);
+    }
+
     // --- scanned buckets -----------------------------------------------------------------------
     this.actionsProps = {
       code,
@@ -221,6 +237,7 @@ export class LambdaAv extends Construct {
         UNSCANNABLE_POLICY: settings.unscannablePolicy,
         METADATA_FILE_STATUS: settings.statusTagKey,
         METADATA_FILE_TIMESTAMP: settings.timestampTagKey,
+        ...(this.organizationHub ? { ORGANIZATION: this.organizationHub.environment } : {}),
       }),
       quarantineRetention: settings.quarantineRetention,
       ...(props.quarantineReadRole ? { quarantineReadRole: props.quarantineReadRole } : {}),
@@ -272,6 +289,9 @@ export class LambdaAv extends Construct {
     if (this.actions) this.monitoring.watchInfectedActions(this.actions);
     for (const swept of this.sweptBuckets) {
       this.monitoring.watchSweep(swept.rule, swept.bucketName, swept.label);
+    }
+    if (this.organizationHub) {
+      this.monitoring.watchUploadRule(this.organizationHub.rule, 'organization', this.uploadDeadLetters());
     }
     for (const rule of this.uploadRules) {
       this.monitoring.watchUploadRule(
@@ -402,6 +422,8 @@ export class LambdaAv extends Construct {
         'INFECTED_ACTIONS' satisfies DeployedSettingName,
         Lazy.string({ produce: () => Stack.of(this).toJsonString(Object.fromEntries(this.infectedActions)) }),
       );
+      // Member accounts' infected objects are moved through their member roles.
+      if (this.actions.function.role) this.organizationHub?.allowMemberAccess(this.actions.function.role);
       // A bucket added after the constructor: its alarms come with it.
       if (this.monitoring) this.monitoring.watchInfectedActions(this.actions);
     }

@@ -8,6 +8,7 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type { OfficialDatabase, ReloadStrategySetting, UnscannablePolicy } from '../src/settings';
 import type { ProcessingErrorThreshold } from './monitoring';
+import type { OrganizationProps } from './organization/organization-props';
 import type { ScanFilter } from './scan-filter';
 
 /** A bucket whose objects lambda-av scans. */
@@ -323,6 +324,12 @@ export interface LambdaAvProps {
 
   /** @default a new topic encrypted with a new KMS key */
   readonly alarmTopic?: sns.ITopic;
+  /**
+   * Make this stack the hub of an AWS Organization: it scans objects of member accounts that
+   * deploy LambdaAvMember (infra/organization/, docs/organization.md).
+   * @default this account's buckets only
+   */
+  readonly organization?: OrganizationProps;
   /** E-mail addresses subscribed to the new alarm topic. @default none */
   readonly alarmEmails?: readonly string[];
   /** @default Duration.hours(24) */

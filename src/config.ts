@@ -269,18 +269,26 @@ function readOrganization(env: Env): OrganizationConfig | undefined {
   try {
     parsed = JSON.parse(raw);
   } catch {
-    throw new ConfigurationError(`ORGANIZATION must be JSON such as {"hubAccount": "111111111111", ...}, got ${raw}`);
+    throw new ConfigurationError(
+      `ORGANIZATION must be JSON such as {"hubAccount": "111111111111", ...}, got ${raw}`,
+    );
   }
   const value = typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? parsed : {};
   const { hubAccount, partition, memberRoleName, securityHub } = value as Record<string, unknown>;
   const problems = [
-    typeof hubAccount === 'string' && ACCOUNT_ID.test(hubAccount) ? undefined : 'hubAccount must be a 12-digit account id',
-    typeof partition === 'string' && /^aws(-[a-z]+)*$/.test(partition) ? undefined : 'partition must be aws, aws-cn, aws-us-gov, ...',
+    typeof hubAccount === 'string' && ACCOUNT_ID.test(hubAccount)
+      ? undefined
+      : 'hubAccount must be a 12-digit account id',
+    typeof partition === 'string' && /^aws(-[a-z]+)*$/.test(partition)
+      ? undefined
+      : 'partition must be aws, aws-cn, aws-us-gov, ...',
     // IAM role names: 1-64 of letters, digits and +=,.@_- (no path: the ARN is built from it).
     typeof memberRoleName === 'string' && /^[\w+=,.@-]{1,64}$/.test(memberRoleName)
       ? undefined
       : 'memberRoleName must be an IAM role name',
-    securityHub === undefined || typeof securityHub === 'boolean' ? undefined : 'securityHub must be true or false',
+    securityHub === undefined || typeof securityHub === 'boolean'
+      ? undefined
+      : 'securityHub must be true or false',
   ].filter((problem) => problem !== undefined);
   if (problems.length > 0) throw new ConfigurationError(`ORGANIZATION: ${problems.join('; ')}; got ${raw}`);
   return {

@@ -3,7 +3,7 @@ import { SecurityHubClient } from '@aws-sdk/client-securityhub';
 import { STSClient } from '@aws-sdk/client-sts';
 import { createS3Client } from '../aws-clients';
 import type { OrganizationConfig } from '../config';
-import { MemberCredentials, type MemberCredentialSet } from './member-credentials';
+import { type MemberCredentialSet, MemberCredentials } from './member-credentials';
 
 /** Builds a client of one kind for a credential provider (undefined: the function's own role). */
 export type ClientFactory<C> = (credentials?: () => Promise<MemberCredentialSet>) => C;

@@ -45,7 +45,9 @@ export function parseActionRequest(
     );
   }
   if (account !== undefined && (typeof account !== 'string' || !ACCOUNT_ID.test(account))) {
-    throw new InvalidEventError(`detail.account must be a 12-digit account id, got ${JSON.stringify(account)}`);
+    throw new InvalidEventError(
+      `detail.account must be a 12-digit account id, got ${JSON.stringify(account)}`,
+    );
   }
   return {
     action: configured,

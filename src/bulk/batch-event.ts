@@ -87,7 +87,9 @@ export function parseBatchEvent(event: Record<string, unknown>): BatchEvent {
   const { bucket, mode, scanConcurrency, account } = input as Record<string, unknown>;
   // An empty account is none: the state machine passes the plan's field whether or not it is set.
   if (account !== undefined && account !== '' && (typeof account !== 'string' || !ACCOUNT_ID.test(account))) {
-    throw new InvalidEventError(`BatchInput.account must be a 12-digit account id, got ${JSON.stringify(account)}`);
+    throw new InvalidEventError(
+      `BatchInput.account must be a 12-digit account id, got ${JSON.stringify(account)}`,
+    );
   }
   const modifiedAfter = instantOf(input as Record<string, unknown>, 'modifiedAfter');
   const modifiedBefore = instantOf(input as Record<string, unknown>, 'modifiedBefore');

@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import {
+  type _Object,
   ListObjectsV2Command,
   type ListObjectsV2CommandOutput,
   PutObjectCommand,
   type S3Client,
-  type _Object,
 } from '@aws-sdk/client-s3';
 import { InvalidEventError } from '../errors';
 import { mapS3Error } from '../scan/s3-errors';
@@ -68,7 +68,11 @@ export async function listMemberBucket(
     let page: ListObjectsV2CommandOutput;
     try {
       page = await deps.member.send(
-        new ListObjectsV2Command({ Bucket: plan.bucket, Prefix: plan.prefix || undefined, ContinuationToken: token }),
+        new ListObjectsV2Command({
+          Bucket: plan.bucket,
+          Prefix: plan.prefix || undefined,
+          ContinuationToken: token,
+        }),
       );
     } catch (error) {
       throw mapS3Error(error, { bucket: plan.bucket, key: plan.prefix });

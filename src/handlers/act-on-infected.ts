@@ -1,9 +1,9 @@
 import type { S3Client } from '@aws-sdk/client-s3';
+import { AccountClients } from '../accounts/account-clients';
 import { parseActionRequest } from '../actions/action-request';
 import { type DeleteOutcome, deleteInfected } from '../actions/delete-infected';
 import { readInfectedObject } from '../actions/infected-object';
 import { type QuarantineOutcome, quarantine } from '../actions/quarantine';
-import { AccountClients } from '../accounts/account-clients';
 import { createS3Client } from '../aws-clients';
 import { type Config, getConfig } from '../config';
 import { ConfigurationError, ObjectNotFoundError } from '../errors';

@@ -206,7 +206,9 @@ function parseEventBridge(event: Json): EventObject {
 function accountOf(account: unknown, where: string): { account?: string } {
   if (account === undefined) return {};
   if (typeof account !== 'string' || !ACCOUNT_ID.test(account)) {
-    throw new InvalidEventError(`${where}: account must be a 12-digit AWS account id, got ${describeValue(account)}`);
+    throw new InvalidEventError(
+      `${where}: account must be a 12-digit AWS account id, got ${describeValue(account)}`,
+    );
   }
   return { account };
 }

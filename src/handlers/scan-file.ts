@@ -2,9 +2,9 @@ import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 import { createLambdaClient } from '../aws-clients';
 import { scanBatch } from '../bulk/batch';
-import { listMemberBucket, PLAN_TIMEOUT_MS } from '../bulk/member-listing';
 import type { BatchOutput } from '../bulk/batch-event';
 import { type BulkMetrics, EmfBulkMetrics } from '../bulk/bulk-metrics';
+import { listMemberBucket, PLAN_TIMEOUT_MS } from '../bulk/member-listing';
 import { type BulkScanSummary, summariseBulkScan } from '../bulk/report';
 import { type BulkScanPlan, planBulkScan } from '../bulk/request';
 import { reportSweep, type SweepMetrics } from '../bulk/sweep';
@@ -100,7 +100,8 @@ export function createScanFileHandler(deps: ScanFileDependencies) {
           {
             member: accounts.s3(plan.account),
             hub: deps.scanner.s3,
-            remainingMs: () => Math.min(deadline - Date.now(), remaining ? remaining.call(context) : Infinity),
+            remainingMs: () =>
+              Math.min(deadline - Date.now(), remaining ? remaining.call(context) : Infinity),
           },
           plan,
         );

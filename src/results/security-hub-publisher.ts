@@ -41,7 +41,8 @@ export class SecurityHubPublisher {
       const response = await client.send(new BatchImportFindingsCommand({ Findings: [finding] }));
       const failed = response.FailedFindings?.[0];
       if (response.FailedCount || failed) {
-        problem = `Security Hub refused the finding: ${failed?.ErrorCode ?? 'no code'} ${failed?.ErrorMessage ?? ''}`.trim();
+        problem =
+          `Security Hub refused the finding: ${failed?.ErrorCode ?? 'no code'} ${failed?.ErrorMessage ?? ''}`.trim();
       }
     } catch (error) {
       problem = `BatchImportFindings failed: ${(error as Error).name}: ${(error as Error).message}`;

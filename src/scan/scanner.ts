@@ -66,7 +66,8 @@ export class Scanner {
       now: options.now ?? Date.now,
       diesWithParent: options.diesWithParent,
     });
-    this.accounts = options.accounts ?? new AccountClients({ organization: config.organization, s3: this.s3 });
+    this.accounts =
+      options.accounts ?? new AccountClients({ organization: config.organization, s3: this.s3 });
     this.reporter = new ResultReporter({
       config,
       metrics,
