@@ -25,9 +25,9 @@ import { putLambdaAvMetrics } from './lambda-av-function';
 import type { LambdaAvProps, ScanBucket } from './lambda-av-props';
 import { resolveSettings, type Settings } from './lambda-av-settings';
 import { lambdaCodeFromBuild } from './lambda-code';
-import { OrganizationHub } from './organization/hub';
 import { LambdaAvMonitoring } from './monitoring';
 import { addLambdaAvNagSuppressions, suppressBucketNotificationsHandler } from './nag-suppressions';
+import { OrganizationHub, organizationSetting } from './organization/hub';
 import { objectCreatedPattern } from './scan-filter';
 import { ScannerFunction } from './scanner-function';
 import { Schedules } from './schedules';
@@ -214,18 +214,10 @@ export class LambdaAv extends Construct {
     this.warmerRule = schedules.warmerRule;
     this.updateOnDeploy = schedules.updateOnDeploy;
 
-    // --- an organization's member accounts (docs/organization.md) ------------------------------
-    if (props.organization) {
-      this.organizationHub = new OrganizationHub(this, 'Organization', {
-        organization: props.organization,
-        scannerRole: this.scanner.role as iam.IRole,
-        scanStateMachine: this.scanStateMachine,
-        ...(this.scanQueue ? { scanQueue: this.scanQueue.queue } : {}),
-        deadLetterQueue: this.uploadDeadLetters(),
-        reportBucket: this.bulkScan.reportBucket,
-      });
-      this.scanner.addEnvironment('ORGANIZATION' satisfies DeployedSettingName, this.organizationHub.environment);
-    }
+    // The functions that act on member objects are told the organization (docs/organization.md).
+    const organizationEnv = props.organization
+      ? { ORGANIZATION: organizationSetting(this, props.organization) }
+      : {};
 
     // --- scanned buckets -----------------------------------------------------------------------
     this.actionsProps = {
@@ -237,7 +229,7 @@ export class LambdaAv extends Construct {
         UNSCANNABLE_POLICY: settings.unscannablePolicy,
         METADATA_FILE_STATUS: settings.statusTagKey,
         METADATA_FILE_TIMESTAMP: settings.timestampTagKey,
-        ...(this.organizationHub ? { ORGANIZATION: this.organizationHub.environment } : {}),
+        ...organizationEnv,
       }),
       quarantineRetention: settings.quarantineRetention,
       ...(props.quarantineReadRole ? { quarantineReadRole: props.quarantineReadRole } : {}),
@@ -246,6 +238,20 @@ export class LambdaAv extends Construct {
       logRetention: retention,
       stateMachineLogGroup: (id) => stateMachineLogGroup(this, id, retention, removalPolicy),
     };
+    if (props.organization) {
+      this.organizationHub = new OrganizationHub(this, 'Organization', {
+        organization: props.organization,
+        scannerRole: this.scanner.role as iam.IRole,
+        scanStateMachine: this.scanStateMachine,
+        ...(this.scanQueue ? { scanQueue: this.scanQueue.queue } : {}),
+        deadLetterQueue: this.uploadDeadLetters(),
+        reportBucket: this.bulkScan.reportBucket,
+      });
+      this.scanner.addEnvironment(
+        'ORGANIZATION' satisfies DeployedSettingName,
+        this.organizationHub.environment,
+      );
+    }
     for (const scanBucket of props.scanBuckets ?? []) this.addScanBucket(scanBucket);
     for (const [i, target] of rescans.entries()) {
       const scanned = (props.scanBuckets ?? []).some(

@@ -49,19 +49,9 @@ export class OrganizationHub extends Construct {
         `organization.organizationId must be an organization id (o- and 10-32 lower-case letters and digits), got ${JSON.stringify(organization.organizationId)}`,
       );
     }
-    const roleName = organization.memberRoleName ?? DEFAULT_MEMBER_ROLE_NAME;
-    if (!/^[\w+=,.@-]{1,64}$/.test(roleName)) {
-      throw new LambdaAvPropsError(
-        `organization.memberRoleName must be an IAM role name, got ${JSON.stringify(roleName)}`,
-      );
-    }
+    const roleName = memberRoleNameOf(organization);
     const stack = Stack.of(this);
-    this.environment = stack.toJsonString({
-      hubAccount: stack.account,
-      partition: stack.partition,
-      memberRoleName: roleName,
-      securityHub: organization.securityHubFindings ?? false,
-    });
+    this.environment = organizationSetting(this, organization);
 
     this.eventBus = new events.EventBus(this, 'Bus', {
       description: 'lambda-av: Object Created events forwarded by the organization member accounts',
@@ -154,4 +144,25 @@ export class OrganizationHub extends Construct {
   allowMemberAccess(role: iam.IRole): void {
     role.addToPrincipalPolicy(this.assumeMemberRoles);
   }
+}
+
+function memberRoleNameOf(organization: OrganizationProps): string {
+  const roleName = organization.memberRoleName ?? DEFAULT_MEMBER_ROLE_NAME;
+  if (!/^[\w+=,.@-]{1,64}$/.test(roleName)) {
+    throw new LambdaAvPropsError(
+      `organization.memberRoleName must be an IAM role name, got ${JSON.stringify(roleName)}`,
+    );
+  }
+  return roleName;
+}
+
+/** The ORGANIZATION setting (src/config.ts) of the functions that act on member objects. */
+export function organizationSetting(scope: Construct, organization: OrganizationProps): string {
+  const stack = Stack.of(scope);
+  return stack.toJsonString({
+    hubAccount: stack.account,
+    partition: stack.partition,
+    memberRoleName: memberRoleNameOf(organization),
+    securityHub: organization.securityHubFindings ?? false,
+  });
 }
