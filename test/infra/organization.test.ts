@@ -367,7 +367,8 @@ describe('the member template', () => {
   test('the template needs no CDK bootstrap and no assets: the notifications handler is inline code within the 4 KB ZipFile limit', () => {
     expect(template.Parameters).not.toHaveProperty('BootstrapVersion');
     const handler = Object.values(template.Resources).find((r) => r.Type === 'AWS::Lambda::Function');
-    const zipFile = (handler?.Properties.Code as { ZipFile?: string }).ZipFile ?? '';
+    const code = handler?.Properties.Code as { ZipFile?: string } | undefined;
+    const zipFile = code?.ZipFile ?? '';
     expect(zipFile).toContain('EventBridgeConfiguration');
     expect(zipFile.length).toBeLessThanOrEqual(4096);
     expect(JSON.stringify(template)).not.toContain('S3Bucket');
