@@ -9,13 +9,11 @@ import { buildLambdaAv } from '../../infra/support';
 /**
  * cfn-lint (a judge we did not write: schemas, IAM actions, state machine definitions) on the
  * organization hub's template and on the member template a StackSet deploys. Each exception is
- * listed with why: these are CDK's own constructions, not ours.
+ * listed with why.
  */
 const IGNORED = {
   // CDK adds DependsOn on a function's role beside the GetAtt that already orders them.
   W3005: 'CDK: a Lambda function depends on its role explicitly and through Fn::GetAtt',
-  // GUIDE.md section 3: cfn-lint 1.51 flags OutputPath on a Succeed state, which ASL allows.
-  E3601: 'cfn-lint false positive on OutputPath in a Succeed state (GUIDE.md, section 3)',
 };
 
 const dir = mkdtempSync(path.join(tmpdir(), 'lambda-av-cfn-lint-'));
