@@ -61,7 +61,7 @@ export class BulkScan extends Construct {
       comment:
         'lambda-av: scan or rescan a whole bucket (Distributed Map, batches of objects per scanner invocation)',
       stateMachineType: sfn.StateMachineType.STANDARD,
-      ...aslDefinition(BULK_SCAN_DEFINITION_FILE, {
+      ...aslDefinition(this, BULK_SCAN_DEFINITION_FILE, {
         ScannerFunctionArn: props.scanner.functionArn,
         BulkMaxConcurrency: String(props.maxConcurrency),
         BulkBatchSize: String(props.batchSize),

@@ -83,9 +83,9 @@ test('the canary starts the Express machine with StartSyncExecution, which the u
     logicalId(stack, av.updateStateMachine)
   ];
 
-  expect(update?.Properties.DefinitionSubstitutions.CanaryScanResource).toBe(
-    'arn:aws:states:::aws-sdk:sfn:startSyncExecution',
-  );
+  expect(update?.Properties.DefinitionSubstitutions.CanaryScanResource).toEqual({
+    'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':states:::aws-sdk:sfn:startSyncExecution']],
+  });
   expect(allowedActions(statementsOfRole(template, stack, av.updateStateMachine.role), scanId)).toEqual([
     'states:StartSyncExecution',
   ]);
@@ -99,9 +99,9 @@ test('a Standard stack has no queue, and its canary follows scans with startExec
   const update = standard.template.findResources('AWS::StepFunctions::StateMachine')[
     logicalId(standard.stack, standard.av.updateStateMachine)
   ];
-  expect(update?.Properties.DefinitionSubstitutions.CanaryScanResource).toBe(
-    'arn:aws:states:::states:startExecution.sync:2',
-  );
+  expect(update?.Properties.DefinitionSubstitutions.CanaryScanResource).toEqual({
+    'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':states:::states:startExecution.sync:2']],
+  });
 });
 
 test('a retry budget sets the deliveries: 2 hours is 22 deliveries 330 s apart', () => {

@@ -66,8 +66,12 @@ test.each(Object.keys(deployedFrom))('%s is deployed from the file as an asset, 
   expect(machine?.Properties.DefinitionString).toBeUndefined();
 });
 
+/** An environment-agnostic stack's partition: known only at deployment. */
+const PARTITION = { Ref: 'AWS::Partition' };
+
 test('the scan machine calls the scanner and checks sizes against the same MAX_FILE_SIZE as the scanner', () => {
   expect(machines[scanId]?.Properties.DefinitionSubstitutions).toEqual({
+    Partition: PARTITION,
     ScannerFunctionArn: { 'Fn::GetAtt': [logicalId(stack, av.scanner), 'Arn'] },
     MaxFileSize: '314572800',
   });
@@ -75,9 +79,12 @@ test('the scan machine calls the scanner and checks sizes against the same MAX_F
 
 test('the update machine calls the updater and starts the scan machine for its canary', () => {
   expect(machines[updateId]?.Properties.DefinitionSubstitutions).toEqual({
+    Partition: PARTITION,
     UpdaterFunctionArn: { 'Fn::GetAtt': [logicalId(stack, av.updater), 'Arn'] },
     ScanStateMachineArn: { Ref: scanId },
-    CanaryScanResource: 'arn:aws:states:::states:startExecution.sync:2',
+    CanaryScanResource: {
+      'Fn::Join': ['', ['arn:', PARTITION, ':states:::states:startExecution.sync:2']],
+    },
     BulkScanStateMachineArn: { Ref: bulkId },
   });
 });
@@ -159,14 +166,14 @@ test('the update machine may invoke exactly the updater and touches no bucket', 
 });
 
 test('a definition with a placeholder left without a substitution fails the synth, naming it', () => {
-  expect(() => aslDefinition(SCAN_DEFINITION_FILE, { ScannerFunctionArn: 'arn' })).toThrow(
+  expect(() => aslDefinition(stack, SCAN_DEFINITION_FILE, { ScannerFunctionArn: 'arn' })).toThrow(
     /placeholders without a substitution: \[MaxFileSize\]/,
   );
 });
 
 test('a substitution matching no placeholder fails the synth, naming it', () => {
   expect(() =>
-    aslDefinition(SCAN_DEFINITION_FILE, { ScannerFunctionArn: 'arn', MaxFileSize: '1', Typo: 'x' }),
+    aslDefinition(stack, SCAN_DEFINITION_FILE, { ScannerFunctionArn: 'arn', MaxFileSize: '1', Typo: 'x' }),
   ).toThrow(/substitutions matching no placeholder: \[Typo\]/);
 });
 

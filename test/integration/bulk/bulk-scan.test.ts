@@ -99,6 +99,7 @@ test('the placeholders are the scanner, the deployment limits and the report buc
   expect(placeholdersOf(readFileSync(BULK_SCAN_STATE_MACHINE, 'utf8'))).toEqual([
     'BulkBatchSize',
     'BulkMaxConcurrency',
+    'Partition',
     'ReportBucket',
     'ScannerFunctionArn',
   ]);
