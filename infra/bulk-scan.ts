@@ -7,6 +7,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
 import { aslDefinition, BULK_SCAN_DEFINITION_FILE } from './asl-definition';
+import { vendedLogGroupName } from './state-machine-log-group';
 
 export interface BulkScanProps {
   /**
@@ -71,7 +72,7 @@ export class BulkScan extends Construct {
         // Failures only: each batch's results are in the report, and logging every event of
         // every child workflow again would cost more than the scans' state transitions.
         destination: new logs.LogGroup(this, 'StateMachineLogs', {
-          logGroupName: `/aws/vendedlogs/states/${name}`,
+          logGroupName: vendedLogGroupName(this, name),
           retention: props.logRetention,
           removalPolicy: props.removalPolicy,
         }),
