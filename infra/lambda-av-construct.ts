@@ -257,7 +257,15 @@ export class LambdaAv extends Construct {
       scanLatencyThreshold: settings.scanLatencyThreshold,
       canaryLatencyThreshold: settings.canaryLatencyThreshold,
       processingErrorThreshold: settings.processingErrorThreshold,
-      ...(this.scanQueue ? { scanDeadLetterQueue: this.scanQueue.deadLetterQueue } : {}),
+      ...(this.scanQueue && settings.expressQueue
+        ? {
+            scanDeadLetterQueue: this.scanQueue.deadLetterQueue,
+            scanQueue: {
+              queue: this.scanQueue.queue,
+              maxMessageAge: settings.expressQueue.retryBudget.plus(settings.expressQueue.visibilityTimeout),
+            },
+          }
+        : {}),
       ...(settings.unscannableAlarmThreshold !== undefined
         ? { unscannableAlarmThreshold: settings.unscannableAlarmThreshold }
         : {}),

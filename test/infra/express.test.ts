@@ -147,6 +147,33 @@ test('an upload event in the dead-letter queue raises an alarm', () => {
   });
 });
 
+test('a queue nothing consumes (a disabled pipe) raises an alarm once its oldest event outlives the retries: 30 minutes and a visibility timeout', () => {
+  const alarm =
+    template.findResources('AWS::CloudWatch::Alarm')[
+      logicalId(stack, av.monitoring.scanQueueAgeAlarm as never)
+    ]?.Properties;
+
+  expect(alarm).toMatchObject({
+    Namespace: 'AWS/SQS',
+    MetricName: 'ApproximateAgeOfOldestMessage',
+    Dimensions: [
+      { Name: 'QueueName', Value: { 'Fn::GetAtt': [logicalId(stack, queue?.queue as never), 'QueueName'] } },
+    ],
+    Statistic: 'Maximum',
+    Period: 300,
+    Threshold: 30 * 60 + 330,
+    ComparisonOperator: 'GreaterThanThreshold',
+    EvaluationPeriods: 1,
+    TreatMissingData: 'notBreaching',
+    AlarmActions: [expect.anything()],
+  });
+  expect(alarm?.AlarmDescription).toContain('docs/deploy.md');
+});
+
+test('a Standard stack has no queue age alarm', () => {
+  expect(buildLambdaAv().av.monitoring.scanQueueAgeAlarm).toBeUndefined();
+});
+
 test('failed Express executions are the retries, not an alarm: only a timed-out execution is', () => {
   const alarm =
     template.findResources('AWS::CloudWatch::Alarm')[
