@@ -435,9 +435,9 @@ export class LambdaAv extends Construct {
       timestampTagKey: this.settings.timestampTagKey,
       cleanStatus: this.settings.statusNames.CLEAN,
       taggerRoleArns: [scannerRole.roleArn],
+      // The bulk scan machine only lists (its batches are the scanner's reads): not exempt.
       readExemptRoleArns: [
         this.scanStateMachine.role.roleArn,
-        this.bulkScan.stateMachine.role.roleArn,
         ...(this.actions ? [this.actions.role.roleArn] : []),
         ...(scanBucket.readExemptRoles ?? []).map((role) => role.roleArn),
       ],
