@@ -5,7 +5,17 @@
 import { readFileSync } from 'node:fs';
 
 interface Entry {
-  category: 'input' | 'fault' | 'guarantee' | 'security' | 'unscannable' | 'figure';
+  category:
+    | 'input'
+    | 'fault'
+    | 'guarantee'
+    | 'security'
+    | 'unscannable'
+    | 'figure'
+    | 'judge'
+    | 'judge-finding';
+  /** For a judge's entries: which one (cfn-lint, iam-simulate, moto). */
+  judge?: string;
   name: string;
   test: string;
   /** For a figure: what was measured, in `unit`. */
@@ -44,6 +54,36 @@ const guarantees = byCategory('guarantee');
 const security = byCategory('security');
 const unscannable = byCategory('unscannable');
 const figures = byCategory('figure');
+const judgeChecks = byCategory('judge');
+const judgeFindings = byCategory('judge-finding');
+
+/** What each judge the project did not write is, and what its checks were run on. */
+const JUDGES: Record<string, string> = {
+  'cfn-lint':
+    "AWS's CloudFormation linter, on the synthesized templates of every configuration with the state machine definitions inlined (test/infra/cfn-lint.test.ts)",
+  'iam-simulate':
+    '@cloud-copilot/iam-simulate, an IAM policy evaluator, on the block-reads policy beside test/support/s3-policy.ts and on the policies the construct writes (test/infra/iam-simulator.test.ts)',
+  moto: "moto's server as S3, where s3rver cannot show S3's semantics (test/integration/moto-s3.test.ts)",
+};
+const judgeSection = [
+  '## Judges the project did not write',
+  '',
+  'The same guarantees, checked by tools whose authors read AWS independently of this project: a judge of our own shares our reading of AWS and cannot catch a misreading.',
+  '',
+  '| judge | what it judged | checks |',
+  '| --- | --- | --- |',
+  ...Object.entries(JUDGES).map(
+    ([judge, what]) =>
+      `| ${judge} | ${what} | ${judgeChecks.filter((entry) => entry.judge === judge).length} |`,
+  ),
+  '',
+  "What they found that the project's own judges did not (each asserted by its test):",
+  '',
+  ...(judgeFindings.length > 0
+    ? [...new Set(judgeFindings.map((entry) => `- ${entry.judge}: ${entry.name}`))]
+    : ['- nothing on this run']),
+  '',
+];
 
 /** A figure as a reader takes it in: thousands separated, at most two decimals. */
 const shown = (entry: Entry) =>
@@ -72,6 +112,7 @@ const lines = [
   `| unscannable cases (UNSCANNABLE, never CLEAN) | ${unscannable.length} |`,
   `| tests passed | ${results.numPassedTests} |`,
   `| tests failed | ${results.numFailedTests} |`,
+  `| checks by judges the project did not write | ${judgeChecks.length} |`,
   '',
   ...(failedTests.length > 0 ? ['Failed:', ...failedTests.map((t) => `- ${t.fullName}`), ''] : []),
   '## Guarantees checked after each case',
@@ -109,6 +150,7 @@ const lines = [
         ...figureSections,
       ]
     : []),
+  ...judgeSection,
   '## Security',
   '',
   '| check | times |',

@@ -7,7 +7,9 @@ bash scripts/setup.sh
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 status=0
-ROBUSTNESS_LEDGER="$work/ledger.jsonl" npx jest test/robustness --json --outputFile="$work/results.json" || status=$?
+# The robustness suite, and the judges the project did not write (cfn-lint, iam-simulate, moto).
+judges=(test/infra/cfn-lint.test.ts test/infra/iam-simulator.test.ts test/integration/moto-s3.test.ts)
+ROBUSTNESS_LEDGER="$work/ledger.jsonl" npx jest test/robustness "${judges[@]}" --json --outputFile="$work/results.json" || status=$?
 npx tsx scripts/robustness-report.ts "$work/ledger.jsonl" "$work/results.json" > ROBUSTNESS.md
 head -14 ROBUSTNESS.md | tail -9
 exit "$status"

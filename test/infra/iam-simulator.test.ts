@@ -4,6 +4,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type { IConstruct } from 'constructs';
 import { type BlockReadsOptions, blockReadsStatements } from '../../infra/block-reads';
+import { judgeFound } from '../robustness/ledger';
 import { decide, deployedNames, type PolicyDocument, policyOf, resolved } from '../support/iam-simulator';
 import {
   deleteObjectTagging,
@@ -442,6 +443,10 @@ describe('the block-reads statements documented for imported buckets', () => {
     const before = documented({ ...PLACEHOLDERS, '<ActionsRoleArn>': role('auditor') });
 
     expect(await quarantineRead(before)).toBe('ExplicitlyDenied');
+    judgeFound(
+      'iam-simulate',
+      "the block-reads statements documented for imported buckets exempted only the scanner and scan machine roles, so every quarantine or delete of an INFECTED object was refused (the project's judge never asked for the actions role); fixed with the ActionsRoleArn output and placeholder",
+    );
   });
 });
 

@@ -5,6 +5,7 @@ import {
   PutBucketVersioningCommand,
   PutObjectCommand,
 } from '@aws-sdk/client-s3';
+import { judged } from '../robustness/ledger';
 import { type Harness, startHarness, UPLOADS_BUCKET } from '../support/harness';
 import { EICAR } from '../support/signatures';
 
@@ -24,6 +25,9 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(async () => {
   await h?.stop();
+});
+afterEach(() => {
+  judged('moto', expect.getState().currentTestName ?? 'S3');
 });
 
 const tagsOfVersion = async (key: string, versionId: string) =>

@@ -1,4 +1,5 @@
 import { runSimulation } from '@cloud-copilot/iam-simulate';
+import { judged } from '../robustness/ledger';
 
 /**
  * A judge the project did not write: @cloud-copilot/iam-simulate, an evaluator of AWS IAM
@@ -64,6 +65,7 @@ export async function decide(request: Request): Promise<Decision> {
   if (result.resultType === 'error') {
     throw new Error(`iam-simulate refused the request: ${JSON.stringify(result.errors)}`);
   }
+  judged('iam-simulate', expect.getState().currentTestName ?? request.action);
   return result.overallResult as Decision;
 }
 
