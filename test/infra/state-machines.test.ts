@@ -230,7 +230,7 @@ test('the bulk scan machine (Standard) invokes the scanner function itself, not 
     StateMachineType: 'STANDARD',
     DefinitionSubstitutions: {
       ScannerFunctionArn: { 'Fn::GetAtt': [logicalId(stack, av.scanner), 'Arn'] },
-      BulkMaxConcurrency: '10',
+      BulkMaxConcurrency: '2',
       BulkBatchSize: '100',
       ReportBucket: { Ref: logicalId(stack, av.bulkScan.reportBucket) },
     },
