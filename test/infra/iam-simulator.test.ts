@@ -468,3 +468,83 @@ describe('the definitions bucket, as synthesized', () => {
     ).toBe(expected);
   });
 });
+
+describe('moving a bucket from GuardDuty (tagPreset: guardduty): its bucket policy', () => {
+  const GUARDDUTY = role('GuardDutyMalwareProtectionRole');
+  const bucket = 'arn:aws:s3:::migrated';
+  /** The shape of GuardDuty's tag-based access control: reads and tagging for GuardDuty's role alone. */
+  const guardDutyPolicy = policyOf([
+    {
+      Effect: 'Deny',
+      Principal: '*',
+      Action: ['s3:GetObject', 's3:GetObjectVersion'],
+      Resource: `${bucket}/*`,
+      Condition: {
+        StringNotEquals: { 's3:ExistingObjectTag/GuardDutyMalwareScanStatus': 'NO_THREATS_FOUND' },
+        ArnNotEquals: { 'aws:PrincipalArn': GUARDDUTY },
+      },
+    },
+    {
+      Effect: 'Deny',
+      Principal: '*',
+      Action: 's3:PutObjectTagging',
+      Resource: `${bucket}/*`,
+      Condition: { ArnNotEquals: { 'aws:PrincipalArn': GUARDDUTY } },
+    },
+  ]);
+  const block = /<!-- block-reads-policy-guardduty -->\s*```json\n([\s\S]*?)```/.exec(
+    readFileSync(path.join(__dirname, '..', '..', 'docs', 'deploy.md'), 'utf8'),
+  )?.[1] as string;
+  const documented = JSON.parse(
+    block
+      .replaceAll('<bucket>', 'migrated')
+      .replaceAll('<ScannerRoleArn>', SCANNER)
+      .replaceAll('<ScanStateMachineRoleArn>', MACHINE)
+      .replaceAll('<ActionsRoleArn>', ACTIONS),
+  ) as PolicyDocument;
+  const scannerTags = (policy: PolicyDocument) =>
+    decide({
+      principal: SCANNER,
+      action: 's3:PutObjectTagging',
+      resource: `${bucket}/a.pdf`,
+      identity: [ALLOW_ALL],
+      resourcePolicy: policy,
+      context: { 's3:RequestObjectTagKeys': ['GuardDutyMalwareScanStatus', 'av-timestamp'] },
+    });
+  const reads = (principal: string, status: string, policy: PolicyDocument) =>
+    decide({
+      principal,
+      action: 's3:GetObject',
+      resource: `${bucket}/a.pdf`,
+      identity: [ALLOW_ALL],
+      resourcePolicy: policy,
+      context: { 's3:ExistingObjectTag/GuardDutyMalwareScanStatus': status },
+    });
+
+  test('GuardDuty’s statements refuse the scanner its tag: every scan would end FAILED', async () => {
+    expect(await scannerTags(guardDutyPolicy)).toBe('ExplicitlyDenied');
+    expect(await reads(SCANNER, 'FAILED', guardDutyPolicy)).toBe('ExplicitlyDenied');
+  });
+
+  test('the documented statements let the scanner tag and read, and keep others to NO_THREATS_FOUND', async () => {
+    expect(await scannerTags(documented)).toBe('Allowed');
+    expect(await reads(SCANNER, 'THREATS_FOUND', documented)).toBe('Allowed');
+    expect(await reads(ACTIONS, 'THREATS_FOUND', documented)).toBe('Allowed');
+    expect(await reads(READER, 'THREATS_FOUND', documented)).toBe('ExplicitlyDenied');
+    expect(await reads(READER, 'NO_THREATS_FOUND', documented)).toBe('Allowed');
+  });
+
+  test('are the construct’s own statements with the preset’s tag and clean value', () => {
+    const own = blockReadsStatements({
+      ...OPTIONS,
+      bucketArn: bucket,
+      bucketName: 'migrated',
+      statusTagKey: 'GuardDutyMalwareScanStatus',
+      cleanStatus: 'NO_THREATS_FOUND',
+    })
+      .slice(0, 3)
+      .map((s) => s.toStatementJson());
+
+    expect(JSON.parse(JSON.stringify(documented.Statement))).toEqual(JSON.parse(JSON.stringify(own)));
+  });
+});
