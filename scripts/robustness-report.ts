@@ -1,6 +1,6 @@
 /**
  * Writes ROBUSTNESS.md from a run of the robustness suite: the ledger the tests wrote (what was
- * tried) and jest's JSON report (what passed). Usage: tsx scripts/robustness-report.ts LEDGER JEST_JSON
+ * tried) and jest's JSON report (what passed). Usage: tsx scripts/robustness-report.ts LEDGER JEST_JSON...
  */
 import { readFileSync } from 'node:fs';
 
@@ -23,17 +23,25 @@ interface Entry {
   unit?: string;
 }
 
-const [ledgerFile, resultsFile] = process.argv.slice(2);
-if (!ledgerFile || !resultsFile) throw new Error('usage: robustness-report LEDGER JEST_JSON');
+const [ledgerFile, ...resultsFiles] = process.argv.slice(2);
+if (!ledgerFile || resultsFiles.length === 0) throw new Error('usage: robustness-report LEDGER JEST_JSON...');
 const entries = readFileSync(ledgerFile, 'utf8')
   .split('\n')
   .filter(Boolean)
   .map((line) => JSON.parse(line) as Entry);
-const results = JSON.parse(readFileSync(resultsFile, 'utf8')) as {
+interface JestResults {
   numPassedTests: number;
   numFailedTests: number;
   testResults: Array<{ assertionResults: Array<{ fullName: string; status: string }> }>;
-};
+}
+/** The jest reports of the runs (the robustness suite, then the judges), added up. */
+const results = resultsFiles
+  .map((file) => JSON.parse(readFileSync(file, 'utf8')) as JestResults)
+  .reduce((sum, run) => ({
+    numPassedTests: sum.numPassedTests + run.numPassedTests,
+    numFailedTests: sum.numFailedTests + run.numFailedTests,
+    testResults: [...sum.testResults, ...run.testResults],
+  }));
 const failedTests = results.testResults
   .flatMap((suite) => suite.assertionResults)
   .filter((a) => a.status === 'failed');
