@@ -140,3 +140,36 @@ test('clamd unreachable is thrown as DaemonConnectionError for a retry, and noth
   ).rejects.toMatchObject({ name: 'DaemonConnectionError' });
   expect(calls.filter((call) => call.startsWith('PutObjectTagging'))).toEqual([]);
 });
+
+test('tags read before the GET from a newer version are read again for the version scanned, and merged into that one', async () => {
+  const { deps, store, calls } = setUp({
+    'b/doc': {
+      body: Buffer.from('v2 content'),
+      tags: [{ Key: 'owner', Value: 'v2-owner' }],
+      versionId: 'v2',
+    },
+  });
+  // A newer version was written between the tag read and the GET: the first, unversioned tag
+  // read answers for it.
+  let first = true;
+  deps.s3.middlewareStack.add(
+    (next, context) => async (args) => {
+      const input = args.input as { VersionId?: string };
+      if (context.commandName === 'GetObjectTaggingCommand' && input.VersionId === undefined && first) {
+        first = false;
+        return {
+          response: {},
+          output: { TagSet: [{ Key: 'owner', Value: 'v3-owner' }], VersionId: 'v3', $metadata: {} },
+        } as never;
+      }
+      return next(args);
+    },
+    { step: 'initialize', priority: 'high', name: 'newerVersion' },
+  );
+
+  const { result } = await scanAndTag(deps, { bucket: 'b', key: 'doc' });
+
+  expect(result).toMatchObject({ status: 'CLEAN', versionId: 'v2' });
+  expect(tagsOf(store.get('b/doc'))).toMatchObject({ owner: 'v2-owner', 'av-status': 'CLEAN' });
+  expect(calls.filter((call) => call.startsWith('GetObjectTagging'))).toHaveLength(1);
+});
