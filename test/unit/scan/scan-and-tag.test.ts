@@ -1,16 +1,11 @@
 import { ClamdClient } from '../../../src/clamd/protocol';
 import { type ScanDependencies, scanAndTag } from '../../../src/scan/scan-object';
+import { DEFAULT_STATUS_NAMES } from '../../../src/settings';
 import { type FakeClamd, startFakeClamd } from '../../support/fake-clamd';
 import { type FakeObject, fakeS3 } from '../../support/fake-s3';
 
 const settings: ScanDependencies['settings'] = {
-  statusNames: {
-    CLEAN: 'CLEAN',
-    INFECTED: 'INFECTED',
-    UNSCANNABLE: 'UNSCANNABLE',
-    SKIPPED: 'SKIPPED',
-    PROCESSING_ERROR: 'PROCESSING_ERROR',
-  },
+  statusNames: DEFAULT_STATUS_NAMES,
   unscannablePolicy: 'report',
   statusTagKey: 'av-status',
   timestampTagKey: 'av-timestamp',
