@@ -68,7 +68,7 @@ const judgeFindings = byCategory('judge-finding');
 /** What each judge the project did not write is, and what its checks were run on. */
 const JUDGES: Record<string, string> = {
   'cfn-lint':
-    "AWS's CloudFormation linter, on the synthesized templates of every configuration with the state machine definitions inlined (test/infra/cfn-lint.test.ts)",
+    "AWS's CloudFormation linter, on the synthesized templates of every configuration with the state machine definitions inlined (test/integration/judges/cfn-lint.test.ts)",
   'iam-simulate':
     '@cloud-copilot/iam-simulate, an IAM policy evaluator, on the block-reads policy beside test/support/s3-policy.ts and on the policies the construct writes (test/infra/iam-simulator.test.ts)',
   moto: "moto's server as S3, where s3rver cannot show S3's semantics (test/integration/moto-s3.test.ts)",

@@ -4,11 +4,11 @@ import path from 'node:path';
 import type { Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import type { LambdaAvProps } from '../../infra/lambda-av-construct';
-import { judged, judgeFound } from '../robustness/ledger';
-import { resolved } from '../support/iam-simulator';
-import { FINGERPRINT_CONFIGURATIONS } from './configurations';
-import { buildLambdaAv, scratchDir } from './support';
+import type { LambdaAvProps } from '../../../infra/lambda-av-construct';
+import { FINGERPRINT_CONFIGURATIONS } from '../../infra/configurations';
+import { buildLambdaAv, scratchDir } from '../../infra/support';
+import { judged, judgeFound } from '../../robustness/ledger';
+import { resolved } from '../../support/iam-simulator';
 
 // A judge the project did not write: cfn-lint, AWS's CloudFormation linter (resource schemas, IAM
 // actions and policy grammar, state machine definitions, intrinsic functions), on every
