@@ -1,5 +1,5 @@
-import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { BULK_SCAN_STATE_MACHINE } from '../../../src/local/step-functions';
+import { resultRecords } from '../../support/bulk-report';
 import { type Harness, startHarness, UPLOADS_BUCKET } from '../../support/harness';
 import { functionArn, SCANNER_FUNCTION, startWorkflow, type Workflow } from '../../support/workflow';
 
@@ -102,16 +102,5 @@ test('the largest batch of 1,024-byte keys goes round three times, every state u
 });
 
 async function childOutputs(manifestKey: string): Promise<string[]> {
-  const read = async (key: string) =>
-    (await (
-      await h.s3.client.send(new GetObjectCommand({ Bucket: REPORTS, Key: key }))
-    ).Body?.transformToString()) ?? '';
-  const manifest = JSON.parse(await read(manifestKey)) as {
-    ResultFiles: Record<string, Array<{ Key: string }>>;
-  };
-  const outputs: string[] = [];
-  for (const files of Object.values(manifest.ResultFiles))
-    for (const file of files)
-      outputs.push(...(JSON.parse(await read(file.Key)) as Array<{ Output: string }>).map((r) => r.Output));
-  return outputs;
+  return (await resultRecords(h.s3.client, REPORTS, manifestKey)).map((record) => String(record.Output));
 }
