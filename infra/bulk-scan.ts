@@ -7,6 +7,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
 import { aslDefinition, BULK_SCAN_DEFINITION_FILE } from './asl-definition';
+import { vendedLogGroupName } from './state-machine-log-group';
 
 export interface BulkScanProps {
   /**
@@ -61,7 +62,7 @@ export class BulkScan extends Construct {
       comment:
         'lambda-av: scan or rescan a whole bucket (Distributed Map, batches of objects per scanner invocation)',
       stateMachineType: sfn.StateMachineType.STANDARD,
-      ...aslDefinition(BULK_SCAN_DEFINITION_FILE, {
+      ...aslDefinition(this, BULK_SCAN_DEFINITION_FILE, {
         ScannerFunctionArn: props.scanner.functionArn,
         BulkMaxConcurrency: String(props.maxConcurrency),
         BulkBatchSize: String(props.batchSize),
@@ -71,7 +72,7 @@ export class BulkScan extends Construct {
         // Failures only: each batch's results are in the report, and logging every event of
         // every child workflow again would cost more than the scans' state transitions.
         destination: new logs.LogGroup(this, 'StateMachineLogs', {
-          logGroupName: `/aws/vendedlogs/states/${name}`,
+          logGroupName: vendedLogGroupName(this, name),
           retention: props.logRetention,
           removalPolicy: props.removalPolicy,
         }),

@@ -78,7 +78,7 @@ export class InfectedActions extends Construct {
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
       comment: 'lambda-av: quarantine or delete an INFECTED object and publish the outcome',
       stateMachineType: sfn.StateMachineType.STANDARD,
-      ...aslDefinition(ACT_ON_INFECTED_DEFINITION_FILE, {
+      ...aslDefinition(this, ACT_ON_INFECTED_DEFINITION_FILE, {
         ActionsFunctionArn: this.function.functionArn,
         EventBusName: props.eventBus.eventBusName,
       }),

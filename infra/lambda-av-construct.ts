@@ -280,7 +280,15 @@ export class LambdaAv extends Construct {
       scanLatencyThreshold: settings.scanLatencyThreshold,
       canaryLatencyThreshold: settings.canaryLatencyThreshold,
       processingErrorThreshold: settings.processingErrorThreshold,
-      ...(this.scanQueue ? { scanDeadLetterQueue: this.scanQueue.deadLetterQueue } : {}),
+      ...(this.scanQueue && settings.expressQueue
+        ? {
+            scanDeadLetterQueue: this.scanQueue.deadLetterQueue,
+            scanQueue: {
+              queue: this.scanQueue.queue,
+              maxMessageAge: settings.expressQueue.retryBudget.plus(settings.expressQueue.visibilityTimeout),
+            },
+          }
+        : {}),
       ...(settings.unscannableAlarmThreshold !== undefined
         ? { unscannableAlarmThreshold: settings.unscannableAlarmThreshold }
         : {}),
@@ -455,9 +463,9 @@ export class LambdaAv extends Construct {
       timestampTagKey: this.settings.timestampTagKey,
       cleanStatus: this.settings.statusNames.CLEAN,
       taggerRoleArns: [scannerRole.roleArn],
+      // The bulk scan machine only lists (its batches are the scanner's reads): not exempt.
       readExemptRoleArns: [
         this.scanStateMachine.role.roleArn,
-        this.bulkScan.stateMachine.role.roleArn,
         ...(this.actions ? [this.actions.role.roleArn] : []),
         ...(scanBucket.readExemptRoles ?? []).map((role) => role.roleArn),
       ],

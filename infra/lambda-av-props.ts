@@ -76,7 +76,8 @@ export interface BulkScanOptions {
    * The most batches scanned at once, each one scanner invocation; a request asking for more is
    * capped to it. With `reservedConcurrency`, it must leave the upload scans at least
    * `provisionedConcurrency` (or 1) instances of it.
-   * @default half of `reservedConcurrency` (at most what it leaves the uploads), else 10
+   * @default half of `reservedConcurrency` (at most what it leaves the uploads), else 2 (the
+   * account's unreserved pool may be as small as 10 on a new account, shared by every function)
    */
   readonly maxConcurrency?: number;
   /**
@@ -113,6 +114,14 @@ export interface SweepOptions {
    * @default events.Schedule.rate(Duration.days(1))
    */
   readonly schedule?: events.Schedule;
+  /**
+   * Batches (scanner invocations) each bucket's sweep runs at once, within
+   * `bulkScan.maxConcurrency`. The sweeps of all buckets start together on the same schedule, and
+   * a sweep mostly reads tags: one batch at a time keeps a small account's concurrency free (new
+   * accounts may have a Lambda concurrency quota of 10, shared by every function).
+   * @default 1
+   */
+  readonly maxConcurrency?: number;
 }
 
 /** The scan status values written to the status tag and returned in results. */

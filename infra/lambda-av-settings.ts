@@ -46,6 +46,9 @@ import {
 
 export const DEFAULT_PREFIX = 'av-definitions';
 
+/** Bulk batches at once without `reservedConcurrency` (LambdaAvProps.bulkScan.maxConcurrency). */
+export const UNRESERVED_BULK_CONCURRENCY = 2;
+
 /** The props checked and with their defaults filled in. */
 export interface Settings {
   readonly prefix: string;
@@ -487,7 +490,12 @@ function resolveBulk(props: LambdaAvProps): BulkSettings {
       `reservedConcurrency (${reserved}) leaves bulk scans no instance once upload scans have their ${uploads}: raise it`,
     );
   }
-  const fallback = reserved === undefined ? 10 : Math.min(room, Math.max(1, Math.floor(reserved / 2)));
+  // Without a reserved pool, bulk batches take from the account's unreserved concurrency, which
+  // every function shares and which a new account may have only 10 of.
+  const fallback =
+    reserved === undefined
+      ? UNRESERVED_BULK_CONCURRENCY
+      : Math.min(room, Math.max(1, Math.floor(reserved / 2)));
   const maxConcurrency = checkInteger(
     'bulkScan.maxConcurrency',
     options.maxConcurrency ?? fallback,

@@ -163,5 +163,14 @@ export class LambdaAvStack extends Stack {
       description: 'Role of the scan state machine (HeadObject)',
       value: av.scanStateMachine.role.roleArn,
     });
+    // With a bucket that quarantines or deletes: the role that reads INFECTED objects to do so,
+    // which a block-reads policy must exempt (docs/deploy.md, "Block reads until CLEAN").
+    const actions = av.infectedActionsWorkflow;
+    if (actions) {
+      new CfnOutput(this, 'ActionsRoleArn', {
+        description: 'Role of the actions function (quarantine, delete): reads INFECTED objects',
+        value: actions.role.roleArn,
+      });
+    }
   }
 }

@@ -1,11 +1,13 @@
 import { Duration } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import type { SweepOptions } from './lambda-av-props';
-import { LambdaAvPropsError, quote } from './validation';
+import { checkInteger, LambdaAvPropsError, quote } from './validation';
 
 /** The scheduled sweep, checked and with its defaults (infra/sweep.ts). */
 export interface SweepSettings {
   readonly schedule: events.Schedule;
+  /** Batches each bucket's sweep runs at once. */
+  readonly maxConcurrency: number;
   /** How far back from a sweep's start an object must have been last modified to be swept. */
   readonly settleWindow: Duration;
   /** The same as the bulk request's `modifiedBefore` window back from the execution's start (`PT78M`). */
@@ -68,8 +70,9 @@ export function resolveSweep(
       `sweep.schedule must not run more often than every ${MIN_SWEEP_INTERVAL.toHours()} hour (each sweep lists the whole bucket), got ${quote(schedule.expressionString)}`,
     );
   }
+  const maxConcurrency = checkInteger('sweep.maxConcurrency', option?.maxConcurrency ?? 1, 1, 10_000);
   const window = settleWindow(bounds);
-  return { schedule, settleWindow: window, modifiedBefore: `PT${window.toMinutes()}M` };
+  return { schedule, maxConcurrency, settleWindow: window, modifiedBefore: `PT${window.toMinutes()}M` };
 }
 
 /** The minutes of a `rate(...)` expression; undefined for `cron(...)`. */

@@ -53,7 +53,7 @@ export class Sweep extends Construct {
       targets: [
         new targets.SfnStateMachine(this.props.bulkScan, {
           input: events.RuleTargetInput.fromObject(
-            sweepRequest(bucket.bucketName, settings.modifiedBefore, filter),
+            sweepRequest(bucket.bucketName, settings.modifiedBefore, filter, settings.maxConcurrency),
           ),
           role: this.role,
         }),

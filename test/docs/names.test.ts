@@ -78,7 +78,7 @@ describe("the README's diagram of an upload's path", () => {
       Next: string;
     }>;
     expect(choices).toContainEqual({ Variable: '$.detail', IsPresent: true, Next: 'Scan' });
-    expect(scan.States.Scan?.Resource).toBe('arn:aws:states:::lambda:invoke');
+    expect(scan.States.Scan?.Resource).toBe('arn:${Partition}:states:::lambda:invoke');
     expect(JSON.stringify(scan.States.Scan?.Parameters)).toContain('${ScannerFunctionArn}');
   });
 });

@@ -89,9 +89,9 @@ test('the canary starts the Express machine with StartSyncExecution, which the u
     logicalId(stack, av.updateStateMachine)
   ];
 
-  expect(update?.Properties.DefinitionSubstitutions.CanaryScanResource).toBe(
-    'arn:aws:states:::aws-sdk:sfn:startSyncExecution',
-  );
+  expect(update?.Properties.DefinitionSubstitutions.CanaryScanResource).toEqual({
+    'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':states:::aws-sdk:sfn:startSyncExecution']],
+  });
   expect(allowedActions(statementsOfRole(template, stack, av.updateStateMachine.role), scanId)).toEqual([
     'states:StartSyncExecution',
   ]);
@@ -105,9 +105,9 @@ test('a Standard stack has no queue, and its canary follows scans with startExec
   const update = standard.template.findResources('AWS::StepFunctions::StateMachine')[
     logicalId(standard.stack, standard.av.updateStateMachine)
   ];
-  expect(update?.Properties.DefinitionSubstitutions.CanaryScanResource).toBe(
-    'arn:aws:states:::states:startExecution.sync:2',
-  );
+  expect(update?.Properties.DefinitionSubstitutions.CanaryScanResource).toEqual({
+    'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':states:::states:startExecution.sync:2']],
+  });
 });
 
 test('a retry budget sets the deliveries: 2 hours is 22 deliveries 330 s apart', () => {
@@ -151,6 +151,33 @@ test('an upload event in the dead-letter queue raises an alarm', () => {
     Threshold: 1,
     ComparisonOperator: 'GreaterThanOrEqualToThreshold',
   });
+});
+
+test('a queue nothing consumes (a disabled pipe) raises an alarm once its oldest event outlives the retries: 30 minutes and a visibility timeout', () => {
+  const alarm =
+    template.findResources('AWS::CloudWatch::Alarm')[
+      logicalId(stack, av.monitoring.scanQueueAgeAlarm as never)
+    ]?.Properties;
+
+  expect(alarm).toMatchObject({
+    Namespace: 'AWS/SQS',
+    MetricName: 'ApproximateAgeOfOldestMessage',
+    Dimensions: [
+      { Name: 'QueueName', Value: { 'Fn::GetAtt': [logicalId(stack, queue?.queue as never), 'QueueName'] } },
+    ],
+    Statistic: 'Maximum',
+    Period: 300,
+    Threshold: 30 * 60 + 330,
+    ComparisonOperator: 'GreaterThanThreshold',
+    EvaluationPeriods: 1,
+    TreatMissingData: 'notBreaching',
+    AlarmActions: [expect.anything()],
+  });
+  expect(alarm?.AlarmDescription).toContain('docs/runbook.md');
+});
+
+test('a Standard stack has no queue age alarm', () => {
+  expect(buildLambdaAv().av.monitoring.scanQueueAgeAlarm).toBeUndefined();
 });
 
 test('failed Express executions are the retries, not an alarm: only a timed-out execution is', () => {

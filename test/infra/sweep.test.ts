@@ -61,6 +61,8 @@ describe('by default: a daily sweep of every bucket scanned on upload', () => {
       mode: 'unscanned',
       // 2 x the 30-minute retry budget (full jitter's longest), the scanner's 8-minute timeout, 10 minutes' margin.
       modifiedBefore: 'PT78M',
+      // The sweeps of all buckets start together: one batch each keeps a small account free.
+      maxConcurrency: 1,
       sweep: true,
       trigger: 'sweep',
     });
@@ -171,6 +173,17 @@ test('a custom schedule: a cron at a quiet hour', () => {
     'cron(0 3 * * ? *)',
     'cron(0 3 * * ? *)',
   ]);
+});
+
+test('sweep.maxConcurrency: more batches at once for each bucket, checked at synth', () => {
+  // The input names a bucket of the stack by a token (Fn::Join): its text is checked.
+  const inputs = sweepRules(twoBuckets({ sweep: { maxConcurrency: 4 } })).map((rule) =>
+    JSON.stringify(rule.Properties.Targets[0]?.Input),
+  );
+
+  expect(inputs).toHaveLength(2);
+  for (const input of inputs) expect(input).toContain('\\"maxConcurrency\\":4');
+  expect(() => twoBuckets({ sweep: { maxConcurrency: 0 } })).toThrow(/sweep.maxConcurrency/);
 });
 
 test('a sweep more often than hourly is refused at synth', () => {

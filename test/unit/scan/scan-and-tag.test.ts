@@ -1,16 +1,11 @@
 import { ClamdClient } from '../../../src/clamd/protocol';
 import { type ScanDependencies, scanAndTag } from '../../../src/scan/scan-object';
+import { DEFAULT_STATUS_NAMES } from '../../../src/settings';
 import { type FakeClamd, startFakeClamd } from '../../support/fake-clamd';
 import { type FakeObject, fakeS3 } from '../../support/fake-s3';
 
 const settings: ScanDependencies['settings'] = {
-  statusNames: {
-    CLEAN: 'CLEAN',
-    INFECTED: 'INFECTED',
-    UNSCANNABLE: 'UNSCANNABLE',
-    SKIPPED: 'SKIPPED',
-    PROCESSING_ERROR: 'PROCESSING_ERROR',
-  },
+  statusNames: DEFAULT_STATUS_NAMES,
   unscannablePolicy: 'report',
   statusTagKey: 'av-status',
   timestampTagKey: 'av-timestamp',
@@ -139,4 +134,37 @@ test('clamd unreachable is thrown as DaemonConnectionError for a retry, and noth
     scanAndTag({ ...deps, clamd: new ClamdClient('/nonexistent/clamd.sock') }, { bucket: 'b', key: 'k' }),
   ).rejects.toMatchObject({ name: 'DaemonConnectionError' });
   expect(calls.filter((call) => call.startsWith('PutObjectTagging'))).toEqual([]);
+});
+
+test('tags read before the GET from a newer version are read again for the version scanned, and merged into that one', async () => {
+  const { deps, store, calls } = setUp({
+    'b/doc': {
+      body: Buffer.from('v2 content'),
+      tags: [{ Key: 'owner', Value: 'v2-owner' }],
+      versionId: 'v2',
+    },
+  });
+  // A newer version was written between the tag read and the GET: the first, unversioned tag
+  // read answers for it.
+  let first = true;
+  deps.s3.middlewareStack.add(
+    (next, context) => async (args) => {
+      const input = args.input as { VersionId?: string };
+      if (context.commandName === 'GetObjectTaggingCommand' && input.VersionId === undefined && first) {
+        first = false;
+        return {
+          response: {},
+          output: { TagSet: [{ Key: 'owner', Value: 'v3-owner' }], VersionId: 'v3', $metadata: {} },
+        } as never;
+      }
+      return next(args);
+    },
+    { step: 'initialize', priority: 'high', name: 'newerVersion' },
+  );
+
+  const { result } = await scanAndTag(deps, { bucket: 'b', key: 'doc' });
+
+  expect(result).toMatchObject({ status: 'CLEAN', versionId: 'v2' });
+  expect(tagsOf(store.get('b/doc'))).toMatchObject({ owner: 'v2-owner', 'av-status': 'CLEAN' });
+  expect(calls.filter((call) => call.startsWith('GetObjectTagging'))).toHaveLength(1);
 });
