@@ -251,9 +251,25 @@ export class LambdaAv extends Construct {
         'ORGANIZATION' satisfies DeployedSettingName,
         this.organizationHub.environment,
       );
+      // Member buckets the sweep checks too, through their member roles.
+      for (const member of this.sweep ? (props.organization.memberBuckets ?? []) : []) {
+        const label = `${member.account}-${member.bucketName}`;
+        const bucket = this.organizationHub.memberBucket(member);
+        const rule = this.sweep?.addBucket(bucket, label, undefined, member.account);
+        if (rule) this.sweptBuckets.push({ rule, bucketName: member.bucketName, label });
+      }
     }
     for (const scanBucket of props.scanBuckets ?? []) this.addScanBucket(scanBucket);
     for (const [i, target] of rescans.entries()) {
+      // A member account's bucket is read through its member role, not this stack's grants.
+      if (target.account !== undefined) {
+        if (!props.organization) {
+          throw new LambdaAvPropsError(
+            `bulkScan.rescanAfterUpdate.targets[${i}].account needs organization: only a hub reaches other accounts`,
+          );
+        }
+        continue;
+      }
       const scanned = (props.scanBuckets ?? []).some(
         (scan) =>
           scan.bucket === target.bucket ||

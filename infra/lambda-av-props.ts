@@ -64,8 +64,14 @@ export interface ScanBucket {
 
 /** A bucket, or a prefix of one, that the update workflow rescans after new definitions. */
 export interface RescanTarget {
-  /** One of `scanBuckets`. */
+  /** One of `scanBuckets`, or a member account's bucket with `account` (an organization hub). */
   readonly bucket: s3.IBucket;
+  /**
+   * The member account owning the bucket, on an organization hub (docs/organization.md): it is
+   * rescanned through the account's member role.
+   * @default the stack's own account
+   */
+  readonly account?: string;
   /** @default '' (the whole bucket) */
   readonly prefix?: string;
 }

@@ -2,13 +2,18 @@ import { ArnFormat, CfnOutput, Duration, Stack } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import type * as s3 from 'aws-cdk-lib/aws-s3';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
 import { LambdaAvPropsError } from '../errors';
-import { DEFAULT_MEMBER_ROLE_NAME, ORGANIZATION_ID, type OrganizationProps } from './organization-props';
+import {
+  DEFAULT_MEMBER_ROLE_NAME,
+  type MemberBucket,
+  ORGANIZATION_ID,
+  type OrganizationProps,
+} from './organization-props';
 
 export interface OrganizationHubProps {
   readonly organization: OrganizationProps;
@@ -140,9 +145,24 @@ export class OrganizationHub extends Construct {
     });
   }
 
+  /** A member account's bucket by name (the sweep of `memberBuckets`); its account says which role reaches it. */
+  memberBucket(member: MemberBucket): s3.IBucket {
+    if (!/^\d{12}$/.test(member.account)) {
+      throw new LambdaAvPropsError(
+        `organization.memberBuckets: account must be a 12-digit account id, got ${JSON.stringify(member.account)}`,
+      );
+    }
+    return s3.Bucket.fromBucketName(this, `Member-${member.account}-${member.bucketName}`, member.bucketName);
+  }
+
   /** Another hub role that acts on member objects (the actions function's): it may assume member roles too. */
   allowMemberAccess(role: iam.IRole): void {
     role.addToPrincipalPolicy(this.assumeMemberRoles);
+    new CfnOutput(this, 'ActionsRoleArn', {
+      description:
+        'The hub role that quarantines or deletes member objects: part of the HubRoleArns parameter of the member template',
+      value: role.roleArn,
+    });
   }
 }
 

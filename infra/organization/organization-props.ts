@@ -21,6 +21,19 @@ export interface OrganizationProps {
    * @default false
    */
   readonly securityHubFindings?: boolean;
+  /**
+   * Member accounts' buckets the scheduled sweep checks too (when the stack sweeps), through
+   * their member roles. Upload scans need no list here: member accounts forward their events.
+   * @default none
+   */
+  readonly memberBuckets?: MemberBucket[];
+}
+
+/** A bucket of a member account. */
+export interface MemberBucket {
+  /** The member account that owns the bucket (12 digits). */
+  readonly account: string;
+  readonly bucketName: string;
 }
 
 export const DEFAULT_MEMBER_ROLE_NAME = 'lambda-av-member';

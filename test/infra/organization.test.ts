@@ -1,5 +1,6 @@
 import { runSimulation, type Simulation } from '@cloud-copilot/iam-simulate';
 import { Template } from 'aws-cdk-lib/assertions';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import { memberTemplate } from '../../infra/organization/member-template';
 import { loadConfig } from '../../src/config';
 import { type Deployment, resolve } from '../support/intrinsics';
@@ -169,6 +170,50 @@ describe('the hub', () => {
     const plain = buildLambdaAv();
     expect(Object.keys(plain.template.findResources('AWS::Events::EventBus'))).toEqual([]);
     expect(JSON.stringify(plain.template.toJSON())).not.toContain('ORGANIZATION');
+  });
+
+  test('member buckets are swept and rescanned through their accounts: the requests name the account', () => {
+    const built = buildLambdaAv((stack) => ({
+      organization: {
+        organizationId: ORG,
+        memberBuckets: [{ account: MEMBER, bucketName: 'member-uploads' }],
+      },
+      bulkScan: {
+        rescanAfterUpdate: {
+          targets: [
+            { bucket: s3.Bucket.fromBucketName(stack, 'MemberUploads', 'member-uploads'), account: MEMBER },
+          ],
+        },
+      },
+    }));
+    const sweeps = Object.values(built.template.findResources('AWS::Events::Rule')).filter((rule) =>
+      JSON.stringify(rule.Properties.Targets ?? []).includes('"sweep\\":true'),
+    );
+    const inputs = sweeps.map((rule) => JSON.parse(rule.Properties.Targets[0].Input));
+    expect(inputs).toContainEqual(
+      expect.objectContaining({ bucket: 'member-uploads', account: MEMBER, sweep: true }),
+    );
+    const updater = Object.values(built.template.findResources('AWS::Lambda::Function')).find(
+      (fn) => fn.Properties.Handler === 'index.updateDefinitionsHandler',
+    );
+    const targets = JSON.parse(
+      String(resolve(updater?.Properties.Environment.Variables.BULK_RESCAN_TARGETS, hubDeployment)),
+    );
+    expect(targets).toEqual([{ bucket: 'member-uploads', account: MEMBER, prefix: '' }]);
+  });
+
+  test('a rescan target in another account without organization is refused', () => {
+    expect(() =>
+      buildLambdaAv((stack) => ({
+        bulkScan: {
+          rescanAfterUpdate: {
+            targets: [
+              { bucket: s3.Bucket.fromBucketName(stack, 'MemberUploads', 'member-uploads'), account: MEMBER },
+            ],
+          },
+        },
+      })),
+    ).toThrow(/targets\[0\].account needs organization/);
   });
 
   test('an organization id that is not one is refused, naming the value', () => {
