@@ -80,7 +80,7 @@ export class OrganizationHub extends Construct {
       eventBus: this.eventBus,
       description: 'lambda-av: scan the objects created in member accounts',
       // Only S3's own events: a member can put custom events on the bus, but no source `aws.*`
-      // (https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_PutEventsRequestEntry.html).
+      // (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-events-structure.html).
       eventPattern: { source: ['aws.s3'], detailType: ['Object Created'] },
       targets: [
         props.scanQueue

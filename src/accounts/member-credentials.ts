@@ -35,7 +35,7 @@ const SESSION_SECONDS = 3600;
  *
  * The role is `arn:<partition>:iam::<account>:role/<memberRoleName>`: the account comes from the
  * event, which EventBridge stamps with the account that sent it; the sender cannot choose it
- * (https://docs.aws.amazon.com/eventbridge/latest/ref/overiew-event-structure.html). The member
+ * (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-events-structure.html). The member
  * role's trust policy admits only the hub's scanner role, and only while both are in the same
  * organization (`aws:PrincipalOrgID`): see infra/organization/member-role.ts.
  */
