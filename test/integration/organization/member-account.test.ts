@@ -411,7 +411,11 @@ test("the member template's notifications handler turns on EventBridge notificat
       Bucket: OTHER,
       NotificationConfiguration: {
         QueueConfigurations: [
-          { Id: 'existing', QueueArn: `arn:aws:sqs:${REGION}:${MEMBER}:uploads`, Events: ['s3:ObjectCreated:*'] },
+          {
+            Id: 'existing',
+            QueueArn: `arn:aws:sqs:${REGION}:${MEMBER}:uploads`,
+            Events: ['s3:ObjectCreated:*'],
+          },
         ],
       },
       SkipDestinationValidation: true,
