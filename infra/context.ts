@@ -5,7 +5,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import {
   OFFICIAL_DATABASES,
   type OfficialDatabase,
-  RELOAD_STRATEGY_SETTINGS,
+  RELOAD_STRATEGY_CHOICES,
   UNSCANNABLE_POLICIES,
 } from '../src/settings';
 import { ContextError } from './errors';
@@ -92,7 +92,7 @@ export function readAppSettings(get: ContextReader): AppSettings {
     warmConcurrency: c.integer('warmConcurrency'),
     ...warmer(c.integer('warmerIntervalMinutes')),
     definitionsCheckInterval: map(c.integer('definitionsCheckIntervalSeconds'), Duration.seconds),
-    reloadStrategy: c.choice('reloadStrategy', RELOAD_STRATEGY_SETTINGS, (s): ReloadStrategy => s),
+    reloadStrategy: c.choice('reloadStrategy', RELOAD_STRATEGY_CHOICES, (s): ReloadStrategy => s),
     statusTagKey: c.string('statusTagKey'),
     timestampTagKey: c.string('timestampTagKey'),
     tagPreset: c.choice('tagPreset', ['guardduty'] as const, (preset) => preset),

@@ -6,7 +6,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sns from 'aws-cdk-lib/aws-sns';
-import type { OfficialDatabase, ReloadStrategySetting, UnscannablePolicy } from '../src/settings';
+import type { OfficialDatabase, ReloadStrategyChoice, UnscannablePolicy } from '../src/settings';
 import type { ProcessingErrorThreshold } from './monitoring';
 import type { ScanFilter } from './scan-filter';
 
@@ -129,7 +129,7 @@ export interface StatusValues {
 }
 
 /** CLAMD_RELOAD_STRATEGY's choices (src/settings.ts). */
-export type ReloadStrategy = ReloadStrategySetting;
+export type ReloadStrategy = ReloadStrategyChoice;
 
 /** The scan state machine's type (docs/deploy.md, "Standard or Express"). */
 export type WorkflowType = 'STANDARD' | 'EXPRESS';

@@ -7,7 +7,7 @@ import {
   DEFAULT_STATUS_NAMES,
   OFFICIAL_DATABASES,
   type OfficialDatabase,
-  type ReloadStrategySetting,
+  type ReloadStrategyChoice,
   SETTINGS,
   type StatusNames,
   statusNamesOf,
@@ -58,7 +58,7 @@ export interface Settings {
   readonly warmerInterval: Duration;
   readonly definitionsCheckSeconds: number;
   /** CLAMD_RELOAD_STRATEGY. */
-  readonly reloadStrategy: ReloadStrategySetting;
+  readonly reloadStrategy: ReloadStrategyChoice;
   readonly updateInterval: Duration;
   readonly customDatabaseUrls: readonly string[];
   readonly officialDatabases: readonly OfficialDatabase[];
