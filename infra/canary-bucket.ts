@@ -3,7 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
-import { CANARY_PREFIX } from '../src/canary/objects';
+import { CANARY_PREFIX } from '../src/canary/canary-prefix';
 
 export interface CanaryBucketProps {
   /** @default RemovalPolicy.RETAIN */

@@ -4,7 +4,7 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
-import { IMPORT_PREFIX } from '../src/definitions/manifest';
+import { IMPORT_PREFIX } from '../src/definitions/location';
 
 export interface DefinitionsBucketProps {
   /**

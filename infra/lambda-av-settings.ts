@@ -2,7 +2,7 @@ import path from 'node:path';
 import { Duration, Size, SizeRoundingBehavior } from 'aws-cdk-lib';
 import { DEFAULT_RETRY_BUDGET_SECONDS } from '../src/asl/retry-budget';
 import { DEFAULT_BATCH_SIZE, MAX_BATCH_SIZE } from '../src/bulk/request';
-import { IMPORT_PREFIX } from '../src/definitions/manifest';
+import { IMPORT_PREFIX } from '../src/definitions/location';
 import {
   DEFAULT_STATUS_NAMES,
   OFFICIAL_DATABASES,
