@@ -21,6 +21,7 @@ import {
   scanLatencyMetric,
   sweepUnscannedMetric,
 } from './metrics';
+import type { ProcessingErrorThreshold } from './processing-error-threshold';
 
 export interface LambdaAvMonitoringProps {
   readonly scanner: lambda.IFunction;
@@ -30,7 +31,7 @@ export interface LambdaAvMonitoringProps {
   /** @default a new topic, encrypted with a new KMS key CloudWatch may use */
   readonly alarmTopic?: sns.ITopic;
   /** Addresses subscribed to the new topic. @default none */
-  readonly alarmEmails?: readonly string[];
+  readonly alarmEmails?: string[];
   readonly definitionsAgeThreshold: Duration;
   readonly updateInterval: Duration;
   readonly scanLatencyThreshold: Duration;
@@ -45,18 +46,18 @@ export interface LambdaAvMonitoringProps {
    */
   readonly unscannableAlarmThreshold?: number;
   /** Bulk scans: their state machine and the cap on their batches, shown beside the scanner's concurrency. */
-  readonly bulkScan?: {
-    readonly stateMachine: sfn.IStateMachine;
-    readonly maxConcurrency: number;
-    readonly reservedConcurrency?: number;
-  };
+  readonly bulkScan?: BulkScanMonitoring;
 }
 
-/**
- * When PROCESSING_ERROR results raise an alarm, over 15 minutes: a share of all scans (counted
- * from 10 scans in the period, so one error among two scans is no alarm), or a number of them.
- */
-export type ProcessingErrorThreshold = { readonly percent: number } | { readonly count: number };
+/** What the dashboard shows of bulk scans. */
+export interface BulkScanMonitoring {
+  /** The bulk scan state machine. */
+  readonly stateMachine: sfn.IStateMachine;
+  /** The cap on batches scanned at once. */
+  readonly maxConcurrency: number;
+  /** The scanner's reserved concurrency, which bulk scans share with upload scans. @default none */
+  readonly reservedConcurrency?: number;
+}
 
 /** The period PROCESSING_ERROR results are counted over. */
 const ERROR_PERIOD = Duration.minutes(15);
@@ -418,20 +419,21 @@ export class LambdaAvMonitoring extends Construct {
   private processingErrors(threshold: ProcessingErrorThreshold): cloudwatch.Alarm {
     const count = (verdict: (typeof VERDICTS)[number]) =>
       scanLatencyMetric(verdict, cloudwatch.Stats.SAMPLE_COUNT, ERROR_PERIOD);
-    if ('count' in threshold) {
+    if (threshold.scans !== undefined) {
       return this.alarm('ProcessingErrorsAlarm', {
-        alarmDescription: `At least ${threshold.count} scans ended in PROCESSING_ERROR within 15 minutes. ${RUNBOOK}`,
+        alarmDescription: `At least ${threshold.scans} scans ended in PROCESSING_ERROR within 15 minutes. ${RUNBOOK}`,
         metric: count('PROCESSING_ERROR'),
-        threshold: threshold.count,
+        threshold: threshold.scans,
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
         evaluationPeriods: 1,
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       });
     }
+    const percent = threshold.percentOfScans ?? 0;
     const total =
       'FILL(clean, 0) + FILL(infected, 0) + FILL(unscannable, 0) + FILL(skipped, 0) + FILL(errors, 0)';
     return this.alarm('ProcessingErrorsAlarm', {
-      alarmDescription: `More than ${threshold.percent} % of the scans (from ${ERROR_SHARE_MINIMUM_SCANS} scans up) ended in PROCESSING_ERROR within 15 minutes. ${RUNBOOK}`,
+      alarmDescription: `More than ${percent} % of the scans (from ${ERROR_SHARE_MINIMUM_SCANS} scans up) ended in PROCESSING_ERROR within 15 minutes. ${RUNBOOK}`,
       metric: new cloudwatch.MathExpression({
         expression: `IF((${total}) >= ${ERROR_SHARE_MINIMUM_SCANS}, 100 * FILL(errors, 0) / (${total}), 0)`,
         usingMetrics: {
@@ -444,7 +446,7 @@ export class LambdaAvMonitoring extends Construct {
         period: ERROR_PERIOD,
         label: 'PROCESSING_ERROR share of scans (%)',
       }),
-      threshold: threshold.percent,
+      threshold: percent,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
       evaluationPeriods: 1,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
