@@ -5,6 +5,7 @@
  * scanned. It shuts clamd down and exits when its standard input closes.
  */
 import { createBenchScanner } from './lib/scanner';
+import { stdinLines } from './lib/stdin-lines';
 
 interface ChildOptions {
   readonly endpoint: string;
@@ -19,7 +20,7 @@ interface ChildOptions {
 async function main() {
   const options = JSON.parse(process.argv[2] ?? '{}') as ChildOptions;
   const instance = createBenchScanner(options);
-  const lines = readLines();
+  const lines = stdinLines();
   process.stdout.write(`${JSON.stringify({ ready: true })}\n`);
   if ((await lines.next()).value !== 'go') return instance.stop();
   const started = performance.now();
@@ -35,19 +36,6 @@ async function main() {
   );
   await lines.next();
   await instance.stop();
-}
-
-async function* readLines(): AsyncGenerator<string> {
-  let text = '';
-  for await (const chunk of process.stdin) {
-    text += (chunk as Buffer).toString('utf8');
-    let end = text.indexOf('\n');
-    while (end >= 0) {
-      yield text.slice(0, end).trim();
-      text = text.slice(end + 1);
-      end = text.indexOf('\n');
-    }
-  }
 }
 
 main().then(

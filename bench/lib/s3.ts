@@ -55,15 +55,32 @@ export interface BenchS3 {
   stop(): Promise<void>;
 }
 
-/** s3rver (the real S3 protocol) in a child process on 127.0.0.1. */
-export async function startBenchS3(): Promise<BenchS3> {
-  const child = spawnTs(path.join(__dirname, '..', 's3-server-child.ts'));
-  const { endpoint } = await firstLine<{ endpoint: string }>(child, 'the s3rver process');
-  const client = localS3Client(endpoint);
+/** A local stand-in (bench/server-child.ts) in a process of its own on 127.0.0.1. */
+export async function startServerChild(
+  kind: 's3' | 'eventbridge',
+): Promise<{ readonly endpoint: string; readonly pid: number; stop(): Promise<void> }> {
+  const child = spawnTs(path.join(__dirname, '..', 'server-child.ts'), [kind]);
+  const { endpoint } = await firstLine<{ endpoint: string }>(child, `the ${kind} process`);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   return {
     endpoint,
     pid: child.pid ?? 0,
+    async stop() {
+      child.stdin?.end();
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+/** s3rver (the real S3 protocol) in a child process on 127.0.0.1. */
+export async function startBenchS3(): Promise<BenchS3> {
+  const server = await startServerChild('s3');
+  const client = localS3Client(server.endpoint);
+  return {
+    endpoint: server.endpoint,
+    pid: server.pid,
     client,
     async createBucket(name) {
       await client.send(new CreateBucketCommand({ Bucket: name }));
@@ -82,10 +99,7 @@ export async function startBenchS3(): Promise<BenchS3> {
     },
     async stop() {
       client.destroy();
-      child.stdin?.end();
-      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-      await exited;
-      clearTimeout(timer);
+      await server.stop();
     },
   };
 }

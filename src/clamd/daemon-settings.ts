@@ -10,6 +10,7 @@ export function daemonOptionsFor(
   config: Pick<Config, 'clamavBinDir' | 'maxFileSize' | 'daemonStartTimeoutMs'>,
   workDir: string,
   databaseDir: string,
+  diesWithParent = false,
 ): ClamdDaemonOptions {
   return {
     workDir,
@@ -18,5 +19,6 @@ export function daemonOptionsFor(
     maxFileSize: config.maxFileSize,
     maxScanSize: defaultMaxScanSize(config.maxFileSize),
     startTimeoutMs: config.daemonStartTimeoutMs,
+    diesWithParent,
   };
 }

@@ -5,6 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { DaemonStartupError, DefinitionsReloadError } from '../errors';
 import { resolveTool, toolEnvironment } from './binaries';
 import { renderClamdConf } from './clamd-conf';
+import { diesWithThisProcess } from './parent-death';
 import { ClamdClient } from './protocol';
 
 export interface ClamdDaemonOptions {
@@ -16,6 +17,11 @@ export interface ClamdDaemonOptions {
   readonly maxFileSize: number;
   readonly maxScanSize: number;
   readonly startTimeoutMs: number;
+  /**
+   * Start clamd so the kernel kills it when this process dies (src/clamd/parent-death.ts): for
+   * local scans and the local stack, where an orphaned clamd would go on using memory and CPU.
+   */
+  readonly diesWithParent?: boolean;
 }
 
 export interface DaemonStart {
@@ -183,7 +189,8 @@ export class ClamdDaemon {
       }),
     );
 
-    const tool = resolveTool('clamd', binDir);
+    const clamd = resolveTool('clamd', binDir);
+    const tool = this.options.diesWithParent ? diesWithThisProcess(clamd) : clamd;
     const startedAt = performance.now();
     this.output = '';
     const child = spawn(tool.file, [...tool.args, `--config-file=${confPath}`], {
@@ -204,7 +211,7 @@ export class ClamdDaemon {
     const deadline = startedAt + startTimeoutMs;
     for (;;) {
       const failure = await Promise.race([spawnError, sleep(20).then(() => undefined)]);
-      if (failure) throw this.failed(`clamd could not be started from ${tool.file}: ${failure.message}`);
+      if (failure) throw this.failed(`clamd could not be started from ${clamd.file}: ${failure.message}`);
       if (child.exitCode !== null || child.signalCode !== null) {
         throw this.failed(`clamd exited (${child.exitCode ?? child.signalCode}) while starting`);
       }

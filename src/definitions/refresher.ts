@@ -180,6 +180,7 @@ export class DefinitionsRefresher {
     });
     try {
       if (this.inFlight > 0) {
+        this.options.log.info('clamd restarts once the scans in flight are done', { scans: this.inFlight });
         await new Promise<void>((resolve) => {
           this.drained = resolve;
         });

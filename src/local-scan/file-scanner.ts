@@ -1,5 +1,5 @@
 import { closeSync, constants, createReadStream, fstatSync, openSync, readSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ClamdDaemon } from '../clamd/daemon';
 import { daemonOptionsFor } from '../clamd/daemon-settings';
@@ -9,6 +9,7 @@ import { isDatabaseFile } from '../definitions/database-files';
 import { POLICY_DATABASE, POLICY_DATABASE_NAME } from '../definitions/policy';
 import { ClamdProtocolError, DaemonConnectionError, ObjectNotFoundError, ObjectReadError } from '../errors';
 import { exceedsScanLimit, type Judgement, judgementOf } from '../scan/verdict-rules';
+import { makeOwnedDir } from '../util/owned-dirs';
 
 /** What a local scan found in one file. */
 export interface FileScanOutcome extends Judgement {
@@ -52,11 +53,11 @@ export class LocalFileScanner {
   ) {}
 
   static async start(options: LocalFileScannerOptions): Promise<LocalFileScanner> {
-    const workDir = await mkdtemp(path.join(options.workRoot, 'lambda-av-scan-'));
+    const workDir = await makeOwnedDir(options.workRoot, 'lambda-av-scan-');
     try {
       const databaseDir = path.join(workDir, 'definitions');
       await linkDefinitions(options.definitionsDir, databaseDir);
-      const daemon = new ClamdDaemon(daemonOptionsFor(options.config, workDir, databaseDir));
+      const daemon = new ClamdDaemon(daemonOptionsFor(options.config, workDir, databaseDir, true));
       await daemon.ensureRunning();
       const definitions = await daemon.client.version().catch(() => undefined);
       return new LocalFileScanner(daemon, options.config, workDir, definitions);

@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
@@ -18,6 +18,7 @@ import {
   quietLogger,
 } from '../local-scan/local-definitions';
 import { Scanner } from '../scan/scanner';
+import { makeOwnedDir } from '../util/owned-dirs';
 import { startLocalCloudWatch } from './cloudwatch-server';
 import { ExecutionLog } from './execution-store';
 import { renderHistoryPage, summarise } from './history-page';
@@ -119,10 +120,10 @@ export class ServeStack {
 
   static async start(options: ServeOptions): Promise<ServeStack> {
     const scratchData = options.dataDir === undefined;
-    const dataDir = options.dataDir ?? (await mkdtemp(path.join(os.tmpdir(), 'lambda-av-serve-')));
+    const dataDir = options.dataDir ?? (await makeOwnedDir(os.tmpdir(), 'lambda-av-serve-data-'));
     await mkdir(dataDir, { recursive: true });
     // clamd's socket lives in the work area, and a unix socket's path must stay short.
-    const workDir = await mkdtemp(path.join(os.tmpdir(), 'lambda-av-serve-work-'));
+    const workDir = await makeOwnedDir(os.tmpdir(), 'lambda-av-serve-work-');
     const port = (offset: number) => (options.port === 0 ? 0 : options.port + offset);
     const cleanups: Array<() => Promise<unknown>> = [];
     if (scratchData) cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
@@ -173,7 +174,13 @@ export class ServeStack {
           ...extra,
         });
       const config = settings('scanner', { AWS_LAMBDA_FUNCTION_NAME: SERVE_SCANNER_FUNCTION });
-      const scanner = new Scanner({ config, s3, logger: quietLogger, metrics: noMetrics });
+      const scanner = new Scanner({
+        config,
+        s3,
+        logger: quietLogger,
+        metrics: noMetrics,
+        diesWithParent: true,
+      });
       cleanups.push(() => scanner.shutdown());
       const updater = createUpdateDefinitionsHandler({
         config: settings('updater'),

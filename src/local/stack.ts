@@ -1,5 +1,5 @@
 import { createReadStream } from 'node:fs';
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { LambdaClient } from '@aws-sdk/client-lambda';
@@ -15,6 +15,7 @@ import {
 } from '../local-scan/local-definitions';
 import type { ScanResult } from '../scan/contract';
 import { Scanner } from '../scan/scanner';
+import { makeOwnedDir } from '../util/owned-dirs';
 import { type LocalLambdaServer, localLambdaClient, startLocalLambda } from './lambda-server';
 import { type LocalS3Server, localS3Client, startLocalS3Server } from './s3-server';
 import { type ExecutionResult, runLocalExecution, SCAN_STATE_MACHINE } from './step-functions';
@@ -51,7 +52,7 @@ export class LocalStack {
   ) {}
 
   static async start(options: LocalStackOptions): Promise<LocalStack> {
-    const workDir = await mkdtemp(path.join(os.tmpdir(), 'lambda-av-local-'));
+    const workDir = await makeOwnedDir(os.tmpdir(), 'lambda-av-local-');
     const s3Server = await startLocalS3Server();
     const s3 = localS3Client(s3Server.endpoint);
     try {
@@ -64,7 +65,13 @@ export class LocalStack {
         PATH_TO_AV_DEFINITIONS: '',
         AV_WORK_DIR: path.join(workDir, 'av'),
       });
-      const scanner = new Scanner({ config, s3, logger: quietLogger, metrics: noMetrics });
+      const scanner = new Scanner({
+        config,
+        s3,
+        logger: quietLogger,
+        metrics: noMetrics,
+        diesWithParent: true,
+      });
       const lambda = new LambdaClient({});
       const handler = createScanFileHandler({ config, scanner, lambda });
       const lambdaServer = await startLocalLambda({ [LOCAL_SCANNER_FUNCTION]: handler });

@@ -30,6 +30,8 @@ export interface ScannerOptions {
   readonly logger?: Pick<typeof defaultLogger, 'info' | 'warn' | 'error'>;
   /** The clock, in milliseconds (tests move it to make a definitions check due). */
   readonly now?: () => number;
+  /** clamd dies with this process: for local stacks (src/clamd/parent-death.ts). */
+  readonly diesWithParent?: boolean;
 }
 
 /**
@@ -56,6 +58,7 @@ export class Scanner {
       metrics,
       log: this.log,
       now: options.now ?? Date.now,
+      diesWithParent: options.diesWithParent,
     });
     this.reporter = new ResultReporter({ config, metrics, log: this.log, eventBridge: options.eventBridge });
   }

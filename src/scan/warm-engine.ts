@@ -15,6 +15,8 @@ export interface WarmEngineOptions {
   readonly metrics: ScanMetrics;
   readonly log: Pick<typeof logger, 'info' | 'warn' | 'error'>;
   readonly now: () => number;
+  /** clamd dies with this process (local stacks; src/clamd/parent-death.ts). */
+  readonly diesWithParent?: boolean;
 }
 
 export interface PrepareResult {
@@ -40,7 +42,9 @@ export class WarmEngine {
     const { config, s3, metrics } = options;
     this.location = { bucket: config.definitionsBucket, prefix: config.definitionsPrefix };
     this.definitionsDir = new DefinitionsDirectory(path.join(config.workDir, 'definitions'));
-    this.daemon = new ClamdDaemon(daemonOptionsFor(config, config.workDir, this.definitionsDir.databaseDir));
+    this.daemon = new ClamdDaemon(
+      daemonOptionsFor(config, config.workDir, this.definitionsDir.databaseDir, options.diesWithParent),
+    );
     this.refresher = new DefinitionsRefresher({
       daemon: this.daemon,
       directory: this.definitionsDir,

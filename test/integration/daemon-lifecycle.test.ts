@@ -1,9 +1,9 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { DeleteObjectCommand } from '@aws-sdk/client-s3';
 import { DefinitionsDirectory, resolvePublishedSet } from '../../src/definitions/store';
 import { DEFINITIONS_BUCKET, DEFINITIONS_PREFIX, harnessPerTest, UPLOADS_BUCKET } from '../support/harness';
+import { watchExit } from '../support/process-exit';
 import { EICAR } from '../support/signatures';
 
 const harness = harnessPerTest();
@@ -16,8 +16,9 @@ test('a daemon killed between two scans is detected and started again', async ()
   });
   const firstPid = h.scanner.engine.daemon.pid;
 
+  const exit = await watchExit(firstPid as number);
   process.kill(firstPid as number, 'SIGKILL');
-  await sleep(100);
+  await exit.exited;
   const second = await h.handler({ bucket: UPLOADS_BUCKET, key: 'eicar.com' });
 
   expect(second).toMatchObject({ status: 'INFECTED' });
@@ -30,10 +31,11 @@ test('clamd killed in the middle of a scan fails that scan with a retryable name
   const h = await harness();
   await h.scanner.prepare();
   const pid = h.scanner.engine.daemon.pid as number;
+  const exit = await watchExit(pid);
   async function* slowSource() {
     yield Buffer.alloc(64 * 1024, 0x41);
     process.kill(pid, 'SIGKILL');
-    await sleep(200);
+    await exit.exited;
     yield Buffer.from(EICAR);
   }
 

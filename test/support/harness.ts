@@ -7,7 +7,7 @@ import { type Config, loadConfig } from '../../src/config';
 import { createScanFileHandler } from '../../src/handlers/scan-file';
 import type { Verdict } from '../../src/scan/contract';
 import type { ScanMetrics } from '../../src/scan/scan-metrics';
-import { Scanner } from '../../src/scan/scanner';
+import { Scanner, type ScannerOptions } from '../../src/scan/scanner';
 import { type LocalS3, startLocalS3, uploadDirectory } from './s3';
 import { writeTestDatabase } from './signatures';
 
@@ -58,6 +58,8 @@ export interface HarnessOptions {
   readonly eventBridge?: EventBridgeClient;
   /** The scanner's clock, in milliseconds. */
   readonly now?: () => number;
+  /** The scanner's logger (default: silent). */
+  readonly logger?: ScannerOptions['logger'];
 }
 
 /** s3rver with a definitions bucket holding test signatures and an uploads bucket, plus a Scanner. */
@@ -84,7 +86,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     config,
     s3: s3.client,
     metrics,
-    logger: silentLogger,
+    logger: options.logger ?? silentLogger,
     ...(options.now ? { now: options.now } : {}),
     ...(options.eventBridge ? { eventBridge: options.eventBridge } : {}),
   });

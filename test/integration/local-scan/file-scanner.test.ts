@@ -2,11 +2,11 @@ import { readdirSync, writeFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { ClamdSession } from '../../../src/clamd/session';
 import { loadConfig } from '../../../src/config';
 import { LocalFileScanner } from '../../../src/local-scan/file-scanner';
 import { isRunning } from '../../support/cli';
+import { watchExit } from '../../support/process-exit';
 import { EICAR, writeTestDatabase } from '../../support/signatures';
 
 let root: string;
@@ -73,8 +73,9 @@ test('clamd killed between two scans is started again and the scan still gets it
   expect((await worker.scan(eicar)).verdict).toBe('INFECTED');
   const firstPid = scanner.daemon.pid as number;
 
+  const exit = await watchExit(firstPid);
   process.kill(firstPid, 'SIGKILL');
-  await sleep(100);
+  await exit.exited;
   const outcome = await worker.scan(eicar);
 
   expect(outcome.verdict).toBe('INFECTED');

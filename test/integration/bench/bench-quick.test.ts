@@ -3,9 +3,9 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import type { BenchResults } from '../../bench/lib/results';
+import type { BenchResults } from '../../../bench/lib/results';
 
-const REPO = path.join(__dirname, '..', '..');
+const REPO = path.join(__dirname, '..', '..', '..');
 
 let dir: string;
 beforeAll(async () => {
@@ -19,7 +19,13 @@ const isFigure = (value: unknown) => typeof value === 'number' && Number.isFinit
 
 function expectStats(stats: unknown): void {
   const s = stats as Record<string, unknown>;
-  for (const field of ['n', 'median', 'p99', 'min', 'max', 'mean']) expect(isFigure(s[field])).toBe(true);
+  for (const field of ['n', 'median', 'p99', 'min', 'max', 'mean', 'q1', 'q3', 'ciLow', 'ciHigh'])
+    expect(isFigure(s[field])).toBe(true);
+  // The median's interval holds the median, the quartiles lie within the range.
+  expect(s.ciLow as number).toBeLessThanOrEqual(s.median as number);
+  expect(s.ciHigh as number).toBeGreaterThanOrEqual(s.median as number);
+  expect(s.min as number).toBeLessThanOrEqual(s.q1 as number);
+  expect(s.q3 as number).toBeLessThanOrEqual(s.max as number);
 }
 
 test('the quick benchmark writes every section as numeric figures in its JSON', async () => {
@@ -31,7 +37,7 @@ test('the quick benchmark writes every section as numeric figures in its JSON', 
     {
       cwd: REPO,
       maxBuffer: 16 * 2 ** 20,
-      timeout: 170_000,
+      timeout: 480_000,
     },
   );
 
@@ -58,9 +64,15 @@ test('the quick benchmark writes every section as numeric figures in its JSON', 
       row.clamdZscan,
       row.s3Get,
       row.s3PutTagging,
+      row.s3GetTagging,
+      row.putEvents,
+      row.paired?.handlerOverFloor,
+      row.paired?.originalOverHandler,
       ...Object.values(row.originalPhases),
     ])
       expectStats(stats);
+    expect(isFigure(row.clamdCpuMs?.handler)).toBe(true);
+    expect(isFigure(row.clamdCpuMs?.instream)).toBe(true);
     for (const figure of [
       row.floorMs,
       row.originalOverHandler,
@@ -155,6 +167,35 @@ test('the quick benchmark writes every section as numeric figures in its JSON', 
     expect.arrayContaining(['cost-standard-event', 'cost-express-event']),
   );
 
+  // Memory: the scanner's resident memory at rest, during a scan and each reload, and a scan's
+  // latency and cost at every memory size, each figure saying how it was obtained.
+  const memory = results.memory;
+  expect(memory?.atRest.childrenMiB).toBeGreaterThan(0);
+  expect(memory?.scan.peak.treeMiB).toBeGreaterThan(0);
+  expect(memory?.reloads.map((reload) => reload.strategy)).toEqual(['concurrent', 'restart']);
+  expect(memory?.sizes.map((row) => `${row.size} ${row.memoryMiB}`)).toEqual([
+    '1 KiB 2048',
+    '1 KiB 3008',
+    '1 KiB 4096',
+    '1 MiB 2048',
+    '1 MiB 3008',
+    '1 MiB 4096',
+  ]);
+  for (const row of memory?.sizes ?? []) {
+    expectStats(row.latency);
+    expect(row.billedMs).toBe(Math.ceil(row.latency.median));
+    expect(row.usdPerMillion).toBeGreaterThan(0);
+    expect(['cpu quota', 'computed from CPU time', 'no quota']).toContain(row.how);
+  }
+  // Per-cell targets from issue 30: within 10 % of the floor and faster than the original.
+  for (const row of results.latency) {
+    const cell = `${row.engine}-${row.size.replace(' ', '')}`;
+    expect(results.targets.map((t) => t.id)).toEqual(
+      expect.arrayContaining([`floor-${cell}`, `original-${cell}`]),
+    );
+  }
+  for (const target of results.targets.filter((t) => !t.met)) expect(target.limitedBy).toBeTruthy();
+
   expect(results.load.length).toBeGreaterThan(0);
   for (const row of results.load) expect(isFigure(row.otherCores)).toBe(true);
 
@@ -163,4 +204,4 @@ test('the quick benchmark writes every section as numeric figures in its JSON', 
     expect(typeof target.met).toBe('boolean');
     expect(isFigure(target.value)).toBe(true);
   }
-}, 180_000);
+}, 490_000);
