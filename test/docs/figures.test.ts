@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Duration } from 'aws-cdk-lib';
 import type { Template } from 'aws-cdk-lib/assertions';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import { WorkflowType } from '../../infra';
 import { withMargin } from '../../infra/budgets';
 import { scannerStorage } from '../../infra/ephemeral-storage';
 import {
@@ -176,7 +177,7 @@ describe('a default Standard stack', () => {
 });
 
 describe('an Express stack', () => {
-  const { template } = buildLambdaAv(() => ({ workflowType: 'EXPRESS' }));
+  const { template } = buildLambdaAv(() => ({ workflowType: WorkflowType.EXPRESS }));
   const queue = Object.values(template.findResources('AWS::SQS::Queue')).find(
     (q) => q.Properties.RedrivePolicy !== undefined,
   )?.Properties as { VisibilityTimeout: number; RedrivePolicy: { maxReceiveCount: number } };
