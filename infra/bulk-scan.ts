@@ -4,9 +4,9 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
-import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
 import { aslDefinition, BULK_SCAN_DEFINITION_FILE } from './asl-definition';
+import { addNagSuppressions } from './nag-metadata';
 
 export interface BulkScanProps {
   /**
@@ -48,7 +48,7 @@ export class BulkScan extends Construct {
         { id: 'AbortIncompleteUploads', abortIncompleteMultipartUploadAfter: Duration.days(1) },
       ],
     });
-    NagSuppressions.addResourceSuppressions(this.reportBucket, [
+    addNagSuppressions(this.reportBucket, [
       {
         id: 'AwsSolutions-S1',
         reason:
@@ -116,7 +116,7 @@ export class BulkScan extends Construct {
         new iam.PolicyStatement({ actions: ['states:RedriveExecution'], resources: [executions('/*')] }),
       ],
     });
-    NagSuppressions.addResourceSuppressions(distributedMapPolicy, [
+    addNagSuppressions(distributedMapPolicy, [
       {
         id: 'AwsSolutions-IAM5',
         reason:
@@ -136,7 +136,7 @@ export class BulkScan extends Construct {
         resources: [this.reportBucket.arnForObjects('bulk-scan/*')],
       }),
     );
-    NagSuppressions.addResourceSuppressions(
+    addNagSuppressions(
       this.stateMachine.role,
       [
         {
@@ -158,7 +158,7 @@ export class BulkScan extends Construct {
       ],
       true,
     );
-    NagSuppressions.addResourceSuppressions(this.stateMachine, [
+    addNagSuppressions(this.stateMachine, [
       {
         id: 'AwsSolutions-SF1',
         reason:

@@ -2,9 +2,9 @@ import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
 import { IMPORT_PREFIX } from '../src/definitions/location';
+import { addNagSuppressions } from './nag-metadata';
 
 export interface DefinitionsBucketProps {
   /**
@@ -194,7 +194,7 @@ export class DefinitionsBucket extends Construct {
         },
       ],
     });
-    NagSuppressions.addResourceSuppressions(logs, [
+    addNagSuppressions(logs, [
       {
         id: 'AwsSolutions-S1',
         reason:

@@ -25,7 +25,7 @@ import { OnInfected } from './lambda-av-choices';
 import { putLambdaAvMetrics } from './lambda-av-function';
 import type { LambdaAvProps, RescanTarget, ScanBucket } from './lambda-av-props';
 import { resolveSettings, type Settings } from './lambda-av-settings';
-import { lambdaCodeFromBuild } from './lambda-code';
+import { defaultLambdaCode } from './lambda-code';
 import { LambdaAvMonitoring } from './monitoring';
 import { addLambdaAvNagSuppressions, suppressBucketNotificationsHandler } from './nag-suppressions';
 import { objectCreatedPattern } from './scan-filter';
@@ -545,7 +545,7 @@ export class LambdaAv extends Construct {
 function commonParts(props: LambdaAvProps): CommonParts {
   const architecture = props.architecture ?? lambda.Architecture.X86_64;
   return {
-    code: props.code ?? lambdaCodeFromBuild({ architecture }),
+    code: props.code ?? defaultLambdaCode(architecture),
     architecture,
     removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
     logRetention: props.logRetention ?? logs.RetentionDays.THREE_MONTHS,

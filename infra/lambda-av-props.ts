@@ -131,10 +131,11 @@ export interface StatusValues {
 export interface LambdaAvProps {
   /**
    * The code of both functions (`lambda.zip`).
-   * @default built at synth time by `./build_lambda.sh --arch <architecture>`
+   * @default the package's prebuilt zip for `architecture`; in a checkout of the repository,
+   * built at synth time by `./build_lambda.sh --arch <architecture>`
    */
   readonly code?: lambda.Code;
-  /** @default lambda.Architecture.X86_64 */
+  /** The functions' architecture. @default lambda.Architecture.X86_64 */
   readonly architecture?: lambda.Architecture;
 
   /**

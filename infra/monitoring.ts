@@ -11,6 +11,7 @@ import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct, type IConstruct } from 'constructs';
 import { VERDICTS } from '../src/scan/contract';
+import type { InfectedActions } from './infected-actions';
 import {
   bulkObjectsMetric,
   canaryDetectedMetric,
@@ -302,10 +303,7 @@ export class LambdaAvMonitoring extends Construct {
    * The actions workflow's alarms: an action that failed (the object stays where it is, tagged
    * INFECTED), and INFECTED results whose delivery to the workflow was given up after a day.
    */
-  watchInfectedActions(workflow: {
-    readonly stateMachine: sfn.IStateMachine;
-    readonly deadLetterQueue: sqs.IQueue;
-  }): void {
+  watchInfectedActions(workflow: InfectedActions): void {
     if (this.infectedActionsFailedAlarm) return;
     this.infectedActionsFailedAlarm = this.executionsFailed(
       'InfectedActionsFailedAlarm',
