@@ -20,8 +20,17 @@
  * dependencies of the command and the client API, which other languages never load.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
+import {
+  copyFileSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { builtinModules } from 'node:module';
-import { copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 const REPO = path.resolve(__dirname, '..');
@@ -37,7 +46,11 @@ const PEERS = ['aws-cdk-lib', 'constructs'];
 /** Each architecture's zip: what identifies it inside (the dynamic loader build_lambda.sh ships). */
 const ARCHITECTURES = {
   x86_64: { loader: 'clamav/lib/ld-linux-x86-64.so.2', fallback: 'lambda.zip', env: 'LAMBDA_ZIP' },
-  arm64: { loader: 'clamav/lib/ld-linux-aarch64.so.1', fallback: 'lambda-arm64.zip', env: 'LAMBDA_ARM64_ZIP' },
+  arm64: {
+    loader: 'clamav/lib/ld-linux-aarch64.so.1',
+    fallback: 'lambda-arm64.zip',
+    env: 'LAMBDA_ARM64_ZIP',
+  },
 } as const;
 type Architecture = keyof typeof ARCHITECTURES;
 
@@ -70,15 +83,18 @@ export interface PackResult {
 
 export function buildPackage(options: Options): PackResult {
   const root = JSON.parse(readFileSync(path.join(REPO, 'package.json'), 'utf8')) as RootPackage;
-  for (const [arch, zip] of Object.entries(options.zips) as Array<[Architecture, string]>) checkZip(arch, zip);
+  for (const [arch, zip] of Object.entries(options.zips) as Array<[Architecture, string]>)
+    checkZip(arch, zip);
 
   step('staging sources in build/package');
   rmSync(STAGE, { recursive: true, force: true });
   mkdirSync(STAGE, { recursive: true });
-  for (const dir of ['infra', 'src', 'statemachine']) cpSync(path.join(REPO, dir), path.join(STAGE, dir), { recursive: true });
+  for (const dir of ['infra', 'src', 'statemachine'])
+    cpSync(path.join(REPO, dir), path.join(STAGE, dir), { recursive: true });
   mkdirSync(path.join(STAGE, 'bin'));
   copyFileSync(path.join(REPO, 'bin', 'lambda-av.js'), path.join(STAGE, 'bin', 'lambda-av.js'));
-  for (const file of ['README.md', 'CHANGELOG.md', 'LICENSE']) copyFileSync(path.join(REPO, file), path.join(STAGE, file));
+  for (const file of ['README.md', 'CHANGELOG.md', 'LICENSE'])
+    copyFileSync(path.join(REPO, file), path.join(STAGE, file));
 
   step('compiling with jsii');
   const manifest = packageJson(root);
@@ -88,7 +104,11 @@ export function buildPackage(options: Options): PackResult {
   const jsii = spawnSync(path.join(BIN, 'jsii'), ['--silence-warnings=reserved-word'], {
     cwd: STAGE,
     stdio: 'inherit',
-    env: { ...process.env, JSII_SUPPRESS_UPGRADE_PROMPT: '1', JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION: '1' },
+    env: {
+      ...process.env,
+      JSII_SUPPRESS_UPGRADE_PROMPT: '1',
+      JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION: '1',
+    },
   });
   if (jsii.status !== 0) throw new Error(`jsii failed (exit ${jsii.status ?? jsii.signal})`);
 
@@ -226,7 +246,8 @@ function checkRequires(manifest: { dependencies: Record<string, string> }): void
         ? specifier.split('/').slice(0, 2).join('/')
         : (specifier.split('/')[0] ?? '');
       if (specifier.startsWith('node:') || builtins.has(name)) continue;
-      if (!declared.has(name)) problems.push(`${path.relative(STAGE, file)} requires ${specifier}, not declared`);
+      if (!declared.has(name))
+        problems.push(`${path.relative(STAGE, file)} requires ${specifier}, not declared`);
     }
   }
   if (problems.length > 0) throw new Error(problems.join('\n'));
@@ -276,7 +297,8 @@ function checkZip(arch: Architecture, zip: string): void {
   }
   const entries = new Set(execFileSync('zipinfo', ['-1', zip], { encoding: 'utf8' }).split('\n'));
   for (const entry of ['index.js', ARCHITECTURES[arch].loader]) {
-    if (!entries.has(entry)) throw new Error(`${zip} has no ${entry}: it is not build_lambda.sh's zip for ${arch}`);
+    if (!entries.has(entry))
+      throw new Error(`${zip} has no ${entry}: it is not build_lambda.sh's zip for ${arch}`);
   }
 }
 
