@@ -20,6 +20,7 @@ import { BulkScan } from './bulk-scan';
 import { CanaryBucket } from './canary-bucket';
 import { DefinitionsBucket } from './definitions-bucket';
 import type { ExpressScanQueue } from './express-scan-queue';
+import { TESTED_FEATURE_FLAGS } from './feature-flags';
 import { InfectedActions, type InfectedActionsProps } from './infected-actions';
 import { OnInfected } from './lambda-av-choices';
 import { putLambdaAvMetrics } from './lambda-av-function';
@@ -121,6 +122,8 @@ export class LambdaAv extends Construct {
 
   constructor(scope: Construct, id: string, props: LambdaAvProps = {}) {
     super(scope, id);
+    // Before any child exists: feature flags are read from the nearest node that sets them.
+    for (const [flag, value] of Object.entries(TESTED_FEATURE_FLAGS)) this.node.setContext(flag, value);
     this.settings = resolveSettings(props);
     this.maxFileSize = this.settings.maxFileSize;
     this.common = commonParts(props);
