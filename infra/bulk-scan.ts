@@ -20,7 +20,9 @@ export interface BulkScanProps {
   readonly batchSize: number;
   /** How long the reports are kept. */
   readonly reportRetention: Duration;
+  /** Retention of the bulk scan state machine's logs. */
   readonly logRetention: logs.RetentionDays;
+  /** What happens to the report bucket and the log group when they are removed. */
   readonly removalPolicy: RemovalPolicy;
 }
 

@@ -6,7 +6,7 @@ import { CANARY_PREFIX } from '../src/canary/canary-prefix';
 import { addNagSuppressions } from './nag-metadata';
 
 export interface CanaryBucketProps {
-  /** @default RemovalPolicy.RETAIN */
+  /** What happens to the bucket when it is removed. @default RemovalPolicy.RETAIN */
   readonly removalPolicy?: RemovalPolicy;
 }
 

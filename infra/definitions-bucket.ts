@@ -22,7 +22,7 @@ export interface DefinitionsBucketProps {
    * @default a new bucket for them, logs expire after 365 days
    */
   readonly accessLogsBucket?: s3.IBucket;
-  /** @default RemovalPolicy.RETAIN */
+  /** What happens to the buckets it creates when they are removed. @default RemovalPolicy.RETAIN */
   readonly removalPolicy?: RemovalPolicy;
 }
 

@@ -15,7 +15,9 @@ import { lambdaAvFunction } from './lambda-av-function';
 import { stateMachineLogGroup } from './state-machine-log-group';
 
 export interface InfectedActionsProps {
+  /** The actions function's code (the functions' lambda.zip). */
   readonly code: lambda.Code;
+  /** The actions function's architecture. */
   readonly architecture: lambda.Architecture;
   /** The bus the scanner publishes results to, and this workflow its outcomes. */
   readonly eventBus: events.IEventBus;
@@ -23,11 +25,13 @@ export interface InfectedActionsProps {
   readonly environment: Record<string, string>;
   /** How long quarantined objects are kept. */
   readonly quarantineRetention: Duration;
-  /** The one role besides the actions function that may read the quarantine bucket. */
+  /** The one role besides the actions function that may read the quarantine bucket. @default none */
   readonly quarantineReadRole?: iam.IRole;
-  /** Where the quarantine bucket's access logs go. */
+  /** Where the quarantine bucket's access logs go. @default no access logs */
   readonly accessLogsBucket?: s3.IBucket;
+  /** What happens to the quarantine bucket, the queue and the log groups when they are removed. */
   readonly removalPolicy: RemovalPolicy;
+  /** Retention of the function's and the state machine's logs. */
   readonly logRetention: logs.RetentionDays;
 }
 

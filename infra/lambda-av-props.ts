@@ -116,15 +116,15 @@ export interface BulkScanOptions {
 
 /** The scan status values written to the status tag and returned in results. */
 export interface StatusValues {
-  /** @default 'CLEAN' */
+  /** The status of an object scanned and found clean. @default 'CLEAN' */
   readonly clean?: string;
-  /** @default 'INFECTED' */
+  /** The status of an object in which clamd found a signature. @default 'INFECTED' */
   readonly infected?: string;
   /** Content clamd could not scan completely (FILE_STATUS_UNSCANNABLE). @default 'UNSCANNABLE' */
   readonly unscannable?: string;
-  /** @default 'SKIPPED' */
+  /** The status of an object over `maxFileSize`, not read. @default 'SKIPPED' */
   readonly skipped?: string;
-  /** @default 'PROCESSING_ERROR' */
+  /** The status of an object whose scan failed. @default 'PROCESSING_ERROR' */
   readonly processingError?: string;
 }
 
@@ -195,7 +195,7 @@ export interface LambdaAvProps {
    * @default 314572800 (300 MiB)
    */
   readonly maxFileSize?: number;
-  /** @default 2048 */
+  /** The scanner's memory, in MiB. @default 2048 */
   readonly scannerMemorySize?: number;
   /**
    * The scanner's timeout. It must hold a cold start with margin: definitionsDownloadTimeout +
@@ -276,7 +276,7 @@ export interface LambdaAvProps {
 
   /** Send `{"warmer": true}` to the scanner on a schedule. @default true */
   readonly warmerEnabled?: boolean;
-  /** @default Duration.minutes(5) */
+  /** How often the warmer runs, in whole minutes. @default Duration.minutes(5) */
   readonly warmerInterval?: Duration;
   /**
    * Instances each warmer run keeps warm, itself included (WARM_CONCURRENCY, 1-100). Above 1 the
@@ -303,7 +303,7 @@ export interface LambdaAvProps {
    * (DEFINITIONS_VERIFY_TIMEOUT_MS). @default Duration.seconds(300)
    */
   readonly verifyTimeout?: Duration;
-  /** @default Size.mebibytes(2048) */
+  /** The updater's /tmp. @default Size.mebibytes(2048) */
   readonly updaterEphemeralStorageSize?: Size;
   /** How often the update workflow runs. @default Duration.hours(3) */
   readonly updateInterval?: Duration;
@@ -319,11 +319,14 @@ export interface LambdaAvProps {
    */
   readonly officialDatabases?: OfficialDatabase[];
 
-  /** @default a new topic encrypted with a new KMS key */
+  /** Where the alarms are sent. @default a new topic encrypted with a new KMS key */
   readonly alarmTopic?: sns.ITopic;
   /** E-mail addresses subscribed to the new alarm topic. @default none */
   readonly alarmEmails?: string[];
-  /** @default Duration.hours(24) */
+  /**
+   * Age of the published definitions above which DefinitionsAgeAlarm fires; longer than
+   * `updateInterval`. @default Duration.hours(24)
+   */
   readonly definitionsAgeThreshold?: Duration;
   /** p99 scan latency above which the latency alarm fires. @default Duration.seconds(60) */
   readonly scanLatencyThreshold?: Duration;

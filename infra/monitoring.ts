@@ -25,28 +25,36 @@ import {
 import type { ProcessingErrorThreshold } from './processing-error-threshold';
 
 export interface LambdaAvMonitoringProps {
+  /** The scanner function. */
   readonly scanner: lambda.IFunction;
+  /** The updater function. */
   readonly updater: lambda.IFunction;
+  /** The scan state machine. */
   readonly scanStateMachine: sfn.IStateMachine;
+  /** The update state machine. */
   readonly updateStateMachine: sfn.IStateMachine;
-  /** @default a new topic, encrypted with a new KMS key CloudWatch may use */
+  /** Where the alarms are sent. @default a new topic, encrypted with a new KMS key CloudWatch may use */
   readonly alarmTopic?: sns.ITopic;
   /** Addresses subscribed to the new topic. @default none */
   readonly alarmEmails?: string[];
+  /** Age of the published definitions above which DefinitionsAgeAlarm fires. */
   readonly definitionsAgeThreshold: Duration;
+  /** How often the update workflow runs. */
   readonly updateInterval: Duration;
+  /** p99 scan latency above which ScanLatencyAlarm fires. */
   readonly scanLatencyThreshold: Duration;
   /** Slowest canary scan execution above which the canary latency alarm fires. */
   readonly canaryLatencyThreshold: Duration;
+  /** PROCESSING_ERROR results that raise ProcessingErrorsAlarm. */
   readonly processingErrorThreshold: ProcessingErrorThreshold;
-  /** With an Express scan machine: where upload events land after their last delivery. */
+  /** With an Express scan machine: where upload events land after their last delivery. @default none (a Standard scan state machine) */
   readonly scanDeadLetterQueue?: sqs.IQueue;
   /**
    * UNSCANNABLE results within 15 minutes that raise UnscannableObjectsAlarm.
    * @default no alarm
    */
   readonly unscannableAlarmThreshold?: number;
-  /** Bulk scans: their state machine and the cap on their batches, shown beside the scanner's concurrency. */
+  /** Bulk scans: their state machine and the cap on their batches, shown beside the scanner's concurrency. @default no bulk scan figures on the dashboard */
   readonly bulkScan?: BulkScanMonitoring;
 }
 

@@ -56,7 +56,9 @@ export interface ScanFilter {
 
 /** One exclusion: keys that start with `prefix` and end with `suffix` (either may be omitted). */
 export interface ScanExclusion {
+  /** Keys that start with this. @default any start */
   readonly prefix?: string;
+  /** Keys that end with this. @default any end */
   readonly suffix?: string;
 }
 

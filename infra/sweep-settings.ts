@@ -37,6 +37,7 @@ export class Sweep {
 
 /** The scheduled sweep, checked and with its defaults (infra/sweep.ts). */
 export interface SweepSettings {
+  /** When each bucket is swept. */
   readonly schedule: events.Schedule;
   /** How far back from a sweep's start an object must have been last modified to be swept. */
   readonly settleWindow: Duration;

@@ -11,6 +11,7 @@ import type { SweepSettings } from './sweep-settings';
 export interface SweepRulesProps {
   /** The bulk scan state machine, which the sweep runs in its `unscanned` mode. */
   readonly bulkScan: sfn.IStateMachine;
+  /** The sweep's schedule and window. */
   readonly settings: SweepSettings;
 }
 

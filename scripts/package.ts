@@ -3,6 +3,7 @@
  * which `npm publish` takes as it is (docs/package.md).
  *
  *   npm run package -- [--zip-x86_64 FILE] [--zip-arm64 FILE] [--out DIR]
+ *   npm run docs:api        (docs/API.md from the TSDoc, through the same jsii compile)
  *
  * The package is assembled in build/package/ (nothing is written elsewhere in the checkout):
  * - infra/ and src/ compiled by jsii, JavaScript and type declarations beside where the sources
@@ -28,6 +29,7 @@ import {
   readdirSync,
   readFileSync,
   rmSync,
+  symlinkSync,
   writeFileSync,
 } from 'node:fs';
 import { builtinModules } from 'node:module';
@@ -82,35 +84,9 @@ export interface PackResult {
 }
 
 export function buildPackage(options: Options): PackResult {
-  const root = JSON.parse(readFileSync(path.join(REPO, 'package.json'), 'utf8')) as RootPackage;
   for (const [arch, zip] of Object.entries(options.zips) as Array<[Architecture, string]>)
     checkZip(arch, zip);
-
-  step('staging sources in build/package');
-  rmSync(STAGE, { recursive: true, force: true });
-  mkdirSync(STAGE, { recursive: true });
-  for (const dir of ['infra', 'src', 'statemachine'])
-    cpSync(path.join(REPO, dir), path.join(STAGE, dir), { recursive: true });
-  mkdirSync(path.join(STAGE, 'bin'));
-  copyFileSync(path.join(REPO, 'bin', 'lambda-av.js'), path.join(STAGE, 'bin', 'lambda-av.js'));
-  for (const file of ['README.md', 'CHANGELOG.md', 'LICENSE'])
-    copyFileSync(path.join(REPO, file), path.join(STAGE, file));
-
-  step('compiling with jsii');
-  const manifest = packageJson(root);
-  const { dependencies: _runtime, ...forJsii } = manifest;
-  writeJson(path.join(STAGE, 'package.json'), forJsii);
-  writeJson(path.join(STAGE, 'tsconfig.jsii.json'), jsiiTsconfig());
-  const jsii = spawnSync(path.join(BIN, 'jsii'), ['--silence-warnings=reserved-word'], {
-    cwd: STAGE,
-    stdio: 'inherit',
-    env: {
-      ...process.env,
-      JSII_SUPPRESS_UPGRADE_PROMPT: '1',
-      JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION: '1',
-    },
-  });
-  if (jsii.status !== 0) throw new Error(`jsii failed (exit ${jsii.status ?? jsii.signal})`);
+  const manifest = compileLibrary();
 
   step('checking what the compiled code requires');
   checkRequires(manifest);
@@ -139,6 +115,85 @@ export function buildPackage(options: Options): PackResult {
     entryCount: result.entryCount,
   };
 }
+
+/**
+ * Stages the sources in build/package and compiles them with jsii; checks that every prop of the
+ * API has a description and every optional one a default, and writes build/package/API.md with
+ * jsii-docgen. Returns the published package.json (not yet written: jsii sees one without
+ * dependencies).
+ */
+export function compileLibrary(): PublishedManifest {
+  const root = JSON.parse(readFileSync(path.join(REPO, 'package.json'), 'utf8')) as RootPackage;
+  step('staging sources in build/package');
+  rmSync(STAGE, { recursive: true, force: true });
+  mkdirSync(STAGE, { recursive: true });
+  for (const dir of ['infra', 'src', 'statemachine'])
+    cpSync(path.join(REPO, dir), path.join(STAGE, dir), { recursive: true });
+  mkdirSync(path.join(STAGE, 'bin'));
+  copyFileSync(path.join(REPO, 'bin', 'lambda-av.js'), path.join(STAGE, 'bin', 'lambda-av.js'));
+  for (const file of ['README.md', 'CHANGELOG.md', 'LICENSE'])
+    copyFileSync(path.join(REPO, file), path.join(STAGE, file));
+
+  step('compiling with jsii');
+  const manifest = packageJson(root);
+  const { dependencies: _runtime, ...forJsii } = manifest;
+  writeJson(path.join(STAGE, 'package.json'), forJsii);
+  writeJson(path.join(STAGE, 'tsconfig.jsii.json'), jsiiTsconfig());
+  const jsii = spawnSync(path.join(BIN, 'jsii'), ['--silence-warnings=reserved-word'], {
+    cwd: STAGE,
+    stdio: 'inherit',
+    env: {
+      ...process.env,
+      JSII_SUPPRESS_UPGRADE_PROMPT: '1',
+      JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION: '1',
+    },
+  });
+  if (jsii.status !== 0) throw new Error(`jsii failed (exit ${jsii.status ?? jsii.signal})`);
+
+  checkPropDocs();
+  step('API reference (jsii-docgen)');
+  // jsii-docgen looks for the dependencies' assemblies under the package's own node_modules.
+  const modules = path.join(STAGE, 'node_modules');
+  symlinkSync(path.join(REPO, 'node_modules'), modules, 'dir');
+  try {
+    execFileSync(path.join(BIN, 'jsii-docgen'), ['--output', API_REFERENCE], {
+      cwd: STAGE,
+      stdio: 'inherit',
+    });
+  } finally {
+    rmSync(modules);
+  }
+  return manifest;
+}
+
+/** The API reference jsii-docgen writes from the TSDoc; docs/API.md is a copy (`npm run docs:api`). */
+export const API_REFERENCE = path.join(STAGE, 'API.md');
+
+interface AssemblyProperty {
+  readonly name: string;
+  readonly optional?: boolean;
+  readonly docs?: { readonly summary?: string; readonly default?: string };
+}
+
+/** Every prop of every struct of the API says what it is, and each optional one its default. */
+function checkPropDocs(): void {
+  const assembly = JSON.parse(readFileSync(path.join(STAGE, '.jsii'), 'utf8')) as {
+    types: Record<string, { kind: string; datatype?: boolean; properties?: AssemblyProperty[] }>;
+  };
+  const missing = Object.entries(assembly.types).flatMap(([fqn, type]) =>
+    type.kind === 'interface' && type.datatype
+      ? (type.properties ?? []).flatMap((prop) => [
+          ...(prop.docs?.summary ? [] : [`${fqn}.${prop.name} has no description`]),
+          ...(prop.optional && prop.docs?.default === undefined
+            ? [`${fqn}.${prop.name} has no @default`]
+            : []),
+        ])
+      : [],
+  );
+  if (missing.length > 0) throw new Error(`props without docs:\n${missing.join('\n')}`);
+}
+
+type PublishedManifest = ReturnType<typeof packageJson>;
 
 /** The published package.json: the repository's name for it, versions and metadata from the root one. */
 function packageJson(root: RootPackage) {
@@ -329,6 +384,12 @@ function parseArgs(argv: readonly string[]): Options {
 
 if (require.main === module) {
   try {
+    if (process.argv[2] === 'api-docs') {
+      compileLibrary();
+      copyFileSync(API_REFERENCE, path.join(REPO, 'docs', 'API.md'));
+      console.log('docs/API.md written');
+      process.exit(0);
+    }
     const result = buildPackage(parseArgs(process.argv.slice(2)));
     const mb = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
     console.log(

@@ -229,6 +229,12 @@ describe.each([
   });
 });
 
+test('docs/API.md is the reference jsii-docgen makes from the TSDoc (npm run docs:api rewrites it)', () => {
+  const generated = readFileSync(path.join(REPO, 'build', 'package', 'API.md'), 'utf8');
+
+  expect(readFileSync(path.join(REPO, 'docs', 'API.md'), 'utf8')).toBe(generated);
+});
+
 test('npx lambda-av --help answers from the app', () => {
   const help = spawnSync('npx', ['lambda-av', '--help'], { cwd: app, encoding: 'utf8' });
 
