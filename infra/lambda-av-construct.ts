@@ -1,4 +1,4 @@
-import { Duration, Lazy, Names, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { Duration, Fn, Lazy, Names, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -189,6 +189,46 @@ export class LambdaAv extends Construct {
     if (action !== OnInfected.TAG) this.actOnInfected(bucket, action, scanBucket.kmsKeyArn);
     if (scanBucket.blockReadsUntilClean) this.blockReads(scanBucket);
     if (scanBucket.scanOnUpload ?? true) this.scanOnUpload(scanBucket);
+  }
+
+  /**
+   * Scans every object created in the buckets named in `bucketNames`, a list known only when the
+   * stack is deployed (a CloudFormation parameter's `valueAsList`; the template for teams without
+   * CDK uses it). The grants of `addScanBucket` on each, and one upload rule over all of them.
+   * Unlike `addScanBucket`, it does not turn on the buckets' EventBridge notifications (do it
+   * where the buckets are managed: docs/template.md) and does not sweep them (the sweep starts a
+   * bulk scan per bucket, named in its rule).
+   */
+  addScanBucketNames(bucketNames: string[]): void {
+    // The names are a list token: the ARNs are built in the template. The partition segment is a
+    // wildcard (IAM allows one in any segment): Fn::Join takes no function as its delimiter, and a
+    // role only ever reaches buckets of its own account's partition.
+    const arns = (suffix: string) =>
+      Token.asList(
+        Fn.split(',', Fn.join('', ['arn:*:s3:::', Fn.join(`${suffix},arn:*:s3:::`, bucketNames), suffix])),
+      );
+    const bucketArns = arns('');
+    // Named statements: CDK never merges those, and a list token cannot be merged with others.
+    this.grantScanOn(bucketArns, arns('/*'), undefined, 'ScanBucketNames');
+    this.bulkScan.stateMachine.addToRolePolicy(
+      new iam.PolicyStatement({
+        sid: 'ScanBucketNamesList',
+        actions: ['s3:ListBucket'],
+        resources: bucketArns,
+      }),
+    );
+    const label = 'BucketNames';
+    const rule = new events.Rule(this, `ScanOnUpload-${label}`, {
+      description: 'lambda-av: scan every object created in the buckets named',
+      eventPattern: {
+        source: ['aws.s3'],
+        detailType: ['Object Created'],
+        detail: { bucket: { name: bucketNames } },
+      },
+      targets: [this.uploadRuleTarget()],
+    });
+    this.uploadRules.push(rule);
+    if (this.monitoring) this.monitoring.watchUploadRule(rule, label, this.uploadDeadLetters());
   }
 
   private createDefinitions(props: LambdaAvProps): DefinitionsBucket {
@@ -414,25 +454,12 @@ export class LambdaAv extends Construct {
       suppressBucketNotificationsHandler(this);
     }
     const id = Token.isUnresolved(name) ? Names.nodeUniqueId(bucket.node) : name;
-    // EventBridge retries a delivery that fails (throttling, a missing permission) for a day,
-    // then leaves the event in the dead-letter queue instead of dropping it.
-    const delivery = {
-      deadLetterQueue: this.uploadDeadLetters(),
-      retryAttempts: 185,
-      maxEventAge: Duration.hours(24),
-    };
     const rule = new events.Rule(this, `ScanOnUpload-${id}`, {
       description: scanBucket.filter
         ? 'lambda-av: scan the objects created in the bucket that pass its filter'
         : 'lambda-av: scan every object created in the bucket',
       eventPattern: objectCreatedPattern(name, scanBucket.filter),
-      // The whole event is the input: the scan machine's first state reads EventBridge events.
-      // With Express, the event goes to the queue whose redeliveries carry the retries.
-      targets: [
-        this.scanQueue
-          ? new targets.SqsQueue(this.scanQueue.queue, delivery)
-          : new targets.SfnStateMachine(this.scanStateMachine, delivery),
-      ],
+      targets: [this.uploadRuleTarget()],
     });
     this.uploadRules.push(rule);
     // A bucket added after the constructor: its alarm comes with it.
@@ -447,6 +474,23 @@ export class LambdaAv extends Construct {
       this.sweptBuckets.push(swept);
       if (this.monitoring) this.monitoring.watchSweep(swept.rule, swept.bucketName, swept.label);
     }
+  }
+
+  /**
+   * Where an upload rule delivers: the whole event is the input (the scan machine's first state
+   * reads EventBridge events); with Express, the queue whose redeliveries carry the retries.
+   * EventBridge retries a delivery that fails (throttling, a missing permission) for a day, then
+   * leaves the event in the dead-letter queue instead of dropping it.
+   */
+  private uploadRuleTarget(): events.IRuleTarget {
+    const delivery = {
+      deadLetterQueue: this.uploadDeadLetters(),
+      retryAttempts: 185,
+      maxEventAge: Duration.hours(24),
+    };
+    return this.scanQueue
+      ? new targets.SqsQueue(this.scanQueue.queue, delivery)
+      : new targets.SfnStateMachine(this.scanStateMachine, delivery);
   }
 
   /** The dead-letter queue of every upload rule, created with the first. */
@@ -513,14 +557,24 @@ export class LambdaAv extends Construct {
    * with `kmsKeyArn`), the scan state machine reads their metadata (HeadObject).
    */
   private grantScan(bucket: s3.IBucket, kmsKeyArn?: string): void {
-    const objects = bucket.arnForObjects('*');
+    this.grantScanOn([bucket.bucketArn], [bucket.arnForObjects('*')], kmsKeyArn);
+  }
+
+  /** `sid`: the statements' names start with it (unnamed by default). */
+  private grantScanOn(bucketArns: string[], objectArns: string[], kmsKeyArn?: string, sid?: string): void {
+    const named = (suffix: string) => (sid ? { sid: `${sid}${suffix}` } : {});
     // Without s3:ListBucket, S3 answers a missing key with 403 AccessDenied instead of 404: a
     // deleted object would look like a permissions problem and be retried as one.
-    const list = new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [bucket.bucketArn] });
+    const list = new iam.PolicyStatement({
+      ...named('List'),
+      actions: ['s3:ListBucket'],
+      resources: bucketArns,
+    });
     this.scanner.addToRolePolicy(list);
     this.scanStateMachine.addToRolePolicy(list);
     this.scanner.addToRolePolicy(
       new iam.PolicyStatement({
+        ...named('Objects'),
         actions: [
           's3:GetObject',
           's3:GetObjectVersion',
@@ -529,7 +583,7 @@ export class LambdaAv extends Construct {
           's3:PutObjectTagging',
           's3:PutObjectVersionTagging',
         ],
-        resources: [objects],
+        resources: objectArns,
       }),
     );
     if (kmsKeyArn !== undefined) {
@@ -539,7 +593,11 @@ export class LambdaAv extends Construct {
     }
     // HeadObject and HeadObject with a VersionId.
     this.scanStateMachine.addToRolePolicy(
-      new iam.PolicyStatement({ actions: ['s3:GetObject', 's3:GetObjectVersion'], resources: [objects] }),
+      new iam.PolicyStatement({
+        ...named('Head'),
+        actions: ['s3:GetObject', 's3:GetObjectVersion'],
+        resources: objectArns,
+      }),
     );
   }
 }

@@ -48,16 +48,18 @@ export function checkPrefix(name: string, value: string): string {
   return value;
 }
 
-/** S3 tag keys, as the scanner checks METADATA_FILE_* (src/settings.ts). */
+/** S3 tag keys, as the scanner checks METADATA_FILE_* (src/settings.ts); tokens pass unchecked. */
 export function checkTagKey(name: string, value: string): string {
+  if (Token.isUnresolved(value)) return value;
   if (!isTagKey(value)) {
     throw new LambdaAvPropsError(`${name} must be a valid S3 tag key, got ${quote(value)}`);
   }
   return value;
 }
 
-/** S3 tag values, non-empty (src/settings.ts). */
+/** S3 tag values, non-empty (src/settings.ts); tokens pass unchecked. */
 export function checkTagValue(name: string, value: string): string {
+  if (Token.isUnresolved(value)) return value;
   if (!isTagValue(value)) {
     throw new LambdaAvPropsError(`${name} must be a valid, non-empty S3 tag value, got ${quote(value)}`);
   }

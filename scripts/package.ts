@@ -42,7 +42,7 @@ const BIN = path.join(REPO, 'node_modules', '.bin');
 /** The package's name on npm (checked free: `npm view lambda-av` answered 404). */
 export const PACKAGE_NAME = 'lambda-av';
 /** The entry points jsii compiles; everything they import comes along. */
-const ENTRY_POINTS = ['infra/index.ts', 'src/client/index.ts', 'src/cli/main.ts'];
+const ENTRY_POINTS = ['infra/index.ts', 'infra/template-app.ts', 'src/client/index.ts', 'src/cli/main.ts'];
 /** Runtime dependencies of the construct library: peers, as every CDK construct library has them. */
 const PEERS = ['aws-cdk-lib', 'constructs'];
 /** Each architecture's zip: what identifies it inside (the dynamic loader build_lambda.sh ships). */
