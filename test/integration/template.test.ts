@@ -121,7 +121,9 @@ describe.each(Object.values(TEMPLATE_FILES))('%s', (file) => {
       ([, resource]) =>
         resource.Type === 'AWS::Lambda::Function' && resource.Properties.Handler === 'index.scanFileHandler',
     )?.[1];
-    const environment = (scanner?.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+    const environment =
+      (scanner?.Properties.Environment as { Variables: Record<string, unknown> } | undefined)?.Variables ??
+      {};
     expect(environment.METADATA_FILE_STATUS).toEqual({
       'Fn::If': ['GuardDutyTags', 'GuardDutyMalwareScanStatus', 'av-status'],
     });
