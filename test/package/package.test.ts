@@ -256,3 +256,29 @@ test('npx lambda-av scan --test-signatures scans files from the app', () => {
   expect(scan.stdout).toMatch(/^eicar\.com: INFECTED Eicar-Test-Signature/m);
   expect(scan.stdout).toMatch(/^clean\.txt: CLEAN/m);
 });
+
+test('npx lambda-av template --out writes templates that pass cfn-lint, with the package zips as assets', () => {
+  const template = spawnSync('npx', ['lambda-av', 'template', '--out', 'cloudformation'], {
+    cwd: app,
+    encoding: 'utf8',
+  });
+  expect(template.status).toBe(0);
+
+  const out = path.join(app, 'cloudformation');
+  const lint = spawnSync(
+    'cfn-lint',
+    [
+      '--ignore-checks',
+      'W3005',
+      '--',
+      path.join(out, 'lambda-av-standard.template.json'),
+      path.join(out, 'lambda-av-express.template.json'),
+    ],
+    { encoding: 'utf8' },
+  );
+  expect(lint.stdout + lint.stderr).toBe('');
+  expect(lint.status).toBe(0);
+  for (const arch of ['x86_64', 'arm64'] as const) {
+    expect(existsSync(path.join(out, 'assets', `lambda-${arch}-${sha256(zips[arch])}.zip`))).toBe(true);
+  }
+}, 300_000);
