@@ -214,6 +214,8 @@ could not be scanned (PROCESSING_ERROR, failed batches). Without --wait: 0 once 
 
 export const TEMPLATE_HELP = `Usage: lambda-av template --out DIR
 
+  --out DIR             where the templates and assets/ are written (created if missing)
+
 Writes the CloudFormation templates for teams without CDK and the files they deploy from:
   DIR/lambda-av-standard.template.json   the Standard scan workflow
   DIR/lambda-av-express.template.json    the Express scan workflow

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { TEMPLATE_FILES, writeTemplates } from '../../infra/template-app';
@@ -52,6 +52,12 @@ test('both templates pass cfn-lint', () => {
 
 describe.each(Object.values(TEMPLATE_FILES))('%s', (file) => {
   const template = () => templates[file] as Template;
+
+  test("is over the 51,200 bytes of an inline template (docs/template.md's --s3-bucket) and under S3's 1 MB", () => {
+    const size = statSync(path.join(out, file)).size;
+    expect(size).toBeGreaterThan(51_200);
+    expect(size).toBeLessThan(1_000_000);
+  });
 
   test('has the parameters a team sets, and none of the CDK bootstrap', () => {
     const { Parameters } = template();
