@@ -4,6 +4,7 @@ import { loadConfig } from '../../src/config';
 import {
   DEFAULT_STATUS_NAMES,
   isTagKey,
+  isTagValue,
   isUrlOf,
   SETTINGS,
   type Setting,
@@ -48,6 +49,10 @@ test.each(entries)('%s: its default passes its own validation', (name, setting) 
       break;
     case 'tag-key':
       expect(isTagKey(setting.default)).toBe(true);
+      break;
+    case 'status':
+      // A status is written as a tag value, so its default must be a valid one.
+      expect(isTagValue(setting.default)).toBe(true);
       break;
     case 'list':
       for (const item of setting.default.split(',').filter((i) => i !== '')) {

@@ -15,17 +15,33 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-const isFigure = (value: unknown) => typeof value === 'number' && Number.isFinite(value);
+/**
+ * What is wrong with the figures checked so far, each named by its path in the JSON: the test
+ * ends with `expect(problems).toEqual([])`, so a failure says which figures are missing or off.
+ */
+const problems: string[] = [];
 
-function expectStats(stats: unknown): void {
-  const s = stats as Record<string, unknown>;
+function figure(name: string, value: unknown): void {
+  if (typeof value !== 'number' || !Number.isFinite(value))
+    problems.push(`${name} is ${JSON.stringify(value)}`);
+}
+
+function figures(name: string, values: Record<string, unknown>): void {
+  for (const [field, value] of Object.entries(values)) figure(`${name}.${field}`, value);
+}
+
+/** A median with its spread: every figure present, the interval holding the median, the quartiles within the range. */
+function stats(name: string, value: unknown): void {
+  const s = (value ?? {}) as Record<string, number>;
   for (const field of ['n', 'median', 'p99', 'min', 'max', 'mean', 'q1', 'q3', 'ciLow', 'ciHigh'])
-    expect(isFigure(s[field])).toBe(true);
-  // The median's interval holds the median, the quartiles lie within the range.
-  expect(s.ciLow as number).toBeLessThanOrEqual(s.median as number);
-  expect(s.ciHigh as number).toBeGreaterThanOrEqual(s.median as number);
-  expect(s.min as number).toBeLessThanOrEqual(s.q1 as number);
-  expect(s.q3 as number).toBeLessThanOrEqual(s.max as number);
+    figure(`${name}.${field}`, s[field]);
+  const order: Array<[string, boolean]> = [
+    ['ciLow <= median', (s.ciLow ?? Number.NaN) <= (s.median ?? Number.NaN)],
+    ['median <= ciHigh', (s.median ?? Number.NaN) <= (s.ciHigh ?? Number.NaN)],
+    ['min <= q1', (s.min ?? Number.NaN) <= (s.q1 ?? Number.NaN)],
+    ['q3 <= max', (s.q3 ?? Number.NaN) <= (s.max ?? Number.NaN)],
+  ];
+  for (const [rule, holds] of order) if (!holds) problems.push(`${name}: not ${rule} (${JSON.stringify(s)})`);
 }
 
 test('the quick benchmark writes every section as numeric figures in its JSON', async () => {
@@ -43,7 +59,7 @@ test('the quick benchmark writes every section as numeric figures in its JSON', 
 
   const results = JSON.parse(await readFile(json, 'utf8')) as BenchResults;
   expect(results.mode).toBe('quick');
-  expect(isFigure(results.machine.cores)).toBe(true);
+  figure('machine.cores', results.machine.cores);
   expect(results.machine.clamav).toMatch(/ClamAV/);
 
   expect(results.latency.map((row) => `${row.engine} ${row.size}`)).toEqual([
@@ -55,64 +71,79 @@ test('the quick benchmark writes every section as numeric figures in its JSON', 
     'light 10 MiB',
   ]);
   for (const row of results.latency) {
-    for (const stats of [
-      row.handler,
-      row.scanStep,
-      row.original,
-      row.originalStep,
-      row.clamdInstream,
-      row.clamdZscan,
-      row.s3Get,
-      row.s3PutTagging,
-      row.s3GetTagging,
-      row.putEvents,
-      row.paired?.handlerOverFloor,
-      row.paired?.originalOverHandler,
-      ...Object.values(row.originalPhases),
-    ])
-      expectStats(stats);
-    expect(isFigure(row.clamdCpuMs?.handler)).toBe(true);
-    expect(isFigure(row.clamdCpuMs?.instream)).toBe(true);
-    for (const figure of [
-      row.floorMs,
-      row.originalOverHandler,
-      row.originalStepOverScanStep,
-      row.handlerOverFloor,
-      ...Object.values(row.handlerTimeline),
-    ])
-      expect(isFigure(figure)).toBe(true);
+    const cell = `latency[${row.engine} ${row.size}]`;
+    for (const [name, value] of Object.entries({
+      handler: row.handler,
+      scanStep: row.scanStep,
+      original: row.original,
+      originalStep: row.originalStep,
+      clamdInstream: row.clamdInstream,
+      clamdZscan: row.clamdZscan,
+      s3Get: row.s3Get,
+      s3PutTagging: row.s3PutTagging,
+      s3GetTagging: row.s3GetTagging,
+      putEvents: row.putEvents,
+      'paired.handlerOverFloor': row.paired?.handlerOverFloor,
+      'paired.originalOverHandler': row.paired?.originalOverHandler,
+    }))
+      stats(`${cell}.${name}`, value);
+    for (const [phase, value] of Object.entries(row.originalPhases))
+      stats(`${cell}.originalPhases.${phase}`, value);
+    figures(`${cell}.clamdCpuMs`, { handler: row.clamdCpuMs?.handler, instream: row.clamdCpuMs?.instream });
+    figures(cell, {
+      floorMs: row.floorMs,
+      originalOverHandler: row.originalOverHandler,
+      originalStepOverScanStep: row.originalStepOverScanStep,
+      handlerOverFloor: row.handlerOverFloor,
+    });
+    figures(`${cell}.handlerTimeline`, row.handlerTimeline);
   }
 
   expect(results.clamscan.map((row) => row.engine)).toEqual(['realistic', 'light']);
   for (const row of results.clamscan) {
-    expectStats(row.method);
-    expectStats(row.clamscan);
-    expect(isFigure(row.overHandler)).toBe(true);
+    stats(`clamscan[${row.engine}].method`, row.method);
+    stats(`clamscan[${row.engine}].clamscan`, row.clamscan);
+    figure(`clamscan[${row.engine}].overHandler`, row.overHandler);
   }
 
   expect(results.engineSplit.map((row) => row.files)).toEqual(['.ldb', '.ndb']);
   for (const row of results.engineSplit) {
-    expect(isFigure(row.loadMs)).toBe(true);
-    expectStats(row.perFile);
+    figure(`engineSplit[${row.files}].loadMs`, row.loadMs);
+    stats(`engineSplit[${row.files}].perFile`, row.perFile);
   }
 
   expect(results.throughput.length).toBeGreaterThan(0);
   expect(new Set(results.throughput.map((row) => row.content))).toEqual(new Set(['random', 'compressible']));
-  for (const row of results.throughput) {
-    for (const rate of [row.handlerMiBps, row.clamdMiBps, row.s3GetMiBps]) {
-      expect(isFigure(rate.median)).toBe(true);
-      expect(isFigure(rate.p99)).toBe(true);
-    }
-    expect(isFigure(row.handlerOverClamd)).toBe(true);
-    expect(isFigure(row.handlerOverClamdSameScan)).toBe(true);
-    for (const figure of Object.values(row.split)) expect(isFigure(figure)).toBe(true);
-  }
+  results.throughput.forEach((row, i) => {
+    const name = `throughput[${i}]`;
+    for (const [rate, value] of Object.entries({
+      handlerMiBps: row.handlerMiBps,
+      clamdMiBps: row.clamdMiBps,
+      s3GetMiBps: row.s3GetMiBps,
+    }))
+      figures(`${name}.${rate}`, { median: value.median, p99: value.p99 });
+    figures(name, {
+      handlerOverClamd: row.handlerOverClamd,
+      handlerOverClamdSameScan: row.handlerOverClamdSameScan,
+    });
+    figures(`${name}.split`, row.split);
+  });
 
   const cold = results.coldStart;
-  for (const stats of [cold.toFirstVerdict, cold.daemonStart, cold.firstScan, cold.download, cold.bareLoad])
-    expectStats(stats);
-  for (const figure of [cold.floorMs, cold.overFloor, cold.scannerPeak.treeMiB, cold.bareClamdPeakMiB])
-    expect(isFigure(figure)).toBe(true);
+  for (const [name, value] of Object.entries({
+    toFirstVerdict: cold.toFirstVerdict,
+    daemonStart: cold.daemonStart,
+    firstScan: cold.firstScan,
+    download: cold.download,
+    bareLoad: cold.bareLoad,
+  }))
+    stats(`coldStart.${name}`, value);
+  figures('coldStart', {
+    floorMs: cold.floorMs,
+    overFloor: cold.overFloor,
+    'scannerPeak.treeMiB': cold.scannerPeak.treeMiB,
+    bareClamdPeakMiB: cold.bareClamdPeakMiB,
+  });
 
   expect(results.concurrency.map((row) => `${row.engine} ${row.concurrency}`)).toEqual([
     'realistic 1',
@@ -125,14 +156,14 @@ test('the quick benchmark writes every section as numeric figures in its JSON', 
     'light 8',
   ]);
   for (const row of results.concurrency) {
-    expect(isFigure(row.scansPerSecond)).toBe(true);
-    expect(isFigure(row.MiBps)).toBe(true);
-    expectStats(row.latency);
+    const name = `concurrency[${row.engine} ${row.concurrency}]`;
+    figures(name, { scansPerSecond: row.scansPerSecond, MiBps: row.MiBps });
+    stats(`${name}.latency`, row.latency);
   }
 
-  expectStats(results.stateMachine.direct);
-  expectStats(results.stateMachine.stateMachine);
-  expect(isFigure(results.stateMachine.overheadMs)).toBe(true);
+  stats('stateMachine.direct', results.stateMachine.direct);
+  stats('stateMachine.stateMachine', results.stateMachine.stateMachine);
+  figure('stateMachine.overheadMs', results.stateMachine.overheadMs);
 
   // Cost per scan, counted on the real workflow paths: the states each path enters, one scanner
   // invocation, the object read, its tags read and written once, the two scan tags added.
@@ -182,7 +213,7 @@ test('the quick benchmark writes every section as numeric figures in its JSON', 
     '1 MiB 4096',
   ]);
   for (const row of memory?.sizes ?? []) {
-    expectStats(row.latency);
+    stats(`memory.sizes[${row.size} ${row.memoryMiB}].latency`, row.latency);
     expect(row.billedMs).toBe(Math.ceil(row.latency.median));
     expect(row.usdPerMillion).toBeGreaterThan(0);
     expect(['cpu quota', 'computed from CPU time', 'no quota']).toContain(row.how);
@@ -197,11 +228,14 @@ test('the quick benchmark writes every section as numeric figures in its JSON', 
   for (const target of results.targets.filter((t) => !t.met)) expect(target.limitedBy).toBeTruthy();
 
   expect(results.load.length).toBeGreaterThan(0);
-  for (const row of results.load) expect(isFigure(row.otherCores)).toBe(true);
+  results.load.forEach((row, i) => {
+    figure(`load[${i}].otherCores`, row.otherCores);
+  });
 
   expect(results.targets.length).toBeGreaterThanOrEqual(6);
   for (const target of results.targets) {
     expect(typeof target.met).toBe('boolean');
-    expect(isFigure(target.value)).toBe(true);
+    figure(`targets[${target.id}].value`, target.value);
   }
+  expect(problems).toEqual([]);
 }, 490_000);
