@@ -11,6 +11,7 @@ import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct, type IConstruct } from 'constructs';
 import { VERDICTS } from '../src/scan/contract';
+import type { InfectedActions } from './infected-actions';
 import {
   bulkObjectsMetric,
   canaryDetectedMetric,
@@ -21,49 +22,68 @@ import {
   scanLatencyMetric,
   sweepUnscannedMetric,
 } from './metrics';
+import type { ProcessingErrorThreshold } from './processing-error-threshold';
 
 export interface LambdaAvMonitoringProps {
+  /** The scanner function. */
   readonly scanner: lambda.IFunction;
+  /** The updater function. */
   readonly updater: lambda.IFunction;
+  /** The scan state machine. */
   readonly scanStateMachine: sfn.IStateMachine;
+  /** The update state machine. */
   readonly updateStateMachine: sfn.IStateMachine;
-  /** @default a new topic, encrypted with a new KMS key CloudWatch may use */
+  /** Where the alarms are sent. @default a new topic, encrypted with a new KMS key CloudWatch may use */
   readonly alarmTopic?: sns.ITopic;
   /** Addresses subscribed to the new topic. @default none */
-  readonly alarmEmails?: readonly string[];
+  readonly alarmEmails?: string[];
+  /** Age of the published definitions above which DefinitionsAgeAlarm fires. */
   readonly definitionsAgeThreshold: Duration;
+  /** How often the update workflow runs. */
   readonly updateInterval: Duration;
+  /** p99 scan latency above which ScanLatencyAlarm fires. */
   readonly scanLatencyThreshold: Duration;
   /** Slowest canary scan execution above which the canary latency alarm fires. */
   readonly canaryLatencyThreshold: Duration;
+  /** PROCESSING_ERROR results that raise ProcessingErrorsAlarm. */
   readonly processingErrorThreshold: ProcessingErrorThreshold;
-  /** With an Express scan machine: where upload events land after their last delivery. */
+  /** With an Express scan machine: where upload events land after their last delivery. @default none (a Standard scan state machine) */
   readonly scanDeadLetterQueue?: sqs.IQueue;
   /**
-   * With an Express scan machine: its queue, and the oldest a message may legitimately get (its
-   * deliveries span the retry budget, plus one visibility timeout). Older means nothing consumes
-   * the queue: EventBridge Pipes may have disabled the pipe.
-   * @default no alarm
+   * With an Express scan machine: its queue, watched for messages nothing consumes (EventBridge
+   * Pipes may have disabled the pipe).
+   * @default no alarm (a Standard scan state machine)
    */
-  readonly scanQueue?: { readonly queue: sqs.IQueue; readonly maxMessageAge: Duration };
+  readonly scanQueue?: ScanQueueMonitoring;
   /**
    * UNSCANNABLE results within 15 minutes that raise UnscannableObjectsAlarm.
    * @default no alarm
    */
   readonly unscannableAlarmThreshold?: number;
-  /** Bulk scans: their state machine and the cap on their batches, shown beside the scanner's concurrency. */
-  readonly bulkScan?: {
-    readonly stateMachine: sfn.IStateMachine;
-    readonly maxConcurrency: number;
-    readonly reservedConcurrency?: number;
-  };
+  /** Bulk scans: their state machine and the cap on their batches, shown beside the scanner's concurrency. @default no bulk scan figures on the dashboard */
+  readonly bulkScan?: BulkScanMonitoring;
 }
 
-/**
- * When PROCESSING_ERROR results raise an alarm, over 15 minutes: a share of all scans (counted
- * from 10 scans in the period, so one error among two scans is no alarm), or a number of them.
- */
-export type ProcessingErrorThreshold = { readonly percent: number } | { readonly count: number };
+/** The Express scan queue, as ScanQueueAgeAlarm watches it. */
+export interface ScanQueueMonitoring {
+  /** The queue upload events wait in for the Express scan machine. */
+  readonly queue: sqs.IQueue;
+  /**
+   * The oldest a message may legitimately get: its deliveries span the retry budget, plus one
+   * visibility timeout. Older means nothing consumes the queue.
+   */
+  readonly maxMessageAge: Duration;
+}
+
+/** What the dashboard shows of bulk scans. */
+export interface BulkScanMonitoring {
+  /** The bulk scan state machine. */
+  readonly stateMachine: sfn.IStateMachine;
+  /** The cap on batches scanned at once. */
+  readonly maxConcurrency: number;
+  /** The scanner's reserved concurrency, which bulk scans share with upload scans. @default none */
+  readonly reservedConcurrency?: number;
+}
 
 /** The period PROCESSING_ERROR results are counted over. */
 const ERROR_PERIOD = Duration.minutes(15);
@@ -161,10 +181,7 @@ export class LambdaAvMonitoring extends Construct {
    * The actions workflow's alarms: an action that failed (the object stays where it is, tagged
    * INFECTED), and INFECTED results whose delivery to the workflow was given up after a day.
    */
-  watchInfectedActions(workflow: {
-    readonly stateMachine: sfn.IStateMachine;
-    readonly deadLetterQueue: sqs.IQueue;
-  }): void {
+  watchInfectedActions(workflow: InfectedActions): void {
     if (this.infectedActionsFailedAlarm) return;
     this.infectedActionsFailedAlarm = this.create(
       executionsFailedRow(
@@ -688,21 +705,22 @@ function alarmTable(props: LambdaAvMonitoringProps): AlarmRow[] {
 function processingErrorsRow(threshold: ProcessingErrorThreshold): AlarmRow {
   const count = (verdict: (typeof VERDICTS)[number]) =>
     scanLatencyMetric(verdict, cloudwatch.Stats.SAMPLE_COUNT, ERROR_PERIOD);
-  if ('count' in threshold) {
+  if (threshold.scans !== undefined) {
     return {
       id: 'ProcessingErrorsAlarm',
-      description: `At least ${threshold.count} scans ended in PROCESSING_ERROR within 15 minutes.`,
+      description: `At least ${threshold.scans} scans ended in PROCESSING_ERROR within 15 minutes.`,
       metric: count('PROCESSING_ERROR'),
-      threshold: threshold.count,
+      threshold: threshold.scans,
       comparison: GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       missingData: NOT_BREACHING,
     };
   }
+  const percent = threshold.percentOfScans ?? 0;
   const total =
     'FILL(clean, 0) + FILL(infected, 0) + FILL(unscannable, 0) + FILL(skipped, 0) + FILL(errors, 0)';
   return {
     id: 'ProcessingErrorsAlarm',
-    description: `More than ${threshold.percent} % of the scans (from ${ERROR_SHARE_MINIMUM_SCANS} scans up) ended in PROCESSING_ERROR within 15 minutes.`,
+    description: `More than ${percent} % of the scans (from ${ERROR_SHARE_MINIMUM_SCANS} scans up) ended in PROCESSING_ERROR within 15 minutes.`,
     metric: new cloudwatch.MathExpression({
       expression: `IF((${total}) >= ${ERROR_SHARE_MINIMUM_SCANS}, 100 * FILL(errors, 0) / (${total}), 0)`,
       usingMetrics: {
@@ -715,7 +733,7 @@ function processingErrorsRow(threshold: ProcessingErrorThreshold): AlarmRow {
       period: ERROR_PERIOD,
       label: 'PROCESSING_ERROR share of scans (%)',
     }),
-    threshold: threshold.percent,
+    threshold: percent,
     comparison: GREATER_THAN_THRESHOLD,
     missingData: NOT_BREACHING,
   };

@@ -7,8 +7,9 @@ import type { Construct } from 'constructs';
 import { aslDefinition, UPDATE_DEFINITION_FILE } from './asl-definition';
 import type { BulkScan } from './bulk-scan';
 import { ExpressScanQueue } from './express-scan-queue';
-import { SCAN_LOG_LEVEL, type Settings } from './lambda-av-settings';
+import type { Settings } from './lambda-av-settings';
 import { stateMachineLogGroup } from './state-machine-log-group';
+import { SCAN_LOG_LEVEL } from './workflow-settings';
 
 export interface WorkflowsProps {
   readonly settings: Settings;

@@ -16,11 +16,16 @@ import {
 } from './organization-props';
 
 export interface OrganizationHubProps {
+  /** The organization, as LambdaAv's `organization` prop gives it. */
   readonly organization: OrganizationProps;
   /** The roles that act on member objects: the scanner's, and the actions function's when there is one. */
   readonly scannerRole: iam.IRole;
   /** Where upload events go: the scan state machine (Standard) or the Express workflow's queue. */
   readonly scanStateMachine: sfn.IStateMachine;
+  /**
+   * The Express workflow's queue: member events go there, as the hub's own uploads do.
+   * @default none: member events start the scan state machine
+   */
   readonly scanQueue?: sqs.IQueue;
   /** The upload rules' dead-letter queue: member events that cannot be delivered wait there too. */
   readonly deadLetterQueue: sqs.IQueue;

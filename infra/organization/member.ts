@@ -32,7 +32,10 @@ export interface LambdaAvMemberProps {
    * @default none
    */
   readonly kmsKeyArns?: string[];
-  /** @default 'lambda-av-member' */
+  /**
+   * The name of the role the hub assumes: the hub's `organization.memberRoleName`.
+   * @default 'lambda-av-member'
+   */
   readonly roleName?: string;
   /**
    * Let the hub delete the scanned versions of INFECTED objects (its `quarantine` and `delete`

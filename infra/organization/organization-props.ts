@@ -33,6 +33,7 @@ export interface OrganizationProps {
 export interface MemberBucket {
   /** The member account that owns the bucket (12 digits). */
   readonly account: string;
+  /** The bucket's name. */
   readonly bucketName: string;
 }
 

@@ -1,4 +1,4 @@
-import { ACCOUNT_ID, type RescanTarget } from '../config';
+import { ACCOUNT_ID, type RescanSetting } from '../config';
 import { InvalidEventError } from '../errors';
 import { type KeyFilter, parseKeyFilter } from '../scan/key-filter';
 import { RESCAN_WINDOW } from '../settings';
@@ -267,7 +267,7 @@ function asObject(value: unknown, what: string): Record<string, unknown> {
  * objects modified within its window (resolved when each scan is planned).
  */
 export function rescanRequests(
-  targets: readonly RescanTarget[],
+  targets: readonly RescanSetting[],
   definitions: string | undefined,
 ): BulkScanRequest[] {
   return targets.map((target) => ({

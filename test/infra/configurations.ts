@@ -3,7 +3,8 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import type { LambdaAvProps } from '../../infra/lambda-av-construct';
+import type { LambdaAvProps } from '../../infra';
+import { OnInfected, TagPreset, WorkflowType } from '../../infra';
 
 /** Configurations that between them make every resource the construct can make. */
 export const FINGERPRINT_CONFIGURATIONS: Record<string, (stack: Stack) => LambdaAvProps> = {
@@ -14,11 +15,16 @@ export const FINGERPRINT_CONFIGURATIONS: Record<string, (stack: Stack) => Lambda
     const reader = iam.Role.fromRoleName(stack, 'Reader', 'reader');
     return {
       scanBuckets: [
-        { bucket: uploads, onInfected: 'quarantine', blockReadsUntilClean: true, readExemptRoles: [reader] },
+        {
+          bucket: uploads,
+          onInfected: OnInfected.QUARANTINE,
+          blockReadsUntilClean: true,
+          readExemptRoles: [reader],
+        },
         {
           bucket: imported,
           kmsKeyArn: 'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab',
-          onInfected: 'delete',
+          onInfected: OnInfected.DELETE,
           filter: { exclude: { suffix: '.log' }, maxSize: 100 * 2 ** 20 },
         },
       ],
@@ -31,11 +37,11 @@ export const FINGERPRINT_CONFIGURATIONS: Record<string, (stack: Stack) => Lambda
   'express, own bus, GuardDuty tags, own definitions bucket and key': (stack) => {
     const uploads = new s3.Bucket(stack, 'Uploads');
     return {
-      workflowType: 'EXPRESS',
+      workflowType: WorkflowType.EXPRESS,
       retryBudget: Duration.hours(2),
       scanBuckets: [{ bucket: uploads }],
       resultEventBus: new events.EventBus(stack, 'Results'),
-      tagPreset: 'guardduty',
+      tagPreset: TagPreset.GUARDDUTY,
       definitionsBucket: new s3.Bucket(stack, 'Definitions'),
       definitionsBucketKey: new kms.Key(stack, 'DefinitionsKey'),
       warmerEnabled: false,

@@ -2,13 +2,13 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Duration, Stack } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import { LambdaAv, WorkflowType } from '../../infra';
 import { SCAN_EXPRESS_DEFINITION_FILE } from '../../infra/asl-definition';
 import { worstCaseOfFile } from '../../infra/asl-timing';
-import { LambdaAv } from '../../infra/lambda-av-construct';
 import { allowedActions, buildLambdaAv, logicalId, standInCode, statementsOfRole, testApp } from './support';
 
 const { app, stack, av, template } = buildLambdaAv((scope) => ({
-  workflowType: 'EXPRESS',
+  workflowType: WorkflowType.EXPRESS,
   scanBuckets: [{ bucket: s3.Bucket.fromBucketName(scope, 'Uploads', 'uploads') }],
 }));
 const scanId = logicalId(stack, av.scanStateMachine);
@@ -111,7 +111,7 @@ test('a Standard stack has no queue, and its canary follows scans with startExec
 });
 
 test('a retry budget sets the deliveries: 2 hours is 22 deliveries 330 s apart', () => {
-  const long = buildLambdaAv(() => ({ workflowType: 'EXPRESS', retryBudget: Duration.hours(2) }));
+  const long = buildLambdaAv(() => ({ workflowType: WorkflowType.EXPRESS, retryBudget: Duration.hours(2) }));
 
   long.template.hasResourceProperties('AWS::SQS::Queue', { RedrivePolicy: { maxReceiveCount: 22 } });
 });
@@ -129,7 +129,7 @@ test.each([
 ])('Express settings that could leave an upload untagged fail the synth: %j', (props, message) => {
   expect(() => {
     const scope = new Stack(testApp(), 'Test');
-    new LambdaAv(scope, 'LambdaAv', { code: standInCode(), workflowType: 'EXPRESS', ...props });
+    new LambdaAv(scope, 'LambdaAv', { code: standInCode(), workflowType: WorkflowType.EXPRESS, ...props });
   }).toThrow(message);
 });
 

@@ -3,6 +3,7 @@ import path from 'node:path';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type { IConstruct } from 'constructs';
+import { OnInfected } from '../../infra';
 import { type BlockReadsOptions, blockReadsStatements } from '../../infra/block-reads';
 import { judgeFound } from '../robustness/ledger';
 import { decide, deployedNames, type PolicyDocument, policyOf, resolved } from '../support/iam-simulator';
@@ -164,7 +165,7 @@ const built = buildLambdaAv((stack) => {
     scanBuckets: [
       {
         bucket: uploads,
-        onInfected: 'quarantine',
+        onInfected: OnInfected.QUARANTINE,
         blockReadsUntilClean: true,
         readExemptRoles: [iam.Role.fromRoleArn(stack, 'Auditor', role('auditor'))],
       },

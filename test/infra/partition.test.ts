@@ -3,7 +3,7 @@ import path from 'node:path';
 import { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { LambdaAv, type LambdaAvProps } from '../../infra/lambda-av-construct';
+import { LambdaAv, type LambdaAvProps, OnInfected, WorkflowType } from '../../infra';
 import { placeholdersOf } from '../../src/asl/placeholders';
 import { standInCode, testApp } from './support';
 
@@ -45,11 +45,16 @@ function synthesizedInChina(props: (stack: Stack) => LambdaAvProps): {
 describe.each<[string, (stack: Stack) => LambdaAvProps]>([
   [
     'standard, quarantine',
-    (stack) => ({ scanBuckets: [{ bucket: new s3.Bucket(stack, 'Uploads'), onInfected: 'quarantine' }] }),
+    (stack) => ({
+      scanBuckets: [{ bucket: new s3.Bucket(stack, 'Uploads'), onInfected: OnInfected.QUARANTINE }],
+    }),
   ],
   [
     'express',
-    (stack) => ({ workflowType: 'EXPRESS', scanBuckets: [{ bucket: new s3.Bucket(stack, 'Uploads') }] }),
+    (stack) => ({
+      workflowType: WorkflowType.EXPRESS,
+      scanBuckets: [{ bucket: new s3.Bucket(stack, 'Uploads') }],
+    }),
   ],
 ])('a stack in cn-north-1 (%s)', (_, props) => {
   const { template, definitions } = synthesizedInChina(props);

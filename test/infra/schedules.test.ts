@@ -1,4 +1,5 @@
 import { Duration } from 'aws-cdk-lib';
+import { OfficialDatabase } from '../../infra';
 import { buildLambdaAv, logicalId } from './support';
 
 describe('default schedules', () => {
@@ -77,7 +78,9 @@ describe('default schedules', () => {
       code: expect.stringMatching(/^[0-9a-f]{64}$/),
       settings: expect.stringMatching(/^[0-9a-f]{64}$/),
     });
-    const other = buildLambdaAv(() => ({ officialDatabases: ['main', 'daily'] }));
+    const other = buildLambdaAv(() => ({
+      officialDatabases: [OfficialDatabase.MAIN, OfficialDatabase.DAILY],
+    }));
     const otherInput = JSON.parse(deployCall(other.template).parameters.input as string);
     expect(otherInput.code).toBe(input.code);
     expect(otherInput.settings).not.toBe(input.settings);

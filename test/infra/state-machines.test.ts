@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import { OnInfected, WorkflowType } from '../../infra';
 import { aslDefinition, SCAN_DEFINITION_FILE, STATE_MACHINE_DIR } from '../../infra/asl-definition';
 import { allowedActions, buildLambdaAv, logicalId, statementsOfRole } from './support';
 
@@ -17,9 +18,11 @@ const machines = template.findResources('AWS::StepFunctions::StateMachine');
 const scanId = logicalId(stack, av.scanStateMachine);
 const updateId = logicalId(stack, av.updateStateMachine);
 const bulkId = logicalId(stack, av.bulkScan.stateMachine);
-const express = buildLambdaAv(() => ({ workflowType: 'EXPRESS' }));
+const express = buildLambdaAv(() => ({ workflowType: WorkflowType.EXPRESS }));
 const acting = buildLambdaAv((scope) => ({
-  scanBuckets: [{ bucket: s3.Bucket.fromBucketName(scope, 'Uploads', 'uploads'), onInfected: 'quarantine' }],
+  scanBuckets: [
+    { bucket: s3.Bucket.fromBucketName(scope, 'Uploads', 'uploads'), onInfected: OnInfected.QUARANTINE },
+  ],
 }));
 /**
  * Each ASL file's state machine as deployed: the Express scan machine and the actions workflow

@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import type { LambdaAvProps } from '../../../infra/lambda-av-construct';
+import { type LambdaAvProps, OnInfected, TagPreset, WorkflowType } from '../../../infra';
 import { FINGERPRINT_CONFIGURATIONS } from '../../infra/configurations';
 import { buildLambdaAv, scratchDir } from '../../infra/support';
 import { judged, judgeFound } from '../../robustness/ledger';
@@ -48,7 +48,7 @@ const KNOWN_FALSE_POSITIVES: ReadonlyArray<{
 const CONFIGURATIONS: Record<string, (stack: Stack) => LambdaAvProps> = {
   ...FINGERPRINT_CONFIGURATIONS,
   express: (stack) => ({
-    workflowType: 'EXPRESS',
+    workflowType: WorkflowType.EXPRESS,
     scanBuckets: [{ bucket: new s3.Bucket(stack, 'Uploads') }],
   }),
   'block reads': (stack) => ({
@@ -62,12 +62,15 @@ const CONFIGURATIONS: Record<string, (stack: Stack) => LambdaAvProps> = {
   }),
   'actions: quarantine and delete, an imported bucket': (stack) => ({
     scanBuckets: [
-      { bucket: new s3.Bucket(stack, 'Uploads'), onInfected: 'quarantine' },
-      { bucket: s3.Bucket.fromBucketName(stack, 'Imported', 'imported-uploads'), onInfected: 'delete' },
+      { bucket: new s3.Bucket(stack, 'Uploads'), onInfected: OnInfected.QUARANTINE },
+      {
+        bucket: s3.Bucket.fromBucketName(stack, 'Imported', 'imported-uploads'),
+        onInfected: OnInfected.DELETE,
+      },
     ],
   }),
   'GuardDuty preset': (stack) => ({
-    tagPreset: 'guardduty',
+    tagPreset: TagPreset.GUARDDUTY,
     scanBuckets: [{ bucket: new s3.Bucket(stack, 'Uploads'), blockReadsUntilClean: true }],
   }),
 };

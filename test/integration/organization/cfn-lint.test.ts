@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { WorkflowType } from '../../../infra/lambda-av-choices';
 import { memberTemplate } from '../../../infra/organization/member-template';
 import { buildLambdaAv } from '../../infra/support';
 
@@ -38,7 +39,7 @@ test('cfn-lint finds nothing in the member template', async () => {
 test('cfn-lint finds nothing in the template of a hub (Standard and Express)', async () => {
   const organization = { organizationId: 'o-abcdefghij', securityHubFindings: true };
   const standard = buildLambdaAv(() => ({ organization }));
-  const express = buildLambdaAv(() => ({ organization, workflowType: 'EXPRESS' as const }));
+  const express = buildLambdaAv(() => ({ organization, workflowType: WorkflowType.EXPRESS }));
   expect(await lint('hub', standard.template.toJSON())).toBe('');
   expect(await lint('hub-express', express.template.toJSON())).toBe('');
 }, 180_000);
