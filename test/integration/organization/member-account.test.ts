@@ -391,10 +391,10 @@ test("a bulk scan of B's bucket: the plan lists it through the member role into 
   expect(items.map((item) => item.Key).sort()).toEqual(['bulk-clean.txt', 'bulk-eicar.txt']);
 
   const batch = (await handler({ Items: items, BatchInput: plan.batch })) as unknown as {
-    results: Array<{ key: string; status?: string; account?: string }>;
+    report: { results: Array<{ key: string; status?: string; account?: string }> };
   };
 
-  expect(batch.results.map((r) => [r.key, r.status, r.account]).sort()).toEqual([
+  expect(batch.report.results.map((r) => [r.key, r.status, r.account]).sort()).toEqual([
     ['bulk-clean.txt', 'CLEAN', MEMBER],
     ['bulk-eicar.txt', 'INFECTED', MEMBER],
   ]);
