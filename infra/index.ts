@@ -33,6 +33,9 @@ export {
   type LambdaAvMonitoringProps,
   type ScanQueueMonitoring,
 } from './monitoring';
+export { OrganizationHub, type OrganizationHubProps } from './organization/hub';
+export { LambdaAvMember, type LambdaAvMemberProps } from './organization/member';
+export type { MemberBucket, OrganizationProps } from './organization/organization-props';
 export { ProcessingErrorThreshold } from './processing-error-threshold';
 export type { ScanExclusion, ScanFilter } from './scan-filter';
 export { SweepRules, type SweepRulesProps } from './sweep';

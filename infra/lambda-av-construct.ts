@@ -29,6 +29,8 @@ import { resolveSettings, type Settings } from './lambda-av-settings';
 import { defaultLambdaCode } from './lambda-code';
 import { LambdaAvMonitoring } from './monitoring';
 import { addLambdaAvNagSuppressions, suppressBucketNotificationsHandler } from './nag-suppressions';
+import { OrganizationHub, organizationSetting } from './organization/hub';
+import type { OrganizationProps } from './organization/organization-props';
 import { objectCreatedPattern } from './scan-filter';
 import { ScannerFunction } from './scanner-function';
 import { Schedules } from './schedules';
@@ -111,6 +113,9 @@ export class LambdaAv extends Construct {
   /** The scheduled sweep of the buckets scanned on upload, unless `Sweep.off()`. */
   readonly sweep: SweepRules | undefined;
 
+  /** The hub of an organization's member accounts, when `organization` is given (docs/organization.md). */
+  readonly organizationHub: OrganizationHub | undefined;
+
   private readonly settings: Settings;
   private readonly common: CommonParts;
   private readonly sweptBuckets: SweptBucket[] = [];
@@ -162,8 +167,9 @@ export class LambdaAv extends Construct {
     this.updateOnDeploy = schedules.updateOnDeploy;
 
     this.actionsProps = this.infectedActionsProps(props, environments);
+    this.organizationHub = props.organization ? this.createOrganizationHub(props.organization) : undefined;
     for (const scanBucket of props.scanBuckets ?? []) this.addScanBucket(scanBucket);
-    checkRescanTargets(rescans, props.scanBuckets ?? []);
+    checkRescanTargets(rescans, props.scanBuckets ?? [], props.organization !== undefined);
 
     this.monitoring = this.createMonitoring(props);
     this.watchScannedBuckets();
@@ -348,6 +354,8 @@ export class LambdaAv extends Construct {
         UNSCANNABLE_POLICY: this.settings.unscannablePolicy,
         METADATA_FILE_STATUS: this.settings.statusTagKey,
         METADATA_FILE_TIMESTAMP: this.settings.timestampTagKey,
+        // The actions function acts on member objects too (docs/organization.md).
+        ...(props.organization ? { ORGANIZATION: organizationSetting(this, props.organization) } : {}),
       }),
       quarantineRetention: this.settings.quarantineRetention,
       ...(props.quarantineReadRole ? { quarantineReadRole: props.quarantineReadRole } : {}),
@@ -355,6 +363,28 @@ export class LambdaAv extends Construct {
       removalPolicy: this.common.removalPolicy,
       logRetention: this.common.logRetention,
     };
+  }
+
+  /**
+   * The hub of an organization (infra/organization/hub.ts): member events start the same scan
+   * workflow, the scanner may assume member roles, and member buckets join the sweep.
+   */
+  private createOrganizationHub(organization: OrganizationProps): OrganizationHub {
+    const hub = new OrganizationHub(this, 'Organization', {
+      organization,
+      scannerRole: this.scanner.role as iam.IRole,
+      scanStateMachine: this.scanStateMachine,
+      ...(this.scanQueue ? { scanQueue: this.scanQueue.queue } : {}),
+      deadLetterQueue: this.uploadDeadLetters(),
+      reportBucket: this.bulkScan.reportBucket,
+    });
+    this.scanner.addEnvironment('ORGANIZATION' satisfies DeployedSettingName, hub.environment);
+    for (const member of this.sweep ? (organization.memberBuckets ?? []) : []) {
+      const label = `${member.account}-${member.bucketName}`;
+      const rule = this.sweep?.addBucket(hub.memberBucket(member), label, undefined, member.account);
+      if (rule) this.sweptBuckets.push({ rule, bucketName: member.bucketName, label });
+    }
+    return hub;
   }
 
   private createMonitoring(props: LambdaAvProps): LambdaAvMonitoring {
@@ -398,6 +428,9 @@ export class LambdaAv extends Construct {
     if (this.actions) this.monitoring.watchInfectedActions(this.actions);
     for (const swept of this.sweptBuckets) {
       this.monitoring.watchSweep(swept.rule, swept.bucketName, swept.label);
+    }
+    if (this.organizationHub) {
+      this.monitoring.watchUploadRule(this.organizationHub.rule, 'organization', this.uploadDeadLetters());
     }
     for (const rule of this.uploadRules) {
       this.monitoring.watchUploadRule(
@@ -526,6 +559,8 @@ export class LambdaAv extends Construct {
         'INFECTED_ACTIONS' satisfies DeployedSettingName,
         Lazy.string({ produce: () => Stack.of(this).toJsonString(Object.fromEntries(this.infectedActions)) }),
       );
+      // Member accounts' infected objects are moved through their member roles.
+      if (this.actions.function.role) this.organizationHub?.allowMemberAccess(this.actions.function.role);
       // A bucket added after the constructor: its alarms come with it.
       if (this.monitoring) this.monitoring.watchInfectedActions(this.actions);
     }
@@ -621,9 +656,22 @@ function commonParts(props: LambdaAvProps): CommonParts {
   };
 }
 
-/** A rescan target must be a scanned bucket: only those may be read and tagged. */
-function checkRescanTargets(rescans: readonly RescanTarget[], scanBuckets: readonly ScanBucket[]): void {
+/**
+ * A rescan target must be a scanned bucket: only those may be read and tagged; or, on an
+ * organization hub, a member account's bucket, read through its member role.
+ */
+function checkRescanTargets(
+  rescans: readonly RescanTarget[],
+  scanBuckets: readonly ScanBucket[],
+  organization: boolean,
+): void {
   for (const [i, target] of rescans.entries()) {
+    if (target.account !== undefined) {
+      if (organization) continue;
+      throw new LambdaAvPropsError(
+        `bulkScan.rescanAfterUpdate.targets[${i}].account needs organization: only a hub reaches other accounts`,
+      );
+    }
     const scanned = scanBuckets.some(
       (scan) =>
         scan.bucket === target.bucket ||

@@ -14,6 +14,7 @@ import type {
   UnscannablePolicy,
   WorkflowType,
 } from './lambda-av-choices';
+import type { OrganizationProps } from './organization/organization-props';
 import type { ProcessingErrorThreshold } from './processing-error-threshold';
 import type { ScanFilter } from './scan-filter';
 import type { Sweep } from './sweep-settings';
@@ -71,8 +72,14 @@ export interface ScanBucket {
 
 /** A bucket, or a prefix of one, that the update workflow rescans after new definitions. */
 export interface RescanTarget {
-  /** One of `scanBuckets`. */
+  /** One of `scanBuckets`, or a member account's bucket with `account` (an organization hub). */
   readonly bucket: s3.IBucket;
+  /**
+   * The member account owning the bucket, on an organization hub (docs/organization.md): it is
+   * rescanned through the account's member role.
+   * @default the stack's own account
+   */
+  readonly account?: string;
   /** Key prefix of the objects rescanned. @default '' (the whole bucket) */
   readonly prefix?: string;
 }
@@ -322,6 +329,12 @@ export interface LambdaAvProps {
 
   /** Where the alarms are sent. @default a new topic encrypted with a new KMS key */
   readonly alarmTopic?: sns.ITopic;
+  /**
+   * Make this stack the hub of an AWS Organization: it scans objects of member accounts that
+   * deploy LambdaAvMember (infra/organization/, docs/organization.md).
+   * @default this account's buckets only
+   */
+  readonly organization?: OrganizationProps;
   /** E-mail addresses subscribed to the new alarm topic. @default none */
   readonly alarmEmails?: string[];
   /**

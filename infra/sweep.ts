@@ -46,7 +46,7 @@ export class SweepRules extends Construct {
    * With the bucket's upload `filter`, the sweep leaves what the filter leaves (`filtered-out`):
    * an object the upload rule skips on purpose is not a lost one.
    */
-  addBucket(bucket: s3.IBucket, id: string, filter?: ScanFilter): events.Rule {
+  addBucket(bucket: s3.IBucket, id: string, filter?: ScanFilter, account?: string): events.Rule {
     const { settings } = this.props;
     const rule = new events.Rule(this, `Bucket-${id}`, {
       description: `lambda-av: sweep the bucket for objects without a verdict (modified more than ${settings.settleWindow.toMinutes()} minutes before)`,
@@ -54,7 +54,13 @@ export class SweepRules extends Construct {
       targets: [
         new targets.SfnStateMachine(this.props.bulkScan, {
           input: events.RuleTargetInput.fromObject(
-            sweepRequest(bucket.bucketName, settings.modifiedBefore, filter, settings.maxConcurrency),
+            sweepRequest(
+              bucket.bucketName,
+              settings.modifiedBefore,
+              filter,
+              settings.maxConcurrency,
+              account,
+            ),
           ),
           role: this.role,
         }),

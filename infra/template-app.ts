@@ -31,6 +31,7 @@ import { TESTED_FEATURE_FLAGS } from './feature-flags';
 import { WorkflowType } from './lambda-av-choices';
 import { LambdaAv } from './lambda-av-construct';
 import { PACKAGED_ZIP_DIR } from './lambda-code';
+import { memberTemplate } from './organization/member-template';
 import { Sweep } from './sweep-settings';
 import { GUARDDUTY_TAG_PRESET } from './tag-settings';
 import { zipDirectory } from './zip-directory';
@@ -64,6 +65,9 @@ export const TEMPLATE_FILES: Readonly<Record<WorkflowType, string>> = {
   [WorkflowType.STANDARD]: 'lambda-av-standard.template.json',
   [WorkflowType.EXPRESS]: 'lambda-av-express.template.json',
 };
+
+/** The member template of an organization hub (docs/organization.md), for a service-managed StackSet; it has no assets. */
+export const MEMBER_TEMPLATE_FILE = 'lambda-av-member.template.json';
 
 /** An asset the templates name: where its file is, and its object key under AssetsKeyPrefix. */
 interface TemplateAsset {
@@ -205,7 +209,7 @@ class TemplateStack extends Stack {
 }
 
 /**
- * Writes both templates and the assets they name to `outDir`. Each lambda.zip goes to assets/
+ * Writes both templates, the organization member template, and the assets they name to `outDir`. Each lambda.zip goes to assets/
  * under its SHA-256 (the templates pick one by the Architecture parameter); every other asset is
  * copied (or, for a directory, zipped) under CDK's hash.
  */
@@ -242,6 +246,9 @@ export function writeTemplates(options: TemplateOptions): WrittenTemplates {
       rmSync(assembly, { recursive: true, force: true });
     }
   }
+  const member = path.join(options.outDir, MEMBER_TEMPLATE_FILE);
+  writeFileSync(member, `${JSON.stringify(memberTemplate(), null, 1)}\n`);
+  templates.push(member);
   return { templates, assets: [...assets].sort() };
 }
 

@@ -59,6 +59,7 @@ export class UpdaterFunction {
               BULK_RESCAN_TARGETS: Stack.of(scope).toJsonString(
                 props.rescans.map((target) => ({
                   bucket: target.bucket.bucketName,
+                  ...(target.account ? { account: target.account } : {}),
                   prefix: target.prefix ?? '',
                   ...(settings.bulk.rescanWindow ? { window: settings.bulk.rescanWindow } : {}),
                 })),

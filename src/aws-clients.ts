@@ -1,6 +1,6 @@
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { LambdaClient } from '@aws-sdk/client-lambda';
-import { S3Client } from '@aws-sdk/client-s3';
+import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import { SFNClient } from '@aws-sdk/client-sfn';
 
 /**
@@ -9,11 +9,15 @@ import { SFNClient } from '@aws-sdk/client-sfn';
  * them at 127.0.0.1. Checksums are computed only where S3 requires them: S3-compatible servers
  * do not all understand the newer streaming checksums.
  */
-export function createS3Client(options: { forcePathStyle?: boolean } = {}): S3Client {
+export function createS3Client(
+  options: { forcePathStyle?: boolean; credentials?: S3ClientConfig['credentials'] } = {},
+): S3Client {
   return new S3Client({
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
     forcePathStyle: options.forcePathStyle ?? false,
+    // A member account's role (src/accounts/): absent, the function's own credentials.
+    ...(options.credentials ? { credentials: options.credentials } : {}),
   });
 }
 

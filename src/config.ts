@@ -91,8 +91,27 @@ export interface Config {
   readonly infectedActions: Readonly<Record<string, InfectedAction>>;
   /** Where `quarantine` puts infected objects (QUARANTINE_BUCKET_NAME; the actions function only). */
   readonly quarantineBucket: string | undefined;
+  /** Scanning for a whole AWS Organization (ORGANIZATION); undefined: this account only. */
+  readonly organization: OrganizationConfig | undefined;
   readonly updater: UpdaterConfig;
 }
+
+/**
+ * A hub scanning its organization's member accounts (docs/organization.md). An object of another
+ * account is read, tagged and acted on with the credentials of that account's member role,
+ * `arn:<partition>:iam::<account>:role/<memberRoleName>`.
+ */
+export interface OrganizationConfig {
+  /** The account this deployment runs in: its objects need no member role. */
+  readonly hubAccount: string;
+  readonly partition: string;
+  readonly memberRoleName: string;
+  /** INFECTED and UNSCANNABLE results become Security Hub findings in the object's account. */
+  readonly securityHub: boolean;
+}
+
+/** An AWS account id: twelve digits. */
+export const ACCOUNT_ID = /^\d{12}$/;
 
 export interface UpdaterConfig {
   /** A private mirror replacing ClamAV's official one, `http(s)://host[:port]`. */
@@ -121,6 +140,8 @@ export interface RescanSetting {
   readonly prefix: string;
   /** An ISO 8601 duration back from the rescan (`P30D`, `PT12H`, `PT90M`); none: every object. */
   readonly window?: string;
+  /** A member account's bucket, on an organization hub (docs/organization.md). */
+  readonly account?: string;
 }
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -149,6 +170,7 @@ export function loadConfig(env: Env = process.env): Config {
     resultEventBus: readOptional(env, 'RESULT_EVENT_BUS'),
     infectedActions: readInfectedActions(env),
     quarantineBucket: readOptional(env, 'QUARANTINE_BUCKET_NAME'),
+    organization: readOrganization(env),
     updater: {
       mirrorUrl: readUrl(env, 'CLAMAV_MIRROR_URL'),
       customDatabaseUrls: readList(env, 'CLAMAV_CUSTOM_DATABASE_URLS').map((url, i) =>
@@ -243,6 +265,43 @@ function readInfectedActions(env: Env): Record<string, InfectedAction> {
   return parsed as Record<string, InfectedAction>;
 }
 
+function readOrganization(env: Env): OrganizationConfig | undefined {
+  const raw = readOptional(env, 'ORGANIZATION');
+  if (raw === undefined) return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    throw new ConfigurationError(
+      `ORGANIZATION must be JSON such as {"hubAccount": "111111111111", ...}, got ${raw}`,
+    );
+  }
+  const value = typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? parsed : {};
+  const { hubAccount, partition, memberRoleName, securityHub } = value as Record<string, unknown>;
+  const problems = [
+    typeof hubAccount === 'string' && ACCOUNT_ID.test(hubAccount)
+      ? undefined
+      : 'hubAccount must be a 12-digit account id',
+    typeof partition === 'string' && /^aws(-[a-z]+)*$/.test(partition)
+      ? undefined
+      : 'partition must be aws, aws-cn, aws-us-gov, ...',
+    // IAM role names: 1-64 of letters, digits and +=,.@_- (no path: the ARN is built from it).
+    typeof memberRoleName === 'string' && /^[\w+=,.@-]{1,64}$/.test(memberRoleName)
+      ? undefined
+      : 'memberRoleName must be an IAM role name',
+    securityHub === undefined || typeof securityHub === 'boolean'
+      ? undefined
+      : 'securityHub must be true or false',
+  ].filter((problem) => problem !== undefined);
+  if (problems.length > 0) throw new ConfigurationError(`ORGANIZATION: ${problems.join('; ')}; got ${raw}`);
+  return {
+    hubAccount: hubAccount as string,
+    partition: partition as string,
+    memberRoleName: memberRoleName as string,
+    securityHub: securityHub === true,
+  };
+}
+
 function readTagKey(env: Env, name: TagKeySettingName): string {
   const value = readOptional(env, name) ?? SETTINGS[name].default;
   if (!isTagKey(value)) {
@@ -311,14 +370,22 @@ function readRescanTargets(env: Env): RescanSetting[] {
   }
   if (!Array.isArray(parsed)) throw refuse(`got ${JSON.stringify(parsed)}`);
   return parsed.map((entry: unknown) => {
-    const { bucket, prefix = '', window } = (entry ?? {}) as Record<string, unknown>;
+    const { bucket, prefix = '', window, account } = (entry ?? {}) as Record<string, unknown>;
+    if (account !== undefined && (typeof account !== 'string' || !ACCOUNT_ID.test(account))) {
+      throw refuse(`account ${JSON.stringify(account)} is not a 12-digit account id`);
+    }
     if (typeof bucket !== 'string' || bucket === '' || typeof prefix !== 'string') {
       throw refuse(`got ${JSON.stringify(entry)}`);
     }
     if (window !== undefined && (typeof window !== 'string' || !RESCAN_WINDOW.test(window))) {
       throw refuse(`window ${JSON.stringify(window)}`);
     }
-    return { bucket, prefix, ...(typeof window === 'string' ? { window } : {}) };
+    return {
+      bucket,
+      prefix,
+      ...(typeof window === 'string' ? { window } : {}),
+      ...(typeof account === 'string' ? { account } : {}),
+    };
   });
 }
 

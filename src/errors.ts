@@ -36,6 +36,13 @@ export class ObjectNotFoundError extends NamedError {}
 /** S3 refused access to the object or its tags. */
 export class AccessDeniedError extends NamedError {}
 
+/**
+ * The member role of the object's account could not be assumed (no such role, a trust policy
+ * that does not admit the hub's scanner, an account outside the organization). Not retryable:
+ * the member account's deployment must be fixed; the object is reported PROCESSING_ERROR, untagged.
+ */
+export class MemberRoleError extends NamedError {}
+
 /** The object's bytes could not be read completely from S3. Retryable. */
 export class ObjectReadError extends NamedError {}
 

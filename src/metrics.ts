@@ -23,6 +23,12 @@ export const METRIC_SWEEP_UNSCANNED = 'SweepUnscannedObjects';
 export const DIMENSION_BUCKET = 'Bucket';
 /** The dimension on scan metrics; its values are the canonical verdicts, whatever the status names. */
 export const DIMENSION_STATUS = 'Status';
+/**
+ * On an organization hub (docs/organization.md), a second ScanLatency series per member account,
+ * dimensions Account and Status; the series without Account still counts every scan, so alarms
+ * and dashboards see all accounts.
+ */
+export const DIMENSION_ACCOUNT = 'Account';
 /** Objects a bulk scan batch went through, by `Outcome`: SCANNED (a verdict written) or UNCHANGED. */
 export const METRIC_BULK_OBJECTS = 'BulkScanObjects';
 export const DIMENSION_OUTCOME = 'Outcome';

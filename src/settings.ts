@@ -280,6 +280,11 @@ export const SETTINGS = {
     'Upper bound for loading a new set in ClamAV before it is published (clamscan loads the whole set, as clamd does).',
     300_000,
   ),
+  ORGANIZATION: {
+    kind: 'json',
+    source: 'deployment',
+    doc: 'Scanning for a whole AWS Organization (docs/organization.md): JSON {"hubAccount", "partition", "memberRoleName", "securityHub"?}. Objects of another account are read, tagged and acted on through that account\'s member role; unset: the deployment\'s own account only.',
+  },
   BULK_RESCAN_TARGETS: {
     kind: 'json',
     source: 'deployment',

@@ -1,4 +1,4 @@
-import type { Config } from '../config';
+import { ACCOUNT_ID, type Config } from '../config';
 import { InvalidEventError } from '../errors';
 import { EVENT_SOURCE, RESULT_DETAIL_TYPE } from '../results/result-event';
 import type { ObjectRef } from '../scan/contract';
@@ -26,7 +26,7 @@ export function parseActionRequest(
   }
   const detail = event.detail;
   if (!isObject(detail)) throw new InvalidEventError('the event has no detail');
-  const { bucket, key, versionId, status, action } = detail;
+  const { bucket, key, versionId, status, action, account } = detail;
   if (typeof bucket !== 'string' || bucket === '' || typeof key !== 'string' || key === '') {
     throw new InvalidEventError('the event names no object (detail.bucket, detail.key)');
   }
@@ -44,7 +44,15 @@ export function parseActionRequest(
       `the event asks to ${JSON.stringify(action)} s3://${bucket}/${key}, but the action configured for bucket ${bucket} is ${configured ?? 'none (tag only)'}`,
     );
   }
-  return { action: configured, ref: { bucket, key, ...(versionId ? { versionId } : {}) } };
+  if (account !== undefined && (typeof account !== 'string' || !ACCOUNT_ID.test(account))) {
+    throw new InvalidEventError(
+      `detail.account must be a 12-digit account id, got ${JSON.stringify(account)}`,
+    );
+  }
+  return {
+    action: configured,
+    ref: { bucket, key, ...(versionId ? { versionId } : {}), ...(account ? { account } : {}) },
+  };
 }
 
 function isObject(value: unknown): value is Json {

@@ -16,6 +16,22 @@ import { describe, digestOf, type InfectedObject } from './infected-object';
 /** S3 keys are at most 1024 bytes of UTF-8. */
 const MAX_KEY_BYTES = 1024;
 
+/**
+ * The quarantined copy's user metadata naming the account of a member account's object
+ * (`x-amz-meta-lambda-av-source-account`).
+ */
+export const SOURCE_ACCOUNT_METADATA = 'lambda-av-source-account';
+
+/**
+ * The object is read and deleted with its own account's client (a member role on an organization
+ * hub); the copy is written and checked with the hub's own, so the quarantine bucket stays the
+ * hub's and admits no member account. In a deployment for one account both are the same client.
+ */
+export interface QuarantineClients {
+  readonly source: S3Client;
+  readonly quarantine: S3Client;
+}
+
 export interface QuarantineOutcome {
   readonly action: 'quarantine';
   readonly source: ObjectRef;
@@ -44,12 +60,13 @@ export function quarantineKey(source: ObjectRef): string {
  * deletes nothing; the copy left behind is harmless in the quarantine bucket.
  */
 export async function quarantine(
-  s3: S3Client,
+  clients: QuarantineClients,
   object: InfectedObject,
   quarantineBucket: string,
 ): Promise<QuarantineOutcome> {
   const source = object.ref;
-  const original = await s3.send(
+  const s3 = clients.quarantine;
+  const original = await clients.source.send(
     new GetObjectCommand({
       Bucket: source.bucket,
       Key: source.key,
@@ -80,7 +97,11 @@ export async function quarantine(
         ContentDisposition: original.ContentDisposition,
         ContentLanguage: original.ContentLanguage,
         CacheControl: original.CacheControl,
-        Metadata: original.Metadata,
+        Metadata: {
+          ...original.Metadata,
+          // Which account the object came from, when it is a member account's (an organization hub).
+          ...(source.account ? { [SOURCE_ACCOUNT_METADATA]: source.account } : {}),
+        },
       }),
     );
     // Tags are written on their own: S3-compatible stores do not all read PutObject's
@@ -120,7 +141,7 @@ export async function quarantine(
       `the quarantined copy of ${describe(source)} has tags ${JSON.stringify(copiedTags)}, not ${JSON.stringify(object.tags)}: the original is kept`,
     );
   }
-  await s3.send(
+  await clients.source.send(
     new DeleteObjectCommand({ Bucket: source.bucket, Key: source.key, VersionId: source.versionId }),
   );
   return { action: 'quarantine', source, quarantine: copy, size: read, sha256 };

@@ -1,3 +1,4 @@
+import { ACCOUNT_ID } from '../config';
 import { InvalidEventError } from '../errors';
 import type { ScanResult, Verdict } from '../scan/contract';
 import { type KeyFilter, parseKeyFilter } from '../scan/key-filter';
@@ -9,6 +10,8 @@ import { BULK_MODES, type BulkMode, type UnchangedReason } from './bulk-mode';
  */
 export interface BatchInput {
   readonly bucket: string;
+  /** The account owning the bucket, on an organization hub (docs/organization.md); absent: the hub's own. */
+  readonly account?: string;
   readonly mode: BulkMode;
   /** ISO 8601: objects last modified at or before it are left unchanged (empty: none). */
   readonly modifiedAfter?: string;
@@ -90,7 +93,13 @@ export function parseBatchEvent(event: Record<string, unknown>): BatchEvent {
   if (typeof input !== 'object' || input === null) {
     throw new InvalidEventError('a bulk scan batch needs BatchInput (an object)');
   }
-  const { bucket, mode, scanConcurrency } = input as Record<string, unknown>;
+  const { bucket, mode, scanConcurrency, account } = input as Record<string, unknown>;
+  // An empty account is none: the state machine passes the plan's field whether or not it is set.
+  if (account !== undefined && account !== '' && (typeof account !== 'string' || !ACCOUNT_ID.test(account))) {
+    throw new InvalidEventError(
+      `BatchInput.account must be a 12-digit account id, got ${JSON.stringify(account)}`,
+    );
+  }
   const modifiedAfter = instantOf(input as Record<string, unknown>, 'modifiedAfter');
   const modifiedBefore = instantOf(input as Record<string, unknown>, 'modifiedBefore');
   const filter = parseKeyFilter((input as Record<string, unknown>).filter, 'BatchInput.filter');
@@ -117,6 +126,7 @@ export function parseBatchEvent(event: Record<string, unknown>): BatchEvent {
     Items: event.Items,
     BatchInput: {
       bucket,
+      ...(typeof account === 'string' && account !== '' ? { account } : {}),
       mode: mode as BulkMode,
       ...(modifiedAfter ? { modifiedAfter } : {}),
       ...(modifiedBefore ? { modifiedBefore } : {}),

@@ -133,9 +133,15 @@ async function scanItem(
     item = parseBulkItem(raw);
   } catch (error) {
     const key = typeof (raw as { Key?: unknown })?.Key === 'string' ? (raw as { Key: string }).Key : '';
-    return scanned(await scanner.notScanned({ bucket, key }, error, startedAt), rules.statusNames, seen);
+    const ref = { bucket, key, ...(input.account ? { account: input.account } : {}) };
+    return scanned(await scanner.notScanned(ref, error, startedAt), rules.statusNames, seen);
   }
-  let object: ObjectRef = { bucket, key: item.key, ...(item.versionId ? { versionId: item.versionId } : {}) };
+  let object: ObjectRef = {
+    bucket,
+    key: item.key,
+    ...(item.versionId ? { versionId: item.versionId } : {}),
+    ...(input.account ? { account: input.account } : {}),
+  };
   if (item.bucket !== undefined && item.bucket !== bucket) {
     const error = new ObjectNotFoundError(
       `the item names bucket ${item.bucket}, not the bulk scan's ${bucket}`,
@@ -156,7 +162,7 @@ async function scanItem(
   }
   let tags: Record<string, string>;
   try {
-    ({ object, tags } = await findWithTags(deps.s3, object, item));
+    ({ object, tags } = await findWithTags(scanner.accounts.s3(object.account), object, item));
   } catch (error) {
     return scanned(await scanner.notScanned(object, error, startedAt), rules.statusNames, seen);
   }
@@ -192,8 +198,9 @@ async function findWithTags(
       ...(item.etag ? { etag: item.etag } : {}),
       ...(item.versionId ? { versionId: item.versionId } : {}),
     });
+    const found = object.account ? { ...resolved.object, account: object.account } : resolved.object;
     try {
-      return { object: resolved.object, tags: await readTagMap(s3, resolved.object) };
+      return { object: found, tags: await readTagMap(s3, found) };
     } catch (again) {
       throw mapS3Error(again, resolved.object);
     }

@@ -1,4 +1,4 @@
-import type { RescanSetting } from '../config';
+import { ACCOUNT_ID, type RescanSetting } from '../config';
 import { InvalidEventError } from '../errors';
 import { type KeyFilter, parseKeyFilter } from '../scan/key-filter';
 import { RESCAN_WINDOW } from '../settings';
@@ -11,6 +11,11 @@ import { BULK_MODES, type BulkMode } from './bulk-mode';
  */
 export interface BulkScanRequest {
   readonly bucket: string;
+  /**
+   * The account owning the bucket, on an organization hub (docs/organization.md): the objects
+   * are listed, read and tagged through its member role. Absent: the hub's own account.
+   */
+  readonly account?: string;
   readonly prefix?: string;
   /** @default 'unscanned' */
   readonly mode?: BulkMode;
@@ -59,6 +64,8 @@ export interface BulkScanLimits {
 /** What the workflow runs: the request checked, defaults filled, limits applied. */
 export interface BulkScanPlan {
   readonly bucket: string;
+  /** The member account owning the bucket, when it is not the hub's own. */
+  readonly account?: string;
   readonly prefix: string;
   readonly mode: BulkMode;
   readonly modifiedAfter?: string;
@@ -107,6 +114,10 @@ export function planBulkScan(
   if (typeof bucket !== 'string' || !BUCKET_NAME.test(bucket)) {
     throw new InvalidEventError(`bucket must be an S3 bucket name, got ${JSON.stringify(bucket)}`);
   }
+  const account = request.account;
+  if (account !== undefined && (typeof account !== 'string' || !ACCOUNT_ID.test(account))) {
+    throw new InvalidEventError(`account must be a 12-digit AWS account id, got ${JSON.stringify(account)}`);
+  }
   const prefix = request.prefix ?? '';
   if (typeof prefix !== 'string')
     throw new InvalidEventError(`prefix must be a string, got ${JSON.stringify(prefix)}`);
@@ -152,6 +163,7 @@ export function planBulkScan(
   const trigger = typeof request.trigger === 'string' && request.trigger !== '' ? request.trigger : undefined;
   return {
     bucket,
+    ...(account ? { account } : {}),
     prefix,
     mode: mode as BulkMode,
     ...(modifiedAfter ? { modifiedAfter } : {}),
@@ -166,6 +178,7 @@ export function planBulkScan(
     // Every field present (an empty time is none): the ItemBatcher's BatchInput names each.
     batch: {
       bucket,
+      account: account ?? '',
       mode: mode as BulkMode,
       modifiedAfter: modifiedAfter ?? '',
       modifiedBefore: modifiedBefore ?? '',
@@ -259,6 +272,7 @@ export function rescanRequests(
 ): BulkScanRequest[] {
   return targets.map((target) => ({
     bucket: target.bucket,
+    ...(target.account ? { account: target.account } : {}),
     prefix: target.prefix,
     mode: 'stale',
     ...(target.window ? { modifiedAfter: target.window } : {}),

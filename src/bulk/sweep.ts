@@ -50,9 +50,12 @@ export function sweepRequest(
   modifiedBefore: string,
   filter?: KeyFilter,
   maxConcurrency?: number,
+  /** A member account's bucket, on an organization hub (docs/organization.md). */
+  account?: string,
 ): BulkScanRequest {
   return {
     bucket,
+    ...(account !== undefined ? { account } : {}),
     mode: 'unscanned',
     modifiedBefore,
     ...(maxConcurrency !== undefined ? { maxConcurrency } : {}),

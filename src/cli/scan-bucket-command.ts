@@ -35,6 +35,7 @@ export async function scanBucketCommand(
       'batch-size': { type: 'string' },
       'max-concurrency': { type: 'string' },
       manifest: { type: 'string' },
+      account: { type: 'string' },
       wait: { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
       'state-machine': { type: 'string' },
@@ -60,6 +61,8 @@ export async function scanBucketCommand(
   }
   const request: BulkScanRequest = {
     bucket: target.bucket,
+    // The member account owning the bucket (an organization hub); the plan checks it.
+    ...(values.account ? { account: values.account } : {}),
     ...(target.prefix ? { prefix: target.prefix } : {}),
     ...(values.mode ? { mode: values.mode as BulkMode } : {}),
     ...(values['modified-after'] ? { modifiedAfter: values['modified-after'] } : {}),

@@ -204,6 +204,8 @@ Options:
   --batch-size N          objects per scanner invocation (default: the stack's, 100)
   --max-concurrency N     batches at once (capped by the stack's limit, which leaves upload scans room)
   --manifest s3://B/KEY   read the objects from an S3 Inventory's manifest.json instead of listing
+  --account ID            the bucket belongs to this member account of the hub's organization: it is
+                          listed, read and tagged through the account's member role
   --wait                  follow the Map Run (DescribeMapRun) and print the counts at the end
   --json                  print JSON
   --state-machine ARN     the bulk scan state machine (default: $LAMBDA_AV_BULK_SCAN_STATE_MACHINE_ARN)
@@ -219,6 +221,7 @@ export const TEMPLATE_HELP = `Usage: lambda-av template --out DIR
 Writes the CloudFormation templates for teams without CDK and the files they deploy from:
   DIR/lambda-av-standard.template.json   the Standard scan workflow
   DIR/lambda-av-express.template.json    the Express scan workflow
+  DIR/lambda-av-member.template.json     an organization member account (docs/organization.md)
   DIR/assets/                            the functions' code (x86_64 and arm64) and the state machines
 Upload DIR/assets/ to a bucket in the stack's Region, then deploy a template with
 'aws cloudformation deploy' (parameters: AssetsBucketName, AssetsKeyPrefix, ScanBucketNames,

@@ -1,4 +1,5 @@
 import type { S3Client } from '@aws-sdk/client-s3';
+import { AccountClients } from '../accounts/account-clients';
 import { parseActionRequest } from '../actions/action-request';
 import { type DeleteOutcome, deleteInfected } from '../actions/delete-infected';
 import { readInfectedObject } from '../actions/infected-object';
@@ -11,6 +12,8 @@ import type { ObjectRef } from '../scan/contract';
 export interface ActOnInfectedDependencies {
   readonly config: Config;
   readonly s3: S3Client;
+  /** A member account's object (an organization hub) is acted on through its member role. */
+  readonly accounts?: AccountClients;
 }
 
 /** The object (version) was gone before the action: an earlier delivery of the same event moved it, or its owner deleted it. */
@@ -30,11 +33,14 @@ export type ActionOutcome = QuarantineOutcome | DeleteOutcome | GoneOutcome;
  * event, or its owner deleting it first) is reported as `gone`, not as a failure.
  */
 export function createActOnInfectedHandler(deps: ActOnInfectedDependencies) {
+  const accounts =
+    deps.accounts ?? new AccountClients({ organization: deps.config.organization, s3: deps.s3 });
   return async (event: unknown): Promise<ActionOutcome> => {
     const request = parseActionRequest(event, deps.config);
+    const source = accounts.s3(request.ref.account);
     let object: Awaited<ReturnType<typeof readInfectedObject>>;
     try {
-      object = await readInfectedObject(deps.s3, request.ref, {
+      object = await readInfectedObject(source, request.ref, {
         tagKey: deps.config.statusTagKey,
         infected: deps.config.statusNames.INFECTED,
       });
@@ -45,11 +51,11 @@ export function createActOnInfectedHandler(deps: ActOnInfectedDependencies) {
         return { action: request.action, source: request.ref, gone: true };
       throw error;
     }
-    if (request.action === 'delete') return deleteInfected(deps.s3, object);
+    if (request.action === 'delete') return deleteInfected(source, object);
     if (deps.config.quarantineBucket === undefined) {
       throw new ConfigurationError('QUARANTINE_BUCKET_NAME is required to quarantine infected objects');
     }
-    return quarantine(deps.s3, object, deps.config.quarantineBucket);
+    return quarantine({ source, quarantine: deps.s3 }, object, deps.config.quarantineBucket);
   };
 }
 

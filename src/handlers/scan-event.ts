@@ -1,5 +1,6 @@
 import { type BatchEvent, isBatchEvent, parseBatchEvent } from '../bulk/batch-event';
 import { type BulkScanLimits, parseLimits } from '../bulk/request';
+import { ACCOUNT_ID } from '../config';
 import { InvalidEventError } from '../errors';
 import type { EventObject, ObjectRef, ObjectTarget, TagRequest } from '../scan/contract';
 
@@ -85,7 +86,10 @@ function parseRequest(event: unknown): ScanRequest {
   if ('bucket' in event || 'key' in event) {
     return {
       kind: 'direct',
-      object: objectRef(event.bucket, event.key, event.versionId, 'the event'),
+      object: {
+        ...objectRef(event.bucket, event.key, event.versionId, 'the event'),
+        ...accountOf(event.account, 'the event'),
+      },
     };
   }
   throw new InvalidEventError(
@@ -134,7 +138,13 @@ function parseTagTarget(object: unknown): ObjectTarget {
   if (target.source === 'aws.s3' && 'detail' in target) {
     return { kind: 'event', event: parseEventBridge(target) };
   }
-  return { kind: 'ref', ref: objectRef(target.bucket, target.key, target.versionId, 'tag.object') };
+  return {
+    kind: 'ref',
+    ref: {
+      ...objectRef(target.bucket, target.key, target.versionId, 'tag.object'),
+      ...accountOf(target.account, 'tag.object'),
+    },
+  };
 }
 
 /** A Lambda error's cause is its JSON payload; other causes are plain text. */
@@ -185,7 +195,22 @@ function parseEventBridge(event: Json): EventObject {
     ...(typeof etag === 'string' && etag !== '' ? { etag } : {}),
     ...(ref.versionId ? { versionId: ref.versionId } : {}),
     ...(typeof event.time === 'string' ? { time: event.time } : {}),
+    ...accountOf(event.account, 'the event'),
   };
+}
+
+/**
+ * The account that owns the object: an EventBridge event's `account` (set by EventBridge to the
+ * account the event came from), or a direct request's. Only an organization hub uses it.
+ */
+function accountOf(account: unknown, where: string): { account?: string } {
+  if (account === undefined) return {};
+  if (typeof account !== 'string' || !ACCOUNT_ID.test(account)) {
+    throw new InvalidEventError(
+      `${where}: account must be a 12-digit AWS account id, got ${describeValue(account)}`,
+    );
+  }
+  return { account };
 }
 
 function objectRef(bucket: unknown, key: unknown, versionId: unknown, where: string): ObjectRef {

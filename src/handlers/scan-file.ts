@@ -4,6 +4,7 @@ import { createLambdaClient } from '../aws-clients';
 import { scanBatch } from '../bulk/batch';
 import type { BatchProgress } from '../bulk/batch-event';
 import { type BulkMetrics, EmfBulkMetrics } from '../bulk/bulk-metrics';
+import { listMemberBucket, PLAN_TIMEOUT_MS } from '../bulk/member-listing';
 import { type BulkScanSummary, summariseBulkScan } from '../bulk/report';
 import { type BulkScanPlan, planBulkScan } from '../bulk/request';
 import { reportSweep, type SweepMetrics } from '../bulk/sweep';
@@ -89,8 +90,22 @@ export function createScanFileHandler(deps: ScanFileDependencies) {
           request.event,
         );
       }
-      case 'bulk-plan':
-        return planBulkScan(request.request, request.limits, request.execution, request.startTime);
+      case 'bulk-plan': {
+        const plan = planBulkScan(request.request, request.limits, request.execution, request.startTime);
+        const { accounts } = deps.scanner;
+        if (plan.source !== 'listing' || !accounts.isMember(plan.account)) return plan;
+        const remaining = context?.getRemainingTimeInMillis;
+        const deadline = Date.now() + PLAN_TIMEOUT_MS;
+        return listMemberBucket(
+          {
+            member: accounts.s3(plan.account),
+            hub: deps.scanner.s3,
+            remainingMs: () =>
+              Math.min(deadline - Date.now(), remaining ? remaining.call(context) : Infinity),
+          },
+          plan,
+        );
+      }
       case 'bulk-report':
         return reportSweep(await summariseBulkScan(deps.scanner.s3, request.state), request.state, sweep);
     }

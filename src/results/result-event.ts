@@ -13,6 +13,8 @@ export const RESULT_SCHEMA_VERSION = 1;
 /** The `detail` of a "Scan Result" event (README, "Result events"). */
 export interface ResultEventDetail {
   readonly schemaVersion: number;
+  /** The account owning the bucket, on an organization hub (docs/organization.md); absent: the hub's own. */
+  readonly account?: string;
   readonly bucket: string;
   readonly key: string;
   readonly versionId?: string;
@@ -62,6 +64,7 @@ export function resultEventDetail(
     result.status === settings.statusNames.INFECTED ? settings.infectedActions[result.bucket] : undefined;
   return {
     schemaVersion: RESULT_SCHEMA_VERSION,
+    ...(result.account !== undefined ? { account: result.account } : {}),
     bucket: result.bucket,
     key: result.key,
     ...(result.versionId !== undefined ? { versionId: result.versionId } : {}),

@@ -12,6 +12,12 @@ export interface ObjectRef {
   readonly bucket: string;
   readonly key: string;
   readonly versionId?: string;
+  /**
+   * The AWS account that owns the bucket, when it is not the deployment's own (a member account
+   * of an organization hub, docs/organization.md): the object is read and tagged through that
+   * account's member role. Absent: the deployment's own account.
+   */
+  readonly account?: string;
 }
 
 /**
@@ -31,6 +37,8 @@ export interface EventObject {
   readonly versionId?: string;
   /** When the event happened (the event's `time`), ISO 8601. */
   readonly time?: string;
+  /** The event's `account`: the account whose bucket sent it (EventBridge sets it, not the sender). */
+  readonly account?: string;
 }
 
 /** What a scan or a tag request is about: an exact object, or one named by an event. */
@@ -68,6 +76,8 @@ export const VERDICTS: readonly Verdict[] = [
 export interface ScanResult {
   /** The configured name of the verdict (FILE_STATUS_*; UNSCANNABLE_POLICY decides UNSCANNABLE's). */
   readonly status: string;
+  /** The account owning the bucket, for an organization hub (docs/organization.md). */
+  readonly account?: string;
   readonly bucket: string;
   readonly key: string;
   /** The version scanned and tagged, when S3 reports one. */

@@ -4,6 +4,7 @@ import type { Config } from '../config';
 import type { logger } from '../logger';
 import { BusPublisher, type EventPublisher } from '../results/publisher';
 import { RESULT_DETAIL_TYPE, type ResultOrigin, resultEventDetail } from '../results/result-event';
+import type { SecurityHubPublisher } from '../results/security-hub-publisher';
 import type { ScanResult, Verdict } from './contract';
 import type { ScanMetrics } from './scan-metrics';
 
@@ -13,6 +14,8 @@ export interface ResultReporterOptions {
   readonly log: Pick<typeof logger, 'info' | 'warn' | 'error'>;
   /** For result events, when the configuration names a bus (RESULT_EVENT_BUS). */
   readonly eventBridge?: EventBridgeClient | undefined;
+  /** Security Hub findings of INFECTED and UNSCANNABLE results, when the organization asks for them. */
+  readonly findings?: Pick<SecurityHubPublisher, 'publish'> | undefined;
 }
 
 /**
@@ -40,7 +43,7 @@ export class ResultReporter {
     const { results } = this;
     // The canary's objects are not uploads: the update workflow reports them itself.
     const upload = result.bucket !== config.canaryBucket;
-    if (upload) metrics.scanCompleted(verdict, result.durationMs);
+    if (upload) metrics.scanCompleted(verdict, result.durationMs, result.account);
     const write = verdict === 'PROCESSING_ERROR' ? log.warn : log.info;
     // `timestamp` is a key the structured logger keeps for itself (it would drop ours and warn).
     const { timestamp, ...fields } = result;
@@ -53,6 +56,7 @@ export class ResultReporter {
       const detail = resultEventDetail(verdict, result, config, origin);
       await results.publish(RESULT_DETAIL_TYPE, detail, [`arn:aws:s3:::${result.bucket}`]);
     }
+    if (upload) await this.options.findings?.publish(verdict, result);
     return result;
   }
 }

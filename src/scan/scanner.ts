@@ -1,11 +1,13 @@
 import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { S3Client } from '@aws-sdk/client-s3';
+import { AccountClients } from '../accounts/account-clients';
 import { createS3Client } from '../aws-clients';
 import type { Config } from '../config';
 import type { RefreshResult } from '../definitions/refresher';
 import { DaemonConnectionError } from '../errors';
 import { logger as defaultLogger } from '../logger';
 import type { ResultOrigin } from '../results/result-event';
+import { findingsPublisher } from '../results/security-hub-publisher';
 import type { EventObject, ObjectRef, ScanResult, TagRequest } from './contract';
 import { type ResolvedObject, resolveEventObject } from './resolve-object';
 import { ResultReporter } from './result-reporter';
@@ -24,6 +26,8 @@ export type { PrepareResult } from './warm-engine';
 export interface ScannerOptions {
   readonly config: Config;
   readonly s3?: S3Client;
+  /** Clients per account, for an organization hub (src/accounts/); default: built from the configuration. */
+  readonly accounts?: AccountClients;
   /** For result events, when RESULT_EVENT_BUS names a bus. */
   readonly eventBridge?: EventBridgeClient;
   readonly metrics?: ScanMetrics;
@@ -44,6 +48,8 @@ export class Scanner {
   readonly s3: S3Client;
   /** clamd and its definitions (src/scan/warm-engine.ts). */
   readonly engine: WarmEngine;
+  /** The S3 client for each object's account (the scanner's own for its own account). */
+  readonly accounts: AccountClients;
   private readonly reporter: ResultReporter;
   private readonly log: NonNullable<ScannerOptions['logger']>;
 
@@ -60,7 +66,15 @@ export class Scanner {
       now: options.now ?? Date.now,
       diesWithParent: options.diesWithParent,
     });
-    this.reporter = new ResultReporter({ config, metrics, log: this.log, eventBridge: options.eventBridge });
+    this.accounts =
+      options.accounts ?? new AccountClients({ organization: config.organization, s3: this.s3 });
+    this.reporter = new ResultReporter({
+      config,
+      metrics,
+      log: this.log,
+      eventBridge: options.eventBridge,
+      findings: findingsPublisher(config.organization, this.accounts),
+    });
   }
 
   /** Makes sure definitions are present and clamd answers (src/scan/warm-engine.ts). */
@@ -72,8 +86,8 @@ export class Scanner {
     await this.prepare();
     return this.engine.track(async () => {
       try {
-        const { verdict, result } = await scanAndTag(this.scanDependencies(), object);
-        return await this.reporter.report(verdict, result, origin);
+        const { verdict, result } = await scanAndTag(this.scanDependencies(object), object);
+        return await this.reporter.report(verdict, withAccount(result, object), origin);
       } catch (error) {
         if (error instanceof DaemonConnectionError) {
           this.log.warn('clamd stopped answering; it will be started again on the next scan', {
@@ -94,7 +108,7 @@ export class Scanner {
     const startedAt = performance.now();
     let resolved: ResolvedObject;
     try {
-      resolved = await resolveEventObject(this.s3, event);
+      resolved = await this.resolve(event);
     } catch (error) {
       return this.unidentified(event, error, startedAt, origin);
     }
@@ -113,15 +127,15 @@ export class Scanner {
     let object: ObjectRef;
     if (request.target.kind === 'event') {
       try {
-        object = (await resolveEventObject(this.s3, request.target.event)).object;
+        object = (await this.resolve(request.target.event)).object;
       } catch (error) {
         return this.unidentified(request.target.event, error, startedAt, origin, request.error);
       }
     } else {
       object = request.target.ref;
     }
-    const { verdict, result } = await tagWithoutScan(this.scanDependencies(), object, request);
-    return this.reporter.report(verdict, result, origin);
+    const { verdict, result } = await tagWithoutScan(this.scanDependencies(object), object, request);
+    return this.reporter.report(verdict, withAccount(result, object), origin);
   }
 
   /**
@@ -130,7 +144,8 @@ export class Scanner {
    * failure is thrown instead.
    */
   notScanned(object: ObjectRef, error: unknown, startedAt: number): Promise<ScanResult> {
-    return this.unidentified({ bucket: object.bucket, eventKey: object.key }, error, startedAt, {});
+    const { bucket, key: eventKey, account } = object;
+    return this.unidentified({ bucket, eventKey, ...(account ? { account } : {}) }, error, startedAt, {});
   }
 
   /** Switches clamd to a newer published set, if there is one (src/scan/warm-engine.ts). */
@@ -142,9 +157,16 @@ export class Scanner {
     return this.engine.shutdown();
   }
 
-  private scanDependencies(): ScanDependencies {
+  /** The event's object, found with the S3 client of the event's account; it keeps the account. */
+  private async resolve(event: EventObject): Promise<ResolvedObject> {
+    const account = this.accounts.accountOf(event.account);
+    const resolved = await resolveEventObject(this.accounts.s3(account), event);
+    return account === undefined ? resolved : { ...resolved, object: { ...resolved.object, account } };
+  }
+
+  private scanDependencies(object?: ObjectRef): ScanDependencies {
     return {
-      s3: this.s3,
+      s3: this.accounts.s3(object?.account),
       clamd: this.engine.daemon.client,
       settings: this.options.config,
       definitions: this.engine.definitions,
@@ -162,13 +184,20 @@ export class Scanner {
   ): Promise<ScanResult> {
     if (isRetryable(error)) throw error;
     const failure = error instanceof Error ? error : new Error(String(error));
+    const object = { bucket: event.bucket, key: event.eventKey };
+    const account = this.accounts.accountOf(event.account);
     const { verdict, result } = unidentifiedResult(
       this.scanDependencies(),
-      { bucket: event.bucket, key: event.eventKey },
+      object,
       failure,
       Math.round(performance.now() - startedAt),
       caught,
     );
-    return this.reporter.report(verdict, result, origin);
+    return this.reporter.report(verdict, withAccount(result, { ...object, account }), origin);
   }
+}
+
+/** A result names the account its object belongs to, when the object names one (an organization hub). */
+function withAccount(result: ScanResult, object: { readonly account?: string | undefined }): ScanResult {
+  return object.account === undefined ? result : { ...result, account: object.account };
 }

@@ -230,6 +230,7 @@ describe('fields', () => {
   // Every field, typed: adding one to the interface without a value here does not compile.
   const result: Required<ScanResult> = {
     status: 'CLEAN',
+    account: '111111111111',
     bucket: 'b',
     key: 'k',
     versionId: 'v',
@@ -245,6 +246,7 @@ describe('fields', () => {
   };
   const detail: Required<ResultEventDetail> = {
     schemaVersion: 1,
+    account: '111111111111',
     bucket: 'b',
     key: 'k',
     versionId: 'v',

@@ -9,6 +9,7 @@ const built = buildLambdaAv((scope) => {
   const uploads = s3.Bucket.fromBucketName(scope, 'Uploads', 'uploads');
   return {
     mirrorUrl: 'https://mirror.example.com',
+    organization: { organizationId: 'o-abcdefghij' },
     scanBuckets: [{ bucket: uploads, onInfected: OnInfected.QUARANTINE }],
     bulkScan: { rescanAfterUpdate: { targets: [{ bucket: uploads }], window: Duration.days(30) } },
   };

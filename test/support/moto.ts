@@ -27,13 +27,22 @@ async function freePort(): Promise<number> {
   return address.port;
 }
 
-/** Starts moto_server on a free port of 127.0.0.1; resolves once it says it is serving. */
-export async function startMoto(): Promise<Moto> {
+/**
+ * Starts moto_server on a free port of 127.0.0.1; resolves once it says it is serving. With
+ * `unauthenticatedActions`, moto lets that many requests through unchecked, then checks each
+ * request's signature and identity policies (INITIAL_NO_AUTH_ACTION_COUNT): a test creates its
+ * identities in those first requests.
+ */
+export async function startMoto(options: { unauthenticatedActions?: number } = {}): Promise<Moto> {
   const port = await freePort();
+  const auth =
+    options.unauthenticatedActions === undefined
+      ? {}
+      : { INITIAL_NO_AUTH_ACTION_COUNT: String(options.unauthenticatedActions) };
   const child: ChildProcess = spawn('moto_server', ['-H', '127.0.0.1', '-p', String(port)], {
     stdio: ['ignore', 'pipe', 'pipe'],
     // No credentials or endpoints of the caller leak into moto; it answers whatever is asked.
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' },
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...auth },
   });
   const endpoint = `http://127.0.0.1:${port}`;
   await new Promise<void>((resolve, reject) => {

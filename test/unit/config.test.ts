@@ -134,6 +134,9 @@ function sampleValue(name: SettingName, setting: Setting): string {
     case 'list':
       return setting.choices?.[0] ?? 'https://mirror.example.test/sample.ndb';
     case 'json':
+      if (name === 'ORGANIZATION') {
+        return '{"hubAccount": "111111111111", "partition": "aws", "memberRoleName": "lambda-av-member"}';
+      }
       return name === 'INFECTED_ACTIONS' ? '{"uploads": "delete"}' : '[{"bucket": "uploads"}]';
     default:
       return `sample-${name.toLowerCase()}`;

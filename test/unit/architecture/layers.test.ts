@@ -10,6 +10,7 @@ import path from 'node:path';
  */
 const LAYERS: readonly (readonly string[])[] = [
   ['settings.ts', 'errors.ts', 'config.ts', 'logger.ts', 'aws-clients.ts', 'metrics.ts', 'util', 'asl'],
+  ['accounts'],
   ['clamd'],
   ['definitions'],
   ['results'],

@@ -17,6 +17,7 @@ test('defaults: unscanned, the whole bucket, the deployment batch size and cap, 
     source: 'listing',
     batch: {
       bucket: 'uploads',
+      account: '',
       mode: 'unscanned',
       modifiedAfter: '',
       modifiedBefore: '',

@@ -36,8 +36,17 @@ test('an EventBridge Object Created event keeps its key as written, with what th
       etag: 'b1946ac92492d2347c6235b4d2611184',
       versionId: 'IYV3p45BT0ac8hjHg1houSdS1a.Mro8e',
       time: '2026-11-25T10:00:00Z',
+      account: '123456789012',
     },
   });
+});
+
+test("an EventBridge event's account is kept, and one that is not an account id is refused", () => {
+  const parsed = parseScanEvent({ ...eventBridge, account: '222222222222' });
+  expect(parsed.kind === 'eventbridge' && parsed.event.account).toBe('222222222222');
+  expect(() => parseScanEvent({ ...eventBridge, account: '2222' })).toThrow(
+    /account must be a 12-digit AWS account id, got "2222"/,
+  );
 });
 
 test('a tag request names its object directly or by the EventBridge event the execution started with', () => {
