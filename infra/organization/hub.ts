@@ -5,9 +5,9 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
-import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
 import { LambdaAvPropsError } from '../errors';
+import { addNagSuppressions, type NagSuppression } from '../nag-metadata';
 import {
   DEFAULT_MEMBER_ROLE_NAME,
   type MemberBucket,
@@ -50,6 +50,7 @@ export class OrganizationHub extends Construct {
   /** The ORGANIZATION setting of the functions that act on member objects. */
   readonly environment: string;
   private readonly assumeMemberRoles: iam.PolicyStatement;
+  private readonly memberRoleName: string;
 
   constructor(scope: Construct, id: string, props: OrganizationHubProps) {
     super(scope, id);
@@ -60,6 +61,7 @@ export class OrganizationHub extends Construct {
       );
     }
     const roleName = memberRoleNameOf(organization);
+    this.memberRoleName = roleName;
     const stack = Stack.of(this);
     this.environment = organizationSetting(this, organization);
 
@@ -110,7 +112,14 @@ export class OrganizationHub extends Construct {
     });
     props.scannerRole.addToPrincipalPolicy(this.assumeMemberRoles);
     // A member bucket's listing, written by the plan for the bulk scan's inventory reader.
-    props.reportBucket.grantPut(props.scannerRole, 'bulk-scan/*/listing/*');
+    // PutObject only: member-listing.ts writes each file with one PutObject (grantPut would add s3:Abort*).
+    props.scannerRole.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'WriteMemberListings',
+        actions: ['s3:PutObject'],
+        resources: [props.reportBucket.arnForObjects('bulk-scan/*/listing/*')],
+      }),
+    );
     if (organization.securityHubFindings) {
       props.scannerRole.addToPrincipalPolicy(
         new iam.PolicyStatement({
@@ -127,17 +136,7 @@ export class OrganizationHub extends Construct {
         }),
       );
     }
-    NagSuppressions.addStackSuppressions(stack, [
-      {
-        id: 'AwsSolutions-IAM5',
-        reason:
-          'The hub assumes the member role (one fixed name) in any account of its organization: the account is the wildcard, and aws:ResourceOrgID keeps it to the organization; a member bucket listing is written under bulk-scan/<execution>/listing/.',
-        appliesTo: [
-          `Resource::arn:<AWS::Partition>:iam::*:role/${roleName}`,
-          { regex: '/^Resource::.*bulk-scan/\\*/listing/\\*$/' },
-        ],
-      },
-    ]);
+    addNagSuppressions(props.scannerRole, [memberRolesSuppression(roleName)], true);
 
     new CfnOutput(this, 'EventBusArn', {
       description: 'The hub event bus: the HubEventBusArn parameter of the member template',
@@ -163,12 +162,30 @@ export class OrganizationHub extends Construct {
   /** Another hub role that acts on member objects (the actions function's): it may assume member roles too. */
   allowMemberAccess(role: iam.IRole): void {
     role.addToPrincipalPolicy(this.assumeMemberRoles);
+    addNagSuppressions(role, [memberRolesSuppression(this.memberRoleName)], true);
     new CfnOutput(this, 'ActionsRoleArn', {
       description:
         'The hub role that quarantines or deletes member objects: part of the HubRoleArns parameter of the member template',
       value: role.roleArn,
     });
   }
+}
+
+/**
+ * The one wildcard the hub's roles need, recorded on those roles only (never stack-wide: the
+ * construct lives in a team's own stack). The library writes cdk-nag's metadata itself, so an app
+ * need not install cdk-nag (nag-metadata.ts).
+ */
+function memberRolesSuppression(roleName: string): NagSuppression {
+  return {
+    id: 'AwsSolutions-IAM5',
+    reason:
+      'The hub assumes the member role (one fixed name) in any account of its organization: the account is the wildcard, and aws:ResourceOrgID keeps it to the organization; a member bucket listing is written under bulk-scan/<execution>/listing/.',
+    appliesTo: [
+      `Resource::arn:<AWS::Partition>:iam::*:role/${roleName}`,
+      { regex: '/^Resource::.*bulk-scan/\\*/listing/\\*$/' },
+    ],
+  };
 }
 
 function memberRoleNameOf(organization: OrganizationProps): string {

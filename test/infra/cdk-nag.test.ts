@@ -68,6 +68,24 @@ const everything = check((stack) => {
 });
 
 const express = check(() => ({ workflowType: WorkflowType.EXPRESS }));
+const organization = check(() => ({
+  organization: {
+    organizationId: 'o-abcdefghij',
+    memberBuckets: [{ account: '111122223333', bucketName: 'member-uploads' }],
+  },
+  onInfected: OnInfected.QUARANTINE,
+}));
+
+test('the organization hub passes the AwsSolutions checks, its one wildcard explained on its own roles', () => {
+  expect(organization.findings).toEqual([]);
+  const hubWildcards = suppressions(organization.template).filter(({ reason }) =>
+    reason.includes('member role'),
+  );
+  expect(hubWildcards.map(({ resource }) => resource).sort()).toEqual(
+    expect.arrayContaining([expect.stringMatching(/^LambdaAvScannerRoleDefaultPolicy/)]),
+  );
+  expect(organization.template.toJSON().Metadata?.cdk_nag).toBeUndefined();
+});
 
 test('the Express configuration (queue, pipe) passes the AwsSolutions checks', () => {
   expect(express.findings).toEqual([]);
@@ -85,6 +103,7 @@ test.each([
   ['defaults', defaults],
   ['every option', everything],
   ['Express', express],
+  ['organization', organization],
 ])('every suppression (%s) carries a written reason', (_name, { template }) => {
   const all = suppressions(template);
 
@@ -95,7 +114,9 @@ test.each([
 test('only the findings docs/security.md explains are suppressed', () => {
   const ids = [
     ...new Set(
-      [defaults, everything, express].flatMap(({ template }) => suppressions(template)).map((s) => s.id),
+      [defaults, everything, express, organization]
+        .flatMap(({ template }) => suppressions(template))
+        .map((s) => s.id),
     ),
   ];
 
