@@ -196,7 +196,7 @@ async function main() {
       s3,
       workDir,
       bucket: UPLOADS_BUCKET,
-      eventBridgeEndpoint: eventBus.endpoint,
+      eventBridge: eventBus,
       progress,
     };
 
@@ -226,8 +226,8 @@ async function main() {
       ) => {
         progress(`starting the warm scanner on the ${id} set`);
         const scanner = createBenchScanner({
-          endpoint: s3.endpoint,
-          eventBridgeEndpoint: eventBus.endpoint,
+          s3,
+          eventBridge: eventBus,
           bucket: DEFINITIONS_BUCKET,
           prefix: id,
           workDir: path.join(workDir, `warm-${id}`),

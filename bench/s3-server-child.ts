@@ -1,6 +1,6 @@
 /**
- * s3rver in a process of its own, so the benchmark's S3 is not served from the event loop of the
- * code being measured (in AWS, S3 is another machine). Prints `{"endpoint": ...}` once listening;
+ * lambda-av's S3 endpoint in a process of its own, so the benchmark's S3 is not served from the event loop of the
+ * code being measured (in AWS, S3 is another machine). Prints `{"endpoint": ..., "credentials": ...}` once listening;
  * stops when its standard input closes (the parent stopped it or died) or on SIGTERM.
  */
 import { startLocalS3Server } from '../src/local/s3-server';
@@ -18,7 +18,7 @@ async function main() {
   process.stdin.on('error', () => void stop());
   process.stdin.resume();
   process.on('SIGTERM', () => void stop());
-  process.stdout.write(`${JSON.stringify({ endpoint: server.endpoint })}\n`);
+  process.stdout.write(`${JSON.stringify({ endpoint: server.endpoint, credentials: server.credentials })}\n`);
 }
 
 main().catch((error: unknown) => {

@@ -1,3 +1,4 @@
+import type { LocalEndpoint } from '../../src/local/protocol/local-credentials';
 import type { BenchS3 } from './s3';
 import type { BenchScanner } from './scanner';
 import type { instrument } from './timeline';
@@ -9,7 +10,7 @@ export interface BenchContext {
   readonly workDir: string;
   readonly bucket: string;
   /** The local EventBridge every scanner publishes its results to, as the stack's scanner does. */
-  readonly eventBridgeEndpoint: string;
+  readonly eventBridge: LocalEndpoint;
   progress(message: string): void;
 }
 

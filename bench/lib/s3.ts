@@ -11,6 +11,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { type Manifest, objectKey, writeManifest } from '../../src/definitions/manifest';
 import type { DefinitionsLocation } from '../../src/definitions/store';
+import type { LocalCredentials } from '../../src/local/protocol/local-credentials';
 import { localS3Client } from '../../src/local/s3-server';
 
 export const REPO_ROOT = path.join(__dirname, '..', '..');
@@ -45,6 +46,8 @@ export function firstLine<T>(child: ChildProcess, what: string): Promise<T> {
 
 export interface BenchS3 {
   readonly endpoint: string;
+  /** The key pair its requests are signed with. */
+  readonly credentials: LocalCredentials;
   readonly pid: number;
   /** A client for the benchmark's own set-up requests (uploads, deletes). */
   readonly client: S3Client;
@@ -55,14 +58,18 @@ export interface BenchS3 {
   stop(): Promise<void>;
 }
 
-/** s3rver (the real S3 protocol) in a child process on 127.0.0.1. */
+/** lambda-av's S3 endpoint (the S3 protocol, SigV4-signed) in a child process on 127.0.0.1. */
 export async function startBenchS3(): Promise<BenchS3> {
   const child = spawnTs(path.join(__dirname, '..', 's3-server-child.ts'));
-  const { endpoint } = await firstLine<{ endpoint: string }>(child, 'the s3rver process');
-  const client = localS3Client(endpoint);
+  const { endpoint, credentials } = await firstLine<{ endpoint: string; credentials: LocalCredentials }>(
+    child,
+    'the S3 server process',
+  );
+  const client = localS3Client({ endpoint, credentials });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   return {
     endpoint,
+    credentials,
     pid: child.pid ?? 0,
     client,
     async createBucket(name) {

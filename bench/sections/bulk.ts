@@ -104,7 +104,7 @@ export async function measureBulk(
   const lambda = new LambdaClient({
     endpoint: server.endpoint,
     region: 'us-east-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    credentials: server.credentials,
     maxAttempts: 1,
   });
   const options = (s3: S3Client, batchSize: number) => ({

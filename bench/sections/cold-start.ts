@@ -99,8 +99,8 @@ export async function measureColdStart(
       await ctx.s3.putBuffer(ctx.bucket, key, makeContent(1024));
       const child = spawnTs(path.join(__dirname, '..', 'cold-start-child.ts'), [
         JSON.stringify({
-          endpoint: ctx.s3.endpoint,
-          eventBridgeEndpoint: ctx.eventBridgeEndpoint,
+          s3: { endpoint: ctx.s3.endpoint, credentials: ctx.s3.credentials },
+          eventBridge: { endpoint: ctx.eventBridge.endpoint, credentials: ctx.eventBridge.credentials },
           bucket: options.definitionsBucket,
           prefix: options.prefix,
           workDir: path.join(runDir, 'scanner'),

@@ -53,7 +53,10 @@ beforeAll(async () => {
   s3 = new S3Client({
     endpoint: served.env.AWS_ENDPOINT_URL_S3,
     region: 'us-east-1',
-    credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+    credentials: {
+      accessKeyId: served.env.AWS_ACCESS_KEY_ID as string,
+      secretAccessKey: served.env.AWS_SECRET_ACCESS_KEY as string,
+    },
     forcePathStyle: true,
   });
   await s3.send(new PutObjectCommand({ Bucket: 'uploads', Key: 'page/clean.txt', Body: 'nothing here' }));

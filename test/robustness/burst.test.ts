@@ -67,7 +67,7 @@ beforeAll(async () => {
   lambda = new LambdaClient({
     endpoint: server.endpoint,
     region: 'us-east-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    credentials: server.credentials,
     maxAttempts: 1,
     requestHandler: { httpAgent: new http.Agent({ keepAlive: true, maxSockets: UPLOADS * 2 }) },
   });

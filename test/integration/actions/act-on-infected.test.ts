@@ -192,7 +192,7 @@ test('a copy that does not read back the same deletes nothing', async () => {
   await setUp({ [UPLOADS_BUCKET]: 'quarantine' });
   const result = await uploadAndScan('verify.com', EICAR);
   // A store that returns other bytes for the quarantined copy than were written.
-  actionsS3 = localS3Client(h.s3.endpoint);
+  actionsS3 = localS3Client(h.s3);
   actionsS3.middlewareStack.add(
     (next, context) => async (args) => {
       const output = await next(args);
