@@ -1,54 +1,20 @@
-import { execFile } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { SCAN_STATE_MACHINE } from '../../src/local/step-functions';
+import { awsCli, type ClientRun, type LocalService } from '../support/aws-cli';
 import { eventually, type Served, startServe } from '../support/serve';
 import { EICAR } from '../support/signatures';
 
 // A client the project did not write: Debian's AWS CLI (package awscli, 2.9), against `lambda-av
-// serve`. It predates the AWS_ENDPOINT_URL_* variables, so every call names its endpoint; a pyenv
-// `aws` may come first on PATH, so the Debian one is called by its path.
-const AWS = '/usr/bin/aws';
+// serve` (test/support/aws-cli.ts).
 
 let root: string;
 let served: Served;
 
-interface CliRun {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-function aws(service: 's3' | 'sfn' | 'lambda', args: readonly string[]): Promise<CliRun> {
-  const endpoint = {
-    s3: served.env.AWS_ENDPOINT_URL_S3,
-    sfn: served.env.AWS_ENDPOINT_URL_SFN,
-    lambda: served.env.AWS_ENDPOINT_URL_LAMBDA,
-  }[service] as string;
-  const env = {
-    PATH: process.env.PATH ?? '',
-    HOME: root,
-    AWS_ACCESS_KEY_ID: served.env.AWS_ACCESS_KEY_ID as string,
-    AWS_SECRET_ACCESS_KEY: served.env.AWS_SECRET_ACCESS_KEY as string,
-    AWS_DEFAULT_REGION: 'us-east-1',
-    // No configuration files, no pager, and never the instance metadata service.
-    AWS_CONFIG_FILE: path.join(root, 'no-config'),
-    AWS_SHARED_CREDENTIALS_FILE: path.join(root, 'no-credentials'),
-    AWS_PAGER: '',
-    AWS_EC2_METADATA_DISABLED: 'true',
-  };
-  return new Promise((resolve) => {
-    execFile(
-      AWS,
-      ['--endpoint-url', endpoint, '--output', 'json', ...args],
-      { env, cwd: root, timeout: 60_000 },
-      (error, stdout, stderr) => {
-        resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
-      },
-    );
-  });
+function aws(service: LocalService, args: readonly string[]): Promise<ClientRun> {
+  return awsCli(served.env, root, service, args);
 }
 
 async function statusTag(key: string): Promise<string | undefined> {

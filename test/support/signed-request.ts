@@ -3,7 +3,7 @@ import { SignatureV4 } from '@smithy/signature-v4';
 import type { LocalEndpoint } from '../../src/local/protocol/local-credentials';
 
 /** SHA-256 (an HMAC when given a secret), in the shape the SDK's signer takes. */
-class Sha256 {
+export class Sha256 {
   private readonly hash: Hash | Hmac;
   constructor(secret?: string | ArrayBuffer | ArrayBufferView) {
     this.hash = secret === undefined ? createHash('sha256') : createHmac('sha256', bytes(secret));
@@ -41,9 +41,14 @@ export async function signedHeaders(
   request: RawRequest,
   options: { readonly unsignedPayload?: boolean; readonly signingDate?: Date } = {},
 ): Promise<Record<string, string>> {
-  const url = new URL(request.path, server.endpoint);
+  // The path as sent, not normalised (URL would resolve `..` and `//`, which S3 keys may hold).
+  const url = new URL(server.endpoint);
+  const [pathname = '/', rawQuery = ''] = request.path.split('?', 2);
   const query: Record<string, string> = {};
-  for (const [name, value] of url.searchParams) query[name] = value;
+  for (const pair of rawQuery === '' ? [] : rawQuery.split('&')) {
+    const [name = '', value = ''] = pair.split('=', 2);
+    query[decodeURIComponent(name)] = decodeURIComponent(value);
+  }
   const signer = new SignatureV4({
     credentials: server.credentials,
     region: 'us-east-1',
@@ -59,7 +64,7 @@ export async function signedHeaders(
       protocol: 'http:',
       hostname: url.hostname,
       port: Number(url.port),
-      path: url.pathname,
+      path: pathname,
       query,
       headers: {
         host: url.host,
@@ -81,7 +86,7 @@ export async function signedFetch(
 ): Promise<Response> {
   const headers = await signedHeaders(server, service, request);
   const { host: _, ...sent } = headers;
-  return fetch(new URL(request.path, server.endpoint), {
+  return fetch(`${server.endpoint}${request.path}`, {
     method: request.method,
     headers: sent,
     ...(request.body !== undefined ? { body: request.body } : {}),
