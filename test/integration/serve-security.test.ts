@@ -21,7 +21,7 @@ let outside: string;
 let served: Served;
 let s3: S3Client;
 /** Enough `../` to leave any directory, then the absolute path: what a traversal would reach. */
-let escape: string;
+let traversal: string;
 const W = ['-w', '\n%{http_code}'];
 
 const aws = (service: LocalService, args: readonly string[], env: Record<string, string> = {}) =>
@@ -68,7 +68,7 @@ beforeAll(async () => {
   writeFileSync(path.join(outside, 'victim-dir', 'keep.txt'), 'kept');
   writeFileSync(path.join(root, 'payload.txt'), 'written by an attacker');
   writeFileSync(path.join(root, 'eicar.com'), EICAR);
-  escape = `${'../'.repeat(12)}${outside.slice(1)}`;
+  traversal = `${'../'.repeat(12)}${outside.slice(1)}`;
   served = await startServe(['--test-signatures', '--data-dir', dataDir]);
   s3 = new S3Client({
     endpoint: endpoint('s3'),
@@ -86,7 +86,7 @@ afterAll(async () => {
 
 describe('requests stay inside the data directory', () => {
   test('aws s3 cp to a key of ../ segments stores that key, and nothing outside', async () => {
-    const key = `${escape}/pwned`;
+    const key = `${traversal}/pwned`;
 
     const copied = await aws('s3', ['s3', 'cp', path.join(root, 'payload.txt'), `s3://quiet/${key}`]);
     const read = await aws('s3', [
@@ -109,7 +109,7 @@ describe('requests stay inside the data directory', () => {
   test('UploadPart with a traversing part number or upload id is refused; nothing outside changes', async () => {
     const created = await aws('s3', ['s3api', 'create-multipart-upload', '--bucket', 'quiet', '--key', 'mp']);
     const { UploadId } = JSON.parse(created.stdout) as { UploadId: string };
-    const target = encodeURIComponent(`${escape}/victim.txt`);
+    const target = encodeURIComponent(`${traversal}/victim.txt`);
     const url = (query: string) => `${endpoint('s3')}/quiet/mp?${query}`;
     const put = (query: string) =>
       curl(
@@ -119,7 +119,7 @@ describe('requests stay inside the data directory', () => {
 
     const byPart = statusAndBody(await put(`partNumber=${target}&uploadId=${UploadId}`));
     const byUpload = statusAndBody(
-      await put(`partNumber=1&uploadId=${encodeURIComponent(`${escape}/victim-dir`)}`),
+      await put(`partNumber=1&uploadId=${encodeURIComponent(`${traversal}/victim-dir`)}`),
     );
 
     expect(byPart).toMatchObject({
@@ -134,7 +134,7 @@ describe('requests stay inside the data directory', () => {
   });
 
   test('CompleteMultipartUpload and AbortMultipartUpload with a traversing upload id delete nothing', async () => {
-    const uploadId = encodeURIComponent(`${escape}/victim-dir`);
+    const uploadId = encodeURIComponent(`${traversal}/victim-dir`);
     const parts =
       '<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>"x"</ETag></Part></CompleteMultipartUpload>';
 
@@ -179,7 +179,7 @@ describe('requests stay inside the data directory', () => {
       '--key',
       'stolen.txt',
       '--copy-source',
-      `quiet/${escape}/victim.txt`,
+      `quiet/${traversal}/victim.txt`,
     ]);
 
     expect(copied.code).not.toBe(0);
@@ -188,7 +188,7 @@ describe('requests stay inside the data directory', () => {
   });
 
   test('a POST form whose key field traverses stores that key, and nothing outside', async () => {
-    const key = `${escape}/form-pwned`;
+    const key = `${traversal}/form-pwned`;
     const post = await createPresignedPost(s3, { Bucket: 'quiet', Key: key, Expires: 600 });
     const fields = Object.entries(post.fields).flatMap(([name, value]) => ['-F', `${name}=${value}`]);
 

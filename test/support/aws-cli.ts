@@ -4,7 +4,7 @@ import path from 'node:path';
 // Clients the project did not write: Debian's AWS CLI (package awscli, 2.9) and curl. The CLI
 // predates the AWS_ENDPOINT_URL_* variables, so every call names its endpoint; a pyenv `aws` may
 // come first on PATH, so the Debian one is called by its path.
-export const AWS = '/usr/bin/aws';
+const AWS = '/usr/bin/aws';
 
 export interface ClientRun {
   readonly code: number;

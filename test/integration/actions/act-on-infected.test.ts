@@ -45,7 +45,7 @@ async function setUp(actions: Record<string, string>, quarantineBucket = QUARANT
   eventBridge = new EventBridgeClient({
     endpoint: bus.endpoint,
     region: 'us-east-1',
-    credentials: { accessKeyId: 'l', secretAccessKey: 'l' },
+    credentials: bus.credentials,
   });
   cleanups.push(() => eventBridge.destroy());
   const env = { RESULT_EVENT_BUS: BUS, INFECTED_ACTIONS: JSON.stringify(actions), MAX_FILE_SIZE: '65536' };

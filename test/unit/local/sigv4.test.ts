@@ -46,7 +46,10 @@ const GET_OBJECT: SignedRequest = {
 };
 
 test("AWS's GET Object example verifies", () => {
-  expect(verifyExample(GET_OBJECT)).toMatchObject({ mechanism: 'header', scope: '20130524/us-east-1/s3/aws4_request' });
+  expect(verifyExample(GET_OBJECT)).toMatchObject({
+    mechanism: 'header',
+    scope: '20130524/us-east-1/s3/aws4_request',
+  });
 });
 
 test("AWS's PUT Object example verifies, its key's $ encoded as SigV4 encodes it", () => {
@@ -65,7 +68,9 @@ test("AWS's PUT Object example verifies, its key's $ encoded as SigV4 encodes it
     }),
   };
 
-  expect(verifyExample(put).payloadHash).toBe('44ce7dd67c959e0d3524ffac1771dfbba87d2b6b4b4e99e42034a8b803f8b072');
+  expect(verifyExample(put).payloadHash).toBe(
+    '44ce7dd67c959e0d3524ffac1771dfbba87d2b6b4b4e99e42034a8b803f8b072',
+  );
 });
 
 test("AWS's presigned URL example verifies within its 24 hours, and is refused after them", () => {
@@ -82,8 +87,16 @@ test("AWS's presigned URL example verifies within its 24 hours, and is refused a
 });
 
 test.each([
-  ['another secret', { credentials: { ...EXAMPLE_KEYS, secretAccessKey: 'not-the-secret' } }, /SignatureDoesNotMatch|signature we calculated/],
-  ['another key id', { credentials: { ...EXAMPLE_KEYS, accessKeyId: 'AKIAOTHER' } }, /does not exist in our records/],
+  [
+    'another secret',
+    { credentials: { ...EXAMPLE_KEYS, secretAccessKey: 'not-the-secret' } },
+    /SignatureDoesNotMatch|signature we calculated/,
+  ],
+  [
+    'another key id',
+    { credentials: { ...EXAMPLE_KEYS, accessKeyId: 'AKIAOTHER' } },
+    /does not exist in our records/,
+  ],
   ['a request 16 minutes late', { now: EXAMPLE_TIME + 16 * 60_000 }, /Signature expired/],
   ['another service', { service: 'states' }, /signed for service "s3"/],
 ])('the GET example is refused with %s', (_label, change, message) => {
@@ -100,7 +113,10 @@ test.each([
 
 test.each([
   ['the path', { rawPath: '/test.txt2' }],
-  ['a signed header', { rawHeaders: GET_OBJECT.rawHeaders.map((value) => (value === 'bytes=0-9' ? 'bytes=0-99' : value)) }],
+  [
+    'a signed header',
+    { rawHeaders: GET_OBJECT.rawHeaders.map((value) => (value === 'bytes=0-9' ? 'bytes=0-99' : value)) },
+  ],
   ['the query', { rawQuery: 'versionId=x' }],
   ['the method', { method: 'DELETE' }],
 ])('a change to %s after signing is refused', (_label, change) => {
@@ -110,13 +126,15 @@ test.each([
 test('an x-amz-* header that was not signed is refused, as S3 refuses it', () => {
   const added = { ...GET_OBJECT, rawHeaders: [...GET_OBJECT.rawHeaders, 'x-amz-tagging', 'status=CLEAN'] };
 
-  expect(() => verifyExample(added)).toThrow(/headers present in the request which were not signed: x-amz-tagging/);
+  expect(() => verifyExample(added)).toThrow(
+    /headers present in the request which were not signed: x-amz-tagging/,
+  );
 });
 
 test('an unsigned request is refused before anything else', () => {
-  expect(() => verifyExample({ ...GET_OBJECT, rawHeaders: headers({ Host: 'examplebucket.s3.amazonaws.com' }) })).toThrow(
-    /Missing Authentication Token/,
-  );
+  expect(() =>
+    verifyExample({ ...GET_OBJECT, rawHeaders: headers({ Host: 'examplebucket.s3.amazonaws.com' }) }),
+  ).toThrow(/Missing Authentication Token/);
 });
 
 /** AWS's chunked upload example: 66,560 bytes of `a` in chunks of 64 KiB and 1 KiB, then the final empty chunk. */
@@ -155,7 +173,9 @@ const EXAMPLE_CHUNKS = [
 
 async function decode(request: SignedRequest, body: Buffer, split = 1000): Promise<Buffer> {
   const decoder = new AwsChunkedDecoder(STREAMING.signed, verifyExample(request));
-  const pieces = Array.from({ length: Math.ceil(body.length / split) }, (_, i) => body.subarray(i * split, (i + 1) * split));
+  const pieces = Array.from({ length: Math.ceil(body.length / split) }, (_, i) =>
+    body.subarray(i * split, (i + 1) * split),
+  );
   const out: Buffer[] = [];
   for await (const chunk of Readable.from(pieces).pipe(decoder)) out.push(chunk as Buffer);
   return Buffer.concat(out);
@@ -195,16 +215,36 @@ test('a chunked upload cut short is refused', async () => {
 });
 
 test.each([
-  ['s3', 'PUT', '/bucket/dir//a%20b/../c%2Bd%25.txt', { 'x-amz-meta-owner': 'me', 'content-type': 'text/plain' }],
+  [
+    's3',
+    'PUT',
+    '/bucket/dir//a%20b/../c%2Bd%25.txt',
+    { 'x-amz-meta-owner': 'me', 'content-type': 'text/plain' },
+  ],
   ['s3', 'GET', '/bucket?list-type=2&prefix=a%20b&continuation-token=x%2By', {}],
-  ['lambda', 'POST', '/2015-03-31/functions/arn%3Aaws%3Alambda%3Aus-east-1%3A1%3Afunction%3Af/invocations', {}],
-  ['states', 'POST', '/', { 'x-amz-target': 'AWSStepFunctions.ListExecutions', 'content-type': 'application/x-amz-json-1.0' }],
+  [
+    'lambda',
+    'POST',
+    '/2015-03-31/functions/arn%3Aaws%3Alambda%3Aus-east-1%3A1%3Afunction%3Af/invocations',
+    {},
+  ],
+  [
+    'states',
+    'POST',
+    '/',
+    { 'x-amz-target': 'AWSStepFunctions.ListExecutions', 'content-type': 'application/x-amz-json-1.0' },
+  ],
 ])('what the AWS SDK signs verifies (%s %s %s)', async (service, method, path, extra) => {
-  const server = { endpoint: 'http://127.0.0.1:4566', credentials: { accessKeyId: 'LAAVTEST', secretAccessKey: 'a/secret+key' } };
+  const server = {
+    endpoint: 'http://127.0.0.1:4566',
+    credentials: { accessKeyId: 'LAAVTEST', secretAccessKey: 'a/secret+key' },
+  };
   const body = method === 'GET' ? '' : '{"any":"body"}';
   const signed = await signedHeaders(server, service, { method, path, headers: extra, body });
   const [rawPath = '', rawQuery = ''] = path.split('?');
-  const bodyHash = signed['x-amz-content-sha256'] ?? (await import('node:crypto')).createHash('sha256').update(body).digest('hex');
+  const bodyHash =
+    signed['x-amz-content-sha256'] ??
+    (await import('node:crypto')).createHash('sha256').update(body).digest('hex');
 
   const verified = verifySignature(
     { method, rawPath, rawQuery, rawHeaders: Object.entries(signed).flat() },
