@@ -1,7 +1,7 @@
 /**
  * The benchmark: figures, never pass/fail. `npm run bench [-- --quick] [--json FILE] [--markdown FILE]`;
  * `--from-json FILE` reports a saved run again without measuring.
- * Runs on the real parts: s3rver (S3 protocol, own process), Debian's clamd, clamdscan and
+ * Runs on the real parts: lambda-av's S3 endpoint (S3 protocol, own process), Debian's clamd, clamdscan and
  * clamscan, our handler (`createScanFileHandler` + `Scanner`), the scan state machine executed
  * locally. See BENCHMARKS.md (written by `--markdown`) for the method.
  */

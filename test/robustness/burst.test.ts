@@ -196,7 +196,7 @@ test('a burst of 1,000 uploads into reserved concurrency 4: every object CLEAN o
   const deleted = runs.filter((run) => run.upload.deleted);
   expect(kept).toHaveLength(UPLOADS);
   expect(deleted).toHaveLength(DELETED_IN_BURST);
-  // Each upload's verdict, from the execution and from its tags on s3rver.
+  // Each upload's verdict, from the execution and from its tags on the S3 endpoint.
   const expected = (run: Run) => (run.upload.infected ? 'INFECTED' : 'CLEAN');
   expect(
     kept.filter((run) => run.result.status !== 'SUCCEEDED' || output(run).status !== expected(run)),

@@ -62,7 +62,7 @@ export interface HarnessOptions {
   readonly logger?: ScannerOptions['logger'];
 }
 
-/** s3rver with a definitions bucket holding test signatures and an uploads bucket, plus a Scanner. */
+/** lambda-av's S3 endpoint with a definitions bucket holding test signatures and an uploads bucket, plus a Scanner. */
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
   const s3 = await startLocalS3();
   const workDir = await mkdtemp(path.join(os.tmpdir(), 'lambda-av-work-'));

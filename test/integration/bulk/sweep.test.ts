@@ -20,9 +20,9 @@ import {
 
 // The scheduled sweep on the real parts: the request the schedule rule sends (its settle window
 // derived as the construct derives it), statemachine/bulk-scan.asl.json run by the local runner,
-// the scanner's handler with clamd, s3rver, and the sweep's count sent with PutMetricData to the
-// local CloudWatch endpoint. Old uploads are made by moving their LastModified back (s3rver
-// reports the stored file's mtime).
+// the scanner's handler with clamd, lambda-av's S3 endpoint, and the sweep's count sent with
+// PutMetricData to the local CloudWatch endpoint. Old uploads are made by moving their
+// LastModified back in the endpoint's store.
 
 const REPORTS = 'bulk-reports';
 const FAST = { ScanBatch: 5, InventoryScanBatch: 5, Plan: 5, Summarise: 5 };
