@@ -6,6 +6,7 @@
  */
 import type { LocalEndpoint } from '../src/local/protocol/local-credentials';
 import { createBenchScanner } from './lib/scanner';
+import { stdinLines } from './lib/stdin-lines';
 
 interface ChildOptions {
   readonly s3: LocalEndpoint;
@@ -20,7 +21,7 @@ interface ChildOptions {
 async function main() {
   const options = JSON.parse(process.argv[2] ?? '{}') as ChildOptions;
   const instance = createBenchScanner(options);
-  const lines = readLines();
+  const lines = stdinLines();
   process.stdout.write(`${JSON.stringify({ ready: true })}\n`);
   if ((await lines.next()).value !== 'go') return instance.stop();
   const started = performance.now();
@@ -36,19 +37,6 @@ async function main() {
   );
   await lines.next();
   await instance.stop();
-}
-
-async function* readLines(): AsyncGenerator<string> {
-  let text = '';
-  for await (const chunk of process.stdin) {
-    text += (chunk as Buffer).toString('utf8');
-    let end = text.indexOf('\n');
-    while (end >= 0) {
-      yield text.slice(0, end).trim();
-      text = text.slice(end + 1);
-      end = text.indexOf('\n');
-    }
-  }
 }
 
 main().then(

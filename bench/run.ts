@@ -10,18 +10,18 @@ import os from 'node:os';
 import path from 'node:path';
 import { POLICY_DATABASE, POLICY_DATABASE_NAME } from '../src/definitions/policy';
 import { writeTestSignatures } from '../src/local-scan/test-signatures';
-import { startLocalEventBridge } from '../test/support/eventbridge-server';
 import { renderBulkMarkdown, replaceBulkSection } from './lib/bulk-report';
 import { writeClamdscanConf } from './lib/clamd';
 import type { BenchContext, Engine } from './lib/context';
 import { startLoadMonitor } from './lib/load';
 import { describeMachine } from './lib/machine';
 import { markedSection, withSection } from './lib/markdown-section';
-import { renderMarkdownReport, renderTextReport } from './lib/report';
+import { memoryTables, renderMarkdownReport, renderTextReport } from './lib/report';
 import type { BenchResults, EngineDescription } from './lib/results';
-import { publishDefinitions, startBenchS3 } from './lib/s3';
+import { publishDefinitions, startBenchS3, startServerChild } from './lib/s3';
 import { type BenchScanner, createBenchScanner } from './lib/scanner';
 import { KiB, MiB } from './lib/stats';
+import { renderText } from './lib/table';
 import { evaluateTargets } from './lib/targets';
 import { instrument } from './lib/timeline';
 import { type BulkResult, measureBulk } from './sections/bulk';
@@ -30,6 +30,7 @@ import { measureConcurrency } from './sections/concurrency';
 import { measureCost } from './sections/cost';
 import { measureEngineSplit } from './sections/engine-split';
 import { measureLatency } from './sections/latency';
+import { measureMemory } from './sections/memory';
 import { measureStateMachine } from './sections/state-machine';
 import { measureThroughput } from './sections/throughput';
 import { warmUp } from './sections/warm-up';
@@ -41,8 +42,11 @@ interface Options {
   readonly markdown?: string;
   /** Render the reports of a run saved with --json, measuring nothing. */
   readonly fromJson?: string;
-  /** Measure one section only and put it into the --markdown page in place of its earlier figures. */
-  readonly section?: 'bulk';
+  /**
+   * Measure one section only: `bulk` is put into the --markdown page in place of its earlier
+   * figures; `memory` is printed (and saved with --json) for a look between full runs.
+   */
+  readonly section?: 'bulk' | 'memory';
 }
 
 function parseArgs(argv: readonly string[]): Options {
@@ -50,7 +54,7 @@ function parseArgs(argv: readonly string[]): Options {
   let json: string | undefined;
   let markdown: string | undefined;
   let fromJson: string | undefined;
-  let section: 'bulk' | undefined;
+  let section: Options['section'];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] as string;
     const value = () => {
@@ -66,14 +70,16 @@ function parseArgs(argv: readonly string[]): Options {
     else if (arg === '--from-json') fromJson = value();
     else if (arg === '--section') {
       const name = value();
-      if (name !== 'bulk') throw new Error(`--section: only bulk can be measured alone, got ${name}`);
+      if (name !== 'bulk' && name !== 'memory')
+        throw new Error(`--section: only bulk and memory can be measured alone, got ${name}`);
       section = name;
     } else if (arg === '--help' || arg === '-h') {
       console.log(
         'usage: npm run bench -- [--quick] [--json FILE] [--markdown FILE]\n' +
           '       npm run bench -- --from-json FILE [--markdown FILE]   (report a saved run again)\n' +
           '       npm run bench -- --section bulk [--quick] [--json FILE] [--markdown FILE]   (section 7 alone, put into FILE)\n' +
-          '       npm run bench -- --section bulk --from-json FILE [--markdown FILE]',
+          '       npm run bench -- --section bulk --from-json FILE [--markdown FILE]\n' +
+          '       npm run bench -- --section memory [--quick] [--json FILE]   (section 8 alone, printed)',
       );
       process.exit(0);
     } else throw new Error(`unknown argument ${arg} (try --help)`);
@@ -120,6 +126,14 @@ function planFor(quick: boolean) {
         stateMachine: { runs: 5, warmups: 1 },
         cost: { sizes: [100 * KiB, MiB, 10 * MiB], runs: 1 },
         bulk: { objects: 200, sweepObjects: 100, sweep: [10, 100], realisticRuns: 1 },
+        memory: {
+          sizes: [
+            { bytes: KiB, runs: 3 },
+            { bytes: MiB, runs: 2 },
+          ],
+          memoryMiB: [2048, 3008, 4096],
+          scanBytes: 8 * MiB,
+        },
       }
     : {
         scale: 'official' as const,
@@ -131,16 +145,18 @@ function planFor(quick: boolean) {
             sizes: [
               { bytes: KiB, runs: 200 },
               { bytes: MiB, runs: 50 },
-              { bytes: 10 * MiB, runs: 10 },
+              { bytes: 10 * MiB, runs: 24 },
             ],
             clamscanRuns: 10,
             warmups: 10,
           },
           realistic: {
+            // A realistic 10 MiB run costs about a minute (five scans of ~9 s by clamd): 8 runs,
+            // reported with the median's confidence interval; every other cell has at least 20.
             sizes: [
               { bytes: KiB, runs: 100 },
-              { bytes: MiB, runs: 6 },
-              { bytes: 10 * MiB, runs: 2 },
+              { bytes: MiB, runs: 24 },
+              { bytes: 10 * MiB, runs: 8 },
             ],
             clamscanRuns: 3,
             warmups: 5,
@@ -155,6 +171,15 @@ function planFor(quick: boolean) {
         stateMachine: { runs: 100, warmups: 5 },
         cost: { sizes: [100 * KiB, MiB, 10 * MiB], runs: 5 },
         bulk: { objects: 5000, sweepObjects: 1000, sweep: [1, 10, 50, 100, 250, 500], realisticRuns: 3 },
+        memory: {
+          sizes: [
+            { bytes: KiB, runs: 20 },
+            { bytes: MiB, runs: 20 },
+            { bytes: 10 * MiB, runs: 6 },
+          ],
+          memoryMiB: [2048, 3008, 4096],
+          scanBytes: 300 * MiB,
+        },
       };
 }
 
@@ -185,7 +210,8 @@ async function main() {
   const load = startLoadMonitor();
   const workDir = await mkdtemp(path.join(os.tmpdir(), 'lambda-av-bench-'));
   const s3 = await startBenchS3();
-  const eventBus = await startLocalEventBridge();
+  // Like S3, EventBridge is another machine in AWS: its stand-in runs in a process of its own.
+  const eventBus = await startServerChild('eventbridge');
   const scanners: BenchScanner[] = [];
   let results: BenchResults;
   try {
@@ -264,6 +290,24 @@ async function main() {
       );
       return { light, realistic };
     };
+    const measureMemorySection = () =>
+      measureMemory(
+        ctx,
+        { definitionsBucket: DEFINITIONS_BUCKET, prefix: 'realistic', signatures },
+        plan.memory,
+        machine.cores,
+      );
+    if (options.section === 'memory') {
+      load.section('memory');
+      const memory = await measureMemorySection();
+      console.log(memoryTables(memory).map(renderText).join('\n\n'));
+      if (options.json)
+        await writeFile(
+          options.json,
+          `${JSON.stringify({ schema: 1, section: 'memory', memory }, null, 2)}\n`,
+        );
+      return;
+    }
     if (options.section === 'bulk') {
       const engines = await startBoth();
       load.section('warm-up');
@@ -322,6 +366,8 @@ async function main() {
         plan.concurrency.lightScans,
       )),
     ];
+    load.section('memory');
+    const memory = await measureMemorySection();
     load.section('throughput');
     const throughput = await measureThroughput(ctx, [
       ...plan.throughput.light.flatMap((bytes) =>
@@ -350,6 +396,7 @@ async function main() {
       stateMachine,
       cost,
       bulk,
+      memory,
     };
     results = {
       schema: 1,

@@ -142,7 +142,7 @@ export class LambdaAvStack extends Stack {
       description: "Bucket of the update workflow's canary objects (EICAR and a clean text)",
       value: av.canary.bucket.bucketName,
     });
-    // For bucket policies that let only scanned objects be read (docs/deploy.md, "Infected object found").
+    // For bucket policies that let only scanned objects be read (docs/runbook.md, "Infected object found").
     if (av.uploadDeadLetterQueue) {
       new CfnOutput(this, 'UploadDeadLetterQueueUrl', {
         description: 'Upload events that started no scan for a day (lambda-av redrive)',

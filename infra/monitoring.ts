@@ -63,8 +63,8 @@ const ERROR_PERIOD = Duration.minutes(15);
 /** Below this many scans in the period, a share of errors means little. */
 const ERROR_SHARE_MINIMUM_SCANS = 10;
 
-/** Alarms go to one topic; the docs (docs/deploy.md) say what each means and what to do. */
-const RUNBOOK = 'See docs/deploy.md, "Alarms".';
+/** Alarms go to one topic; the runbook has a section per alarm, by its ID: what it means and what to do. */
+const RUNBOOK = 'See docs/runbook.md, the section named after this alarm.';
 
 const FIVE_MINUTES = Duration.minutes(5);
 

@@ -85,3 +85,21 @@ export function sampleTreeMemory(root: number, intervalMs = 25): { stop(): Promi
     },
   };
 }
+
+/** Clock ticks per second of /proc/PID/stat's times (USER_HZ, 100 on Linux). */
+const TICKS_PER_SECOND = 100;
+
+/**
+ * CPU time a process has used so far, user + system, all its threads (and children it reaped), in
+ * milliseconds; 0 for a process that is gone. Resolution is one clock tick (10 ms): take means
+ * over many runs for short work.
+ */
+export async function cpuMsOf(pid: number): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+  if (!stat) return 0;
+  // The command name may hold spaces and parentheses: fields start after the last ')'.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // utime, stime, cutime, cstime are fields 14-17 of /proc/PID/stat.
+  const ticks = [11, 12, 13, 14].reduce((sum, i) => sum + Number(fields[i] ?? 0), 0);
+  return (ticks * 1000) / TICKS_PER_SECOND;
+}

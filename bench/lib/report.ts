@@ -1,17 +1,31 @@
+import type { MemoryResult } from '../sections/memory';
 import { BULK_END, BULK_START, bulkTables } from './bulk-report';
 import { costTables } from './cost-report';
+import type { PeakMemory } from './processes';
 import type { BenchResults } from './results';
 import type { Stats } from './stats';
 import { ms, renderMarkdown, renderText, type Table, times } from './table';
 
 const mp = (s: Stats) => `${ms(s.median)} / ${ms(s.p99)}`;
+/** Median with its 95 % confidence interval; runs saved before intervals were recorded: median / p99. */
+const mci = (s: Stats | undefined) => {
+  if (!s) return '';
+  return s.ciLow !== undefined && s.ciHigh !== undefined
+    ? `${ms(s.median)} [${ms(s.ciLow)}-${ms(s.ciHigh)}]`
+    : mp(s);
+};
+/** A ratio's run-by-run median and interval when recorded, else the ratio of medians. */
+const ratioCell = (paired: Stats | undefined, ofMedians: number) =>
+  paired?.ciLow !== undefined && paired.ciHigh !== undefined
+    ? `${times(paired.median)} [${times(paired.ciLow)}-${times(paired.ciHigh)}]`
+    : times(ofMedians);
 const setName = (engine: string) => (engine === 'realistic' ? 'realistic' : 'light');
 const mibps = (value: number) => (value >= 10 ? value.toFixed(1) : value.toFixed(2));
 const seconds = (value: number) => `${(value / 1000).toFixed(2)} s`;
 
 function tables(r: BenchResults): Table[] {
   const latency: Table = {
-    title: '1. Warm scan latency, ms (median / p99)',
+    title: '1. Warm scan latency, ms (median [95 % confidence interval of the median])',
     columns: [
       'set',
       'size',
@@ -33,22 +47,50 @@ function tables(r: BenchResults): Table[] {
       setName(row.engine),
       row.size,
       String(row.runs),
-      mp(row.handler),
-      mp(row.scanStep),
-      mp(row.original),
-      mp(row.originalStep),
-      mp(row.clamdInstream),
-      mp(row.clamdZscan),
-      mp(row.s3Get),
-      mp(row.s3PutTagging),
+      mci(row.handler),
+      mci(row.scanStep),
+      mci(row.original),
+      mci(row.originalStep),
+      mci(row.clamdInstream),
+      mci(row.clamdZscan),
+      mci(row.s3Get),
+      mci(row.s3PutTagging),
       ms(row.floorMs),
-      times(row.originalOverHandler),
+      ratioCell(row.paired?.originalOverHandler, row.originalOverHandler),
       times(row.originalStepOverScanStep),
-      times(row.handlerOverFloor),
+      ratioCell(row.paired?.handlerOverFloor, row.handlerOverFloor),
     ]),
     notes: [
-      'p99 is the nearest-rank 99th percentile: with fewer than 100 runs it is the slowest run.',
+      'The interval in brackets is a distribution-free 95 % confidence interval of the median (order statistics of a binomial(n, 1/2)); below 6 runs it is the whole range and covers less.',
       'floor = median S3 GET + median PutObjectTagging + median clamd zINSTREAM of the same kind of bytes from local disk.',
+      "original / handler and handler / floor: the median of the ratio taken run by run (every method of a run ran back to back on that run's objects), with its interval; runs saved before that: the ratio of the medians.",
+    ],
+  };
+  const beside: Table = {
+    title: "1a. Beside the floor: what the handler does that the floor does not, and clamd's work, per scan",
+    columns: [
+      'set',
+      'size',
+      'S3 GetObjectTagging alone, ms',
+      'PutEvents alone, ms',
+      'handler - floor, ms',
+      'clamd CPU per handler scan, ms',
+      'clamd CPU per local zINSTREAM, ms',
+    ],
+    rows: r.latency
+      .filter((row) => row.s3GetTagging || row.putEvents || row.clamdCpuMs)
+      .map((row) => [
+        setName(row.engine),
+        row.size,
+        mci(row.s3GetTagging),
+        mci(row.putEvents),
+        ms(row.handler.median - row.floorMs),
+        row.clamdCpuMs ? ms(row.clamdCpuMs.handler) : '',
+        row.clamdCpuMs ? ms(row.clamdCpuMs.instream) : '',
+      ]),
+    notes: [
+      'The tag read runs beside the scan; the result event is published after the tag write, as README "Result events" says. Both are timed alone in every run, on the same clients as the handler.',
+      "clamd CPU: user + system time of clamd's process (all threads) over the call, from /proc/PID/stat, mean per run (10 ms ticks): equal columns mean clamd did the same work for the handler's stream as for the local file.",
     ],
   };
   const phases: Table = {
@@ -247,6 +289,7 @@ function tables(r: BenchResults): Table[] {
   };
   return [
     latency,
+    ...(beside.rows.length > 0 ? [beside] : []),
     phases,
     timeline,
     clamscan,
@@ -257,8 +300,71 @@ function tables(r: BenchResults): Table[] {
     stateMachine,
     ...(r.cost ? costTables(r.cost) : []),
     ...(r.bulk ? bulkTables(r.bulk) : []),
+    ...(r.memory ? memoryTables(r.memory) : []),
     load,
   ];
+}
+
+const mib = (peak: PeakMemory) => `${peak.treeMiB} MiB (node ${peak.rootMiB} + clamd ${peak.childrenMiB})`;
+
+/** Section 8: the scanner's memory, and a scan's latency and cost by memory size. */
+export function memoryTables(m: MemoryResult): Table[] {
+  const rest = m.atRest.treeMiB;
+  const resident: Table = {
+    title: `8a. Resident memory of the scanner (node + clamd), ${m.engine} set (${m.signatures.toLocaleString('en')} signatures), peak of samples every 25 ms`,
+    columns: ['moment', 'time', 'peak RSS', 'over at rest'],
+    rows: [
+      ['at rest, after start-up and 5 scans of 1 KiB', '', mib(m.atRest), ''],
+      [
+        `during one scan of ${m.scan.size} (compressible)`,
+        seconds(m.scan.ms),
+        mib(m.scan.peak),
+        `+${Math.round(m.scan.peak.treeMiB - rest)} MiB`,
+      ],
+      ...m.reloads.map((reload) => [
+        reload.strategy === 'concurrent'
+          ? 'during a reload, concurrent (zRELOAD, scans go on)'
+          : 'during a reload, restart (clamd stopped and started, scans wait)',
+        seconds(reload.ms),
+        mib(reload.peak),
+        `+${Math.round(reload.peak.treeMiB - rest)} MiB`,
+      ]),
+    ],
+    notes: [
+      "RSS counts the pages a process has in memory, the file pages it maps included; Lambda counts the memory of the whole execution environment against the function's memory size.",
+    ],
+  };
+  const sizes: Table = {
+    title: `8b. One warm scan by the function's memory size, ${m.engine} set, random content: latency ms (median [95 % CI]) and cost`,
+    columns: [
+      'size',
+      'memory',
+      'vCPU share',
+      'how',
+      'runs',
+      'latency',
+      'CPU (node + clamd), ms',
+      'billed ms',
+      'USD per million scans',
+    ],
+    rows: m.sizes.map((row) => [
+      row.size,
+      `${row.memoryMiB} MB`,
+      row.vcpus.toFixed(2),
+      row.how,
+      String(row.latency.n),
+      `${ms(row.latency.median)} [${ms(row.latency.ciLow ?? row.latency.min)}-${ms(row.latency.ciHigh ?? row.latency.max)}]`,
+      ms(row.cpuMs),
+      String(row.billedMs),
+      `$${row.usdPerMillion.toFixed(2)}`,
+    ]),
+    notes: [
+      `CPU limit: ${m.cpuLimit}. Lambda gives a function one vCPU's worth of CPU time per second at 1,769 MB, in proportion to its memory: the scanner's process and its clamd ran in one group with that share as a CFS quota, the sizes interleaved run by run.`,
+      "computed from CPU time: a share above this machine's cores cannot be shown by a quota; such a scan takes the larger of its time with every core here and its CPU time spread over the share (when node and clamd together used less than the cores here, more would not have made it faster).",
+      "Cost: Lambda x86_64 duration (the median rounded up to the millisecond, at the size's GB) plus the request, us-east-1 list prices (bench/prices.ts); S3, Step Functions and the rest do not depend on the memory size (section 6).",
+    ],
+  };
+  return [resident, sizes];
 }
 
 /** Caveats computed from the run itself, printed with the figures. */
@@ -266,7 +372,7 @@ function notes(r: BenchResults): string[] {
   const out: string[] = [];
   const few = [
     ...r.latency
-      .filter((row) => row.runs < 10)
+      .filter((row) => row.runs < 20)
       .map((row) => `latency ${setName(row.engine)} ${row.size} (${row.runs})`),
     ...r.throughput
       .filter((row) => row.runs < 10)
@@ -275,7 +381,7 @@ function notes(r: BenchResults): string[] {
   ];
   if (few.length > 0) {
     out.push(
-      `Few runs, so medians that move from run to run (their spread shows in p99 = the slowest run): ${few.join(', ')}. Each of them costs seconds to minutes per run on this machine.`,
+      `Fewer than 20 runs (latency) or 10 (the rest), so medians that can move from run to run: ${few.join(', ')}. Each of them costs seconds to minutes per run on this machine; section 1 gives each median's 95 % confidence interval, the other sections the slowest run (p99).`,
     );
   }
   const busiest = [...r.load].sort((a, b) => b.otherCores - a.otherCores)[0];

@@ -4,6 +4,7 @@ import type { ConcurrencyRow } from '../sections/concurrency';
 import type { CostResult } from '../sections/cost';
 import type { EngineSplitRow } from '../sections/engine-split';
 import type { ClamscanRow, LatencyRow } from '../sections/latency';
+import type { MemoryResult } from '../sections/memory';
 import type { StateMachineRow } from '../sections/state-machine';
 import type { ThroughputRow } from '../sections/throughput';
 import type { SectionLoad } from './load';
@@ -47,6 +48,8 @@ export interface BenchResults {
   readonly cost?: CostResult;
   /** Bulk scans (absent in runs saved before the section existed). */
   readonly bulk?: BulkResult;
+  /** Memory and the cost of a scan by memory size (absent in runs saved before the section existed). */
+  readonly memory?: MemoryResult;
   readonly targets: readonly TargetResult[];
   /** CPU used by this benchmark and by everything else on the machine, per section. */
   readonly load: readonly SectionLoad[];

@@ -1,11 +1,14 @@
 import { createReadStream } from 'node:fs';
 import { rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { GetObjectCommand, PutObjectTaggingCommand } from '@aws-sdk/client-s3';
+import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { GetObjectCommand, GetObjectTaggingCommand, PutObjectTaggingCommand } from '@aws-sdk/client-s3';
+import { RESULT_DETAIL_TYPE } from '../../src/results/result-event';
 import { zscan } from '../lib/clamd';
 import { makeContent } from '../lib/content';
 import { type BenchContext, type Engine, rotate, uniqueKey } from '../lib/context';
 import { clamdscan, clamscan, originalMethod } from '../lib/original';
+import { cpuMsOf } from '../lib/processes';
 import { ratio, type Stats, sizeLabel, summarise, timed } from '../lib/stats';
 import type { Timeline } from '../lib/timeline';
 
@@ -44,11 +47,44 @@ export interface LatencyRow {
   readonly s3Get: Stats;
   /** One PutObjectTagging with our two tags. */
   readonly s3PutTagging: Stats;
+  /**
+   * What the handler does besides the floor's three parts, each timed alone: the tag read it sends
+   * beside the scan, and the result event it publishes after the tag write. Absent in runs saved
+   * before they were measured.
+   */
+  readonly s3GetTagging?: Stats;
+  readonly putEvents?: Stats;
+  /**
+   * clamd's CPU time (all its threads, from /proc) during one handler invocation and during one
+   * zINSTREAM of a local file, mean per run: equal figures say the handler asked clamd for no more
+   * work than the floor did, whatever the wall clock says.
+   */
+  readonly clamdCpuMs?: { readonly handler: number; readonly instream: number };
   /** One GET, one tagging write and clamd's own scan, medians added up: what no method can beat. */
   readonly floorMs: number;
   readonly originalOverHandler: number;
   readonly originalStepOverScanStep: number;
   readonly handlerOverFloor: number;
+  /**
+   * The same ratios taken run by run (each run's methods ran back to back, so a burst of other
+   * load weighs on both sides of a ratio): their median and its 95 % confidence interval.
+   */
+  readonly paired?: { readonly handlerOverFloor: Stats; readonly originalOverHandler: Stats };
+}
+
+/** A result event's detail as the scanner publishes it for a CLEAN object (src/results/result-event.ts). */
+function sampleResultDetail(bucket: string, key: string, size: number) {
+  return {
+    schemaVersion: 1,
+    bucket,
+    key,
+    verdict: 'CLEAN',
+    status: 'CLEAN',
+    definitions: 'ClamAV 1.4.6/27473/Mon Nov 24 09:22:00 2026 (set bench-0123456789abcdef)',
+    scannedAt: new Date().toISOString(),
+    durationMs: 42,
+    size,
+  };
 }
 
 export interface ClamscanRow {
@@ -82,6 +118,7 @@ export async function measureLatency(
 ): Promise<{ rows: LatencyRow[]; clamscan: ClamscanRow }> {
   const { scanner } = engine;
   const socketPath = scanner.scanner.engine.daemon.client.socketPath;
+  const clamdPid = () => scanner.scanner.engine.daemon.pid ?? 0;
   const scanWithClamdscan = clamdscan(engine.clamdscanConf);
   const rows: LatencyRow[] = [];
   const first = plan.sizes[0];
@@ -111,9 +148,11 @@ export async function measureLatency(
       const methods: Array<() => Promise<void>> = [
         async () => {
           engine.timeline.begin();
+          const cpu = await cpuMsOf(clamdPid());
           const entry = performance.now();
           await scanner.scan(ctx.bucket, keys.handler);
           const exit = performance.now();
+          record('clamdCpu.handler', (await cpuMsOf(clamdPid())) - cpu, i);
           record('handler', exit - entry, i);
           const { timeline } = engine.timeline.end(entry, exit);
           for (const [part, ms] of Object.entries(timeline ?? {})) record(`timeline.${part}`, ms, i);
@@ -144,6 +183,7 @@ export async function measureLatency(
         },
         async () => {
           await writeFile(localFile, makeContent(bytes));
+          const cpu = await cpuMsOf(clamdPid());
           const { ms } = await timed(async () => {
             const { verdict } = await scanner.scanner.engine.daemon.client.scanStream(
               createReadStream(localFile),
@@ -153,6 +193,7 @@ export async function measureLatency(
             );
             if (verdict.infected) throw new Error(`local file: ${verdict.signature}`);
           });
+          record('clamdCpu.instream', (await cpuMsOf(clamdPid())) - cpu, i);
           record('instream', ms, i);
         },
         async () => {
@@ -185,6 +226,31 @@ export async function measureLatency(
           );
           record('putTagging', ms, i);
         },
+        async () => {
+          const { ms } = await timed(() =>
+            scanner.s3.send(new GetObjectTaggingCommand({ Bucket: ctx.bucket, Key: keys.step })),
+          );
+          record('getTagging', ms, i);
+        },
+        async () => {
+          // An entry of the result event's size and shape, on the scanner's own client.
+          const { ms } = await timed(() =>
+            scanner.eventBridge.send(
+              new PutEventsCommand({
+                Entries: [
+                  {
+                    EventBusName: 'default',
+                    Source: 'lambda-av',
+                    DetailType: RESULT_DETAIL_TYPE,
+                    Detail: JSON.stringify(sampleResultDetail(ctx.bucket, keys.step, bytes)),
+                    Resources: [`arn:aws:s3:::${ctx.bucket}`],
+                  },
+                ],
+              }),
+            ),
+          );
+          record('putEvents', ms, i);
+        },
       ];
       for (const method of rotate(methods, i)) await method();
     }
@@ -194,6 +260,13 @@ export async function measureLatency(
     const s = (name: string) => summarise(samples[name] ?? []);
     const handler = s('handler');
     const floorMs = s('get').median + s('putTagging').median + s('instream').median;
+    const run = (name: string, n: number) => (samples[name] ?? [])[n] ?? Number.NaN;
+    const perRun = (ratioOf: (n: number) => number) =>
+      summarise(Array.from({ length: runs }, (_, n) => Math.round(ratioOf(n) * 1000) / 1000));
+    const mean = (name: string) => {
+      const values = samples[name] ?? [];
+      return Math.round((values.reduce((sum, v) => sum + v, 0) / Math.max(1, values.length)) * 100) / 100;
+    };
     rows.push({
       engine: engine.id,
       size: sizeLabel(bytes),
@@ -211,10 +284,19 @@ export async function measureLatency(
       clamdZscan: s('zscan'),
       s3Get: s('get'),
       s3PutTagging: s('putTagging'),
+      s3GetTagging: s('getTagging'),
+      putEvents: s('putEvents'),
+      clamdCpuMs: { handler: mean('clamdCpu.handler'), instream: mean('clamdCpu.instream') },
       floorMs: Math.round(floorMs * 1000) / 1000,
       originalOverHandler: ratio(s('original').median, handler.median),
       originalStepOverScanStep: ratio(s('originalStep').median, s('scanStep').median),
       handlerOverFloor: ratio(handler.median, floorMs),
+      paired: {
+        handlerOverFloor: perRun(
+          (n) => run('handler', n) / (run('get', n) + run('putTagging', n) + run('instream', n)),
+        ),
+        originalOverHandler: perRun((n) => run('original', n) / run('handler', n)),
+      },
     });
     if (bytes === first.bytes) handlerSmall = handler;
   }

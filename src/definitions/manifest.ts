@@ -1,4 +1,5 @@
 import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { isDatabaseFile } from './database-files';
 import type { DefinitionsLocation } from './location';
 
 /**
@@ -74,7 +75,30 @@ export function parseManifest(text: string): Manifest {
   if (manifest.schema !== 1 || !Array.isArray(manifest.files) || typeof manifest.version !== 'string') {
     throw new Error('manifest.json is not a lambda-av-daemon definitions manifest (schema 1)');
   }
+  manifest.files.forEach(checkFile);
   return manifest;
+}
+
+/**
+ * A listed file is downloaded under its name into the scanner's definitions directory: a name
+ * that is not a plain database file name (a path, `..`, another extension) is refused, as are
+ * sizes and digests that could not have come from the updater.
+ */
+function checkFile(file: unknown, index: number): void {
+  const problem = fileProblem((file ?? {}) as Partial<ManifestFile>);
+  if (problem)
+    throw new Error(`manifest.json lists a file that cannot be published (files[${index}]): ${problem}`);
+}
+
+function fileProblem({ name, key, size, sha256 }: Partial<ManifestFile>): string | undefined {
+  if (typeof name !== 'string' || !isDatabaseFile(name))
+    return `its name ${JSON.stringify(name)} is not a database file name`;
+  if (typeof key !== 'string' || key === '') return 'it has no key';
+  if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0)
+    return `its size ${JSON.stringify(size)} is not a byte count`;
+  if (typeof sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(sha256))
+    return `its sha256 ${JSON.stringify(sha256)} is not 64 hexadecimal digits`;
+  return undefined;
 }
 
 /**

@@ -12,7 +12,7 @@ import type { StatusNames, UnscannablePolicy } from '../settings';
 import type { ObjectRef, ScanResult, Verdict } from './contract';
 import { mapS3Error } from './s3-errors';
 import { statusName } from './status-name';
-import { readTags, writeMergedTags } from './tags';
+import { readTags, readVersionTags, type TagsRead, writeMergedTags } from './tags';
 import { unscannableFields } from './unscannable';
 import { exceedsScanLimit, type Judgement, judgementOf } from './verdict-rules';
 
@@ -62,11 +62,14 @@ export async function scanAndTag(deps: ScanDependencies, object: ObjectRef): Pro
   let found: Judgement | undefined;
   let size: number | undefined;
   try {
+    // The tags are read while the object is fetched and scanned: only the tag write waits for the
+    // verdict. Read before the GET names a version, they are re-read if S3 served another one.
+    const earlyTags = readVersionTags(deps.s3, object);
+    earlyTags.catch(() => undefined);
     const response = await getObject(deps.s3, object);
     scanned = response.VersionId ? { ...object, versionId: response.VersionId } : object;
     size = response.ContentLength ?? 0;
-    // Reading the tags overlaps the scan: only the tag write waits for the verdict.
-    existingTags = readTags(deps.s3, scanned).catch((error: unknown) =>
+    existingTags = tagsOfVersion(deps.s3, scanned, earlyTags).catch((error: unknown) =>
       Promise.reject(mapS3Error(error, scanned)),
     );
     existingTags.catch(() => undefined);
@@ -116,6 +119,17 @@ export async function scanAndTag(deps: ScanDependencies, object: ObjectRef): Pro
       },
     };
   }
+}
+
+/**
+ * The tags of the version scanned: those read early when they are that version's (S3 answers
+ * GetObjectTagging with the version it read), else read again for it. Without versioning both
+ * answers name no version (or "null") and the early read stands, as a read after the GET would.
+ */
+async function tagsOfVersion(s3: S3Client, scanned: ObjectRef, early: Promise<TagsRead>): Promise<Tag[]> {
+  const read = await early;
+  if (scanned.versionId === undefined || read.versionId === scanned.versionId) return read.tags;
+  return readTags(s3, scanned);
 }
 
 /** A verdict reached without scanning the object, to be written to its tags. */

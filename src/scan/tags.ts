@@ -28,11 +28,22 @@ export function mergeTags(existing: readonly Tag[], ours: Readonly<Record<string
   return merged;
 }
 
+/** An object's tags and the version S3 read them from (none without versioning). */
+export interface TagsRead {
+  readonly tags: Tag[];
+  readonly versionId: string | undefined;
+}
+
 export async function readTags(s3: S3Client, object: ObjectRef): Promise<Tag[]> {
+  return (await readVersionTags(s3, object)).tags;
+}
+
+/** The object's tags, with the version S3 read them from. */
+export async function readVersionTags(s3: S3Client, object: ObjectRef): Promise<TagsRead> {
   const response = await s3.send(
     new GetObjectTaggingCommand({ Bucket: object.bucket, Key: object.key, VersionId: object.versionId }),
   );
-  return response.TagSet ?? [];
+  return { tags: response.TagSet ?? [], versionId: response.VersionId };
 }
 
 /** Writes `ours` merged into the tags read in `existing` (read them with `readTags` first). */

@@ -92,7 +92,7 @@ test.each([
   for (const { reason } of all) expect(reason.length).toBeGreaterThan(60);
 });
 
-test('only the findings docs/deploy.md explains are suppressed', () => {
+test('only the findings docs/security.md explains are suppressed', () => {
   const ids = [
     ...new Set(
       [defaults, everything, express].flatMap(({ template }) => suppressions(template)).map((s) => s.id),
@@ -107,7 +107,7 @@ test('only the findings docs/deploy.md explains are suppressed', () => {
     'AwsSolutions-SF1',
     'AwsSolutions-SQS3',
   ]);
-  const explained = readFileSync(path.join(__dirname, '..', '..', 'docs', 'deploy.md'), 'utf8');
+  const explained = readFileSync(path.join(__dirname, '..', '..', 'docs', 'security.md'), 'utf8');
   for (const id of ids) expect(explained).toContain(`| \`${id}\``);
 });
 

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { Duration, Stack } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { SCAN_EXPRESS_DEFINITION_FILE } from '../../infra/asl-definition';
@@ -5,7 +7,7 @@ import { worstCaseOfFile } from '../../infra/asl-timing';
 import { LambdaAv } from '../../infra/lambda-av-construct';
 import { allowedActions, buildLambdaAv, logicalId, standInCode, statementsOfRole, testApp } from './support';
 
-const { stack, av, template } = buildLambdaAv((scope) => ({
+const { app, stack, av, template } = buildLambdaAv((scope) => ({
   workflowType: 'EXPRESS',
   scanBuckets: [{ bucket: s3.Bucket.fromBucketName(scope, 'Uploads', 'uploads') }],
 }));
@@ -20,7 +22,11 @@ test('the scan machine is Express, from scan-express.asl.json, logging every exe
     LoggingConfiguration: { Level: 'ALL', IncludeExecutionData: true },
     DefinitionSubstitutions: { MaxReceiveCount: '6', MaxFileSize: '314572800' },
   });
-  expect(JSON.stringify(machine?.DefinitionS3Location ?? machine?.DefinitionString)).toBeDefined();
+  // The definition asset CDK staged for the machine is the Express file, byte for byte.
+  const key = String(machine?.DefinitionS3Location?.Key);
+  expect(readFileSync(path.join(app.outdir, `asset.${key}`), 'utf8')).toBe(
+    readFileSync(SCAN_EXPRESS_DEFINITION_FILE, 'utf8'),
+  );
 });
 
 test('every path through the Express definition ends within 5 minutes, less a margin', () => {

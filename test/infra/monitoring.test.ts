@@ -27,7 +27,7 @@ test('eleven alarms by default (no UNSCANNABLE alarm), each notifying the topic 
   for (const [, { Properties }] of alarms) {
     expect(Properties.AlarmActions).toEqual([topicRef]);
     expect(Properties.OKActions).toEqual([topicRef]);
-    expect(Properties.AlarmDescription).toContain('docs/deploy.md');
+    expect(Properties.AlarmDescription).toContain('docs/runbook.md');
   }
 });
 
@@ -240,7 +240,7 @@ test('unscannableAlarmThreshold adds an alarm on UNSCANNABLE results in 15 minut
 
   expect(otherAlarms[logicalId(other, unscannable)]?.Properties).toMatchObject({
     AlarmName: expect.stringMatching(/-UnscannableObjectsAlarm$/),
-    AlarmDescription: expect.stringContaining('docs/deploy.md'),
+    AlarmDescription: expect.stringContaining('docs/runbook.md'),
     Namespace: METRICS_NAMESPACE,
     MetricName: METRIC_SCAN_LATENCY,
     Dimensions: [{ Name: DIMENSION_STATUS, Value: 'UNSCANNABLE' }, service],

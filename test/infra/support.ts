@@ -28,7 +28,7 @@ afterAll(() => {
 
 let standInDir: string | undefined;
 
-/** A small stand-in for lambda.zip: building the real one takes a minute (test/infra/synth.test.ts does). */
+/** A small stand-in for lambda.zip: building the real one takes a minute (test/build/synth.test.ts does). */
 export function standInCode(): lambda.Code {
   if (!standInDir) {
     standInDir = scratch('code');

@@ -1,3 +1,4 @@
+import { RELOAD_HEADROOM_BYTES } from '../../src/definitions/reload-strategy';
 import type { ScannerOptions } from '../../src/scan/scanner';
 import { deferred } from '../support/deferred';
 import {
@@ -106,3 +107,44 @@ test('restart strategy: a set clamd refuses leaves clamd running on the previous
   await s.s3.put(UPLOADS_BUCKET, 'x.txt', 'hello');
   expect(await s.handler({ bucket: UPLOADS_BUCKET, key: 'x.txt' })).toMatchObject({ status: 'CLEAN' });
 });
+
+/** What a concurrent reload needs, as src/definitions/reload-strategy.ts counts it, in MiB. */
+async function concurrentReloadNeedsMiB(s: Harness): Promise<number> {
+  const clamd = (await s.scanner.engine.daemon.residentBytes()) ?? 0;
+  return (2 * clamd + process.memoryUsage().rss + RELOAD_HEADROOM_BYTES) / 2 ** 20;
+}
+
+test.each([
+  { memoryMb: 256, expected: 'restart' },
+  { memoryMb: 10_240, expected: 'concurrent' },
+] as const)(
+  'auto strategy at $memoryMb MB reloads by $expected: a second engine that does not fit in memory falls back to a restart',
+  async ({ memoryMb, expected }) => {
+    clock = Date.now();
+    const s = await startHarness({
+      env: { CLAMD_RELOAD_STRATEGY: 'auto', AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(memoryMb) },
+      now: () => clock,
+    });
+    h = s;
+    await s.s3.put(UPLOADS_BUCKET, 'marked.txt', MARKER);
+    await s.scanner.prepare();
+    const pid = s.scanner.engine.daemon.pid;
+    const needs = await concurrentReloadNeedsMiB(s);
+    await s.s3.put(
+      DEFINITIONS_BUCKET,
+      `${DEFINITIONS_PREFIX}/new.ndb`,
+      `${bodySignature('Marker', MARKER)}\n`,
+    );
+
+    clock += 301_000;
+    const refresh = await s.scanner.refresh();
+    const result = await s.handler({ bucket: UPLOADS_BUCKET, key: 'marked.txt' });
+
+    // The memory given is on the side of the threshold the case is about, by clamd's real size.
+    expect(needs > memoryMb).toBe(expected === 'restart');
+    expect(refresh).toMatchObject({ refreshed: true, strategy: expected });
+    expect(result).toMatchObject({ status: 'INFECTED', signature: 'Marker.UNOFFICIAL' });
+    if (expected === 'restart') expect(s.scanner.engine.daemon.pid).not.toBe(pid);
+    else expect(s.scanner.engine.daemon.pid).toBe(pid);
+  },
+);

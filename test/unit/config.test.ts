@@ -1,5 +1,5 @@
-import { loadConfig } from '../../src/config';
-import { DEFAULT_MAX_FILE_SIZE } from '../../src/settings';
+import { loadCliSettings, loadConfig } from '../../src/config';
+import { DEFAULT_MAX_FILE_SIZE, SETTINGS, type Setting, type SettingName } from '../../src/settings';
 
 const required = { CLAMAV_BUCKET_NAME: 'defs' };
 
@@ -26,7 +26,7 @@ test('defaults follow the original project', () => {
   expect(DEFAULT_MAX_FILE_SIZE).toBe(300 * 1024 * 1024);
 });
 
-test('every setting can be overridden', () => {
+test("the scanner's settings map to these fields of its configuration", () => {
   const config = loadConfig({
     ...required,
     PATH_TO_AV_DEFINITIONS: '/clamav/defs/',
@@ -117,3 +117,36 @@ test.each([
     expect.objectContaining({ name: 'ConfigurationError', message: expect.stringMatching(message) }),
   );
 });
+
+/** A valid value of `setting` other than its default, from what the registry says it accepts. */
+function sampleValue(name: SettingName, setting: Setting): string {
+  switch (setting.kind) {
+    case 'integer':
+      return String(setting.default === setting.min ? setting.max : setting.min);
+    case 'choice':
+      return setting.choices.find((choice) => choice !== setting.default) ?? '';
+    case 'status':
+      return `sample-${setting.default}`;
+    case 'tag-key':
+      return `sample-${setting.default}`;
+    case 'url':
+      return 'https://mirror.example.test';
+    case 'list':
+      return setting.choices?.[0] ?? 'https://mirror.example.test/sample.ndb';
+    case 'json':
+      return name === 'INFECTED_ACTIONS' ? '{"uploads": "delete"}' : '[{"bucket": "uploads"}]';
+    default:
+      return `sample-${name.toLowerCase()}`;
+  }
+}
+
+const loaded = (env: Record<string, string>) => ({ scanner: loadConfig(env), cli: loadCliSettings(env) });
+
+test.each(Object.entries(SETTINGS) as Array<[SettingName, Setting]>)(
+  '%s takes effect: a valid value other than its default changes the loaded configuration',
+  (name, setting) => {
+    const value = sampleValue(name, setting);
+
+    expect(loaded({ ...required, [name]: value })).not.toEqual(loaded(required));
+  },
+);

@@ -4,6 +4,7 @@ import { loadConfig } from '../../src/config';
 import {
   DEFAULT_STATUS_NAMES,
   isTagKey,
+  isTagValue,
   isUrlOf,
   SETTINGS,
   type Setting,
@@ -49,6 +50,10 @@ test.each(entries)('%s: its default passes its own validation', (name, setting) 
     case 'tag-key':
       expect(isTagKey(setting.default)).toBe(true);
       break;
+    case 'status':
+      // A status is written as a tag value, so its default must be a valid one.
+      expect(isTagValue(setting.default)).toBe(true);
+      break;
     case 'list':
       for (const item of setting.default.split(',').filter((i) => i !== '')) {
         if (setting.choices) expect(setting.choices).toContain(item);
@@ -87,9 +92,9 @@ test('the default status names are accepted as they are', () => {
   ).toEqual(DEFAULT_STATUS_NAMES);
 });
 
-test("the README's table of variables gives each default as the registry does", () => {
-  const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
-  const rows = [...readme.matchAll(/^\| `([A-Z][A-Z0-9_]+)` \| `([^`]*)`/gm)];
+test('the generated docs/configuration.md gives each default as the registry does', () => {
+  const page = readFileSync(path.join(ROOT, 'docs', 'configuration.md'), 'utf8');
+  const rows = [...page.matchAll(/^\| `([A-Z][A-Z0-9_]+)` \| `([^`]*)`/gm)];
   const given = rows.map(([, name, value]) => [name, value]);
 
   const expected = given.map(([name]) => {

@@ -101,10 +101,12 @@ describe('when both readings of a key exist with different content', () => {
 });
 
 test('with the same bytes under both readings, the object written nearer the event time is scanned', async () => {
+  // Explicit times, a minute apart (LastModified has one-second resolution): 'a b.pdf' written
+  // at the event's time, 'a+b.pdf' a minute later.
   await h.s3.put(bucket, 'a b.pdf', EICAR);
-  const earlier = new Date().toISOString();
-  await new Promise((resolve) => setTimeout(resolve, 2100)); // LastModified has one-second resolution
   await h.s3.put(bucket, 'a+b.pdf', EICAR);
+  await h.s3.backdate(bucket, 'a b.pdf', 60_000);
+  const earlier = new Date(Date.now() - 60_000).toISOString();
   const event = await objectCreatedEvent(h.s3.client, bucket, 'a+b.pdf', { time: earlier });
 
   const result = await wf.run(SCAN_STATE_MACHINE, event);

@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 
 // The directory-scan benchmark keeps working (figures only: nothing here judges speed).
 
-const REPO = path.join(__dirname, '..', '..');
+const REPO = path.join(__dirname, '..', '..', '..');
 let dir: string;
 
 beforeAll(async () => {
