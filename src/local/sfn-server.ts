@@ -68,7 +68,7 @@ export async function startLocalStepFunctions(
       targetPrefix: 'AWSStepFunctions',
       version: '1.0',
       label: 'the local Step Functions endpoint of lambda-av',
-      operations: stepFunctionsOperations(registry, table, options),
+      operations: new StepFunctionsApi(registry, table, options).operations(),
     },
     { service: 'states', credentials, ...(options.port !== undefined ? { port: options.port } : {}) },
   );
@@ -342,147 +342,177 @@ function page<T>(items: readonly T[], body: JsonObject): { items: T[]; nextToken
   };
 }
 
-/** The operations the endpoint answers; anything else is refused by name. */
-function stepFunctionsOperations(
-  registry: MachineRegistry,
-  table: ExecutionTable,
-  options: LocalStepFunctionsServerOptions,
-): Record<string, (body: JsonObject) => unknown> {
-  return {
-    StartExecution(body) {
-      const { executionArn, record } = table.start(
-        requiredString(body, 'stateMachineArn'),
-        optionalString(body, 'input') ?? '{}',
-        optionalString(body, 'name'),
+/**
+ * The operations the endpoint answers, one method each, named as the API names them (anything
+ * else is refused by name): the start of an execution, its description, its stop, the listings,
+ * the history, Express executions, the state machines and the Map Runs.
+ */
+class StepFunctionsApi {
+  constructor(
+    private readonly registry: MachineRegistry,
+    private readonly table: ExecutionTable,
+    private readonly options: LocalStepFunctionsServerOptions,
+  ) {}
+
+  /** The operations by name, for the JSON protocol's dispatch. */
+  operations(): Record<string, (body: JsonObject) => unknown> {
+    const names = [
+      'StartExecution',
+      'DescribeExecution',
+      'StopExecution',
+      'ListExecutions',
+      'GetExecutionHistory',
+      'StartSyncExecution',
+      'ListStateMachines',
+      'DescribeStateMachine',
+      'ListMapRuns',
+      'DescribeMapRun',
+    ] as const;
+    return Object.fromEntries(names.map((name) => [name, (body: JsonObject) => this[name](body)]));
+  }
+
+  StartExecution(body: JsonObject) {
+    const { executionArn, record } = this.table.start(
+      requiredString(body, 'stateMachineArn'),
+      optionalString(body, 'input') ?? '{}',
+      optionalString(body, 'name'),
+    );
+    return { executionArn, startDate: seconds(record.startDate) };
+  }
+
+  DescribeExecution(body: JsonObject) {
+    const {
+      events: _,
+      startDate,
+      stopDate,
+      ...description
+    } = this.table.find(requiredString(body, 'executionArn'));
+    return { ...description, startDate: seconds(startDate), stopDate: seconds(stopDate) };
+  }
+
+  StopExecution(body: JsonObject) {
+    const execution = this.table.find(requiredString(body, 'executionArn'));
+    this.table.stop(execution.executionArn);
+    return { stopDate: seconds(Date.now()) };
+  }
+
+  ListExecutions(body: JsonObject) {
+    const stateMachineArn = requiredString(body, 'stateMachineArn');
+    if (this.registry.get(stateMachineArn).type === 'EXPRESS') {
+      throw new LocalServiceError(
+        'StateMachineTypeNotSupported',
+        'This operation is not supported by EXPRESS state machines',
       );
-      return { executionArn, startDate: seconds(record.startDate) };
-    },
-    DescribeExecution(body) {
-      const {
-        events: _,
-        startDate,
-        stopDate,
-        ...description
-      } = table.find(requiredString(body, 'executionArn'));
-      return { ...description, startDate: seconds(startDate), stopDate: seconds(stopDate) };
-    },
-    StopExecution(body) {
-      const execution = table.find(requiredString(body, 'executionArn'));
-      table.stop(execution.executionArn);
-      return { stopDate: seconds(Date.now()) };
-    },
-    ListExecutions(body) {
-      const stateMachineArn = requiredString(body, 'stateMachineArn');
-      if (registry.get(stateMachineArn).type === 'EXPRESS') {
-        throw new LocalServiceError(
-          'StateMachineTypeNotSupported',
-          'This operation is not supported by EXPRESS state machines',
-        );
-      }
-      const status = optionalString(body, 'statusFilter');
-      const matching = table
-        .sorted()
-        .filter(
-          (execution) =>
-            execution.stateMachineArn === stateMachineArn && (!status || execution.status === status),
-        );
-      const { items, nextToken } = page(matching, body);
-      return {
-        executions: items.map(({ executionArn, name, status: s, startDate, stopDate }) => ({
-          executionArn,
-          stateMachineArn,
-          name,
-          status: s,
-          startDate: seconds(startDate),
-          ...(stopDate ? { stopDate: seconds(stopDate) } : {}),
-        })),
-        ...(nextToken ? { nextToken } : {}),
-      };
-    },
-    GetExecutionHistory(body) {
-      const events = awsHistoryEvents(table.find(requiredString(body, 'executionArn')));
-      const ordered = field(body, 'reverseOrder', 'boolean') === true ? events.reverse() : events;
-      const { items, nextToken } = page(ordered, body);
-      return { events: items, ...(nextToken ? { nextToken } : {}) };
-    },
-    // An Express machine runs to its end within the request and keeps no execution, as in AWS.
-    async StartSyncExecution(body) {
-      const stateMachineArn = requiredString(body, 'stateMachineArn');
-      const machine = registry.get(stateMachineArn);
-      if (machine.type !== 'EXPRESS') {
-        throw new LocalServiceError(
-          'StateMachineTypeNotSupported',
-          'This operation is supported by EXPRESS state machines only',
-        );
-      }
-      const name = optionalString(body, 'name') ?? randomUUID();
-      const input = optionalString(body, 'input') ?? '{}';
-      const parsed = parseExecutionInput(input);
-      const executionArn = `${stateMachineArn.replace(':stateMachine:', ':express:')}:${name}:${randomUUID()}`;
-      const startDate = Date.now() / 1000;
-      const result = await runLocalExecution(machine.file, parsed, options, {
+    }
+    const status = optionalString(body, 'statusFilter');
+    const matching = this.table
+      .sorted()
+      .filter(
+        (execution) =>
+          execution.stateMachineArn === stateMachineArn && (!status || execution.status === status),
+      );
+    const { items, nextToken } = page(matching, body);
+    return {
+      executions: items.map(({ executionArn, name, status: s, startDate, stopDate }) => ({
         executionArn,
         stateMachineArn,
         name,
-      });
-      return {
-        executionArn,
-        stateMachineArn,
-        name,
-        startDate,
-        stopDate: Date.now() / 1000,
-        status: result.status,
-        input,
-        ...(result.status === 'SUCCEEDED' ? { output: JSON.stringify(result.output) } : {}),
-        ...(result.error ? { error: result.error } : {}),
-        ...(result.cause ? { cause: result.cause } : {}),
-      };
-    },
-    ListStateMachines() {
-      return {
-        stateMachines: registry.entries().map(([stateMachineArn, machine]) => ({
-          stateMachineArn,
-          name: stateMachineArn.split(':').pop(),
-          type: machine.type,
-          creationDate: 0,
-        })),
-      };
-    },
-    DescribeStateMachine(body) {
-      const stateMachineArn = requiredString(body, 'stateMachineArn');
-      const machine = registry.get(stateMachineArn);
-      return {
+        status: s,
+        startDate: seconds(startDate),
+        ...(stopDate ? { stopDate: seconds(stopDate) } : {}),
+      })),
+      ...(nextToken ? { nextToken } : {}),
+    };
+  }
+
+  GetExecutionHistory(body: JsonObject) {
+    const events = awsHistoryEvents(this.table.find(requiredString(body, 'executionArn')));
+    const ordered = field(body, 'reverseOrder', 'boolean') === true ? events.reverse() : events;
+    const { items, nextToken } = page(ordered, body);
+    return { events: items, ...(nextToken ? { nextToken } : {}) };
+  }
+
+  /** An Express machine runs to its end within the request and keeps no execution, as in AWS. */
+  async StartSyncExecution(body: JsonObject) {
+    const stateMachineArn = requiredString(body, 'stateMachineArn');
+    const machine = this.registry.get(stateMachineArn);
+    if (machine.type !== 'EXPRESS') {
+      throw new LocalServiceError(
+        'StateMachineTypeNotSupported',
+        'This operation is supported by EXPRESS state machines only',
+      );
+    }
+    const name = optionalString(body, 'name') ?? randomUUID();
+    const input = optionalString(body, 'input') ?? '{}';
+    const parsed = parseExecutionInput(input);
+    const executionArn = `${stateMachineArn.replace(':stateMachine:', ':express:')}:${name}:${randomUUID()}`;
+    const startDate = Date.now() / 1000;
+    const result = await runLocalExecution(machine.file, parsed, this.options, {
+      executionArn,
+      stateMachineArn,
+      name,
+    });
+    return {
+      executionArn,
+      stateMachineArn,
+      name,
+      startDate,
+      stopDate: Date.now() / 1000,
+      status: result.status,
+      input,
+      ...(result.status === 'SUCCEEDED' ? { output: JSON.stringify(result.output) } : {}),
+      ...(result.error ? { error: result.error } : {}),
+      ...(result.cause ? { cause: result.cause } : {}),
+    };
+  }
+
+  ListStateMachines() {
+    return {
+      stateMachines: this.registry.entries().map(([stateMachineArn, machine]) => ({
         stateMachineArn,
         name: stateMachineArn.split(':').pop(),
-        status: 'ACTIVE',
-        definition: readFileSync(machine.file, 'utf8'),
-        roleArn: `arn:aws:iam::${LOCAL_ACCOUNT}:role/lambda-av-local`,
         type: machine.type,
         creationDate: 0,
-      };
-    },
-    ListMapRuns(body) {
-      const executionArn = requiredString(body, 'executionArn');
-      table.find(executionArn);
-      return {
-        mapRuns: [...table.mapRuns.values()]
-          .filter((run) => run.executionArn === executionArn)
-          .map(({ mapRunArn, startDate, stopDate }) => ({
-            executionArn,
-            mapRunArn,
-            stateMachineArn: mapRunArn.replace(':mapRun:', ':stateMachine:').replace(/:[^:]*$/, ''),
-            startDate,
-            ...(stopDate ? { stopDate } : {}),
-          })),
-      };
-    },
-    DescribeMapRun(body) {
-      const mapRunArn = requiredString(body, 'mapRunArn');
-      const run = table.mapRuns.get(mapRunArn);
-      if (!run) throw new LocalServiceError('ResourceNotFound', `Map Run Does Not Exist: '${mapRunArn}'`);
-      return { ...run, itemCounts: { ...run.itemCounts }, executionCounts: { ...run.executionCounts } };
-    },
-  };
+      })),
+    };
+  }
+
+  DescribeStateMachine(body: JsonObject) {
+    const stateMachineArn = requiredString(body, 'stateMachineArn');
+    const machine = this.registry.get(stateMachineArn);
+    return {
+      stateMachineArn,
+      name: stateMachineArn.split(':').pop(),
+      status: 'ACTIVE',
+      definition: readFileSync(machine.file, 'utf8'),
+      roleArn: `arn:aws:iam::${LOCAL_ACCOUNT}:role/lambda-av-local`,
+      type: machine.type,
+      creationDate: 0,
+    };
+  }
+
+  ListMapRuns(body: JsonObject) {
+    const executionArn = requiredString(body, 'executionArn');
+    this.table.find(executionArn);
+    return {
+      mapRuns: [...this.table.mapRuns.values()]
+        .filter((run) => run.executionArn === executionArn)
+        .map(({ mapRunArn, startDate, stopDate }) => ({
+          executionArn,
+          mapRunArn,
+          stateMachineArn: mapRunArn.replace(':mapRun:', ':stateMachine:').replace(/:[^:]*$/, ''),
+          startDate,
+          ...(stopDate ? { stopDate } : {}),
+        })),
+    };
+  }
+
+  DescribeMapRun(body: JsonObject) {
+    const mapRunArn = requiredString(body, 'mapRunArn');
+    const run = this.table.mapRuns.get(mapRunArn);
+    if (!run) throw new LocalServiceError('ResourceNotFound', `Map Run Does Not Exist: '${mapRunArn}'`);
+    return { ...run, itemCounts: { ...run.itemCounts }, executionCounts: { ...run.executionCounts } };
+  }
 }
 
 /**

@@ -57,9 +57,12 @@ const parser = new XMLParser({
 
 /** A request's XML body (CompleteMultipartUpload, Delete, Tagging, ...) as plain objects; MalformedXML otherwise. */
 export function parseXmlBody(body: Buffer, root: string): Record<string, unknown> {
+  const text = body.toString('utf8');
+  // S3's request documents have no DTD: one (and the entities it could declare) is refused unread.
+  if (/<!(DOCTYPE|ENTITY)/i.test(text)) throw s3Errors.malformedXml();
   let parsed: Record<string, unknown>;
   try {
-    parsed = parser.parse(body.toString('utf8'), true) as Record<string, unknown>;
+    parsed = parser.parse(text, true) as Record<string, unknown>;
   } catch {
     throw s3Errors.malformedXml();
   }
