@@ -8,7 +8,7 @@
  * `npx jest` (scripts/test.sh, CI) runs both.
  */
 const FAST = ['unit', 'infra', 'docs', 'bench'];
-const INTEGRATION = ['integration', 'robustness', 'build', 'setup'];
+const INTEGRATION = ['integration', 'robustness', 'build', 'setup', 'package'];
 
 /** @type {(name: string, dirs: string[], guards?: string[]) => import('jest').Config} */
 const tier = (name, dirs, guards = []) => ({

@@ -2,7 +2,9 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { Stack } from 'aws-cdk-lib';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import type { Construct } from 'constructs';
 import {
   ACT_ON_INFECTED_STATE_MACHINE,
   BULK_SCAN_STATE_MACHINE,
@@ -29,16 +31,20 @@ export interface AslDefinition {
 
 /**
  * A state machine definition from an ASL file, uploaded as an asset, with its `${Placeholders}`
- * filled by `definitionSubstitutions`. Throws at synth time when the file names a placeholder
+ * filled by `definitionSubstitutions` (`${Partition}` by the stack's partition). Throws at synth time when the file names a placeholder
  * without a value or a value matches no placeholder (a renamed placeholder would otherwise
  * reach AWS as literal text). A file definition gets no automatic IAM: the caller grants what
  * its states call.
  */
 export function aslDefinition(
+  scope: Construct,
   file: string,
-  substitutions: Record<string, string>,
+  given: Record<string, string>,
   options: { readonly retryBudgetSeconds?: number } = {},
 ): AslDefinition {
+  // The integration ARNs' partition (`arn:${Partition}:states:::lambda:invoke`): a literal such
+  // as `aws-cn` when the stack's region is known, else the stack's AWS::Partition.
+  const substitutions = { Partition: Stack.of(scope).partition, ...given };
   const { missing, unused } = placeholderMismatch(readFileSync(file, 'utf8'), substitutions);
   if (missing.length > 0 || unused.length > 0) {
     throw new LambdaAvPropsError(

@@ -42,6 +42,8 @@ export const BLOCK_READS_SIDS = {
   setScanTags: 'LambdaAvOnlyTheScannerSetsScanTags',
   retagScanned: 'LambdaAvOnlyTheScannerRetagsScannedObjects',
   copyIn: 'LambdaAvNoCopiesFromOtherBuckets',
+  replicateOut: 'LambdaAvOnlyExemptRolesReplicateOut',
+  replicateIn: 'LambdaAvNoReplicasIn',
 } as const;
 
 export { BlockReadsError };
@@ -61,7 +63,14 @@ export { BlockReadsError };
  * 4. no `s3:PutObject` copying from another bucket (`s3:x-amz-copy-source` present and not
  *    `name/...` or `/name/...`), except the taggers: a copy keeps its source's tags by default
  *    (`TaggingDirective COPY`), which could bring a CLEAN tag nobody here wrote. Copies within
- *    the bucket carry tags the scanner wrote.
+ *    the bucket carry tags the scanner wrote;
+ * 5. no `s3:GetObjectVersionForReplication`, except the read-exempt roles and taggers: replication
+ *    would copy objects out before their scan, and the action takes no tag condition key (Service
+ *    Authorization Reference), so it cannot be limited to CLEAN objects. A replication role named
+ *    in the read-exempt roles replicates everything, scanned or not;
+ * 6. no `s3:ReplicateObject`, `s3:ReplicateTags` into the bucket, except the taggers: a replica
+ *    arrives with its source's tags, which could say CLEAN, and neither action takes a tag
+ *    condition key either.
  */
 export function blockReadsStatements(options: BlockReadsOptions): iam.PolicyStatement[] {
   const { bucketArn, bucketName, statusTagKey, timestampTagKey, cleanStatus } = options;
@@ -130,6 +139,8 @@ export function blockReadsStatements(options: BlockReadsOptions): iam.PolicyStat
       },
       taggers,
     ),
+    deny(BLOCK_READS_SIDS.replicateOut, ['s3:GetObjectVersionForReplication'], {}, readers),
+    deny(BLOCK_READS_SIDS.replicateIn, ['s3:ReplicateObject', 's3:ReplicateTags'], {}, taggers),
   ];
 }
 

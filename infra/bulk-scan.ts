@@ -4,9 +4,10 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
-import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
 import { aslDefinition, BULK_SCAN_DEFINITION_FILE } from './asl-definition';
+import { addNagSuppressions } from './nag-metadata';
+import { vendedLogGroupName } from './state-machine-log-group';
 
 export interface BulkScanProps {
   /**
@@ -20,7 +21,9 @@ export interface BulkScanProps {
   readonly batchSize: number;
   /** How long the reports are kept. */
   readonly reportRetention: Duration;
+  /** Retention of the bulk scan state machine's logs. */
   readonly logRetention: logs.RetentionDays;
+  /** What happens to the report bucket and the log group when they are removed. */
   readonly removalPolicy: RemovalPolicy;
 }
 
@@ -48,7 +51,7 @@ export class BulkScan extends Construct {
         { id: 'AbortIncompleteUploads', abortIncompleteMultipartUploadAfter: Duration.days(1) },
       ],
     });
-    NagSuppressions.addResourceSuppressions(this.reportBucket, [
+    addNagSuppressions(this.reportBucket, [
       {
         id: 'AwsSolutions-S1',
         reason:
@@ -61,7 +64,7 @@ export class BulkScan extends Construct {
       comment:
         'lambda-av: scan or rescan a whole bucket (Distributed Map, batches of objects per scanner invocation)',
       stateMachineType: sfn.StateMachineType.STANDARD,
-      ...aslDefinition(BULK_SCAN_DEFINITION_FILE, {
+      ...aslDefinition(this, BULK_SCAN_DEFINITION_FILE, {
         ScannerFunctionArn: props.scanner.functionArn,
         BulkMaxConcurrency: String(props.maxConcurrency),
         BulkBatchSize: String(props.batchSize),
@@ -71,7 +74,7 @@ export class BulkScan extends Construct {
         // Failures only: each batch's results are in the report, and logging every event of
         // every child workflow again would cost more than the scans' state transitions.
         destination: new logs.LogGroup(this, 'StateMachineLogs', {
-          logGroupName: `/aws/vendedlogs/states/${name}`,
+          logGroupName: vendedLogGroupName(this, name),
           retention: props.logRetention,
           removalPolicy: props.removalPolicy,
         }),
@@ -116,7 +119,7 @@ export class BulkScan extends Construct {
         new iam.PolicyStatement({ actions: ['states:RedriveExecution'], resources: [executions('/*')] }),
       ],
     });
-    NagSuppressions.addResourceSuppressions(distributedMapPolicy, [
+    addNagSuppressions(distributedMapPolicy, [
       {
         id: 'AwsSolutions-IAM5',
         reason:
@@ -136,7 +139,7 @@ export class BulkScan extends Construct {
         resources: [this.reportBucket.arnForObjects('bulk-scan/*')],
       }),
     );
-    NagSuppressions.addResourceSuppressions(
+    addNagSuppressions(
       this.stateMachine.role,
       [
         {
@@ -158,7 +161,7 @@ export class BulkScan extends Construct {
       ],
       true,
     );
-    NagSuppressions.addResourceSuppressions(this.stateMachine, [
+    addNagSuppressions(this.stateMachine, [
       {
         id: 'AwsSolutions-SF1',
         reason:

@@ -1,12 +1,12 @@
 import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
-import { CANARY_PREFIX } from '../src/canary/objects';
+import { CANARY_PREFIX } from '../src/canary/canary-prefix';
+import { addNagSuppressions } from './nag-metadata';
 
 export interface CanaryBucketProps {
-  /** @default RemovalPolicy.RETAIN */
+  /** What happens to the bucket when it is removed. @default RemovalPolicy.RETAIN */
   readonly removalPolicy?: RemovalPolicy;
 }
 
@@ -32,7 +32,7 @@ export class CanaryBucket extends Construct {
         { id: 'ExpireCanaryObjects', expiration: Duration.days(7) },
       ],
     });
-    NagSuppressions.addResourceSuppressions(this.bucket, [
+    addNagSuppressions(this.bucket, [
       {
         id: 'AwsSolutions-S1',
         reason:

@@ -2,15 +2,19 @@ import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import {
-  OFFICIAL_DATABASES,
-  type OfficialDatabase,
-  RELOAD_STRATEGY_SETTINGS,
-  UNSCANNABLE_POLICIES,
-} from '../src/settings';
 import { ContextError } from './errors';
-import type { LambdaAvProps, ReloadStrategy, WorkflowType } from './lambda-av-construct';
+import {
+  OfficialDatabase,
+  OnInfected,
+  ReloadStrategy,
+  TagPreset,
+  UnscannablePolicy,
+  WorkflowType,
+} from './lambda-av-choices';
+import type { LambdaAvProps } from './lambda-av-props';
 import type { LambdaAvStackProps, ScanBucketByName } from './lambda-av-stack';
+import { ProcessingErrorThreshold } from './processing-error-threshold';
+import { Sweep } from './sweep-settings';
 
 /** Reads one context value: `app.node.tryGetContext`. */
 export type ContextReader = (key: string) => unknown;
@@ -79,10 +83,10 @@ export { ContextError };
 export function readAppSettings(get: ContextReader): AppSettings {
   const c = new ContextValues(get);
   const lambdaAv: Omit<LambdaAvProps, 'definitionsBucket' | 'scanBuckets'> = compact({
-    architecture: c.choice('architecture', ['x86_64', 'arm64'] as const, (arch) =>
+    architecture: map(c.choice('architecture', ['x86_64', 'arm64'] as const), (arch) =>
       arch === 'arm64' ? lambda.Architecture.ARM_64 : lambda.Architecture.X86_64,
     ),
-    workflowType: c.choice('workflowType', ['STANDARD', 'EXPRESS'] as const, (type): WorkflowType => type),
+    workflowType: c.choice('workflowType', Object.values(WorkflowType)),
     retryBudget: map(c.integer('retryBudgetMinutes'), Duration.minutes),
     definitionsPrefix: c.string('definitionsPrefix'),
     maxFileSize: c.integer('maxFileSize'),
@@ -92,10 +96,10 @@ export function readAppSettings(get: ContextReader): AppSettings {
     warmConcurrency: c.integer('warmConcurrency'),
     ...warmer(c.integer('warmerIntervalMinutes')),
     definitionsCheckInterval: map(c.integer('definitionsCheckIntervalSeconds'), Duration.seconds),
-    reloadStrategy: c.choice('reloadStrategy', RELOAD_STRATEGY_SETTINGS, (s): ReloadStrategy => s),
+    reloadStrategy: c.choice('reloadStrategy', Object.values(ReloadStrategy)),
     statusTagKey: c.string('statusTagKey'),
     timestampTagKey: c.string('timestampTagKey'),
-    tagPreset: c.choice('tagPreset', ['guardduty'] as const, (preset) => preset),
+    tagPreset: c.choice('tagPreset', Object.values(TagPreset)),
     quarantineRetention: map(c.integer('quarantineRetentionDays'), Duration.days),
     updaterMemorySize: c.integer('updaterMemorySize'),
     updateInterval: map(c.integer('updateIntervalMinutes'), Duration.minutes),
@@ -103,15 +107,16 @@ export function readAppSettings(get: ContextReader): AppSettings {
     mirrorUrl: c.string('mirrorUrl'),
     customDatabaseUrls: c.list('customDatabaseUrls'),
     officialDatabases: map(c.list('officialDatabases'), (names) =>
-      names.map((name): OfficialDatabase => {
-        if (!(OFFICIAL_DATABASES as readonly string[]).includes(name)) {
+      names.map((name) => {
+        const database = Object.values(OfficialDatabase).find((value) => value === name);
+        if (database === undefined) {
           throw new ContextError(
             'officialDatabases',
-            `a comma-separated subset of ${OFFICIAL_DATABASES.join(',')}`,
+            `a comma-separated subset of ${Object.values(OfficialDatabase).join(',')}`,
             name,
           );
         }
-        return name as OfficialDatabase;
+        return database;
       }),
     ),
     alarmEmails: c.list('alarmEmails'),
@@ -122,14 +127,14 @@ export function readAppSettings(get: ContextReader): AppSettings {
       c.integer('processingErrorPercent'),
       c.integer('processingErrorCount'),
     ),
-    unscannablePolicy: c.choice('unscannablePolicy', UNSCANNABLE_POLICIES, (policy) => policy),
+    unscannablePolicy: c.choice('unscannablePolicy', Object.values(UnscannablePolicy)),
     unscannableAlarmThreshold: c.integer('unscannableAlarmThreshold'),
     bulkScan: nonEmpty(
       compact({ maxConcurrency: c.integer('bulkMaxConcurrency'), batchSize: c.integer('bulkBatchSize') }),
     ),
     sweep: map(c.integer('sweepIntervalHours'), sweepOf),
     logRetention: map(c.integer('logRetentionDays'), (days) => retentionOf(days)),
-    removalPolicy: c.choice('removalPolicy', ['retain', 'destroy'] as const, (policy) =>
+    removalPolicy: map(c.choice('removalPolicy', ['retain', 'destroy'] as const), (policy) =>
       policy === 'destroy' ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
     ),
   });
@@ -228,8 +233,8 @@ export function scanBucketsOf(value: unknown): ScanBucketByName[] {
 }
 
 /** `infectedActions`: `bucket=quarantine,other=delete`. */
-function infectedActionsOf(value: string | undefined): Map<string, 'quarantine' | 'delete'> {
-  const actions = new Map<string, 'quarantine' | 'delete'>();
+function infectedActionsOf(value: string | undefined): Map<string, OnInfected> {
+  const actions = new Map<string, OnInfected>();
   for (const entry of (value ?? '')
     .split(',')
     .map((part) => part.trim())
@@ -242,7 +247,7 @@ function infectedActionsOf(value: string | undefined): Map<string, 'quarantine' 
         entry,
       );
     }
-    actions.set(bucketName, action);
+    actions.set(bucketName, action === 'delete' ? OnInfected.DELETE : OnInfected.QUARANTINE);
   }
   return actions;
 }
@@ -254,8 +259,8 @@ function processingErrorThreshold(
   if (percent !== undefined && count !== undefined) {
     throw new ContextError('processingErrorPercent', 'given alone (or processingErrorCount alone)', percent);
   }
-  if (percent !== undefined) return { percent };
-  return count === undefined ? undefined : { count };
+  if (percent !== undefined) return ProcessingErrorThreshold.percent(percent);
+  return count === undefined ? undefined : ProcessingErrorThreshold.count(count);
 }
 
 function warmer(minutes: number | undefined): Pick<LambdaAvProps, 'warmerEnabled' | 'warmerInterval'> {
@@ -272,7 +277,7 @@ function sweepOf(hours: number): LambdaAvProps['sweep'] {
       hours,
     );
   }
-  return hours === 0 ? false : { schedule: events.Schedule.rate(Duration.hours(hours)) };
+  return hours === 0 ? Sweep.off() : Sweep.onSchedule(events.Schedule.rate(Duration.hours(hours)));
 }
 
 function retentionOf(days: number): logs.RetentionDays {
@@ -346,15 +351,11 @@ class ContextValues {
     throw new ContextError(key, 'a comma-separated list', value);
   }
 
-  choice<const T extends string, U>(
-    key: (typeof CONTEXT_KEYS)[number],
-    choices: readonly T[],
-    f: (choice: T) => U,
-  ): U | undefined {
+  choice<const T extends string>(key: (typeof CONTEXT_KEYS)[number], choices: readonly T[]): T | undefined {
     const value = this.string(key);
     if (value === undefined) return undefined;
-    if (!(choices as readonly string[]).includes(value))
-      throw new ContextError(key, `one of ${choices.join(', ')}`, value);
-    return f(value as T);
+    const choice = choices.find((c) => c === value);
+    if (choice === undefined) throw new ContextError(key, `one of ${choices.join(', ')}`, value);
+    return choice;
   }
 }

@@ -2,9 +2,9 @@ import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
-import { IMPORT_PREFIX } from '../src/definitions/manifest';
+import { IMPORT_PREFIX } from '../src/definitions/location';
+import { addNagSuppressions } from './nag-metadata';
 
 export interface DefinitionsBucketProps {
   /**
@@ -22,7 +22,7 @@ export interface DefinitionsBucketProps {
    * @default a new bucket for them, logs expire after 365 days
    */
   readonly accessLogsBucket?: s3.IBucket;
-  /** @default RemovalPolicy.RETAIN */
+  /** What happens to the buckets it creates when they are removed. @default RemovalPolicy.RETAIN */
   readonly removalPolicy?: RemovalPolicy;
 }
 
@@ -194,7 +194,7 @@ export class DefinitionsBucket extends Construct {
         },
       ],
     });
-    NagSuppressions.addResourceSuppressions(logs, [
+    addNagSuppressions(logs, [
       {
         id: 'AwsSolutions-S1',
         reason:

@@ -12,7 +12,7 @@ export interface ExpressScanQueueProps {
   readonly visibilityTimeout: Duration;
   /** Deliveries of one upload's event before it goes to the dead-letter queue. */
   readonly maxReceiveCount: number;
-  /** @default RemovalPolicy.RETAIN */
+  /** What happens to the queues when they are removed. @default RemovalPolicy.RETAIN */
   readonly removalPolicy?: RemovalPolicy;
 }
 

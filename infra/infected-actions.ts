@@ -12,23 +12,27 @@ import { EVENT_SOURCE, RESULT_DETAIL_TYPE } from '../src/results/result-event';
 import type { DeployedSettingName, InfectedAction } from '../src/settings';
 import { ACT_ON_INFECTED_DEFINITION_FILE, aslDefinition } from './asl-definition';
 import { lambdaAvFunction } from './lambda-av-function';
+import { stateMachineLogGroup } from './state-machine-log-group';
 
 export interface InfectedActionsProps {
+  /** The actions function's code (the functions' lambda.zip). */
   readonly code: lambda.Code;
+  /** The actions function's architecture. */
   readonly architecture: lambda.Architecture;
   /** The bus the scanner publishes results to, and this workflow its outcomes. */
   readonly eventBus: events.IEventBus;
   /** CLAMAV_BUCKET_NAME and the status settings the function reads (it tells INFECTED by name). */
-  readonly environment: Readonly<Record<string, string>>;
+  readonly environment: Record<string, string>;
   /** How long quarantined objects are kept. */
   readonly quarantineRetention: Duration;
-  /** The one role besides the actions function that may read the quarantine bucket. */
+  /** The one role besides the actions function that may read the quarantine bucket. @default none */
   readonly quarantineReadRole?: iam.IRole;
-  /** Where the quarantine bucket's access logs go. */
+  /** Where the quarantine bucket's access logs go. @default no access logs */
   readonly accessLogsBucket?: s3.IBucket;
+  /** What happens to the quarantine bucket, the queue and the log groups when they are removed. */
   readonly removalPolicy: RemovalPolicy;
+  /** Retention of the function's and the state machine's logs. */
   readonly logRetention: logs.RetentionDays;
-  readonly stateMachineLogGroup: (id: string) => logs.ILogGroup;
 }
 
 /**
@@ -78,12 +82,19 @@ export class InfectedActions extends Construct {
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
       comment: 'lambda-av: quarantine or delete an INFECTED object and publish the outcome',
       stateMachineType: sfn.StateMachineType.STANDARD,
-      ...aslDefinition(ACT_ON_INFECTED_DEFINITION_FILE, {
+      ...aslDefinition(this, ACT_ON_INFECTED_DEFINITION_FILE, {
         ActionsFunctionArn: this.function.functionArn,
         EventBusName: props.eventBus.eventBusName,
       }),
       logs: {
-        destination: props.stateMachineLogGroup('ActOnInfectedLogs'),
+        // In the scope that holds this construct (the LambdaAv), where it was first deployed: its
+        // logical ID and name stay what they were.
+        destination: stateMachineLogGroup(
+          scope,
+          'ActOnInfectedLogs',
+          props.logRetention,
+          props.removalPolicy,
+        ),
         level: sfn.LogLevel.ALL,
         includeExecutionData: true,
       },

@@ -1,4 +1,4 @@
-import { Duration, Lazy, Names, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { Duration, Fn, Lazy, Names, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -20,31 +20,44 @@ import { BulkScan } from './bulk-scan';
 import { CanaryBucket } from './canary-bucket';
 import { DefinitionsBucket } from './definitions-bucket';
 import type { ExpressScanQueue } from './express-scan-queue';
-import { InfectedActions } from './infected-actions';
+import { TESTED_FEATURE_FLAGS } from './feature-flags';
+import { InfectedActions, type InfectedActionsProps } from './infected-actions';
+import { OnInfected } from './lambda-av-choices';
 import { putLambdaAvMetrics } from './lambda-av-function';
-import type { LambdaAvProps, ScanBucket } from './lambda-av-props';
+import type { LambdaAvProps, RescanTarget, ScanBucket } from './lambda-av-props';
 import { resolveSettings, type Settings } from './lambda-av-settings';
-import { lambdaCodeFromBuild } from './lambda-code';
+import { defaultLambdaCode } from './lambda-code';
 import { LambdaAvMonitoring } from './monitoring';
 import { addLambdaAvNagSuppressions, suppressBucketNotificationsHandler } from './nag-suppressions';
 import { objectCreatedPattern } from './scan-filter';
 import { ScannerFunction } from './scanner-function';
 import { Schedules } from './schedules';
-import { stateMachineLogGroup } from './state-machine-log-group';
-import { Sweep } from './sweep';
+import { SweepRules } from './sweep';
 import { UpdaterFunction } from './updater-function';
 import { checkBucketName, LambdaAvPropsError, quote } from './validation';
 import { Workflows } from './workflows';
 
-export type {
-  BulkScanOptions,
-  LambdaAvProps,
-  ReloadStrategy,
-  RescanTarget,
-  ScanBucket,
-  StatusValues,
-  WorkflowType,
-} from './lambda-av-props';
+/** What every part is built with: the code, its architecture, and what happens to logs and buckets. */
+interface CommonParts {
+  readonly code: lambda.Code;
+  readonly architecture: lambda.Architecture;
+  readonly removalPolicy: RemovalPolicy;
+  readonly logRetention: logs.RetentionDays;
+}
+
+/** The environment both functions share: where the definitions and the canary are, the status names. */
+interface SharedEnvironments {
+  readonly definitions: FunctionEnvironment;
+  /** The scanner tags with these; the updater judges the canary's verdicts by them. */
+  readonly status: FunctionEnvironment;
+}
+
+/** A swept bucket, by name (or construct id for a bucket of this stack), with its rule. */
+interface SweptBucket {
+  readonly rule: events.Rule;
+  readonly bucketName: string;
+  readonly label: string;
+}
 
 /**
  * lambda-av: ClamAV scanning of S3 objects with a memory-resident clamd on Lambda, orchestrated
@@ -61,20 +74,29 @@ export type {
  * where it was (test/infra/template-fingerprint.test.ts).
  */
 export class LambdaAv extends Construct {
+  /** The bucket and prefix the definitions are published to. */
   readonly definitions: DefinitionsBucket;
   /** Where the update workflow's canary writes the objects it scans. */
   readonly canary: CanaryBucket;
+  /** The scanner function. */
   readonly scanner: lambda.Function;
   /** What the state machine and the warmer invoke: the `live` alias with provisioned concurrency, else the function. */
   readonly scannerTarget: lambda.IFunction;
+  /** The updater function: fetches, verifies and publishes definitions. */
   readonly updater: lambda.Function;
+  /** The scan state machine (statemachine/scan.asl.json, or scan-express.asl.json). */
   readonly scanStateMachine: sfn.StateMachine;
+  /** The definitions update state machine (statemachine/update-definitions.asl.json). */
   readonly updateStateMachine: sfn.StateMachine;
+  /** The alarms, their topic and the dashboard. */
   readonly monitoring: LambdaAvMonitoring;
+  /** Largest object scanned, in bytes. */
   readonly maxFileSize: number;
+  /** The rule that keeps scanners warm, unless `warmerEnabled` is false. */
   readonly warmerRule: events.Rule | undefined;
+  /** The rule that starts the update workflow every `updateInterval`. */
   readonly updateRule: events.Rule;
-  /** With `workflowType: 'EXPRESS'`: the queue and pipe in front of the scan state machine. */
+  /** With `WorkflowType.EXPRESS`: the queue and pipe in front of the scan state machine. */
   readonly scanQueue: ExpressScanQueue | undefined;
   /** Starts the update workflow when the stack is deployed (updateOnDeploy). */
   readonly updateOnDeploy: cr.AwsCustomResource | undefined;
@@ -86,201 +108,65 @@ export class LambdaAv extends Construct {
   readonly uploadRules: events.Rule[] = [];
   /** Scanning whole buckets: the bulk scan state machine and its reports. */
   readonly bulkScan: BulkScan;
-  /** The scheduled sweep of the buckets scanned on upload, unless `sweep: false`. */
-  readonly sweep: Sweep | undefined;
-  /** The sweep's rules, by bucket (name, or construct id for a bucket of this stack). */
-  private readonly sweptBuckets: Array<{ rule: events.Rule; bucketName: string; label: string }> = [];
+  /** The scheduled sweep of the buckets scanned on upload, unless `Sweep.off()`. */
+  readonly sweep: SweepRules | undefined;
 
+  private readonly settings: Settings;
+  private readonly common: CommonParts;
+  private readonly sweptBuckets: SweptBucket[] = [];
   private readonly scanBucketNames = new Set<string>();
   /** Created when a scanned bucket first asks to quarantine or delete infected objects. */
   private actions: InfectedActions | undefined;
   private readonly infectedActions = new Map<string, InfectedAction>();
-  private readonly settings: Settings;
-  private readonly actionsProps: Omit<ConstructorParameters<typeof InfectedActions>[2], 'eventBus'>;
+  private readonly actionsProps: Omit<InfectedActionsProps, 'eventBus'>;
 
   constructor(scope: Construct, id: string, props: LambdaAvProps = {}) {
     super(scope, id);
-    const settings = resolveSettings(props);
-    this.settings = settings;
-    this.maxFileSize = settings.maxFileSize;
-    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
-    const retention = props.logRetention ?? logs.RetentionDays.THREE_MONTHS;
-    const architecture = props.architecture ?? lambda.Architecture.X86_64;
-    const code = props.code ?? lambdaCodeFromBuild({ architecture });
-
-    this.definitions = new DefinitionsBucket(this, 'Definitions', {
-      prefix: settings.prefix,
-      ...(props.definitionsBucket ? { bucket: props.definitionsBucket } : {}),
-      ...(props.definitionsBucketKey ? { encryptionKey: props.definitionsBucketKey } : {}),
-      ...(props.accessLogsBucket ? { accessLogsBucket: props.accessLogsBucket } : {}),
-      removalPolicy,
-    });
-    this.canary = new CanaryBucket(this, 'Canary', { removalPolicy });
-    const definitionsEnv = {
-      CLAMAV_BUCKET_NAME: this.definitions.bucket.bucketName,
-      PATH_TO_AV_DEFINITIONS: settings.prefix,
-      CANARY_BUCKET_NAME: this.canary.bucket.bucketName,
-    } satisfies FunctionEnvironment;
-    // The scanner tags with these; the updater judges the canary's verdicts by them.
-    const statusEnv = {
-      FILE_STATUS_CLEAN: settings.statusNames.CLEAN,
-      FILE_STATUS_INFECTED: settings.statusNames.INFECTED,
-      FILE_STATUS_UNSCANNABLE: settings.statusNames.UNSCANNABLE,
-      FILE_STATUS_SKIPPED: settings.statusNames.SKIPPED,
-      FILE_STATUS_PROCESSING_ERROR: settings.statusNames.PROCESSING_ERROR,
-    } satisfies FunctionEnvironment;
-
+    // Before any child exists: feature flags are read from the nearest node that sets them.
+    for (const [flag, value] of Object.entries(TESTED_FEATURE_FLAGS)) this.node.setContext(flag, value);
+    this.settings = resolveSettings(props);
+    this.maxFileSize = this.settings.maxFileSize;
+    this.common = commonParts(props);
+    this.definitions = this.createDefinitions(props);
+    this.canary = new CanaryBucket(this, 'Canary', { removalPolicy: this.common.removalPolicy });
+    const environments = this.sharedEnvironments();
     // Every final result is published: the default bus unless the stack is given one.
     this.resultEventBus =
       props.resultEventBus ?? events.EventBus.fromEventBusName(this, 'DefaultEventBus', 'default');
-    const scanner = new ScannerFunction(this, {
-      code,
-      architecture,
-      settings,
-      definitionsEnvironment: definitionsEnv,
-      statusEnvironment: statusEnv,
-      definitions: this.definitions,
-      resultEventBus: this.resultEventBus,
-      ...(props.reservedConcurrency !== undefined ? { reservedConcurrency: props.reservedConcurrency } : {}),
-      ...(props.provisionedConcurrency !== undefined
-        ? { provisionedConcurrency: props.provisionedConcurrency }
-        : {}),
-      logRetention: retention,
-      removalPolicy,
-    });
+
+    const scanner = this.createScanner(props, environments);
     this.scanner = scanner.function;
     this.scannerTarget = scanner.target;
-
-    this.bulkScan = new BulkScan(this, 'BulkScan', {
-      scanner: this.scanner,
-      maxConcurrency: settings.bulk.maxConcurrency,
-      batchSize: settings.bulk.batchSize,
-      reportRetention: settings.bulk.reportRetention,
-      logRetention: retention,
-      removalPolicy,
-    });
-    for (const bucket of props.bulkScan?.inventoryBuckets ?? []) this.bulkScan.addInventoryBucket(bucket);
+    this.bulkScan = this.createBulkScan(props);
+    this.sweep = this.createSweep(scanner.role);
     const rescans = props.bulkScan?.rescanAfterUpdate?.targets ?? [];
-    if (settings.sweep) {
-      this.sweep = new Sweep(this, 'Sweep', {
-        bulkScan: this.bulkScan.stateMachine,
-        settings: settings.sweep,
-      });
-      // The sweep's count (the Summarise task, src/bulk/sweep-metrics.ts), in LambdaAV only.
-      scanner.role.addToPrincipalPolicy(putLambdaAvMetrics());
-    }
-
-    this.updater = new UpdaterFunction(this, {
-      code,
-      architecture,
-      settings,
-      definitionsEnvironment: definitionsEnv,
-      statusEnvironment: statusEnv,
-      definitions: this.definitions,
-      canary: this.canary,
-      ...(props.mirrorUrl ? { mirrorUrl: props.mirrorUrl } : {}),
-      rescans,
-      logRetention: retention,
-      removalPolicy,
-    }).function;
+    this.updater = this.createUpdater(props, environments, rescans);
 
     const workflows = new Workflows(this, {
-      settings,
+      settings: this.settings,
       scannerTarget: this.scannerTarget,
       updater: this.updater,
       bulkScan: this.bulkScan,
       rescans: rescans.length > 0,
-      logRetention: retention,
-      removalPolicy,
+      logRetention: this.common.logRetention,
+      removalPolicy: this.common.removalPolicy,
     });
     this.scanStateMachine = workflows.scanStateMachine;
     this.updateStateMachine = workflows.updateStateMachine;
     this.scanQueue = workflows.scanQueue;
     this.grantScan(this.canary.bucket);
 
-    const schedules = new Schedules(this, {
-      settings,
-      updateStateMachine: this.updateStateMachine,
-      updater: this.updater,
-      scannerTarget: this.scannerTarget,
-      ...(props.warmerEnabled !== undefined ? { warmerEnabled: props.warmerEnabled } : {}),
-      ...(props.updateOnDeploy !== undefined ? { updateOnDeploy: props.updateOnDeploy } : {}),
-      updateNeeds: [this.definitions, this.updater, this.scanner],
-    });
+    const schedules = this.createSchedules(props);
     this.updateRule = schedules.updateRule;
     this.warmerRule = schedules.warmerRule;
     this.updateOnDeploy = schedules.updateOnDeploy;
 
-    // --- scanned buckets -----------------------------------------------------------------------
-    this.actionsProps = {
-      code,
-      architecture,
-      environment: environmentOf({
-        CLAMAV_BUCKET_NAME: this.definitions.bucket.bucketName,
-        ...statusEnv,
-        UNSCANNABLE_POLICY: settings.unscannablePolicy,
-        METADATA_FILE_STATUS: settings.statusTagKey,
-        METADATA_FILE_TIMESTAMP: settings.timestampTagKey,
-      }),
-      quarantineRetention: settings.quarantineRetention,
-      ...(props.quarantineReadRole ? { quarantineReadRole: props.quarantineReadRole } : {}),
-      ...(this.definitions.accessLogsBucket ? { accessLogsBucket: this.definitions.accessLogsBucket } : {}),
-      removalPolicy,
-      logRetention: retention,
-      stateMachineLogGroup: (id) => stateMachineLogGroup(this, id, retention, removalPolicy),
-    };
+    this.actionsProps = this.infectedActionsProps(props, environments);
     for (const scanBucket of props.scanBuckets ?? []) this.addScanBucket(scanBucket);
-    for (const [i, target] of rescans.entries()) {
-      const scanned = (props.scanBuckets ?? []).some(
-        (scan) =>
-          scan.bucket === target.bucket ||
-          (!Token.isUnresolved(target.bucket.bucketName) &&
-            scan.bucket.bucketName === target.bucket.bucketName),
-      );
-      if (!scanned) {
-        throw new LambdaAvPropsError(
-          `bulkScan.rescanAfterUpdate.targets[${i}].bucket ${quote(target.bucket.bucketName)} must be one of scanBuckets: only those may be read and tagged`,
-        );
-      }
-    }
+    checkRescanTargets(rescans, props.scanBuckets ?? []);
 
-    // --- monitoring ----------------------------------------------------------------------------
-    this.monitoring = new LambdaAvMonitoring(this, 'Monitoring', {
-      scanner: this.scanner,
-      updater: this.updater,
-      scanStateMachine: this.scanStateMachine,
-      updateStateMachine: this.updateStateMachine,
-      ...(props.alarmTopic ? { alarmTopic: props.alarmTopic } : {}),
-      ...(props.alarmEmails ? { alarmEmails: props.alarmEmails } : {}),
-      definitionsAgeThreshold: settings.definitionsAgeThreshold,
-      updateInterval: settings.updateInterval,
-      scanLatencyThreshold: settings.scanLatencyThreshold,
-      canaryLatencyThreshold: settings.canaryLatencyThreshold,
-      processingErrorThreshold: settings.processingErrorThreshold,
-      ...(this.scanQueue ? { scanDeadLetterQueue: this.scanQueue.deadLetterQueue } : {}),
-      ...(settings.unscannableAlarmThreshold !== undefined
-        ? { unscannableAlarmThreshold: settings.unscannableAlarmThreshold }
-        : {}),
-      bulkScan: {
-        stateMachine: this.bulkScan.stateMachine,
-        maxConcurrency: settings.bulk.maxConcurrency,
-        ...(props.reservedConcurrency !== undefined
-          ? { reservedConcurrency: props.reservedConcurrency }
-          : {}),
-      },
-    });
-    if (this.actions) this.monitoring.watchInfectedActions(this.actions);
-    for (const swept of this.sweptBuckets) {
-      this.monitoring.watchSweep(swept.rule, swept.bucketName, swept.label);
-    }
-    for (const rule of this.uploadRules) {
-      this.monitoring.watchUploadRule(
-        rule,
-        rule.node.id.replace(/^ScanOnUpload-/, ''),
-        this.uploadDeadLetters(),
-      );
-    }
-
+    this.monitoring = this.createMonitoring(props);
+    this.watchScannedBuckets();
     addLambdaAvNagSuppressions(this);
   }
 
@@ -295,6 +181,235 @@ export class LambdaAv extends Construct {
    * every created object starts a scan execution.
    */
   addScanBucket(scanBucket: ScanBucket): void {
+    const { bucket } = scanBucket;
+    this.checkScanBucket(scanBucket);
+    this.grantScan(bucket, scanBucket.kmsKeyArn);
+    this.bulkScan.addBucket(bucket);
+    const action = scanBucket.onInfected ?? OnInfected.TAG;
+    if (action !== OnInfected.TAG) this.actOnInfected(bucket, action, scanBucket.kmsKeyArn);
+    if (scanBucket.blockReadsUntilClean) this.blockReads(scanBucket);
+    if (scanBucket.scanOnUpload ?? true) this.scanOnUpload(scanBucket);
+  }
+
+  /**
+   * Scans every object created in the buckets named in `bucketNames`, a list known only when the
+   * stack is deployed (a CloudFormation parameter's `valueAsList`; the template for teams without
+   * CDK uses it). The grants of `addScanBucket` on each, and one upload rule over all of them.
+   * Unlike `addScanBucket`, it does not turn on the buckets' EventBridge notifications (do it
+   * where the buckets are managed: docs/template.md) and does not sweep them (the sweep starts a
+   * bulk scan per bucket, named in its rule).
+   */
+  addScanBucketNames(bucketNames: string[]): void {
+    // The names are a list token: the ARNs are built in the template. The partition segment is a
+    // wildcard (IAM allows one in any segment): Fn::Join takes no function as its delimiter, and a
+    // role only ever reaches buckets of its own account's partition.
+    const arns = (suffix: string) =>
+      Token.asList(
+        Fn.split(',', Fn.join('', ['arn:*:s3:::', Fn.join(`${suffix},arn:*:s3:::`, bucketNames), suffix])),
+      );
+    const bucketArns = arns('');
+    // Named statements: CDK never merges those, and a list token cannot be merged with others.
+    this.grantScanOn(bucketArns, arns('/*'), undefined, 'ScanBucketNames');
+    this.bulkScan.stateMachine.addToRolePolicy(
+      new iam.PolicyStatement({
+        sid: 'ScanBucketNamesList',
+        actions: ['s3:ListBucket'],
+        resources: bucketArns,
+      }),
+    );
+    const label = 'BucketNames';
+    const rule = new events.Rule(this, `ScanOnUpload-${label}`, {
+      description: 'lambda-av: scan every object created in the buckets named',
+      eventPattern: {
+        source: ['aws.s3'],
+        detailType: ['Object Created'],
+        detail: { bucket: { name: bucketNames } },
+      },
+      targets: [this.uploadRuleTarget()],
+    });
+    this.uploadRules.push(rule);
+    if (this.monitoring) this.monitoring.watchUploadRule(rule, label, this.uploadDeadLetters());
+  }
+
+  private createDefinitions(props: LambdaAvProps): DefinitionsBucket {
+    return new DefinitionsBucket(this, 'Definitions', {
+      prefix: this.settings.prefix,
+      ...(props.definitionsBucket ? { bucket: props.definitionsBucket } : {}),
+      ...(props.definitionsBucketKey ? { encryptionKey: props.definitionsBucketKey } : {}),
+      ...(props.accessLogsBucket ? { accessLogsBucket: props.accessLogsBucket } : {}),
+      removalPolicy: this.common.removalPolicy,
+    });
+  }
+
+  private sharedEnvironments(): SharedEnvironments {
+    const { statusNames } = this.settings;
+    return {
+      definitions: {
+        CLAMAV_BUCKET_NAME: this.definitions.bucket.bucketName,
+        PATH_TO_AV_DEFINITIONS: this.settings.prefix,
+        CANARY_BUCKET_NAME: this.canary.bucket.bucketName,
+      },
+      status: {
+        FILE_STATUS_CLEAN: statusNames.CLEAN,
+        FILE_STATUS_INFECTED: statusNames.INFECTED,
+        FILE_STATUS_UNSCANNABLE: statusNames.UNSCANNABLE,
+        FILE_STATUS_SKIPPED: statusNames.SKIPPED,
+        FILE_STATUS_PROCESSING_ERROR: statusNames.PROCESSING_ERROR,
+      },
+    };
+  }
+
+  private createScanner(props: LambdaAvProps, environments: SharedEnvironments): ScannerFunction {
+    return new ScannerFunction(this, {
+      ...this.functionPartProps(environments),
+      definitions: this.definitions,
+      resultEventBus: this.resultEventBus,
+      ...(props.reservedConcurrency !== undefined ? { reservedConcurrency: props.reservedConcurrency } : {}),
+      ...(props.provisionedConcurrency !== undefined
+        ? { provisionedConcurrency: props.provisionedConcurrency }
+        : {}),
+    });
+  }
+
+  private createUpdater(
+    props: LambdaAvProps,
+    environments: SharedEnvironments,
+    rescans: readonly RescanTarget[],
+  ): lambda.Function {
+    return new UpdaterFunction(this, {
+      ...this.functionPartProps(environments),
+      definitions: this.definitions,
+      canary: this.canary,
+      ...(props.mirrorUrl ? { mirrorUrl: props.mirrorUrl } : {}),
+      rescans,
+    }).function;
+  }
+
+  private functionPartProps(environments: SharedEnvironments) {
+    return {
+      code: this.common.code,
+      architecture: this.common.architecture,
+      settings: this.settings,
+      definitionsEnvironment: environments.definitions,
+      statusEnvironment: environments.status,
+      logRetention: this.common.logRetention,
+      removalPolicy: this.common.removalPolicy,
+    };
+  }
+
+  private createBulkScan(props: LambdaAvProps): BulkScan {
+    const { bulk } = this.settings;
+    const bulkScan = new BulkScan(this, 'BulkScan', {
+      scanner: this.scanner,
+      maxConcurrency: bulk.maxConcurrency,
+      batchSize: bulk.batchSize,
+      reportRetention: bulk.reportRetention,
+      logRetention: this.common.logRetention,
+      removalPolicy: this.common.removalPolicy,
+    });
+    for (const bucket of props.bulkScan?.inventoryBuckets ?? []) bulkScan.addInventoryBucket(bucket);
+    return bulkScan;
+  }
+
+  /** The sweep's rules, unless it is off; its count (the Summarise task) goes to LambdaAV's metrics. */
+  private createSweep(scannerRole: iam.Role): SweepRules | undefined {
+    if (!this.settings.sweep) return undefined;
+    const sweep = new SweepRules(this, 'Sweep', {
+      bulkScan: this.bulkScan.stateMachine,
+      settings: this.settings.sweep,
+    });
+    scannerRole.addToPrincipalPolicy(putLambdaAvMetrics());
+    return sweep;
+  }
+
+  private createSchedules(props: LambdaAvProps): Schedules {
+    return new Schedules(this, {
+      settings: this.settings,
+      updateStateMachine: this.updateStateMachine,
+      updater: this.updater,
+      scannerTarget: this.scannerTarget,
+      ...(props.warmerEnabled !== undefined ? { warmerEnabled: props.warmerEnabled } : {}),
+      ...(props.updateOnDeploy !== undefined ? { updateOnDeploy: props.updateOnDeploy } : {}),
+      updateNeeds: [this.definitions, this.updater, this.scanner],
+    });
+  }
+
+  /** What the actions workflow is built with, if a scanned bucket asks for it. */
+  private infectedActionsProps(
+    props: LambdaAvProps,
+    environments: SharedEnvironments,
+  ): Omit<InfectedActionsProps, 'eventBus'> {
+    return {
+      code: this.common.code,
+      architecture: this.common.architecture,
+      environment: environmentOf({
+        CLAMAV_BUCKET_NAME: this.definitions.bucket.bucketName,
+        ...environments.status,
+        UNSCANNABLE_POLICY: this.settings.unscannablePolicy,
+        METADATA_FILE_STATUS: this.settings.statusTagKey,
+        METADATA_FILE_TIMESTAMP: this.settings.timestampTagKey,
+      }),
+      quarantineRetention: this.settings.quarantineRetention,
+      ...(props.quarantineReadRole ? { quarantineReadRole: props.quarantineReadRole } : {}),
+      ...(this.definitions.accessLogsBucket ? { accessLogsBucket: this.definitions.accessLogsBucket } : {}),
+      removalPolicy: this.common.removalPolicy,
+      logRetention: this.common.logRetention,
+    };
+  }
+
+  private createMonitoring(props: LambdaAvProps): LambdaAvMonitoring {
+    const { settings } = this;
+    return new LambdaAvMonitoring(this, 'Monitoring', {
+      scanner: this.scanner,
+      updater: this.updater,
+      scanStateMachine: this.scanStateMachine,
+      updateStateMachine: this.updateStateMachine,
+      ...(props.alarmTopic ? { alarmTopic: props.alarmTopic } : {}),
+      ...(props.alarmEmails ? { alarmEmails: props.alarmEmails } : {}),
+      definitionsAgeThreshold: settings.definitionsAgeThreshold,
+      updateInterval: settings.updateInterval,
+      scanLatencyThreshold: settings.scanLatencyThreshold,
+      canaryLatencyThreshold: settings.canaryLatencyThreshold,
+      processingErrorThreshold: settings.processingErrorThreshold,
+      ...(this.scanQueue && settings.expressQueue
+        ? {
+            scanDeadLetterQueue: this.scanQueue.deadLetterQueue,
+            scanQueue: {
+              queue: this.scanQueue.queue,
+              maxMessageAge: settings.expressQueue.retryBudget.plus(settings.expressQueue.visibilityTimeout),
+            },
+          }
+        : {}),
+      ...(settings.unscannableAlarmThreshold !== undefined
+        ? { unscannableAlarmThreshold: settings.unscannableAlarmThreshold }
+        : {}),
+      bulkScan: {
+        stateMachine: this.bulkScan.stateMachine,
+        maxConcurrency: settings.bulk.maxConcurrency,
+        ...(props.reservedConcurrency !== undefined
+          ? { reservedConcurrency: props.reservedConcurrency }
+          : {}),
+      },
+    });
+  }
+
+  /** The alarms of what the scanned buckets added before monitoring existed. */
+  private watchScannedBuckets(): void {
+    if (this.actions) this.monitoring.watchInfectedActions(this.actions);
+    for (const swept of this.sweptBuckets) {
+      this.monitoring.watchSweep(swept.rule, swept.bucketName, swept.label);
+    }
+    for (const rule of this.uploadRules) {
+      this.monitoring.watchUploadRule(
+        rule,
+        rule.node.id.replace(/^ScanOnUpload-/, ''),
+        this.uploadDeadLetters(),
+      );
+    }
+  }
+
+  /** A valid name, each bucket once, never the definitions bucket, a KMS key ARN that is one. */
+  private checkScanBucket(scanBucket: ScanBucket): void {
     const { bucket } = scanBucket;
     const name = bucket.bucketName;
     if (!Token.isUnresolved(name)) {
@@ -324,57 +439,66 @@ export class LambdaAv extends Construct {
         );
       }
     }
-    this.grantScan(bucket, scanBucket.kmsKeyArn);
-    this.bulkScan.addBucket(bucket);
-    const action = scanBucket.onInfected ?? 'tag';
-    if (!['tag', 'quarantine', 'delete'].includes(action)) {
+    const action = scanBucket.onInfected ?? OnInfected.TAG;
+    if (!Object.values(OnInfected).includes(action)) {
       throw new LambdaAvPropsError(
         `scanBuckets[${quote(name)}].onInfected must be tag, quarantine or delete, got ${quote(action)}`,
       );
     }
-    if (action !== 'tag') this.actOnInfected(bucket, action, scanBucket.kmsKeyArn);
-    if (scanBucket.blockReadsUntilClean) this.blockReads(scanBucket);
+  }
 
-    if (scanBucket.scanOnUpload ?? true) {
-      if (scanBucket.eventBridgeNotifications ?? true) {
-        // S3 sends "Object Created" to EventBridge only when the bucket says so. For a bucket
-        // of another stack, CDK's notifications custom resource keeps the bucket's existing
-        // topic, queue and Lambda notifications and adds EventBridge (docs/deploy.md).
-        bucket.enableEventBridgeNotification();
-        suppressBucketNotificationsHandler(this);
-      }
-      const id = Token.isUnresolved(name) ? Names.nodeUniqueId(bucket.node) : name;
-      // EventBridge retries a delivery that fails (throttling, a missing permission) for a day,
-      // then leaves the event in the dead-letter queue instead of dropping it.
-      const delivery = {
-        deadLetterQueue: this.uploadDeadLetters(),
-        retryAttempts: 185,
-        maxEventAge: Duration.hours(24),
-      };
-      const rule = new events.Rule(this, `ScanOnUpload-${id}`, {
-        description: scanBucket.filter
-          ? 'lambda-av: scan the objects created in the bucket that pass its filter'
-          : 'lambda-av: scan every object created in the bucket',
-        eventPattern: objectCreatedPattern(name, scanBucket.filter),
-        // The whole event is the input: the scan machine's first state reads EventBridge events.
-        // With Express, the event goes to the queue whose redeliveries carry the retries.
-        targets: [
-          this.scanQueue
-            ? new targets.SqsQueue(this.scanQueue.queue, delivery)
-            : new targets.SfnStateMachine(this.scanStateMachine, delivery),
-        ],
-      });
-      this.uploadRules.push(rule);
-      // A bucket added after the constructor: its alarm comes with it.
-      if (this.monitoring) this.monitoring.watchUploadRule(rule, id, this.uploadDeadLetters());
-      // The sweep checks what the event path did: only buckets that have one.
-      if (this.sweep) {
-        const rule = this.sweep.addBucket(bucket, id, scanBucket.filter);
-        const swept = { rule, bucketName: name, label: id };
-        this.sweptBuckets.push(swept);
-        if (this.monitoring) this.monitoring.watchSweep(swept.rule, swept.bucketName, swept.label);
-      }
+  /**
+   * Every object created in the bucket starts a scan: EventBridge notifications on (unless the
+   * bucket's owner manages them), a rule with a dead-letter queue, and the bucket's sweep.
+   */
+  private scanOnUpload(scanBucket: ScanBucket): void {
+    const { bucket } = scanBucket;
+    const name = bucket.bucketName;
+    if (scanBucket.eventBridgeNotifications ?? true) {
+      // S3 sends "Object Created" to EventBridge only when the bucket says so. For a bucket
+      // of another stack, CDK's notifications custom resource keeps the bucket's existing
+      // topic, queue and Lambda notifications and adds EventBridge (docs/deploy.md).
+      bucket.enableEventBridgeNotification();
+      suppressBucketNotificationsHandler(this);
     }
+    const id = Token.isUnresolved(name) ? Names.nodeUniqueId(bucket.node) : name;
+    const rule = new events.Rule(this, `ScanOnUpload-${id}`, {
+      description: scanBucket.filter
+        ? 'lambda-av: scan the objects created in the bucket that pass its filter'
+        : 'lambda-av: scan every object created in the bucket',
+      eventPattern: objectCreatedPattern(name, scanBucket.filter),
+      targets: [this.uploadRuleTarget()],
+    });
+    this.uploadRules.push(rule);
+    // A bucket added after the constructor: its alarm comes with it.
+    if (this.monitoring) this.monitoring.watchUploadRule(rule, id, this.uploadDeadLetters());
+    // The sweep checks what the event path did: only buckets that have one.
+    if (this.sweep) {
+      const swept = {
+        rule: this.sweep.addBucket(bucket, id, scanBucket.filter),
+        bucketName: name,
+        label: id,
+      };
+      this.sweptBuckets.push(swept);
+      if (this.monitoring) this.monitoring.watchSweep(swept.rule, swept.bucketName, swept.label);
+    }
+  }
+
+  /**
+   * Where an upload rule delivers: the whole event is the input (the scan machine's first state
+   * reads EventBridge events); with Express, the queue whose redeliveries carry the retries.
+   * EventBridge retries a delivery that fails (throttling, a missing permission) for a day, then
+   * leaves the event in the dead-letter queue instead of dropping it.
+   */
+  private uploadRuleTarget(): events.IRuleTarget {
+    const delivery = {
+      deadLetterQueue: this.uploadDeadLetters(),
+      retryAttempts: 185,
+      maxEventAge: Duration.hours(24),
+    };
+    return this.scanQueue
+      ? new targets.SqsQueue(this.scanQueue.queue, delivery)
+      : new targets.SfnStateMachine(this.scanStateMachine, delivery);
   }
 
   /** The dead-letter queue of every upload rule, created with the first. */
@@ -383,7 +507,7 @@ export class LambdaAv extends Construct {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
-      removalPolicy: this.actionsProps.removalPolicy,
+      removalPolicy: this.common.removalPolicy,
     });
     return this.uploadDeadLetterQueue;
   }
@@ -427,9 +551,9 @@ export class LambdaAv extends Construct {
       timestampTagKey: this.settings.timestampTagKey,
       cleanStatus: this.settings.statusNames.CLEAN,
       taggerRoleArns: [scannerRole.roleArn],
+      // The bulk scan machine only lists (its batches are the scanner's reads): not exempt.
       readExemptRoleArns: [
         this.scanStateMachine.role.roleArn,
-        this.bulkScan.stateMachine.role.roleArn,
         ...(this.actions ? [this.actions.role.roleArn] : []),
         ...(scanBucket.readExemptRoles ?? []).map((role) => role.roleArn),
       ],
@@ -441,14 +565,24 @@ export class LambdaAv extends Construct {
    * with `kmsKeyArn`), the scan state machine reads their metadata (HeadObject).
    */
   private grantScan(bucket: s3.IBucket, kmsKeyArn?: string): void {
-    const objects = bucket.arnForObjects('*');
+    this.grantScanOn([bucket.bucketArn], [bucket.arnForObjects('*')], kmsKeyArn);
+  }
+
+  /** `sid`: the statements' names start with it (unnamed by default). */
+  private grantScanOn(bucketArns: string[], objectArns: string[], kmsKeyArn?: string, sid?: string): void {
+    const named = (suffix: string) => (sid ? { sid: `${sid}${suffix}` } : {});
     // Without s3:ListBucket, S3 answers a missing key with 403 AccessDenied instead of 404: a
     // deleted object would look like a permissions problem and be retried as one.
-    const list = new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [bucket.bucketArn] });
+    const list = new iam.PolicyStatement({
+      ...named('List'),
+      actions: ['s3:ListBucket'],
+      resources: bucketArns,
+    });
     this.scanner.addToRolePolicy(list);
     this.scanStateMachine.addToRolePolicy(list);
     this.scanner.addToRolePolicy(
       new iam.PolicyStatement({
+        ...named('Objects'),
         actions: [
           's3:GetObject',
           's3:GetObjectVersion',
@@ -457,7 +591,7 @@ export class LambdaAv extends Construct {
           's3:PutObjectTagging',
           's3:PutObjectVersionTagging',
         ],
-        resources: [objects],
+        resources: objectArns,
       }),
     );
     if (kmsKeyArn !== undefined) {
@@ -467,7 +601,39 @@ export class LambdaAv extends Construct {
     }
     // HeadObject and HeadObject with a VersionId.
     this.scanStateMachine.addToRolePolicy(
-      new iam.PolicyStatement({ actions: ['s3:GetObject', 's3:GetObjectVersion'], resources: [objects] }),
+      new iam.PolicyStatement({
+        ...named('Head'),
+        actions: ['s3:GetObject', 's3:GetObjectVersion'],
+        resources: objectArns,
+      }),
     );
+  }
+}
+
+/** The props every part shares, with their defaults. */
+function commonParts(props: LambdaAvProps): CommonParts {
+  const architecture = props.architecture ?? lambda.Architecture.X86_64;
+  return {
+    code: props.code ?? defaultLambdaCode(architecture),
+    architecture,
+    removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
+    logRetention: props.logRetention ?? logs.RetentionDays.THREE_MONTHS,
+  };
+}
+
+/** A rescan target must be a scanned bucket: only those may be read and tagged. */
+function checkRescanTargets(rescans: readonly RescanTarget[], scanBuckets: readonly ScanBucket[]): void {
+  for (const [i, target] of rescans.entries()) {
+    const scanned = scanBuckets.some(
+      (scan) =>
+        scan.bucket === target.bucket ||
+        (!Token.isUnresolved(target.bucket.bucketName) &&
+          scan.bucket.bucketName === target.bucket.bucketName),
+    );
+    if (!scanned) {
+      throw new LambdaAvPropsError(
+        `bulkScan.rescanAfterUpdate.targets[${i}].bucket ${quote(target.bucket.bucketName)} must be one of scanBuckets: only those may be read and tagged`,
+      );
+    }
   }
 }

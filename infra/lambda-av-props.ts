@@ -6,9 +6,17 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sns from 'aws-cdk-lib/aws-sns';
-import type { OfficialDatabase, ReloadStrategySetting, UnscannablePolicy } from '../src/settings';
-import type { ProcessingErrorThreshold } from './monitoring';
+import type {
+  OfficialDatabase,
+  OnInfected,
+  ReloadStrategy,
+  TagPreset,
+  UnscannablePolicy,
+  WorkflowType,
+} from './lambda-av-choices';
+import type { ProcessingErrorThreshold } from './processing-error-threshold';
 import type { ScanFilter } from './scan-filter';
+import type { Sweep } from './sweep-settings';
 
 /** A bucket whose objects lambda-av scans. */
 export interface ScanBucket {
@@ -43,13 +51,13 @@ export interface ScanBucket {
    */
   readonly filter?: ScanFilter;
   /**
-   * What happens to an INFECTED object besides its tag: `quarantine` moves it to the stack's
-   * quarantine bucket (copied, verified, then the scanned version deleted), `delete` deletes the
+   * What happens to an INFECTED object besides its tag: `QUARANTINE` moves it to the stack's
+   * quarantine bucket (copied, verified, then the scanned version deleted), `DELETE` deletes the
    * scanned version. Carried out by the actions workflow, with permissions only it has.
    * SKIPPED, UNSCANNABLE (under `report`) and PROCESSING_ERROR objects are never moved.
-   * @default 'tag'
+   * @default OnInfected.TAG
    */
-  readonly onInfected?: 'tag' | 'quarantine' | 'delete';
+  readonly onInfected?: OnInfected;
   /**
    * Deny `s3:GetObject` on the bucket's objects unless tagged with the CLEAN status, and let
    * nobody but the scanner set or change the scan tags (infra/block-reads.ts). The bucket must be
@@ -58,15 +66,26 @@ export interface ScanBucket {
    */
   readonly blockReadsUntilClean?: boolean;
   /** With `blockReadsUntilClean`: more roles that read objects whatever their status. @default none */
-  readonly readExemptRoles?: readonly iam.IRole[];
+  readonly readExemptRoles?: iam.IRole[];
 }
 
 /** A bucket, or a prefix of one, that the update workflow rescans after new definitions. */
 export interface RescanTarget {
   /** One of `scanBuckets`. */
   readonly bucket: s3.IBucket;
-  /** @default '' (the whole bucket) */
+  /** Key prefix of the objects rescanned. @default '' (the whole bucket) */
   readonly prefix?: string;
+}
+
+/**
+ * After each update that publishes a new set (and whose canary detected), a "stale" bulk scan of
+ * each target: objects modified within `window` whose scan predates the new set.
+ */
+export interface RescanAfterUpdate {
+  /** What is rescanned: scanned buckets, or prefixes of them. */
+  readonly targets: RescanTarget[];
+  /** Objects last modified within this window, in whole minutes. @default every object, whatever its age */
+  readonly window?: Duration;
 }
 
 /** Scanning whole buckets (statemachine/bulk-scan.asl.json; docs/deploy.md "Bulk scans"). */
@@ -75,7 +94,8 @@ export interface BulkScanOptions {
    * The most batches scanned at once, each one scanner invocation; a request asking for more is
    * capped to it. With `reservedConcurrency`, it must leave the upload scans at least
    * `provisionedConcurrency` (or 1) instances of it.
-   * @default half of `reservedConcurrency` (at most what it leaves the uploads), else 10
+   * @default half of `reservedConcurrency` (at most what it leaves the uploads), else 2 (the
+   * account's unreserved pool may be as small as 10 on a new account, shared by every function)
    */
   readonly maxConcurrency?: number;
   /**
@@ -86,61 +106,37 @@ export interface BulkScanOptions {
   /** How long bulk scan reports are kept. @default Duration.days(90) */
   readonly reportRetention?: Duration;
   /** Buckets holding S3 Inventory reports of the scanned buckets, for requests that name a manifest. @default none */
-  readonly inventoryBuckets?: readonly s3.IBucket[];
+  readonly inventoryBuckets?: s3.IBucket[];
   /**
    * After each update that publishes a new set (and whose canary detected), start a "stale" bulk
-   * scan of each target: objects modified within `window` whose scan predates the new set.
+   * scan of each target.
    * @default no rescans
    */
-  readonly rescanAfterUpdate?: {
-    readonly targets: readonly RescanTarget[];
-    /** Whole minutes. @default every object, whatever its age */
-    readonly window?: Duration;
-  };
-}
-
-/**
- * The scheduled sweep (docs/deploy.md, "Scheduled sweep"): an `unscanned` bulk scan of each bucket
- * scanned on upload, over the objects the event path should be done with, whose count of objects
- * found without a verdict raises SweepFoundUnscannedAlarm-<bucket>.
- */
-export interface SweepOptions {
-  /**
-   * When each bucket is swept: a rate of at least one hour, or a cron expression (a quiet hour,
-   * say). Each sweep lists the whole bucket and reads every object's tags (see docs/deploy.md for
-   * the cost).
-   * @default events.Schedule.rate(Duration.days(1))
-   */
-  readonly schedule?: events.Schedule;
+  readonly rescanAfterUpdate?: RescanAfterUpdate;
 }
 
 /** The scan status values written to the status tag and returned in results. */
 export interface StatusValues {
-  /** @default 'CLEAN' */
+  /** The status of an object scanned and found clean. @default 'CLEAN' */
   readonly clean?: string;
-  /** @default 'INFECTED' */
+  /** The status of an object in which clamd found a signature. @default 'INFECTED' */
   readonly infected?: string;
   /** Content clamd could not scan completely (FILE_STATUS_UNSCANNABLE). @default 'UNSCANNABLE' */
   readonly unscannable?: string;
-  /** @default 'SKIPPED' */
+  /** The status of an object over `maxFileSize`, not read. @default 'SKIPPED' */
   readonly skipped?: string;
-  /** @default 'PROCESSING_ERROR' */
+  /** The status of an object whose scan failed. @default 'PROCESSING_ERROR' */
   readonly processingError?: string;
 }
-
-/** CLAMD_RELOAD_STRATEGY's choices (src/settings.ts). */
-export type ReloadStrategy = ReloadStrategySetting;
-
-/** The scan state machine's type (docs/deploy.md, "Standard or Express"). */
-export type WorkflowType = 'STANDARD' | 'EXPRESS';
 
 export interface LambdaAvProps {
   /**
    * The code of both functions (`lambda.zip`).
-   * @default built at synth time by `./build_lambda.sh --arch <architecture>`
+   * @default the package's prebuilt zip for `architecture`; in a checkout of the repository,
+   * built at synth time by `./build_lambda.sh --arch <architecture>`
    */
   readonly code?: lambda.Code;
-  /** @default lambda.Architecture.X86_64 */
+  /** The functions' architecture. @default lambda.Architecture.X86_64 */
   readonly architecture?: lambda.Architecture;
 
   /**
@@ -174,14 +170,14 @@ export interface LambdaAvProps {
    * read their metadata.
    * @default none
    */
-  readonly scanBuckets?: readonly ScanBucket[];
+  readonly scanBuckets?: ScanBucket[];
 
   /**
    * The scan state machine: `STANDARD` keeps each execution's history for 90 days and waits in
    * the execution for throttling and cold starts; `EXPRESS` costs far less per scan, keeps its
    * history only in CloudWatch Logs, and gets an SQS queue in front whose redeliveries carry the
    * retries (`retryBudget`). Changing it replaces the scan state machine.
-   * @default 'STANDARD'
+   * @default WorkflowType.STANDARD
    */
   readonly workflowType?: WorkflowType;
   /**
@@ -200,7 +196,7 @@ export interface LambdaAvProps {
    * @default 314572800 (300 MiB)
    */
   readonly maxFileSize?: number;
-  /** @default 2048 */
+  /** The scanner's memory, in MiB. @default 2048 */
   readonly scannerMemorySize?: number;
   /**
    * The scanner's timeout. It must hold a cold start with margin: definitionsDownloadTimeout +
@@ -240,7 +236,7 @@ export interface LambdaAvProps {
    * @default Duration.minutes(5)
    */
   readonly definitionsCheckInterval?: Duration;
-  /** How a warm scanner switches to newer definitions (CLAMD_RELOAD_STRATEGY). @default 'auto' */
+  /** How a warm scanner switches to newer definitions (CLAMD_RELOAD_STRATEGY). @default ReloadStrategy.AUTO */
   readonly reloadStrategy?: ReloadStrategy;
   /**
    * Each must differ from the others (checked at synth).
@@ -249,23 +245,23 @@ export interface LambdaAvProps {
   readonly statusValues?: StatusValues;
   /**
    * What objects clamd could not scan completely (encrypted, over a limit, a format it skips) are
-   * tagged (UNSCANNABLE_POLICY): `report` tags them with `statusValues.unscannable`;
-   * `block-as-infected` tags them INFECTED, as before the UNSCANNABLE verdict existed. Their
+   * tagged (UNSCANNABLE_POLICY): `REPORT` tags them with `statusValues.unscannable`;
+   * `BLOCK_AS_INFECTED` tags them INFECTED, as before the UNSCANNABLE verdict existed. Their
    * results say they were unscannable and their metrics count them as UNSCANNABLE either way, so
    * the infected-objects alarm counts only real detections.
-   * @default 'report'
+   * @default UnscannablePolicy.REPORT
    */
   readonly unscannablePolicy?: UnscannablePolicy;
   /** Tag key of the status (METADATA_FILE_STATUS). @default 'av-status' */
   readonly statusTagKey?: string;
   /**
-   * `guardduty`: the status tag and values of GuardDuty Malware Protection for S3
+   * `GUARDDUTY`: the status tag and values of GuardDuty Malware Protection for S3
    * (`GuardDutyMalwareScanStatus`: NO_THREATS_FOUND, THREATS_FOUND, UNSUPPORTED for SKIPPED and
    * UNSCANNABLE, FAILED), for teams moving from AWS's managed scanning. Not with `statusTagKey`
    * or `statusValues`.
    * @default none
    */
-  readonly tagPreset?: 'guardduty';
+  readonly tagPreset?: TagPreset;
   /**
    * The bus every final result is published to as a "Scan Result" event (README, "Result
    * events"); the actions workflow listens there too.
@@ -281,7 +277,7 @@ export interface LambdaAvProps {
 
   /** Send `{"warmer": true}` to the scanner on a schedule. @default true */
   readonly warmerEnabled?: boolean;
-  /** @default Duration.minutes(5) */
+  /** How often the warmer runs, in whole minutes. @default Duration.minutes(5) */
   readonly warmerInterval?: Duration;
   /**
    * Instances each warmer run keeps warm, itself included (WARM_CONCURRENCY, 1-100). Above 1 the
@@ -308,7 +304,7 @@ export interface LambdaAvProps {
    * (DEFINITIONS_VERIFY_TIMEOUT_MS). @default Duration.seconds(300)
    */
   readonly verifyTimeout?: Duration;
-  /** @default Size.mebibytes(2048) */
+  /** The updater's /tmp. @default Size.mebibytes(2048) */
   readonly updaterEphemeralStorageSize?: Size;
   /** How often the update workflow runs. @default Duration.hours(3) */
   readonly updateInterval?: Duration;
@@ -317,15 +313,21 @@ export interface LambdaAvProps {
   /** A private mirror replacing ClamAV's (CLAMAV_MIRROR_URL), `http(s)://host[:port]`. @default ClamAV's official mirror */
   readonly mirrorUrl?: string;
   /** Extra databases fetched with freshclam's DatabaseCustomURL (CLAMAV_CUSTOM_DATABASE_URLS). @default none */
-  readonly customDatabaseUrls?: readonly string[];
-  /** Official databases to fetch (CLAMAV_OFFICIAL_DATABASES); may be empty. @default ['main', 'daily', 'bytecode'] */
-  readonly officialDatabases?: readonly OfficialDatabase[];
+  readonly customDatabaseUrls?: string[];
+  /**
+   * Official databases to fetch (CLAMAV_OFFICIAL_DATABASES); may be empty.
+   * @default all three: MAIN, DAILY, BYTECODE
+   */
+  readonly officialDatabases?: OfficialDatabase[];
 
-  /** @default a new topic encrypted with a new KMS key */
+  /** Where the alarms are sent. @default a new topic encrypted with a new KMS key */
   readonly alarmTopic?: sns.ITopic;
   /** E-mail addresses subscribed to the new alarm topic. @default none */
-  readonly alarmEmails?: readonly string[];
-  /** @default Duration.hours(24) */
+  readonly alarmEmails?: string[];
+  /**
+   * Age of the published definitions above which DefinitionsAgeAlarm fires; longer than
+   * `updateInterval`. @default Duration.hours(24)
+   */
   readonly definitionsAgeThreshold?: Duration;
   /** p99 scan latency above which the latency alarm fires. @default Duration.seconds(60) */
   readonly scanLatencyThreshold?: Duration;
@@ -336,9 +338,10 @@ export interface LambdaAvProps {
    */
   readonly canaryLatencyThreshold?: Duration;
   /**
-   * PROCESSING_ERROR results that raise an alarm within 15 minutes: `{percent}` of all scans
-   * (counted from 10 scans up), or `{count}` of them.
-   * @default { percent: 5 }
+   * PROCESSING_ERROR results that raise an alarm within 15 minutes: a share of all scans
+   * (`ProcessingErrorThreshold.percent`, counted from 10 scans up) or a number of them
+   * (`ProcessingErrorThreshold.count`).
+   * @default ProcessingErrorThreshold.percent(5)
    */
   readonly processingErrorThreshold?: ProcessingErrorThreshold;
   /**
@@ -349,10 +352,10 @@ export interface LambdaAvProps {
   readonly unscannableAlarmThreshold?: number;
   /**
    * Sweep every bucket scanned on upload on a schedule, for objects the event path left without a
-   * verdict; `false` for none.
-   * @default a daily sweep
+   * verdict (`Sweep.daily()`, `Sweep.onSchedule(...)`, or `Sweep.off()`).
+   * @default Sweep.daily()
    */
-  readonly sweep?: SweepOptions | false;
+  readonly sweep?: Sweep;
   /** Bulk scans and rescans after new definitions. @default bulk scans on demand, no rescans */
   readonly bulkScan?: BulkScanOptions;
   /** Retention of the Lambda and state machine logs. @default logs.RetentionDays.THREE_MONTHS */

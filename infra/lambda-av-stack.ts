@@ -1,7 +1,9 @@
 import { CfnOutput, type Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
-import { LambdaAv, type LambdaAvProps } from './lambda-av-construct';
+import type { OnInfected } from './lambda-av-choices';
+import { LambdaAv } from './lambda-av-construct';
+import type { LambdaAvProps } from './lambda-av-props';
 
 /** An existing bucket to scan, by name. */
 export interface ScanBucketByName {
@@ -12,8 +14,8 @@ export interface ScanBucketByName {
   readonly scanOnUpload?: boolean;
   /** Turn on the bucket's EventBridge notifications (ScanBucket.eventBridgeNotifications). @default true */
   readonly eventBridgeNotifications?: boolean;
-  /** What happens to INFECTED objects besides their tag (ScanBucket.onInfected). @default 'tag' */
-  readonly onInfected?: 'tag' | 'quarantine' | 'delete';
+  /** What happens to INFECTED objects besides their tag (ScanBucket.onInfected). @default OnInfected.TAG */
+  readonly onInfected?: OnInfected;
 }
 
 export interface LambdaAvStackProps extends StackProps {
@@ -163,5 +165,14 @@ export class LambdaAvStack extends Stack {
       description: 'Role of the scan state machine (HeadObject)',
       value: av.scanStateMachine.role.roleArn,
     });
+    // With a bucket that quarantines or deletes: the role that reads INFECTED objects to do so,
+    // which a block-reads policy must exempt (docs/deploy.md, "Block reads until CLEAN").
+    const actions = av.infectedActionsWorkflow;
+    if (actions) {
+      new CfnOutput(this, 'ActionsRoleArn', {
+        description: 'Role of the actions function (quarantine, delete): reads INFECTED objects',
+        value: actions.role.roleArn,
+      });
+    }
   }
 }

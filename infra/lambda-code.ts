@@ -16,6 +16,27 @@ export interface LambdaZipOptions {
   readonly repoRoot?: string;
 }
 
+/**
+ * Where the package keeps the prebuilt deployment packages, `lambda/<x86_64|arm64>/lambda.zip`
+ * beside infra/ (scripts/package.ts puts them there; a checkout of the repository has none).
+ */
+export const PACKAGED_ZIP_DIR = path.join(__dirname, '..', 'lambda');
+
+/** The name build_lambda.sh and the package use for an architecture. */
+export function architectureName(architecture: lambda.Architecture): 'x86_64' | 'arm64' {
+  return architecture.name === lambda.Architecture.ARM_64.name ? 'arm64' : 'x86_64';
+}
+
+/**
+ * The code both functions run when the props give none: in the installed package, its prebuilt
+ * zip for the architecture (no build, no Debian, no container engine); in a checkout of the
+ * repository, lambda.zip built at synth time.
+ */
+export function defaultLambdaCode(architecture: lambda.Architecture): lambda.Code {
+  const packaged = path.join(PACKAGED_ZIP_DIR, architectureName(architecture), 'lambda.zip');
+  return existsSync(packaged) ? lambda.Code.fromAsset(packaged) : lambdaCodeFromBuild({ architecture });
+}
+
 /** `lambda.zip` as the CDK asset of both functions: a prebuilt file, used as it is. */
 export function lambdaCodeFromZip(zipPath: string): lambda.Code {
   if (!existsSync(zipPath)) throw new Error(`lambda.zip not found at ${JSON.stringify(zipPath)}`);
@@ -30,7 +51,7 @@ export function lambdaCodeFromZip(zipPath: string): lambda.Code {
  */
 export function lambdaCodeFromBuild(options: LambdaZipOptions): lambda.Code {
   const root = options.repoRoot ?? REPO_ROOT;
-  const arch = options.architecture.name === lambda.Architecture.ARM_64.name ? 'arm64' : 'x86_64';
+  const arch = architectureName(options.architecture);
   const script = path.join(root, 'build_lambda.sh');
   return lambda.Code.fromAsset(root, {
     assetHash: buildInputsHash(root, arch),

@@ -11,6 +11,7 @@ import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct, type IConstruct } from 'constructs';
 import { VERDICTS } from '../src/scan/contract';
+import type { InfectedActions } from './infected-actions';
 import {
   bulkObjectsMetric,
   canaryDetectedMetric,
@@ -21,42 +22,68 @@ import {
   scanLatencyMetric,
   sweepUnscannedMetric,
 } from './metrics';
+import type { ProcessingErrorThreshold } from './processing-error-threshold';
 
 export interface LambdaAvMonitoringProps {
+  /** The scanner function. */
   readonly scanner: lambda.IFunction;
+  /** The updater function. */
   readonly updater: lambda.IFunction;
+  /** The scan state machine. */
   readonly scanStateMachine: sfn.IStateMachine;
+  /** The update state machine. */
   readonly updateStateMachine: sfn.IStateMachine;
-  /** @default a new topic, encrypted with a new KMS key CloudWatch may use */
+  /** Where the alarms are sent. @default a new topic, encrypted with a new KMS key CloudWatch may use */
   readonly alarmTopic?: sns.ITopic;
   /** Addresses subscribed to the new topic. @default none */
-  readonly alarmEmails?: readonly string[];
+  readonly alarmEmails?: string[];
+  /** Age of the published definitions above which DefinitionsAgeAlarm fires. */
   readonly definitionsAgeThreshold: Duration;
+  /** How often the update workflow runs. */
   readonly updateInterval: Duration;
+  /** p99 scan latency above which ScanLatencyAlarm fires. */
   readonly scanLatencyThreshold: Duration;
   /** Slowest canary scan execution above which the canary latency alarm fires. */
   readonly canaryLatencyThreshold: Duration;
+  /** PROCESSING_ERROR results that raise ProcessingErrorsAlarm. */
   readonly processingErrorThreshold: ProcessingErrorThreshold;
-  /** With an Express scan machine: where upload events land after their last delivery. */
+  /** With an Express scan machine: where upload events land after their last delivery. @default none (a Standard scan state machine) */
   readonly scanDeadLetterQueue?: sqs.IQueue;
+  /**
+   * With an Express scan machine: its queue, watched for messages nothing consumes (EventBridge
+   * Pipes may have disabled the pipe).
+   * @default no alarm (a Standard scan state machine)
+   */
+  readonly scanQueue?: ScanQueueMonitoring;
   /**
    * UNSCANNABLE results within 15 minutes that raise UnscannableObjectsAlarm.
    * @default no alarm
    */
   readonly unscannableAlarmThreshold?: number;
-  /** Bulk scans: their state machine and the cap on their batches, shown beside the scanner's concurrency. */
-  readonly bulkScan?: {
-    readonly stateMachine: sfn.IStateMachine;
-    readonly maxConcurrency: number;
-    readonly reservedConcurrency?: number;
-  };
+  /** Bulk scans: their state machine and the cap on their batches, shown beside the scanner's concurrency. @default no bulk scan figures on the dashboard */
+  readonly bulkScan?: BulkScanMonitoring;
 }
 
-/**
- * When PROCESSING_ERROR results raise an alarm, over 15 minutes: a share of all scans (counted
- * from 10 scans in the period, so one error among two scans is no alarm), or a number of them.
- */
-export type ProcessingErrorThreshold = { readonly percent: number } | { readonly count: number };
+/** The Express scan queue, as ScanQueueAgeAlarm watches it. */
+export interface ScanQueueMonitoring {
+  /** The queue upload events wait in for the Express scan machine. */
+  readonly queue: sqs.IQueue;
+  /**
+   * The oldest a message may legitimately get: its deliveries span the retry budget, plus one
+   * visibility timeout. Older means nothing consumes the queue.
+   */
+  readonly maxMessageAge: Duration;
+}
+
+/** What the dashboard shows of bulk scans. */
+export interface BulkScanMonitoring {
+  /** The bulk scan state machine. */
+  readonly stateMachine: sfn.IStateMachine;
+  /** The cap on batches scanned at once. */
+  readonly maxConcurrency: number;
+  /** The scanner's reserved concurrency, which bulk scans share with upload scans. @default none */
+  readonly reservedConcurrency?: number;
+}
 
 /** The period PROCESSING_ERROR results are counted over. */
 const ERROR_PERIOD = Duration.minutes(15);
@@ -78,6 +105,8 @@ export class LambdaAvMonitoring extends Construct {
   readonly processingErrorsAlarm: cloudwatch.Alarm;
   /** With an Express scan machine: upload events that were delivered for the last time and still failed. */
   readonly scanDeadLettersAlarm: cloudwatch.Alarm | undefined;
+  /** With an Express scan machine: upload events waiting in its queue longer than their deliveries explain. */
+  readonly scanQueueAgeAlarm: cloudwatch.Alarm | undefined;
   readonly scanExecutionsFailedAlarm: cloudwatch.Alarm;
   readonly updateExecutionsFailedAlarm: cloudwatch.Alarm;
   readonly scannerErrorsAlarm: cloudwatch.Alarm;
@@ -106,182 +135,33 @@ export class LambdaAvMonitoring extends Construct {
   constructor(scope: Construct, id: string, props: LambdaAvMonitoringProps) {
     super(scope, id);
     this.alarmTopic = props.alarmTopic ?? this.createTopic(props.alarmEmails ?? []);
-
-    // The updater reports the age on each run; a window of two runs (at least an hour, CloudWatch
-    // allows at most a day) holds at least one report. No report in it counts as stale: the
-    // updater stopped running.
-    const agePeriod = Duration.hours(
-      Math.min(24, Math.max(1, Math.ceil((2 * props.updateInterval.toMinutes()) / 60))),
-    );
-    this.definitionsAgeAlarm = this.alarm('DefinitionsAgeAlarm', {
-      alarmDescription: `The published ClamAV definitions are older than ${props.definitionsAgeThreshold.toHours()} hours, or no updater run reported their age for ${agePeriod.toHours()} hours. ${RUNBOOK}`,
-      metric: definitionsAgeMetric(agePeriod),
-      threshold: props.definitionsAgeThreshold.toHours(),
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-      evaluationPeriods: 1,
-      treatMissingData: cloudwatch.TreatMissingData.BREACHING,
-    });
-
-    // The warmer reports it every few minutes, the updater on each run and every scan that finds
-    // nothing to load; an hour without a report clears the alarm.
-    this.definitionsMissingAlarm = this.alarm('DefinitionsMissingAlarm', {
-      alarmDescription: `No ClamAV definitions are published: scanners have nothing to load, and scans wait, then end in PROCESSING_ERROR. ${RUNBOOK}`,
-      metric: definitionsMissingMetric(Duration.hours(1)),
-      threshold: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      evaluationPeriods: 1,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
-
-    // The canary runs after every update attempt and always reports CanaryDetected: over two
-    // update intervals, a 0 or no report at all (the workflow stopped) raises the alarm.
-    this.canaryAlarm = this.alarm('CanaryAlarm', {
-      alarmDescription: `The canary (EICAR and a clean object, scanned through the scan state machine after each update) was not detected, or reported nothing for ${agePeriod.toHours()} hours. ${RUNBOOK}`,
-      metric: canaryDetectedMetric(agePeriod),
-      threshold: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
-      evaluationPeriods: 1,
-      treatMissingData: cloudwatch.TreatMissingData.BREACHING,
-    });
-    this.canaryLatencyAlarm = this.alarm('CanaryLatencyAlarm', {
-      alarmDescription: `A canary scan execution took longer than ${props.canaryLatencyThreshold.toSeconds()} s from start to end. ${RUNBOOK}`,
-      metric: canaryLatencyMetric(cloudwatch.Stats.MAXIMUM, agePeriod),
-      threshold: props.canaryLatencyThreshold.toMilliseconds(),
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-      evaluationPeriods: 1,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
-    this.processingErrorsAlarm = this.processingErrors(props.processingErrorThreshold);
-    this.scanDeadLettersAlarm = props.scanDeadLetterQueue
-      ? this.deadLetters(
-          'ScanDeadLettersAlarm',
-          props.scanDeadLetterQueue,
-          'Upload events failed on every delivery to the Express scan machine: their objects are untagged.',
-        )
-      : undefined;
-
-    // An Express scan fails on purpose so that its message is delivered again (the retries):
-    // there, only a timed-out execution is unexpected; the deliveries given up raise
-    // ScanDeadLettersAlarm.
-    const express = props.scanDeadLetterQueue !== undefined;
-    const timedOut = props.scanStateMachine.metricTimedOut({
-      period: FIVE_MINUTES,
-      statistic: cloudwatch.Stats.SUM,
-    });
-    this.scanExecutionsFailedAlarm = this.alarm('ScanExecutionsFailedAlarm', {
-      alarmDescription: express
-        ? `An Express scan execution timed out: an object may be left without a verdict tag. ${RUNBOOK}`
-        : `A scan execution failed or timed out: an object may be left without a verdict tag. ${RUNBOOK}`,
-      metric: new cloudwatch.MathExpression({
-        expression: express ? 'FILL(timedOut, 0)' : 'FILL(failed, 0) + FILL(timedOut, 0)',
-        usingMetrics: express
-          ? { timedOut }
-          : {
-              failed: props.scanStateMachine.metricFailed({
-                period: FIVE_MINUTES,
-                statistic: cloudwatch.Stats.SUM,
-              }),
-              timedOut,
-            },
-        period: FIVE_MINUTES,
-        label: express ? 'scan executions timed out' : 'scan executions failed or timed out',
-      }),
-      threshold: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      evaluationPeriods: 1,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
-    this.updateExecutionsFailedAlarm = this.executionsFailed(
-      'UpdateExecutionsFailedAlarm',
-      props.updateStateMachine,
-      'A definitions update failed; scanners keep the last good set.',
-    );
-
-    this.scannerErrorsAlarm = this.alarm('ScannerErrorsAlarm', {
-      alarmDescription: `The scanner Lambda threw errors (clamd failed to start or died, bad events, configuration). ${RUNBOOK}`,
-      metric: props.scanner.metricErrors({ period: FIVE_MINUTES, statistic: cloudwatch.Stats.SUM }),
-      threshold: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      evaluationPeriods: 1,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
-
-    // Percentiles cannot be merged across the Status dimension: the alarm takes the worst p99
-    // of the verdicts that involve reading and scanning an object.
-    const latencies = Object.fromEntries(
-      (['CLEAN', 'INFECTED', 'UNSCANNABLE', 'PROCESSING_ERROR'] as const).map((verdict) => [
-        verdict.toLowerCase(),
-        scanLatencyMetric(verdict, cloudwatch.Stats.p(99), FIVE_MINUTES),
-      ]),
-    );
-    this.scanLatencyAlarm = this.alarm('ScanLatencyAlarm', {
-      alarmDescription: `Scan latency p99 above ${props.scanLatencyThreshold.toMilliseconds()} ms for 15 minutes. ${RUNBOOK}`,
-      metric: new cloudwatch.MathExpression({
-        expression: `MAX([${Object.keys(latencies).join(', ')}])`,
-        usingMetrics: latencies,
-        period: FIVE_MINUTES,
-        label: 'scan latency p99 (ms), worst verdict',
-      }),
-      threshold: props.scanLatencyThreshold.toMilliseconds(),
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-      evaluationPeriods: 3,
-      datapointsToAlarm: 3,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
-
-    // Only detections: content that could not be scanned completely is UNSCANNABLE in the
-    // metrics whatever UNSCANNABLE_POLICY tags it, and has an alarm of its own.
-    this.infectedAlarm = this.alarm('InfectedObjectsAlarm', {
-      alarmDescription: `A scan found an infected object (tagged INFECTED). ${RUNBOOK}`,
-      metric: scanLatencyMetric('INFECTED', cloudwatch.Stats.SAMPLE_COUNT, FIVE_MINUTES),
-      threshold: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      evaluationPeriods: 1,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
-
-    this.unscannableAlarm =
-      props.unscannableAlarmThreshold === undefined
-        ? undefined
-        : this.alarm('UnscannableObjectsAlarm', {
-            alarmDescription: `At least ${props.unscannableAlarmThreshold} scans within 15 minutes could not scan an object completely (UNSCANNABLE: encrypted, over a limit, a format ClamAV skips). ${RUNBOOK}`,
-            metric: scanLatencyMetric('UNSCANNABLE', cloudwatch.Stats.SAMPLE_COUNT, ERROR_PERIOD),
-            threshold: props.unscannableAlarmThreshold,
-            comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-            evaluationPeriods: 1,
-            treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-          });
-
-    this.bulkScanFailedAlarm = props.bulkScan
-      ? this.executionsFailed(
-          'BulkScanExecutionsFailedAlarm',
-          props.bulkScan.stateMachine,
-          'A bulk scan failed: more of its batches failed than it tolerates, or the bucket could not be listed; its objects may be left unscanned.',
-        )
-      : undefined;
-
-    const alarms = [
-      this.definitionsAgeAlarm,
-      this.definitionsMissingAlarm,
-      this.canaryAlarm,
-      this.canaryLatencyAlarm,
-      this.processingErrorsAlarm,
-      ...(this.scanDeadLettersAlarm ? [this.scanDeadLettersAlarm] : []),
-      this.scanExecutionsFailedAlarm,
-      this.updateExecutionsFailedAlarm,
-      this.scannerErrorsAlarm,
-      this.scanLatencyAlarm,
-      this.infectedAlarm,
-      ...(this.unscannableAlarm ? [this.unscannableAlarm] : []),
-      ...(this.bulkScanFailedAlarm ? [this.bulkScanFailedAlarm] : []),
-    ];
     this.alarmAction = new actions.SnsAction(this.alarmTopic);
     // The topic's policy must exist before an alarm first changes state (a new definitions-age
     // alarm may start in ALARM), or that first notification is refused and never retried.
     this.topicPolicy = props.alarmTopic ? undefined : this.alarmTopic.node.tryFindChild('Policy');
-    for (const alarm of alarms) this.notify(alarm);
 
-    this.dashboard = this.createDashboard(props, alarms);
+    const made = new Map<string, cloudwatch.Alarm>();
+    for (const row of alarmTable(props)) made.set(row.id, this.create(row));
+    const alarm = (id: string) => {
+      const found = made.get(id);
+      if (!found) throw new Error(`no alarm ${id} in the table`);
+      return found;
+    };
+    this.definitionsAgeAlarm = alarm('DefinitionsAgeAlarm');
+    this.definitionsMissingAlarm = alarm('DefinitionsMissingAlarm');
+    this.canaryAlarm = alarm('CanaryAlarm');
+    this.canaryLatencyAlarm = alarm('CanaryLatencyAlarm');
+    this.processingErrorsAlarm = alarm('ProcessingErrorsAlarm');
+    this.scanDeadLettersAlarm = made.get('ScanDeadLettersAlarm');
+    this.scanQueueAgeAlarm = made.get('ScanQueueAgeAlarm');
+    this.scanExecutionsFailedAlarm = alarm('ScanExecutionsFailedAlarm');
+    this.updateExecutionsFailedAlarm = alarm('UpdateExecutionsFailedAlarm');
+    this.scannerErrorsAlarm = alarm('ScannerErrorsAlarm');
+    this.scanLatencyAlarm = alarm('ScanLatencyAlarm');
+    this.infectedAlarm = alarm('InfectedObjectsAlarm');
+    this.unscannableAlarm = made.get('UnscannableObjectsAlarm');
+    this.bulkScanFailedAlarm = made.get('BulkScanExecutionsFailedAlarm');
+    this.dashboard = this.createDashboard(props, [...made.values()]);
   }
 
   /**
@@ -301,23 +181,22 @@ export class LambdaAvMonitoring extends Construct {
    * The actions workflow's alarms: an action that failed (the object stays where it is, tagged
    * INFECTED), and INFECTED results whose delivery to the workflow was given up after a day.
    */
-  watchInfectedActions(workflow: {
-    readonly stateMachine: sfn.IStateMachine;
-    readonly deadLetterQueue: sqs.IQueue;
-  }): void {
+  watchInfectedActions(workflow: InfectedActions): void {
     if (this.infectedActionsFailedAlarm) return;
-    this.infectedActionsFailedAlarm = this.executionsFailed(
-      'InfectedActionsFailedAlarm',
-      workflow.stateMachine,
-      'An action on an INFECTED object (quarantine or delete) failed: the object is still in its bucket, tagged INFECTED.',
+    this.infectedActionsFailedAlarm = this.create(
+      executionsFailedRow(
+        'InfectedActionsFailedAlarm',
+        workflow.stateMachine,
+        'An action on an INFECTED object (quarantine or delete) failed: the object is still in its bucket, tagged INFECTED.',
+      ),
     );
-    this.infectedActionDeadLettersAlarm = this.deadLetters(
-      'InfectedActionDeadLettersAlarm',
-      workflow.deadLetterQueue,
-      'INFECTED results could not be delivered to the actions workflow: their objects were not moved.',
+    this.infectedActionDeadLettersAlarm = this.create(
+      deadLettersRow(
+        'InfectedActionDeadLettersAlarm',
+        workflow.deadLetterQueue,
+        'INFECTED results could not be delivered to the actions workflow: their objects were not moved.',
+      ),
     );
-    this.notify(this.infectedActionsFailedAlarm);
-    this.notify(this.infectedActionDeadLettersAlarm);
   }
 
   /**
@@ -327,12 +206,13 @@ export class LambdaAvMonitoring extends Construct {
    */
   watchUploadRule(rule: events.IRule, label: string, deadLetterQueue: sqs.IQueue): void {
     if (!this.uploadDeadLettersAlarm) {
-      this.uploadDeadLettersAlarm = this.deadLetters(
-        'UploadEventsDeadLettersAlarm',
-        deadLetterQueue,
-        'Upload events could not start a scan for a day and are in the dead-letter queue: their objects have no verdict.',
+      this.uploadDeadLettersAlarm = this.create(
+        deadLettersRow(
+          'UploadEventsDeadLettersAlarm',
+          deadLetterQueue,
+          'Upload events could not start a scan for a day and are in the dead-letter queue: their objects have no verdict.',
+        ),
       );
-      this.notify(this.uploadDeadLettersAlarm);
     }
     const metric = (metricName: string) =>
       new cloudwatch.Metric({
@@ -410,45 +290,19 @@ export class LambdaAvMonitoring extends Construct {
     return new cloudwatch.Alarm(this, id, { ...props, alarmName: `${this.alarmNamePrefix}${id}` });
   }
 
-  /**
-   * PROCESSING_ERROR results over a share of all scans, or over a count, in 15 minutes. The share
-   * is computed only from ERROR_SHARE_MINIMUM_SCANS scans up; verdicts count from their
-   * ScanLatency samples.
-   */
-  private processingErrors(threshold: ProcessingErrorThreshold): cloudwatch.Alarm {
-    const count = (verdict: (typeof VERDICTS)[number]) =>
-      scanLatencyMetric(verdict, cloudwatch.Stats.SAMPLE_COUNT, ERROR_PERIOD);
-    if ('count' in threshold) {
-      return this.alarm('ProcessingErrorsAlarm', {
-        alarmDescription: `At least ${threshold.count} scans ended in PROCESSING_ERROR within 15 minutes. ${RUNBOOK}`,
-        metric: count('PROCESSING_ERROR'),
-        threshold: threshold.count,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        evaluationPeriods: 1,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      });
-    }
-    const total =
-      'FILL(clean, 0) + FILL(infected, 0) + FILL(unscannable, 0) + FILL(skipped, 0) + FILL(errors, 0)';
-    return this.alarm('ProcessingErrorsAlarm', {
-      alarmDescription: `More than ${threshold.percent} % of the scans (from ${ERROR_SHARE_MINIMUM_SCANS} scans up) ended in PROCESSING_ERROR within 15 minutes. ${RUNBOOK}`,
-      metric: new cloudwatch.MathExpression({
-        expression: `IF((${total}) >= ${ERROR_SHARE_MINIMUM_SCANS}, 100 * FILL(errors, 0) / (${total}), 0)`,
-        usingMetrics: {
-          clean: count('CLEAN'),
-          infected: count('INFECTED'),
-          unscannable: count('UNSCANNABLE'),
-          skipped: count('SKIPPED'),
-          errors: count('PROCESSING_ERROR'),
-        },
-        period: ERROR_PERIOD,
-        label: 'PROCESSING_ERROR share of scans (%)',
-      }),
-      threshold: threshold.percent,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-      evaluationPeriods: 1,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+  /** The alarm of a row of the table, notifying the topic. */
+  private create(row: AlarmRow): cloudwatch.Alarm {
+    const alarm = this.alarm(row.id, {
+      alarmDescription: `${row.description} ${RUNBOOK}`,
+      metric: row.metric,
+      threshold: row.threshold,
+      comparisonOperator: row.comparison,
+      evaluationPeriods: row.evaluationPeriods ?? 1,
+      ...(row.datapointsToAlarm !== undefined ? { datapointsToAlarm: row.datapointsToAlarm } : {}),
+      treatMissingData: row.missingData,
     });
+    this.notify(alarm);
+    return alarm;
   }
 
   /**
@@ -499,32 +353,6 @@ export class LambdaAvMonitoring extends Construct {
         width: 8,
       }),
     );
-  }
-
-  /** Any message in a dead-letter queue: `what` was given up on, and needs a look. */
-  private deadLetters(id: string, queue: sqs.IQueue, what: string): cloudwatch.Alarm {
-    return this.alarm(id, {
-      alarmDescription: `${what} ${RUNBOOK}`,
-      metric: queue.metricApproximateNumberOfMessagesVisible({
-        period: FIVE_MINUTES,
-        statistic: cloudwatch.Stats.MAXIMUM,
-      }),
-      threshold: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      evaluationPeriods: 1,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
-  }
-
-  private executionsFailed(id: string, machine: sfn.IStateMachine, what: string): cloudwatch.Alarm {
-    return this.alarm(id, {
-      alarmDescription: `${what} ${RUNBOOK}`,
-      metric: machine.metricFailed({ period: FIVE_MINUTES, statistic: cloudwatch.Stats.SUM }),
-      threshold: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      evaluationPeriods: 1,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
   }
 
   /**
@@ -688,4 +516,270 @@ export class LambdaAvMonitoring extends Construct {
     dashboard.addWidgets(new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms, width: 24 }));
     return dashboard;
   }
+}
+
+/**
+ * One alarm: what it watches and when it fires. Every alarm is named `<prefix><id>` and notifies
+ * the alarm topic when it goes to ALARM and back to OK; the runbook (docs/runbook.md)
+ * says what each means.
+ */
+interface AlarmRow {
+  readonly id: string;
+  /** What the alarm means, without the runbook's pointer. */
+  readonly description: string;
+  readonly metric: cloudwatch.IMetric;
+  readonly threshold: number;
+  readonly comparison: cloudwatch.ComparisonOperator;
+  readonly missingData: cloudwatch.TreatMissingData;
+  /** @default 1 */
+  readonly evaluationPeriods?: number;
+  /** @default evaluationPeriods */
+  readonly datapointsToAlarm?: number;
+}
+
+const { GREATER_THAN_THRESHOLD, GREATER_THAN_OR_EQUAL_TO_THRESHOLD, LESS_THAN_THRESHOLD } =
+  cloudwatch.ComparisonOperator;
+const { BREACHING, NOT_BREACHING } = cloudwatch.TreatMissingData;
+
+/**
+ * The construct's own alarms, in the order the dashboard shows them; a row whose part is missing
+ * (no Express queue, no unscannable threshold, no bulk scans) is left out.
+ */
+function alarmTable(props: LambdaAvMonitoringProps): AlarmRow[] {
+  // The updater reports the age on each run; a window of two runs (at least an hour, CloudWatch
+  // allows at most a day) holds at least one report. No report in it counts as stale: the
+  // updater stopped running. The canary runs after every update attempt and always reports.
+  const agePeriod = Duration.hours(
+    Math.min(24, Math.max(1, Math.ceil((2 * props.updateInterval.toMinutes()) / 60))),
+  );
+  // An Express scan fails on purpose so that its message is delivered again (the retries):
+  // there, only a timed-out execution is unexpected; the deliveries given up raise
+  // ScanDeadLettersAlarm.
+  const express = props.scanDeadLetterQueue !== undefined;
+  const timedOut = props.scanStateMachine.metricTimedOut({
+    period: FIVE_MINUTES,
+    statistic: cloudwatch.Stats.SUM,
+  });
+  // Percentiles cannot be merged across the Status dimension: the latency alarm takes the worst
+  // p99 of the verdicts that involve reading and scanning an object.
+  const latencies = Object.fromEntries(
+    (['CLEAN', 'INFECTED', 'UNSCANNABLE', 'PROCESSING_ERROR'] as const).map((verdict) => [
+      verdict.toLowerCase(),
+      scanLatencyMetric(verdict, cloudwatch.Stats.p(99), FIVE_MINUTES),
+    ]),
+  );
+  const rows: Array<AlarmRow | undefined> = [
+    {
+      id: 'DefinitionsAgeAlarm',
+      description: `The published ClamAV definitions are older than ${props.definitionsAgeThreshold.toHours()} hours, or no updater run reported their age for ${agePeriod.toHours()} hours.`,
+      metric: definitionsAgeMetric(agePeriod),
+      threshold: props.definitionsAgeThreshold.toHours(),
+      comparison: GREATER_THAN_THRESHOLD,
+      missingData: BREACHING,
+    },
+    {
+      // The warmer reports it every few minutes, the updater on each run and every scan that
+      // finds nothing to load; an hour without a report clears the alarm.
+      id: 'DefinitionsMissingAlarm',
+      description:
+        'No ClamAV definitions are published: scanners have nothing to load, and scans wait, then end in PROCESSING_ERROR.',
+      metric: definitionsMissingMetric(Duration.hours(1)),
+      threshold: 1,
+      comparison: GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      missingData: NOT_BREACHING,
+    },
+    {
+      // Over two update intervals, a 0 or no report at all (the workflow stopped) raises it.
+      id: 'CanaryAlarm',
+      description: `The canary (EICAR and a clean object, scanned through the scan state machine after each update) was not detected, or reported nothing for ${agePeriod.toHours()} hours.`,
+      metric: canaryDetectedMetric(agePeriod),
+      threshold: 1,
+      comparison: LESS_THAN_THRESHOLD,
+      missingData: BREACHING,
+    },
+    {
+      id: 'CanaryLatencyAlarm',
+      description: `A canary scan execution took longer than ${props.canaryLatencyThreshold.toSeconds()} s from start to end.`,
+      metric: canaryLatencyMetric(cloudwatch.Stats.MAXIMUM, agePeriod),
+      threshold: props.canaryLatencyThreshold.toMilliseconds(),
+      comparison: GREATER_THAN_THRESHOLD,
+      missingData: NOT_BREACHING,
+    },
+    processingErrorsRow(props.processingErrorThreshold),
+    props.scanDeadLetterQueue
+      ? deadLettersRow(
+          'ScanDeadLettersAlarm',
+          props.scanDeadLetterQueue,
+          'Upload events failed on every delivery to the Express scan machine: their objects are untagged.',
+        )
+      : undefined,
+    props.scanQueue ? scanQueueAgeRow(props.scanQueue.queue, props.scanQueue.maxMessageAge) : undefined,
+    {
+      id: 'ScanExecutionsFailedAlarm',
+      description: express
+        ? 'An Express scan execution timed out: an object may be left without a verdict tag.'
+        : 'A scan execution failed or timed out: an object may be left without a verdict tag.',
+      metric: new cloudwatch.MathExpression({
+        expression: express ? 'FILL(timedOut, 0)' : 'FILL(failed, 0) + FILL(timedOut, 0)',
+        usingMetrics: express
+          ? { timedOut }
+          : {
+              failed: props.scanStateMachine.metricFailed({
+                period: FIVE_MINUTES,
+                statistic: cloudwatch.Stats.SUM,
+              }),
+              timedOut,
+            },
+        period: FIVE_MINUTES,
+        label: express ? 'scan executions timed out' : 'scan executions failed or timed out',
+      }),
+      threshold: 1,
+      comparison: GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      missingData: NOT_BREACHING,
+    },
+    executionsFailedRow(
+      'UpdateExecutionsFailedAlarm',
+      props.updateStateMachine,
+      'A definitions update failed; scanners keep the last good set.',
+    ),
+    {
+      id: 'ScannerErrorsAlarm',
+      description:
+        'The scanner Lambda threw errors (clamd failed to start or died, bad events, configuration).',
+      metric: props.scanner.metricErrors({ period: FIVE_MINUTES, statistic: cloudwatch.Stats.SUM }),
+      threshold: 1,
+      comparison: GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      missingData: NOT_BREACHING,
+    },
+    {
+      id: 'ScanLatencyAlarm',
+      description: `Scan latency p99 above ${props.scanLatencyThreshold.toMilliseconds()} ms for 15 minutes.`,
+      metric: new cloudwatch.MathExpression({
+        expression: `MAX([${Object.keys(latencies).join(', ')}])`,
+        usingMetrics: latencies,
+        period: FIVE_MINUTES,
+        label: 'scan latency p99 (ms), worst verdict',
+      }),
+      threshold: props.scanLatencyThreshold.toMilliseconds(),
+      comparison: GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 3,
+      datapointsToAlarm: 3,
+      missingData: NOT_BREACHING,
+    },
+    {
+      // Only detections: content that could not be scanned completely is UNSCANNABLE in the
+      // metrics whatever UNSCANNABLE_POLICY tags it, and has an alarm of its own.
+      id: 'InfectedObjectsAlarm',
+      description: 'A scan found an infected object (tagged INFECTED).',
+      metric: scanLatencyMetric('INFECTED', cloudwatch.Stats.SAMPLE_COUNT, FIVE_MINUTES),
+      threshold: 1,
+      comparison: GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      missingData: NOT_BREACHING,
+    },
+    props.unscannableAlarmThreshold === undefined
+      ? undefined
+      : {
+          id: 'UnscannableObjectsAlarm',
+          description: `At least ${props.unscannableAlarmThreshold} scans within 15 minutes could not scan an object completely (UNSCANNABLE: encrypted, over a limit, a format ClamAV skips).`,
+          metric: scanLatencyMetric('UNSCANNABLE', cloudwatch.Stats.SAMPLE_COUNT, ERROR_PERIOD),
+          threshold: props.unscannableAlarmThreshold,
+          comparison: GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+          missingData: NOT_BREACHING,
+        },
+    props.bulkScan
+      ? executionsFailedRow(
+          'BulkScanExecutionsFailedAlarm',
+          props.bulkScan.stateMachine,
+          'A bulk scan failed: more of its batches failed than it tolerates, or the bucket could not be listed; its objects may be left unscanned.',
+        )
+      : undefined,
+  ];
+  return rows.filter((row): row is AlarmRow => row !== undefined);
+}
+
+/**
+ * PROCESSING_ERROR results over a share of all scans, or over a count, in 15 minutes. The share
+ * is computed only from ERROR_SHARE_MINIMUM_SCANS scans up; verdicts count from their
+ * ScanLatency samples.
+ */
+function processingErrorsRow(threshold: ProcessingErrorThreshold): AlarmRow {
+  const count = (verdict: (typeof VERDICTS)[number]) =>
+    scanLatencyMetric(verdict, cloudwatch.Stats.SAMPLE_COUNT, ERROR_PERIOD);
+  if (threshold.scans !== undefined) {
+    return {
+      id: 'ProcessingErrorsAlarm',
+      description: `At least ${threshold.scans} scans ended in PROCESSING_ERROR within 15 minutes.`,
+      metric: count('PROCESSING_ERROR'),
+      threshold: threshold.scans,
+      comparison: GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      missingData: NOT_BREACHING,
+    };
+  }
+  const percent = threshold.percentOfScans ?? 0;
+  const total =
+    'FILL(clean, 0) + FILL(infected, 0) + FILL(unscannable, 0) + FILL(skipped, 0) + FILL(errors, 0)';
+  return {
+    id: 'ProcessingErrorsAlarm',
+    description: `More than ${percent} % of the scans (from ${ERROR_SHARE_MINIMUM_SCANS} scans up) ended in PROCESSING_ERROR within 15 minutes.`,
+    metric: new cloudwatch.MathExpression({
+      expression: `IF((${total}) >= ${ERROR_SHARE_MINIMUM_SCANS}, 100 * FILL(errors, 0) / (${total}), 0)`,
+      usingMetrics: {
+        clean: count('CLEAN'),
+        infected: count('INFECTED'),
+        unscannable: count('UNSCANNABLE'),
+        skipped: count('SKIPPED'),
+        errors: count('PROCESSING_ERROR'),
+      },
+      period: ERROR_PERIOD,
+      label: 'PROCESSING_ERROR share of scans (%)',
+    }),
+    threshold: percent,
+    comparison: GREATER_THAN_THRESHOLD,
+    missingData: NOT_BREACHING,
+  };
+}
+
+/** Any message in a dead-letter queue: `what` was given up on, and needs a look. */
+function deadLettersRow(id: string, queue: sqs.IQueue, what: string): AlarmRow {
+  return {
+    id,
+    description: what,
+    metric: queue.metricApproximateNumberOfMessagesVisible({
+      period: FIVE_MINUTES,
+      statistic: cloudwatch.Stats.MAXIMUM,
+    }),
+    threshold: 1,
+    comparison: GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+    missingData: NOT_BREACHING,
+  };
+}
+
+function executionsFailedRow(id: string, machine: sfn.IStateMachine, what: string): AlarmRow {
+  return {
+    id,
+    description: what,
+    metric: machine.metricFailed({ period: FIVE_MINUTES, statistic: cloudwatch.Stats.SUM }),
+    threshold: 1,
+    comparison: GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+    missingData: NOT_BREACHING,
+  };
+}
+
+/**
+ * The Express scan queue's oldest message, older than its deliveries explain. EventBridge Pipes
+ * can disable a pipe whose target keeps failing with 4xx errors; its messages then wait in the
+ * queue until their retention ends and never reach the dead-letter queue, so no other alarm fires.
+ */
+function scanQueueAgeRow(queue: sqs.IQueue, maxMessageAge: Duration): AlarmRow {
+  return {
+    id: 'ScanQueueAgeAlarm',
+    description: `Upload events have waited in the Express scan queue longer than ${maxMessageAge.toSeconds()} s (its retry budget and one visibility timeout): nothing is consuming it (a disabled or failing pipe), and the uploads are not scanned.`,
+    metric: queue.metricApproximateAgeOfOldestMessage({
+      period: FIVE_MINUTES,
+      statistic: cloudwatch.Stats.MAXIMUM,
+    }),
+    threshold: maxMessageAge.toSeconds(),
+    comparison: GREATER_THAN_THRESHOLD,
+    missingData: NOT_BREACHING,
+  };
 }

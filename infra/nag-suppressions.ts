@@ -3,8 +3,8 @@ import type * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
-import { NagSuppressions } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
+import { addNagSuppressions } from './nag-metadata';
 
 /** The parts of a LambdaAv whose findings are suppressed (the construct passes itself). */
 export interface SuppressedParts {
@@ -42,14 +42,14 @@ const STATE_MACHINE_STAR_REASON =
 export function addLambdaAvNagSuppressions(av: SuppressedParts): void {
   for (const role of [av.scanner.role, av.updater.role]) {
     if (role) {
-      NagSuppressions.addResourceSuppressions(
+      addNagSuppressions(
         role,
         [{ id: 'AwsSolutions-IAM5', reason: OBJECT_ARNS_REASON, appliesTo: [OBJECT_ARNS] }],
         true,
       );
     }
   }
-  NagSuppressions.addResourceSuppressions(
+  addNagSuppressions(
     av.scanStateMachine.role,
     [
       {
@@ -67,7 +67,7 @@ export function addLambdaAvNagSuppressions(av: SuppressedParts): void {
     true,
   );
   if (!av.scanQueue) {
-    NagSuppressions.addResourceSuppressions(av.scanStateMachine, [
+    addNagSuppressions(av.scanStateMachine, [
       {
         id: 'AwsSolutions-SF1',
         reason:
@@ -75,7 +75,7 @@ export function addLambdaAvNagSuppressions(av: SuppressedParts): void {
       },
     ]);
   }
-  NagSuppressions.addResourceSuppressions(
+  addNagSuppressions(
     av.updateStateMachine.role,
     [
       { id: 'AwsSolutions-IAM5', reason: STATE_MACHINE_STAR_REASON, appliesTo: ['Resource::*'] },
@@ -94,7 +94,7 @@ export function addLambdaAvNagSuppressions(av: SuppressedParts): void {
     true,
   );
   if (av.sweep && av.scanner.role) {
-    NagSuppressions.addResourceSuppressions(
+    addNagSuppressions(
       av.scanner.role,
       [
         {
@@ -108,7 +108,7 @@ export function addLambdaAvNagSuppressions(av: SuppressedParts): void {
     );
   }
   if (av.updater.role) {
-    NagSuppressions.addResourceSuppressions(
+    addNagSuppressions(
       av.updater.role,
       [
         {
@@ -122,7 +122,7 @@ export function addLambdaAvNagSuppressions(av: SuppressedParts): void {
     );
   }
   if (av.uploadDeadLetterQueue) {
-    NagSuppressions.addResourceSuppressions(av.uploadDeadLetterQueue, [
+    addNagSuppressions(av.uploadDeadLetterQueue, [
       {
         id: 'AwsSolutions-SQS3',
         reason:
@@ -132,7 +132,7 @@ export function addLambdaAvNagSuppressions(av: SuppressedParts): void {
   }
   const actions = av.infectedActionsWorkflow;
   if (actions) {
-    NagSuppressions.addResourceSuppressions(
+    addNagSuppressions(
       actions.role,
       [
         {
@@ -144,12 +144,12 @@ export function addLambdaAvNagSuppressions(av: SuppressedParts): void {
       ],
       true,
     );
-    NagSuppressions.addResourceSuppressions(
+    addNagSuppressions(
       actions.stateMachine.role,
       [{ id: 'AwsSolutions-IAM5', reason: STATE_MACHINE_STAR_REASON, appliesTo: ['Resource::*'] }],
       true,
     );
-    NagSuppressions.addResourceSuppressions(actions.deadLetterQueue, [
+    addNagSuppressions(actions.deadLetterQueue, [
       {
         id: 'AwsSolutions-SQS3',
         reason:
@@ -158,7 +158,7 @@ export function addLambdaAvNagSuppressions(av: SuppressedParts): void {
     ]);
   }
   for (const fn of [av.scanner, av.updater, ...(actions ? [actions.function] : [])]) {
-    NagSuppressions.addResourceSuppressions(fn, [
+    addNagSuppressions(fn, [
       {
         id: 'AwsSolutions-L1',
         reason:
@@ -175,7 +175,7 @@ export function addLambdaAvNagSuppressions(av: SuppressedParts): void {
 export function suppressAwsCustomResourceProvider(scope: IConstruct): void {
   const provider = Stack.of(scope).node.tryFindChild(AWS_CUSTOM_RESOURCE_PROVIDER_ID);
   if (!provider) return;
-  NagSuppressions.addResourceSuppressions(
+  addNagSuppressions(
     provider,
     [
       {
@@ -199,7 +199,7 @@ export function suppressBucketNotificationsHandler(scope: IConstruct): void {
   const stack = Stack.of(scope);
   for (const child of stack.node.children) {
     if (!child.node.id.startsWith('BucketNotificationsHandler')) continue;
-    NagSuppressions.addResourceSuppressions(
+    addNagSuppressions(
       child,
       [
         {

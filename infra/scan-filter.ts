@@ -35,9 +35,9 @@ import { ScanFilterError } from './errors';
  */
 export interface ScanFilter {
   /** Scan only keys that start with one of these. @default every key */
-  readonly prefixes?: readonly string[];
+  readonly prefixes?: string[];
   /** Scan only keys that end with one of these. @default every key */
-  readonly suffixes?: readonly string[];
+  readonly suffixes?: string[];
   /**
    * Leave unscanned the keys that start with `prefix` and end with `suffix` (give one or both).
    * Cannot be combined with `prefixes` or `suffixes`. @default nothing excluded
@@ -56,7 +56,9 @@ export interface ScanFilter {
 
 /** One exclusion: keys that start with `prefix` and end with `suffix` (either may be omitted). */
 export interface ScanExclusion {
+  /** Keys that start with this. @default any start */
   readonly prefix?: string;
+  /** Keys that end with this. @default any end */
   readonly suffix?: string;
 }
 

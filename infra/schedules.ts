@@ -1,4 +1,5 @@
-import { Stack } from 'aws-cdk-lib';
+import { createHash } from 'node:crypto';
+import { Lazy, Stack } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -74,12 +75,23 @@ export class Schedules {
  */
 function startUpdateOnDeploy(scope: Construct, props: SchedulesProps): cr.AwsCustomResource {
   const updater = props.updater.node.defaultChild as lambda.CfnFunction;
+  const stack = Stack.of(scope);
   // A change of either starts a new update: new ClamAV code may refuse the set, a new mirror
-  // or database list gives another one.
-  const input = Stack.of(scope).toJsonString({
+  // or database list gives another one. Only a hash of each: the updater's settings may hold a
+  // mirror URL with a token, and this input lands in the custom resource's properties, the
+  // stack's events and the update execution's logged input. The hash is of the template's view
+  // of them (references as references), which changes whenever they do.
+  const fingerprint = (value: unknown) =>
+    Lazy.string({
+      produce: () =>
+        createHash('sha256')
+          .update(JSON.stringify(stack.resolve(value)))
+          .digest('hex'),
+    });
+  const input = stack.toJsonString({
     trigger: 'deploy',
-    code: updater.code,
-    settings: updater.environment,
+    code: fingerprint(updater.code),
+    settings: fingerprint(updater.environment),
   });
   const start: cr.AwsSdkCall = {
     service: 'SFN',

@@ -1,4 +1,4 @@
-import { Names, type RemovalPolicy } from 'aws-cdk-lib';
+import { Fn, Names, type RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 
@@ -16,8 +16,23 @@ export function stateMachineLogGroup(
 ): logs.LogGroup {
   const name = `${Names.uniqueResourceName(scope, { maxLength: 200, separator: '-' })}-${id}`;
   return new logs.LogGroup(scope, id, {
-    logGroupName: `/aws/vendedlogs/states/${name}`,
+    logGroupName: vendedLogGroupName(scope, name),
     retention,
     removalPolicy,
   });
+}
+
+/**
+ * `/aws/vendedlogs/states/<name>-<creation>`, where `<creation>` is the last part of the stack's
+ * ID (AWS::StackId ends in a UUID CloudFormation draws each time it creates the stack).
+ *
+ * Why: the groups are retained by default (`removalPolicy`), and a group's name is the account's
+ * and Region's alone. With a fixed name, creating the stack again after `cdk destroy` fails with
+ * "already exists" on the retained groups. With the creation's part, the new stack gets new groups
+ * and the old ones stay, with the executions they logged, until someone deletes them. The part is
+ * the same for every update of one stack, so a deployment never renames its groups.
+ */
+export function vendedLogGroupName(scope: Construct, name: string): string {
+  const uuid = Fn.select(2, Fn.split('/', Stack.of(scope).stackId));
+  return `/aws/vendedlogs/states/${name}-${Fn.select(4, Fn.split('-', uuid))}`;
 }

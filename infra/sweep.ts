@@ -8,9 +8,10 @@ import { sweepRequest } from '../src/bulk/sweep';
 import type { ScanFilter } from './scan-filter';
 import type { SweepSettings } from './sweep-settings';
 
-export interface SweepProps {
+export interface SweepRulesProps {
   /** The bulk scan state machine, which the sweep runs in its `unscanned` mode. */
   readonly bulkScan: sfn.IStateMachine;
+  /** The sweep's schedule and window. */
   readonly settings: SweepSettings;
 }
 
@@ -20,12 +21,12 @@ export interface SweepProps {
  * may start the bulk scan state machine and nothing else: EventBridge needs a role to start a
  * Step Functions execution (the target's RoleArn).
  */
-export class Sweep extends Construct {
+export class SweepRules extends Construct {
   readonly role: iam.Role;
   readonly rules: events.Rule[] = [];
-  private readonly props: SweepProps;
+  private readonly props: SweepRulesProps;
 
-  constructor(scope: Construct, id: string, props: SweepProps) {
+  constructor(scope: Construct, id: string, props: SweepRulesProps) {
     super(scope, id);
     this.props = props;
     this.role = new iam.Role(this, 'StartRole', {
@@ -53,7 +54,7 @@ export class Sweep extends Construct {
       targets: [
         new targets.SfnStateMachine(this.props.bulkScan, {
           input: events.RuleTargetInput.fromObject(
-            sweepRequest(bucket.bucketName, settings.modifiedBefore, filter),
+            sweepRequest(bucket.bucketName, settings.modifiedBefore, filter, settings.maxConcurrency),
           ),
           role: this.role,
         }),

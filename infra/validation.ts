@@ -1,5 +1,5 @@
-import { Token } from 'aws-cdk-lib';
-import { isTagKey, isTagValue, isUrlOf } from '../src/settings';
+import { type Duration, Token } from 'aws-cdk-lib';
+import { isTagKey, isTagValue, isUrlOf, SETTINGS } from '../src/settings';
 import { LambdaAvPropsError } from './errors';
 
 /**
@@ -48,18 +48,35 @@ export function checkPrefix(name: string, value: string): string {
   return value;
 }
 
-/** S3 tag keys, as the scanner checks METADATA_FILE_* (src/settings.ts). */
+/** S3 tag keys, as the scanner checks METADATA_FILE_* (src/settings.ts); tokens pass unchecked. */
 export function checkTagKey(name: string, value: string): string {
+  if (Token.isUnresolved(value)) return value;
   if (!isTagKey(value)) {
     throw new LambdaAvPropsError(`${name} must be a valid S3 tag key, got ${quote(value)}`);
   }
   return value;
 }
 
-/** S3 tag values, non-empty (src/settings.ts). */
+/** S3 tag values, non-empty (src/settings.ts); tokens pass unchecked. */
 export function checkTagValue(name: string, value: string): string {
+  if (Token.isUnresolved(value)) return value;
   if (!isTagValue(value)) {
     throw new LambdaAvPropsError(`${name} must be a valid, non-empty S3 tag value, got ${quote(value)}`);
   }
   return value;
+}
+
+/** An integer prop carrying a setting of the registry: its bounds, and its default when not given. */
+export function checkSetting(
+  name: string,
+  value: number | undefined,
+  setting: 'MAX_FILE_SIZE' | 'WARM_CONCURRENCY' | 'DEFINITIONS_CHECK_INTERVAL',
+): number {
+  const { min, max, default: fallback } = SETTINGS[setting];
+  return checkInteger(name, value ?? fallback, min, max);
+}
+
+/** A duration in whole minutes within [min, max]. */
+export function checkWholeMinutes(name: string, interval: Duration, min: number, max: number): void {
+  checkInteger(`${name} (whole minutes)`, interval.toMinutes({ integral: false }), min, max);
 }

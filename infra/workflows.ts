@@ -7,8 +7,9 @@ import type { Construct } from 'constructs';
 import { aslDefinition, UPDATE_DEFINITION_FILE } from './asl-definition';
 import type { BulkScan } from './bulk-scan';
 import { ExpressScanQueue } from './express-scan-queue';
-import { SCAN_LOG_LEVEL, type Settings } from './lambda-av-settings';
+import type { Settings } from './lambda-av-settings';
 import { stateMachineLogGroup } from './state-machine-log-group';
+import { SCAN_LOG_LEVEL } from './workflow-settings';
 
 export interface WorkflowsProps {
   readonly settings: Settings;
@@ -44,6 +45,7 @@ export class Workflows {
       comment: 'lambda-av: scan one S3 object and tag it',
       stateMachineType: express ? sfn.StateMachineType.EXPRESS : sfn.StateMachineType.STANDARD,
       ...aslDefinition(
+        scope,
         settings.scanDefinitionFile,
         {
           ScannerFunctionArn: props.scannerTarget.functionArn,
@@ -70,14 +72,14 @@ export class Workflows {
     this.updateStateMachine = new sfn.StateMachine(scope, 'UpdateStateMachine', {
       comment: 'lambda-av: update, verify and publish the ClamAV definitions',
       stateMachineType: sfn.StateMachineType.STANDARD,
-      ...aslDefinition(UPDATE_DEFINITION_FILE, {
+      ...aslDefinition(scope, UPDATE_DEFINITION_FILE, {
         UpdaterFunctionArn: props.updater.functionArn,
         ScanStateMachineArn: this.scanStateMachine.stateMachineArn,
         // An Express machine answers synchronously (StartSyncExecution); a Standard one is
         // followed to its end (startExecution.sync:2).
         CanaryScanResource: express
-          ? 'arn:aws:states:::aws-sdk:sfn:startSyncExecution'
-          : 'arn:aws:states:::states:startExecution.sync:2',
+          ? `arn:${Stack.of(scope).partition}:states:::aws-sdk:sfn:startSyncExecution`
+          : `arn:${Stack.of(scope).partition}:states:::states:startExecution.sync:2`,
         BulkScanStateMachineArn: props.bulkScan.stateMachine.stateMachineArn,
       }),
       logs: {

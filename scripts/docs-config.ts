@@ -13,7 +13,7 @@ const SECTIONS: ReadonlyArray<{ source: SettingSource; title: string; intro: str
     source: 'deployment',
     title: 'Set by the CDK app on the functions it deploys',
     intro:
-      "The app derives each from its props or context keys ([props](props.md), [the deploy guide](deploy.md#settings)); `lambda-av update` and `lambda-av serve` read the updater's from their own environment.",
+      "The app derives each from its props or context keys ([props](API.md#LambdaAvProps), [the deploy guide](deploy.md#settings)); `lambda-av update` and `lambda-av serve` read the updater's from their own environment.",
   },
   {
     source: 'cli',

@@ -3,6 +3,7 @@
  * every retrier of every Task, nested ones included, so the page cannot drift from what the state
  * machines do. `npm run docs` writes it; test/docs/generated.test.ts fails when it is out of date.
  */
+
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import {
@@ -12,6 +13,7 @@ import {
   SCAN_STATE_MACHINE,
   UPDATE_STATE_MACHINE,
 } from '../src/asl/files';
+import { LAMBDA_RETRY_ERRORS } from '../src/asl/lambda-errors';
 import {
   DEFAULT_RETRY_BUDGET_SECONDS,
   type DefinitionLike,
@@ -33,13 +35,11 @@ const MACHINES = [
   ACT_ON_INFECTED_STATE_MACHINE,
 ];
 
-/** Lambda's service errors and its throttling, named once above the table (they come as a set in the ASL). */
-export const LAMBDA_TRANSIENT_ERRORS = [
-  'Lambda.ServiceException',
-  'Lambda.AWSLambdaException',
-  'Lambda.SdkClientException',
-  'Lambda.TooManyRequestsException',
-];
+/**
+ * Lambda's service errors and its throttling, named once above the table: the one list every
+ * retrying lambda:invoke Task copies (src/asl/lambda-errors.ts, kept equal by test/unit/asl/asl-facts.test.ts).
+ */
+export const LAMBDA_TRANSIENT_ERRORS: readonly string[] = LAMBDA_RETRY_ERRORS;
 
 interface Row {
   readonly machine: string;

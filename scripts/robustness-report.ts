@@ -1,11 +1,21 @@
 /**
  * Writes ROBUSTNESS.md from a run of the robustness suite: the ledger the tests wrote (what was
- * tried) and jest's JSON report (what passed). Usage: tsx scripts/robustness-report.ts LEDGER JEST_JSON
+ * tried) and jest's JSON report (what passed). Usage: tsx scripts/robustness-report.ts LEDGER JEST_JSON...
  */
 import { readFileSync } from 'node:fs';
 
 interface Entry {
-  category: 'input' | 'fault' | 'guarantee' | 'security' | 'unscannable' | 'figure';
+  category:
+    | 'input'
+    | 'fault'
+    | 'guarantee'
+    | 'security'
+    | 'unscannable'
+    | 'figure'
+    | 'judge'
+    | 'judge-finding';
+  /** For a judge's entries: which one (cfn-lint, iam-simulate, moto). */
+  judge?: string;
   name: string;
   test: string;
   /** For a figure: what was measured, in `unit`. */
@@ -13,17 +23,25 @@ interface Entry {
   unit?: string;
 }
 
-const [ledgerFile, resultsFile] = process.argv.slice(2);
-if (!ledgerFile || !resultsFile) throw new Error('usage: robustness-report LEDGER JEST_JSON');
+const [ledgerFile, ...resultsFiles] = process.argv.slice(2);
+if (!ledgerFile || resultsFiles.length === 0) throw new Error('usage: robustness-report LEDGER JEST_JSON...');
 const entries = readFileSync(ledgerFile, 'utf8')
   .split('\n')
   .filter(Boolean)
   .map((line) => JSON.parse(line) as Entry);
-const results = JSON.parse(readFileSync(resultsFile, 'utf8')) as {
+interface JestResults {
   numPassedTests: number;
   numFailedTests: number;
   testResults: Array<{ assertionResults: Array<{ fullName: string; status: string }> }>;
-};
+}
+/** The jest reports of the runs (the robustness suite, then the judges), added up. */
+const results = resultsFiles
+  .map((file) => JSON.parse(readFileSync(file, 'utf8')) as JestResults)
+  .reduce((sum, run) => ({
+    numPassedTests: sum.numPassedTests + run.numPassedTests,
+    numFailedTests: sum.numFailedTests + run.numFailedTests,
+    testResults: [...sum.testResults, ...run.testResults],
+  }));
 const failedTests = results.testResults
   .flatMap((suite) => suite.assertionResults)
   .filter((a) => a.status === 'failed');
@@ -44,6 +62,36 @@ const guarantees = byCategory('guarantee');
 const security = byCategory('security');
 const unscannable = byCategory('unscannable');
 const figures = byCategory('figure');
+const judgeChecks = byCategory('judge');
+const judgeFindings = byCategory('judge-finding');
+
+/** What each judge the project did not write is, and what its checks were run on. */
+const JUDGES: Record<string, string> = {
+  'cfn-lint':
+    "AWS's CloudFormation linter, on the synthesized templates of every configuration with the state machine definitions inlined (test/integration/judges/cfn-lint.test.ts)",
+  'iam-simulate':
+    '@cloud-copilot/iam-simulate, an IAM policy evaluator, on the block-reads policy beside test/support/s3-policy.ts and on the policies the construct writes (test/infra/iam-simulator.test.ts)',
+  moto: "moto's server as S3, where object versions matter (test/integration/moto-s3.test.ts)",
+};
+const judgeSection = [
+  '## Judges the project did not write',
+  '',
+  'The same guarantees, checked by tools whose authors read AWS independently of this project: a judge of our own shares our reading of AWS and cannot catch a misreading.',
+  '',
+  '| judge | what it judged | checks |',
+  '| --- | --- | --- |',
+  ...Object.entries(JUDGES).map(
+    ([judge, what]) =>
+      `| ${judge} | ${what} | ${judgeChecks.filter((entry) => entry.judge === judge).length} |`,
+  ),
+  '',
+  "What they found that the project's own judges did not (each asserted by its test):",
+  '',
+  ...(judgeFindings.length > 0
+    ? [...new Set(judgeFindings.map((entry) => `- ${entry.judge}: ${entry.name}`))]
+    : ['- nothing on this run']),
+  '',
+];
 
 /** A figure as a reader takes it in: thousands separated, at most two decimals. */
 const shown = (entry: Entry) =>
@@ -72,6 +120,7 @@ const lines = [
   `| unscannable cases (UNSCANNABLE, never CLEAN) | ${unscannable.length} |`,
   `| tests passed | ${results.numPassedTests} |`,
   `| tests failed | ${results.numFailedTests} |`,
+  `| checks by judges the project did not write | ${judgeChecks.length} |`,
   '',
   ...(failedTests.length > 0 ? ['Failed:', ...failedTests.map((t) => `- ${t.fullName}`), ''] : []),
   '## Guarantees checked after each case',
@@ -109,6 +158,7 @@ const lines = [
         ...figureSections,
       ]
     : []),
+  ...judgeSection,
   '## Security',
   '',
   '| check | times |',

@@ -8,6 +8,10 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 status=0
 ROBUSTNESS_LEDGER="$work/ledger.jsonl" npx jest test/robustness --json --outputFile="$work/results.json" || status=$?
-npx tsx scripts/robustness-report.ts "$work/ledger.jsonl" "$work/results.json" > ROBUSTNESS.md
+# Then the judges the project did not write (cfn-lint, iam-simulate, moto), on their own: cfn-lint
+# takes both cores for minutes, which would starve the burst test's timing.
+judges=(test/integration/judges/cfn-lint.test.ts test/infra/iam-simulator.test.ts test/integration/moto-s3.test.ts)
+ROBUSTNESS_LEDGER="$work/ledger.jsonl" npx jest "${judges[@]}" --json --outputFile="$work/judges.json" || status=$?
+npx tsx scripts/robustness-report.ts "$work/ledger.jsonl" "$work/results.json" "$work/judges.json" > ROBUSTNESS.md
 head -14 ROBUSTNESS.md | tail -9
 exit "$status"

@@ -35,6 +35,22 @@ if [ "${#missing[@]}" -gt 0 ]; then
   [ -z "$guard" ] || $sudo rm -f "$guard"
 fi
 
+# Judges this project did not write, from PyPI, each only where its program is missing (PyPI may
+# be out of reach where they come preinstalled): moto's server (S3, Secrets Manager, SSM on
+# 127.0.0.1 for the integration tests) and cfn-lint (AWS's CloudFormation linter).
+# test/setup/setup-packages.test.ts reads this list too: program=package.
+pip_programs=(moto_server=moto[server] cfn-lint=cfn-lint)
+for entry in "${pip_programs[@]}"; do
+  program=${entry%%=*}
+  package=${entry#*=}
+  command -v "$program" >/dev/null 2>&1 && continue
+  echo "Installing $package with pip ($program is missing)"
+  if ! python3 -m pip install --quiet "$package"; then
+    echo "Could not install $package with pip: install it yourself (pip install '$package'), the tests run $program" >&2
+    exit 1
+  fi
+done
+
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm ci --no-audit --no-fund
 fi

@@ -12,9 +12,9 @@ import {
   type ListSettingName,
   OFFICIAL_DATABASES,
   type OfficialDatabase,
-  RELOAD_STRATEGY_SETTINGS,
+  RELOAD_STRATEGY_CHOICES,
   RESCAN_WINDOW,
-  type ReloadStrategySetting,
+  type ReloadStrategyChoice,
   SERVICE_NAME,
   SETTINGS,
   type SettingName,
@@ -69,7 +69,7 @@ export interface Config {
   /** How often a warm scanner looks for newer published definitions, in seconds. */
   readonly definitionsCheckIntervalSeconds: number;
   /** How a warm scanner switches to newer definitions; `auto` picks by memory. */
-  readonly reloadStrategy: ReloadStrategySetting;
+  readonly reloadStrategy: ReloadStrategyChoice;
   /**
    * The bucket of the update workflow's canary objects (CANARY_BUCKET_NAME). Their scans are not
    * uploads: no ScanLatency, so they neither trip the infected-objects alarm nor mix with upload
@@ -109,11 +109,14 @@ export interface UpdaterConfig {
    * What the update workflow rescans ("stale" bulk scans) after it publishes a new set
    * (BULK_RESCAN_TARGETS, a JSON array of `{bucket, prefix?, window?}`).
    */
-  readonly rescanTargets: readonly RescanTarget[];
+  readonly rescanTargets: readonly RescanSetting[];
 }
 
-/** A bucket (and prefix) rescanned after new definitions: objects modified within `window` only. */
-export interface RescanTarget {
+/**
+ * One entry of BULK_RESCAN_TARGETS: a bucket (by name) and prefix rescanned after new definitions,
+ * objects modified within `window` only. (The construct's prop is infra's RescanTarget.)
+ */
+export interface RescanSetting {
   readonly bucket: string;
   readonly prefix: string;
   /** An ISO 8601 duration back from the rescan (`P30D`, `PT12H`, `PT90M`); none: every object. */
@@ -140,7 +143,7 @@ export function loadConfig(env: Env = process.env): Config {
     definitionsDownloadTimeoutMs: readInteger(env, 'DEFINITIONS_DOWNLOAD_TIMEOUT_MS'),
     functionName: readOptional(env, 'AWS_LAMBDA_FUNCTION_NAME'),
     definitionsCheckIntervalSeconds: readInteger(env, 'DEFINITIONS_CHECK_INTERVAL'),
-    reloadStrategy: readChoice(env, 'CLAMD_RELOAD_STRATEGY', RELOAD_STRATEGY_SETTINGS),
+    reloadStrategy: readChoice(env, 'CLAMD_RELOAD_STRATEGY', RELOAD_STRATEGY_CHOICES),
     canaryBucket: readOptional(env, 'CANARY_BUCKET_NAME'),
     memoryLimitMb: readOptionalInteger(env, 'AWS_LAMBDA_FUNCTION_MEMORY_SIZE'),
     resultEventBus: readOptional(env, 'RESULT_EVENT_BUS'),
@@ -293,7 +296,7 @@ function readList(env: Env, name: ListSettingName): string[] {
     .filter((item) => item !== '');
 }
 
-function readRescanTargets(env: Env): RescanTarget[] {
+function readRescanTargets(env: Env): RescanSetting[] {
   const raw = readOptional(env, 'BULK_RESCAN_TARGETS');
   if (raw === undefined) return [];
   const refuse = (detail: string) =>

@@ -22,8 +22,8 @@ export const OFFICIAL_DATABASES = ['main', 'daily', 'bytecode'] as const;
 export type OfficialDatabase = (typeof OFFICIAL_DATABASES)[number];
 
 /** How a warm scanner switches to newer definitions; `auto` picks by memory (src/definitions/reload-strategy.ts). */
-export const RELOAD_STRATEGY_SETTINGS = ['auto', 'concurrent', 'restart'] as const;
-export type ReloadStrategySetting = (typeof RELOAD_STRATEGY_SETTINGS)[number];
+export const RELOAD_STRATEGY_CHOICES = ['auto', 'concurrent', 'restart'] as const;
+export type ReloadStrategyChoice = (typeof RELOAD_STRATEGY_CHOICES)[number];
 
 /** What an object clamd could not fully scan is tagged: UNSCANNABLE, or INFECTED as before UNSCANNABLE existed. */
 export const UNSCANNABLE_POLICIES = ['report', 'block-as-infected'] as const;
@@ -229,7 +229,7 @@ export const SETTINGS = {
   CLAMD_RELOAD_STRATEGY: {
     kind: 'choice',
     source: 'deployment',
-    choices: RELOAD_STRATEGY_SETTINGS,
+    choices: RELOAD_STRATEGY_CHOICES,
     default: 'auto',
     doc: 'How a warm scanner switches to newer definitions: concurrent (zRELOAD, twice the memory), restart (scans wait), auto (concurrent when it fits in memory).',
   },

@@ -1,6 +1,6 @@
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import type { BatchOutput } from '../../src/bulk/batch-event';
+import type { BatchOutput, BatchProgress } from '../../src/bulk/batch-event';
 import { DEFAULT_BATCH_SIZE, DEFAULT_SCAN_CONCURRENCY } from '../../src/bulk/request';
 import { startLocalLambda } from '../../src/local/lambda-server';
 import {
@@ -204,10 +204,10 @@ export async function measureBulk(
           modifiedAfter: '',
           scanConcurrency: DEFAULT_SCAN_CONCURRENCY,
         },
-      })) as BatchOutput;
+      })) as BatchProgress;
       batchMs.push(performance.now() - t);
-      if (output.counts.CLEAN !== DEFAULT_BATCH_SIZE)
-        throw new Error(`batch: ${JSON.stringify(output.counts)}`);
+      if (output.report.counts.CLEAN !== DEFAULT_BATCH_SIZE)
+        throw new Error(`batch: ${JSON.stringify(output.report.counts)}`);
       let total = 0;
       for (const key of keys.slice(DEFAULT_BATCH_SIZE)) {
         const s = performance.now();

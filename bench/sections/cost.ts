@@ -1,6 +1,8 @@
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { GetObjectTaggingCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
-import { resolveSettings, SCAN_LOG_LEVEL } from '../../infra/lambda-av-settings';
+import { WorkflowType } from '../../infra';
+import { resolveSettings } from '../../infra/lambda-av-settings';
+import { SCAN_LOG_LEVEL } from '../../infra/workflow-settings';
 import { startLocalLambda } from '../../src/local/lambda-server';
 import {
   runLocalExecution,
@@ -53,7 +55,7 @@ export async function measureCost(
   runs: number,
 ): Promise<CostResult> {
   const settings = resolveSettings({});
-  const express = resolveSettings({ workflowType: 'EXPRESS' }).expressQueue;
+  const express = resolveSettings({ workflowType: WorkflowType.EXPRESS }).expressQueue;
   if (!express) throw new Error('an Express stack has a scan queue');
   const memoryMiB = settings.scannerMemorySize;
   ctx.progress(

@@ -260,7 +260,7 @@ export async function measureLatency(
     const s = (name: string) => summarise(samples[name] ?? []);
     const handler = s('handler');
     const floorMs = s('get').median + s('putTagging').median + s('instream').median;
-    const run = (name: string, n: number) => (samples[name] ?? [])[n] ?? Number.NaN;
+    const sampleOf = (name: string, n: number) => (samples[name] ?? [])[n] ?? Number.NaN;
     const perRun = (ratioOf: (n: number) => number) =>
       summarise(Array.from({ length: runs }, (_, n) => Math.round(ratioOf(n) * 1000) / 1000));
     const mean = (name: string) => {
@@ -293,9 +293,11 @@ export async function measureLatency(
       handlerOverFloor: ratio(handler.median, floorMs),
       paired: {
         handlerOverFloor: perRun(
-          (n) => run('handler', n) / (run('get', n) + run('putTagging', n) + run('instream', n)),
+          (n) =>
+            sampleOf('handler', n) /
+            (sampleOf('get', n) + sampleOf('putTagging', n) + sampleOf('instream', n)),
         ),
-        originalOverHandler: perRun((n) => run('original', n) / run('handler', n)),
+        originalOverHandler: perRun((n) => sampleOf('original', n) / sampleOf('handler', n)),
       },
     });
     if (bytes === first.bytes) handlerSmall = handler;

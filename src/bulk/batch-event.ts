@@ -49,7 +49,7 @@ export interface UnchangedItem {
 
 export type ItemResult = ScannedItem | UnchangedItem;
 
-/** What a batch returns: the child workflow's output, and so one entry of the ResultWriter report. */
+/** A batch's results so far: the child workflow's output, and so one entry of the ResultWriter report. */
 export interface BatchOutput {
   readonly bucket: string;
   readonly mode: BulkMode;
@@ -57,7 +57,16 @@ export interface BatchOutput {
   readonly definitions?: string;
   readonly counts: BulkCounts;
   readonly results: readonly ItemResult[];
-  /** Items not reached yet: the child workflow invokes again with them. */
+}
+
+/**
+ * What one invocation returns: the results so far, and the items not reached yet, which the child
+ * workflow invokes again with. Each item is in the response once, either as a result or as
+ * remaining: the child's state holds `report` as `previous` and `remaining` as `Items`, so it
+ * never carries the remaining items twice (a state's input and output are limited to 256 KiB).
+ */
+export interface BatchProgress {
+  readonly report: BatchOutput;
   readonly remaining: readonly unknown[];
   readonly batchInput: BatchInput;
 }

@@ -13,7 +13,7 @@ import type { StatusNames } from '../settings';
 import {
   type BatchEvent,
   type BatchInput,
-  type BatchOutput,
+  type BatchProgress,
   type BulkCountKey,
   type BulkCounts,
   EMPTY_COUNTS,
@@ -51,7 +51,7 @@ const DEADLINE_MARGIN_MS = 10_000;
  * is thrown when nothing was done yet (the workflow retries), else the items left come back as
  * `remaining` with the results so far.
  */
-export async function scanBatch(deps: BatchDependencies, event: BatchEvent): Promise<BatchOutput> {
+export async function scanBatch(deps: BatchDependencies, event: BatchEvent): Promise<BatchProgress> {
   const { config } = deps;
   const input = event.BatchInput;
   const rules: ModeRules = {
@@ -94,11 +94,13 @@ export async function scanBatch(deps: BatchDependencies, event: BatchEvent): Pro
   const previous = event.previous;
   const definitions = seen.definitions ?? previous?.definitions;
   return {
-    bucket: input.bucket,
-    mode: input.mode,
-    ...(definitions ? { definitions } : {}),
-    counts: addCounts(previous?.counts ?? EMPTY_COUNTS, counts),
-    results: [...(previous?.results ?? []), ...done],
+    report: {
+      bucket: input.bucket,
+      mode: input.mode,
+      ...(definitions ? { definitions } : {}),
+      counts: addCounts(previous?.counts ?? EMPTY_COUNTS, counts),
+      results: [...(previous?.results ?? []), ...done],
+    },
     remaining: event.Items.filter((_, index) => results[index] === undefined),
     batchInput: input,
   };
@@ -232,9 +234,25 @@ async function staleBefore(deps: BatchDependencies): Promise<number> {
 }
 
 function scanned(result: ScanResult, names: StatusNames, seen: Seen): ItemResult {
-  const { bucket: _, definitions, ...rest } = result;
+  const { bucket: _, definitions, reason, ...rest } = result;
   if (definitions) seen.definitions = definitions;
-  return { ...rest, verdict: verdictOf(result, names) };
+  return {
+    ...rest,
+    ...(reason !== undefined ? { reason: typeof reason === 'string' ? shortReason(reason) : reason } : {}),
+    verdict: verdictOf(result, names),
+  };
+}
+
+/** The longest reason a bulk result keeps, in characters. */
+export const BULK_REASON_LIMIT = 300;
+
+/**
+ * A reason as a bulk result keeps it: at most BULK_REASON_LIMIT characters. A reason may quote the
+ * object's key (up to 1,024 bytes), which the result holds beside it already, and a batch's
+ * results must fit in a state's 256 KiB; the whole reason is in the scanner's log line.
+ */
+export function shortReason(reason: string): string {
+  return reason.length <= BULK_REASON_LIMIT ? reason : `${reason.slice(0, BULK_REASON_LIMIT - 1)}…`;
 }
 
 function unchanged(object: ObjectRef, reason: UnchangedReason, status?: string): ItemResult {

@@ -1,4 +1,4 @@
-import type { RescanTarget } from '../config';
+import type { RescanSetting } from '../config';
 import { InvalidEventError } from '../errors';
 import { type KeyFilter, parseKeyFilter } from '../scan/key-filter';
 import { RESCAN_WINDOW } from '../settings';
@@ -254,7 +254,7 @@ function asObject(value: unknown, what: string): Record<string, unknown> {
  * objects modified within its window (resolved when each scan is planned).
  */
 export function rescanRequests(
-  targets: readonly RescanTarget[],
+  targets: readonly RescanSetting[],
   definitions: string | undefined,
 ): BulkScanRequest[] {
   return targets.map((target) => ({

@@ -45,11 +45,17 @@ export async function reportSweep(
  * last modified `modifiedBefore` (a window back from the execution's start) or earlier, and let
  * through by the bucket's upload `filter` when it has one.
  */
-export function sweepRequest(bucket: string, modifiedBefore: string, filter?: KeyFilter): BulkScanRequest {
+export function sweepRequest(
+  bucket: string,
+  modifiedBefore: string,
+  filter?: KeyFilter,
+  maxConcurrency?: number,
+): BulkScanRequest {
   return {
     bucket,
     mode: 'unscanned',
     modifiedBefore,
+    ...(maxConcurrency !== undefined ? { maxConcurrency } : {}),
     ...(filter && Object.keys(filter).length > 0 ? { filter } : {}),
     sweep: true,
     trigger: 'sweep',

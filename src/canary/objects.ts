@@ -1,9 +1,7 @@
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { CANARY_PREFIX } from './canary-prefix';
 import { EICAR } from './eicar';
 import type { CanaryExpectation } from './report';
-
-/** Where the canary's objects live in the canary bucket. */
-export const CANARY_PREFIX = 'lambda-av-canary/';
 
 /** One canary object: where it is, and what its scan must say. */
 export interface CanaryObject {

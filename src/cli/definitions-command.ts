@@ -8,7 +8,7 @@ import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { DescribeExecutionCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { createS3Client } from '../aws-clients';
 import type { CliSettings } from '../config';
-import { IMPORT_PREFIX } from '../definitions/manifest';
+import { IMPORT_PREFIX } from '../definitions/location';
 import type { UpdateResult } from '../definitions/publish';
 import { isDatabaseFile } from '../definitions/store';
 import { RemoteError } from '../errors';

@@ -43,7 +43,7 @@ export async function historyCommand(args: string[], settings: CliSettings, io: 
   try {
     if ((await stateMachineType(sfn, stateMachineArn)) === 'EXPRESS') {
       throw new UsageError(
-        'history reads Standard workflows only: an Express workflow keeps no execution history in Step Functions. Its executions and verdicts are in its CloudWatch Logs log group (/aws/vendedlogs/states/...-ScanStateMachineLogs), which the Step Functions console also shows',
+        'history reads Standard workflows only: an Express workflow keeps no execution history in Step Functions. Its executions and verdicts are in its CloudWatch Logs log group (/aws/vendedlogs/states/...-ScanStateMachineLogs-<stack>), which the Step Functions console also shows',
       );
     }
     const { executions = [] } = await sfn.send(

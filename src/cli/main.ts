@@ -10,6 +10,7 @@ import {
   SCAN_HELP,
   SERVE_HELP,
   STATUS_HELP,
+  TEMPLATE_HELP,
   UPDATE_HELP,
   UsageError,
 } from './usage';
@@ -29,6 +30,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   status: async () => (await import('./status-command')).statusCommand,
   redrive: async () => (await import('./redrive-command')).redriveCommand,
   'scan-bucket': async () => (await import('./scan-bucket-command')).scanBucketCommand,
+  template: async () => (await import('./template-command')).templateCommand,
 };
 const HELP: Record<string, string> = {
   scan: SCAN_HELP,
@@ -39,6 +41,7 @@ const HELP: Record<string, string> = {
   status: STATUS_HELP,
   redrive: REDRIVE_HELP,
   'scan-bucket': SCAN_BUCKET_HELP,
+  template: TEMPLATE_HELP,
 };
 
 /** Runs `lambda-av ARGS...` and returns its exit code. */

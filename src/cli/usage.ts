@@ -22,6 +22,7 @@ Usage:
   lambda-av status                          a deployed stack's health: definitions, canary, scans, alarms
   lambda-av redrive                         start the scans of upload events EventBridge could not deliver
   lambda-av scan-bucket s3://BUCKET/PREFIX  scan or rescan a whole bucket with the bulk scan workflow
+  lambda-av template --out DIR              CloudFormation templates and assets for deploying without CDK
   lambda-av help [COMMAND]                  show help
 
 Exit codes (as clamscan's): 0 all clean, 1 something infected, 2 an error or a file not scanned
@@ -213,3 +214,16 @@ Options:
 
 Exit codes with --wait: 0 nothing infected, 1 something infected, 2 the run failed, or objects
 could not be scanned (PROCESSING_ERROR, failed batches). Without --wait: 0 once started.`;
+
+export const TEMPLATE_HELP = `Usage: lambda-av template --out DIR
+
+  --out DIR             where the templates and assets/ are written (created if missing)
+
+Writes the CloudFormation templates for teams without CDK and the files they deploy from:
+  DIR/lambda-av-standard.template.json   the Standard scan workflow
+  DIR/lambda-av-express.template.json    the Express scan workflow
+  DIR/assets/                            the functions' code (x86_64 and arm64) and the state machines
+Upload DIR/assets/ to a bucket in the stack's Region, then deploy a template with
+'aws cloudformation deploy' (parameters: AssetsBucketName, AssetsKeyPrefix, ScanBucketNames,
+AlarmEmail, TagPreset, Architecture). Needs aws-cdk-lib, which npm installs with the package.
+See docs/template.md.`;

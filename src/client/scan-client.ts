@@ -41,7 +41,7 @@ export async function startScan(
 }
 
 /**
- * Scans one object with an Express scan state machine (`workflowType: 'EXPRESS'`): one
+ * Scans one object with an Express scan state machine (`workflowType: WorkflowType.EXPRESS`): one
  * StartSyncExecution, which answers with the result. Express executions keep no history in Step
  * Functions, so startScan and waitForScan do not apply to them. For a client pointed at a custom
  * endpoint, build the SFNClient with `disableHostPrefix: true` (StartSyncExecution otherwise goes

@@ -31,12 +31,6 @@ export interface ManifestFile {
 
 export const MANIFEST_NAME = 'manifest.json';
 
-/**
- * Where `lambda-av definitions publish` stages a set brought from elsewhere, in the definitions
- * bucket but outside the definitions prefix: operators may write there, scanners cannot read it,
- * and only the updater publishes from it (src/definitions/import.ts).
- */
-export const IMPORT_PREFIX = 'lambda-av-import';
 export const STATE_NAME = 'freshclam.dat';
 
 export function keyOf(location: DefinitionsLocation, name: string): string {

@@ -1,8 +1,8 @@
 import os from 'node:os';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { ClamdDaemon } from '../clamd/daemon';
-import type { ReloadStrategySetting } from '../settings';
-import { chooseReloadStrategy, type ReloadStrategy } from './reload-strategy';
+import type { ReloadStrategyChoice } from '../settings';
+import { chooseReloadMethod, type ReloadMethod } from './reload-strategy';
 import type { DefinitionsDirectory, DefinitionsLocation, DefinitionsSet } from './store';
 
 /** The parts of clamd's lifecycle a refresh uses. */
@@ -23,7 +23,7 @@ export interface RefreshSettings {
   /** DEFINITIONS_DOWNLOAD_TIMEOUT_MS */
   readonly definitionsDownloadTimeoutMs: number;
   /** CLAMD_RELOAD_STRATEGY */
-  readonly reloadStrategy: ReloadStrategySetting;
+  readonly reloadStrategy: ReloadStrategyChoice;
   /** The instance's memory in MiB (AWS_LAMBDA_FUNCTION_MEMORY_SIZE); unset: half the machine's. */
   readonly memoryLimitMb: number | undefined;
 }
@@ -52,7 +52,7 @@ export interface DefinitionsRefresherOptions {
 
 export interface RefreshResult {
   readonly refreshed: boolean;
-  readonly strategy?: ReloadStrategy;
+  readonly strategy?: ReloadMethod;
   readonly definitions: string | undefined;
 }
 
@@ -134,7 +134,7 @@ export class DefinitionsRefresher {
         set,
         this.options.settings.definitionsDownloadTimeoutMs,
       );
-      const strategy = await this.reloadStrategy();
+      const strategy = await this.reloadMethod();
       try {
         if (strategy === 'concurrent') await daemon.reload();
         else await this.restartDaemon();
@@ -162,9 +162,9 @@ export class DefinitionsRefresher {
     }
   }
 
-  private async reloadStrategy(): Promise<ReloadStrategy> {
+  private async reloadMethod(): Promise<ReloadMethod> {
     const { settings } = this.options;
-    return chooseReloadStrategy({
+    return chooseReloadMethod({
       setting: settings.reloadStrategy,
       clamdBytes: await this.options.daemon.residentBytes(),
       processBytes: (this.options.processBytes ?? (() => process.memoryUsage().rss))(),

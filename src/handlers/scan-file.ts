@@ -2,7 +2,7 @@ import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 import { createLambdaClient } from '../aws-clients';
 import { scanBatch } from '../bulk/batch';
-import type { BatchOutput } from '../bulk/batch-event';
+import type { BatchProgress } from '../bulk/batch-event';
 import { type BulkMetrics, EmfBulkMetrics } from '../bulk/bulk-metrics';
 import { type BulkScanSummary, summariseBulkScan } from '../bulk/report';
 import { type BulkScanPlan, planBulkScan } from '../bulk/request';
@@ -35,7 +35,7 @@ export type ScanFileResponse =
   | ScanResult
   | { readonly results: ScanResult[] }
   | WarmResult
-  | BatchOutput
+  | BatchProgress
   | BulkScanPlan
   | BulkScanSummary;
 

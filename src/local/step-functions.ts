@@ -248,8 +248,18 @@ export function loadStateMachine(
   definitionFile: string,
   substitutions: Readonly<Record<string, string>>,
 ): Prepared {
-  return prepare(JSON.parse(substitute(readFileSync(definitionFile, 'utf8'), substitutions)));
+  return prepare(
+    JSON.parse(
+      substitute(readFileSync(definitionFile, 'utf8'), { Partition: LOCAL_PARTITION, ...substitutions }),
+    ),
+  );
 }
+
+/**
+ * The partition of the integration ARNs (`arn:${Partition}:states:::lambda:invoke`): the local
+ * runner binds the `aws` partition's, as a stack deployed there gets them.
+ */
+const LOCAL_PARTITION = 'aws';
 
 function machineFor(text: string, definition: ConstructorParameters<typeof StateMachine>[0]): StateMachine {
   let machine = machines.get(text);

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Duration } from 'aws-cdk-lib';
 import type { Template } from 'aws-cdk-lib/assertions';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import { WorkflowType } from '../../infra';
 import { withMargin } from '../../infra/budgets';
 import { scannerStorage } from '../../infra/ephemeral-storage';
 import {
@@ -79,8 +80,10 @@ describe('the retry budget of the scan state machine', () => {
       (r) => r[0] === '`retryBudgetMinutes`',
     );
     expect(row?.[1]).toBe(`\`${DEFAULT_RETRY_BUDGET_SECONDS / 60}\``);
-    expect(read('docs/props.md')).toContain(
-      `| \`workflowType\`, \`retryBudget\` | \`'STANDARD'\`, ${minutes(DEFAULT_RETRY_BUDGET_SECONDS)} |`,
+    // docs/API.md is generated from the props' TSDoc (test/package checks it is current).
+    const retryBudget = read('docs/API.md').split('##### `retryBudget`')[1] ?? '';
+    expect(retryBudget.split('\n---')[0]).toContain(
+      `- *Default:* Duration.minutes(${DEFAULT_RETRY_BUDGET_SECONDS / 60})`,
     );
   });
 
@@ -146,8 +149,8 @@ describe('a default Standard stack', () => {
     expect(deploy).toContain(
       `| updater | restore the published set ${s(b.definitionsDownload)} + freshclam ${s(b.freshclam)} + load the new set in ClamAV ${s(b.verify)} + upload it ${s(b.definitionsDownload)} = ${s(updaterSteps)} | ${withMargin(Duration.millis(updaterSteps)).toSeconds()} s -> **${minutes(updater)}** |`,
     );
-    expect(read('docs/props.md')).toContain(`in whole minutes: ${minutes(scanner)}`);
-    expect(read('docs/props.md')).toContain(`in whole minutes: ${minutes(updater)}`);
+    expect(read('docs/API.md')).toContain(`in whole minutes (${minutes(scanner)} with the default budgets)`);
+    expect(read('docs/API.md')).toContain(`in whole minutes (${minutes(updater)} with the default budgets)`);
   });
 
   test("the sweep's settle window is the one the docs give", () => {
@@ -176,7 +179,7 @@ describe('a default Standard stack', () => {
 });
 
 describe('an Express stack', () => {
-  const { template } = buildLambdaAv(() => ({ workflowType: 'EXPRESS' }));
+  const { template } = buildLambdaAv(() => ({ workflowType: WorkflowType.EXPRESS }));
   const queue = Object.values(template.findResources('AWS::SQS::Queue')).find(
     (q) => q.Properties.RedrivePolicy !== undefined,
   )?.Properties as { VisibilityTimeout: number; RedrivePolicy: { maxReceiveCount: number } };

@@ -44,7 +44,7 @@ export function headings(markdown: string): string[] {
   return [...withoutCodeBlocks(markdown).matchAll(/^#{1,6}\s+(.+?)\s*#*$/gm)].map((m) => m[1] ?? '');
 }
 
-/** The anchors GitHub gives a page's headings (a repeated heading gets -1, -2, ...). */
+/** The anchors GitHub gives a page's headings (a repeated heading gets -1, -2, ...), and its `<a name>`s. */
 export function anchors(markdown: string): Set<string> {
   const seen = new Map<string, number>();
   const found = new Set<string>();
@@ -54,6 +54,8 @@ export function anchors(markdown: string): Set<string> {
     seen.set(base, count + 1);
     found.add(count === 0 ? base : `${base}-${count}`);
   }
+  // Explicit anchors, as jsii-docgen writes beside each heading of docs/API.md.
+  for (const [, name] of withoutCodeBlocks(markdown).matchAll(/<a name="([^"]+)"/g)) found.add(name ?? '');
   return found;
 }
 

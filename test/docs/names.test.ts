@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import { OnInfected, WorkflowType } from '../../infra';
 import { CONTEXT_KEYS } from '../../infra/context';
 import * as infraErrors from '../../infra/errors';
 import type { DefinitionLike } from '../../src/asl/retry-budget';
@@ -78,7 +79,7 @@ describe("the README's diagram of an upload's path", () => {
       Next: string;
     }>;
     expect(choices).toContainEqual({ Variable: '$.detail', IsPresent: true, Next: 'Scan' });
-    expect(scan.States.Scan?.Resource).toBe('arn:aws:states:::lambda:invoke');
+    expect(scan.States.Scan?.Resource).toBe('arn:${Partition}:states:::lambda:invoke');
     expect(JSON.stringify(scan.States.Scan?.Parameters)).toContain('${ScannerFunctionArn}');
   });
 });
@@ -143,13 +144,15 @@ describe('alarms and the runbook', () => {
       .av.node.findAll()
       .filter((c): c is cloudwatch.Alarm => c instanceof cloudwatch.Alarm)
       .map((alarm) => alarm.node.id.replace(/-.*$/, '-<bucket>'));
-  const everything = (workflowType: 'STANDARD' | 'EXPRESS') =>
+  const everything = (workflowType: WorkflowType) =>
     alarmIds((stack) => ({
       workflowType,
       unscannableAlarmThreshold: 1,
-      scanBuckets: [{ bucket: new s3.Bucket(stack, 'Uploads'), onInfected: 'quarantine' }],
+      scanBuckets: [{ bucket: new s3.Bucket(stack, 'Uploads'), onInfected: OnInfected.QUARANTINE }],
     }));
-  const ids = [...new Set([...everything('STANDARD'), ...everything('EXPRESS')])].sort();
+  const ids = [
+    ...new Set([...everything(WorkflowType.STANDARD), ...everything(WorkflowType.EXPRESS)]),
+  ].sort();
   const runbook = read('docs/runbook.md');
   const sections = headings(section(runbook, 'Alarms')).flatMap((h) => codeSpans(h));
 

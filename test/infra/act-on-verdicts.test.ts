@@ -2,7 +2,7 @@ import { Stack } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { LambdaAv } from '../../infra/lambda-av-construct';
+import { LambdaAv, OnInfected, TagPreset } from '../../infra';
 import { objectCreatedPattern } from '../../infra/scan-filter';
 import {
   allowedActions,
@@ -53,8 +53,8 @@ describe('quarantine', () => {
     iam.Role.fromRoleArn(scope, 'Forensics', 'arn:aws:iam::111122223333:role/forensics');
   const built = buildLambdaAv((scope) => ({
     scanBuckets: [
-      { bucket: s3.Bucket.fromBucketName(scope, 'Uploads', 'uploads'), onInfected: 'quarantine' },
-      { bucket: s3.Bucket.fromBucketName(scope, 'Inbox', 'inbox'), onInfected: 'delete' },
+      { bucket: s3.Bucket.fromBucketName(scope, 'Uploads', 'uploads'), onInfected: OnInfected.QUARANTINE },
+      { bucket: s3.Bucket.fromBucketName(scope, 'Inbox', 'inbox'), onInfected: OnInfected.DELETE },
       { bucket: s3.Bucket.fromBucketName(scope, 'Plain', 'plain') },
     ],
     quarantineReadRole: reader(scope),
@@ -180,7 +180,9 @@ describe('quarantine', () => {
 
   test('delete only: no quarantine bucket is created', () => {
     const deleting = buildLambdaAv((scope) => ({
-      scanBuckets: [{ bucket: s3.Bucket.fromBucketName(scope, 'Inbox', 'inbox'), onInfected: 'delete' }],
+      scanBuckets: [
+        { bucket: s3.Bucket.fromBucketName(scope, 'Inbox', 'inbox'), onInfected: OnInfected.DELETE },
+      ],
     }));
     expect(deleting.av.infectedActionsWorkflow?.quarantineBucketOrUndefined).toBeUndefined();
   });
@@ -190,7 +192,10 @@ describe('quarantine', () => {
     const app = testApp();
     const stack = new Stack(app, 'Later');
     const av = new LambdaAv(stack, 'LambdaAv', { code: standInCode() });
-    av.addScanBucket({ bucket: s3.Bucket.fromBucketName(stack, 'Late', 'late'), onInfected: 'quarantine' });
+    av.addScanBucket({
+      bucket: s3.Bucket.fromBucketName(stack, 'Late', 'late'),
+      onInfected: OnInfected.QUARANTINE,
+    });
     expect(later.av.infectedActionsWorkflow).toBeUndefined();
     expect(av.infectedActionsWorkflow).toBeDefined();
     expect(av.monitoring.infectedActionsFailedAlarm).toBeDefined();
@@ -203,7 +208,7 @@ describe('block reads until CLEAN', () => {
       {
         bucket: new s3.Bucket(scope, 'Uploads', { enforceSSL: true }),
         blockReadsUntilClean: true,
-        onInfected: 'quarantine',
+        onInfected: OnInfected.QUARANTINE,
         readExemptRoles: [
           iam.Role.fromRoleArn(scope, 'Thumbnailer', 'arn:aws:iam::111122223333:role/thumbnailer'),
         ],
@@ -244,7 +249,7 @@ describe('block reads until CLEAN', () => {
 
   test('with the GuardDuty preset, CLEAN is NO_THREATS_FOUND on GuardDutyMalwareScanStatus', () => {
     const preset = buildLambdaAv((scope) => ({
-      tagPreset: 'guardduty',
+      tagPreset: TagPreset.GUARDDUTY,
       scanBuckets: [
         { bucket: new s3.Bucket(scope, 'Uploads', { enforceSSL: true }), blockReadsUntilClean: true },
       ],
@@ -301,7 +306,7 @@ test('a bucket’s filter becomes its upload rule’s pattern', () => {
 
 describe('the GuardDuty tag preset', () => {
   test('tags with GuardDutyMalwareScanStatus and its values', () => {
-    const built = buildLambdaAv(() => ({ tagPreset: 'guardduty' }));
+    const built = buildLambdaAv(() => ({ tagPreset: TagPreset.GUARDDUTY }));
     expect(envOf(built, built.av.scanner)).toMatchObject({
       METADATA_FILE_STATUS: 'GuardDutyMalwareScanStatus',
       FILE_STATUS_CLEAN: 'NO_THREATS_FOUND',
@@ -315,7 +320,7 @@ describe('the GuardDuty tag preset', () => {
   test.each([{ statusTagKey: 'scan' }, { statusValues: { clean: 'OK' } }])(
     'is not combined with statusTagKey or statusValues: %j',
     (own) => {
-      expect(() => buildLambdaAv(() => ({ tagPreset: 'guardduty', ...own }))).toThrow(
+      expect(() => buildLambdaAv(() => ({ tagPreset: TagPreset.GUARDDUTY, ...own }))).toThrow(
         /tagPreset sets statusTagKey and statusValues: give either the preset or your own, not both/,
       );
     },

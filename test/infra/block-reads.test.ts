@@ -28,6 +28,7 @@ const MACHINE = role('scan-machine');
 const AUDITOR = role('auditor');
 const UPLOADER = role('uploader');
 const READER = role('reader');
+const ACTIONS = role('actions');
 const BUCKET = 'uploads';
 
 const TAG_OPTIONS = {
@@ -41,7 +42,7 @@ const OPTIONS: BlockReadsOptions = {
   bucketArn: `arn:aws:s3:::${BUCKET}`,
   bucketName: BUCKET,
   taggerRoleArns: [SCANNER],
-  readExemptRoleArns: [MACHINE, AUDITOR],
+  readExemptRoleArns: [MACHINE, ACTIONS, AUDITOR],
 };
 
 describe('the block-reads bucket policy of a bucket this app defines', () => {
@@ -131,7 +132,22 @@ describe('the block-reads bucket policy of a bucket this app defines', () => {
         ArnNotEquals: { 'aws:PrincipalArn': [scannerArn] },
       },
     });
-    expect(statements).toHaveLength(4);
+  });
+
+  test('denies replicating objects out to all but the read-exempt roles, and replicas in to all', () => {
+    expect(statements[4]).toEqual({
+      ...common,
+      Sid: BLOCK_READS_SIDS.replicateOut,
+      Action: 's3:GetObjectVersionForReplication',
+      Condition: { ArnNotEquals: { 'aws:PrincipalArn': [scannerArn, machineArn, AUDITOR] } },
+    });
+    expect(statements[5]).toEqual({
+      ...common,
+      Sid: BLOCK_READS_SIDS.replicateIn,
+      Action: ['s3:ReplicateObject', 's3:ReplicateTags'],
+      Condition: { ArnNotEquals: { 'aws:PrincipalArn': [scannerArn] } },
+    });
+    expect(statements).toHaveLength(6);
   });
 
   test('means what the pure statements mean, once the template is resolved', () => {
@@ -338,6 +354,7 @@ describe('the statement documented for imported buckets', () => {
         '<bucket>': BUCKET,
         '<ScannerRoleArn>': SCANNER,
         '<ScanStateMachineRoleArn>': MACHINE,
+        '<ActionsRoleArn>': ACTIONS,
         '<OtherReaderRoleArn>': AUDITOR,
       };
       const documented = JSON.parse(block.replace(/<[A-Za-z]+>/g, (p) => placeholders[p] ?? p));

@@ -9,8 +9,14 @@ const limits = (built: ReturnType<typeof buildLambdaAv>) =>
   ]?.Properties.DefinitionSubstitutions as Record<string, unknown>;
 
 describe('the concurrency cap leaves upload scans their instances', () => {
-  test('without reserved concurrency: 10 batches at once, from the account pool', () => {
-    expect(limits(buildLambdaAv())).toMatchObject({ BulkMaxConcurrency: '10', BulkBatchSize: '100' });
+  test('without reserved concurrency: 2 batches at once, from the account pool a new account may have only 10 of', () => {
+    expect(limits(buildLambdaAv())).toMatchObject({ BulkMaxConcurrency: '2', BulkBatchSize: '100' });
+  });
+
+  test('the account pool is only the default: bulkScan.maxConcurrency raises it', () => {
+    expect(limits(buildLambdaAv(() => ({ bulkScan: { maxConcurrency: 40 } })))).toMatchObject({
+      BulkMaxConcurrency: '40',
+    });
   });
 
   test('with reserved concurrency: half of it by default', () => {

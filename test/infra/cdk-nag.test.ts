@@ -5,7 +5,7 @@ import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { LambdaAv, type LambdaAvProps } from '../../infra/lambda-av-construct';
+import { LambdaAv, type LambdaAvProps, OnInfected, TagPreset, WorkflowType } from '../../infra';
 import { standInCode, testApp } from './support';
 
 interface Checked {
@@ -48,17 +48,17 @@ const everything = check((stack) => {
     scanBuckets: [
       {
         bucket: own,
-        onInfected: 'quarantine',
+        onInfected: OnInfected.QUARANTINE,
         blockReadsUntilClean: true,
         filter: { prefixes: ['incoming/'], maxSize: 100_000_000 },
       },
       {
         bucket: s3.Bucket.fromBucketName(stack, 'Existing', 'existing-uploads'),
         kmsKeyArn: 'arn:aws:kms:eu-west-1:111122223333:key/abc-123',
-        onInfected: 'delete',
+        onInfected: OnInfected.DELETE,
       },
     ],
-    tagPreset: 'guardduty',
+    tagPreset: TagPreset.GUARDDUTY,
     provisionedConcurrency: 2,
     reservedConcurrency: 10,
     warmConcurrency: 3,
@@ -67,7 +67,7 @@ const everything = check((stack) => {
   };
 });
 
-const express = check(() => ({ workflowType: 'EXPRESS' }));
+const express = check(() => ({ workflowType: WorkflowType.EXPRESS }));
 
 test('the Express configuration (queue, pipe) passes the AwsSolutions checks', () => {
   expect(express.findings).toEqual([]);

@@ -1,5 +1,6 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { ProcessingErrorThreshold } from '../../infra';
 import { readAppSettings } from '../../infra/context';
 
 const read = (context: Record<string, unknown>) => readAppSettings((key) => context[key]);
@@ -133,11 +134,11 @@ test('canary latency and PROCESSING_ERROR thresholds from strings; a share and a
     read({ canaryLatencyThresholdMs: '90000', processingErrorCount: '3' }).stackProps.lambdaAv,
   ).toMatchObject({
     canaryLatencyThreshold: Duration.millis(90_000),
-    processingErrorThreshold: { count: 3 },
+    processingErrorThreshold: ProcessingErrorThreshold.count(3),
   });
-  expect(read({ processingErrorPercent: '10' }).stackProps.lambdaAv?.processingErrorThreshold).toEqual({
-    percent: 10,
-  });
+  expect(read({ processingErrorPercent: '10' }).stackProps.lambdaAv?.processingErrorThreshold).toEqual(
+    ProcessingErrorThreshold.percent(10),
+  );
   expect(() => read({ processingErrorPercent: '10', processingErrorCount: '3' })).toThrow(
     /processingErrorPercent must be given alone/,
   );

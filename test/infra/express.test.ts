@@ -2,13 +2,13 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Duration, Stack } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import { LambdaAv, WorkflowType } from '../../infra';
 import { SCAN_EXPRESS_DEFINITION_FILE } from '../../infra/asl-definition';
 import { worstCaseOfFile } from '../../infra/asl-timing';
-import { LambdaAv } from '../../infra/lambda-av-construct';
 import { allowedActions, buildLambdaAv, logicalId, standInCode, statementsOfRole, testApp } from './support';
 
 const { app, stack, av, template } = buildLambdaAv((scope) => ({
-  workflowType: 'EXPRESS',
+  workflowType: WorkflowType.EXPRESS,
   scanBuckets: [{ bucket: s3.Bucket.fromBucketName(scope, 'Uploads', 'uploads') }],
 }));
 const scanId = logicalId(stack, av.scanStateMachine);
@@ -89,9 +89,9 @@ test('the canary starts the Express machine with StartSyncExecution, which the u
     logicalId(stack, av.updateStateMachine)
   ];
 
-  expect(update?.Properties.DefinitionSubstitutions.CanaryScanResource).toBe(
-    'arn:aws:states:::aws-sdk:sfn:startSyncExecution',
-  );
+  expect(update?.Properties.DefinitionSubstitutions.CanaryScanResource).toEqual({
+    'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':states:::aws-sdk:sfn:startSyncExecution']],
+  });
   expect(allowedActions(statementsOfRole(template, stack, av.updateStateMachine.role), scanId)).toEqual([
     'states:StartSyncExecution',
   ]);
@@ -105,13 +105,13 @@ test('a Standard stack has no queue, and its canary follows scans with startExec
   const update = standard.template.findResources('AWS::StepFunctions::StateMachine')[
     logicalId(standard.stack, standard.av.updateStateMachine)
   ];
-  expect(update?.Properties.DefinitionSubstitutions.CanaryScanResource).toBe(
-    'arn:aws:states:::states:startExecution.sync:2',
-  );
+  expect(update?.Properties.DefinitionSubstitutions.CanaryScanResource).toEqual({
+    'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':states:::states:startExecution.sync:2']],
+  });
 });
 
 test('a retry budget sets the deliveries: 2 hours is 22 deliveries 330 s apart', () => {
-  const long = buildLambdaAv(() => ({ workflowType: 'EXPRESS', retryBudget: Duration.hours(2) }));
+  const long = buildLambdaAv(() => ({ workflowType: WorkflowType.EXPRESS, retryBudget: Duration.hours(2) }));
 
   long.template.hasResourceProperties('AWS::SQS::Queue', { RedrivePolicy: { maxReceiveCount: 22 } });
 });
@@ -129,7 +129,7 @@ test.each([
 ])('Express settings that could leave an upload untagged fail the synth: %j', (props, message) => {
   expect(() => {
     const scope = new Stack(testApp(), 'Test');
-    new LambdaAv(scope, 'LambdaAv', { code: standInCode(), workflowType: 'EXPRESS', ...props });
+    new LambdaAv(scope, 'LambdaAv', { code: standInCode(), workflowType: WorkflowType.EXPRESS, ...props });
   }).toThrow(message);
 });
 
@@ -151,6 +151,33 @@ test('an upload event in the dead-letter queue raises an alarm', () => {
     Threshold: 1,
     ComparisonOperator: 'GreaterThanOrEqualToThreshold',
   });
+});
+
+test('a queue nothing consumes (a disabled pipe) raises an alarm once its oldest event outlives the retries: 30 minutes and a visibility timeout', () => {
+  const alarm =
+    template.findResources('AWS::CloudWatch::Alarm')[
+      logicalId(stack, av.monitoring.scanQueueAgeAlarm as never)
+    ]?.Properties;
+
+  expect(alarm).toMatchObject({
+    Namespace: 'AWS/SQS',
+    MetricName: 'ApproximateAgeOfOldestMessage',
+    Dimensions: [
+      { Name: 'QueueName', Value: { 'Fn::GetAtt': [logicalId(stack, queue?.queue as never), 'QueueName'] } },
+    ],
+    Statistic: 'Maximum',
+    Period: 300,
+    Threshold: 30 * 60 + 330,
+    ComparisonOperator: 'GreaterThanThreshold',
+    EvaluationPeriods: 1,
+    TreatMissingData: 'notBreaching',
+    AlarmActions: [expect.anything()],
+  });
+  expect(alarm?.AlarmDescription).toContain('docs/runbook.md');
+});
+
+test('a Standard stack has no queue age alarm', () => {
+  expect(buildLambdaAv().av.monitoring.scanQueueAgeAlarm).toBeUndefined();
 });
 
 test('failed Express executions are the retries, not an alarm: only a timed-out execution is', () => {

@@ -1,5 +1,6 @@
 import { Duration } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import { OnInfected } from '../../infra';
 import { DEPLOYED_SETTING_NAMES, SETTINGS } from '../../src/settings';
 import { buildLambdaAv } from './support';
 
@@ -8,7 +9,7 @@ const built = buildLambdaAv((scope) => {
   const uploads = s3.Bucket.fromBucketName(scope, 'Uploads', 'uploads');
   return {
     mirrorUrl: 'https://mirror.example.com',
-    scanBuckets: [{ bucket: uploads, onInfected: 'quarantine' }],
+    scanBuckets: [{ bucket: uploads, onInfected: OnInfected.QUARANTINE }],
     bulkScan: { rescanAfterUpdate: { targets: [{ bucket: uploads }], window: Duration.days(30) } },
   };
 });

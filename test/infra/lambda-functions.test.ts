@@ -1,6 +1,7 @@
 import { Duration } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { OfficialDatabase, ReloadStrategy, UnscannablePolicy } from '../../infra';
 import { buildLambdaAv, logicalId, statementsOfRole } from './support';
 
 describe('scanner Lambda', () => {
@@ -168,10 +169,10 @@ describe('scanner Lambda options', () => {
 
   test('reload strategy, status values and tag keys by prop', () => {
     const { template } = buildLambdaAv(() => ({
-      reloadStrategy: 'restart',
+      reloadStrategy: ReloadStrategy.RESTART,
       definitionsCheckInterval: Duration.minutes(1),
       statusValues: { clean: 'ok', infected: 'virus', unscannable: 'not-scanned' },
-      unscannablePolicy: 'block-as-infected',
+      unscannablePolicy: UnscannablePolicy.BLOCK_AS_INFECTED,
       statusTagKey: 'scan-status',
       timestampTagKey: 'scan-time',
     }));
@@ -223,7 +224,7 @@ describe('updater Lambda', () => {
     const { template } = buildLambdaAv(() => ({
       mirrorUrl: 'https://mirror.example.com',
       customDatabaseUrls: ['https://sigs.example.com/a.ndb', 'https://sigs.example.com/b.hdb'],
-      officialDatabases: ['daily'],
+      officialDatabases: [OfficialDatabase.DAILY],
       updaterMemorySize: 3008,
     }));
 

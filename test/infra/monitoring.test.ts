@@ -2,6 +2,7 @@ import { Duration } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
+import { OnInfected, ProcessingErrorThreshold } from '../../infra';
 import {
   DIMENSION_STATUS,
   METRIC_CANARY_DETECTED,
@@ -148,7 +149,7 @@ test('PROCESSING_ERROR results can alarm on a count instead', () => {
     av: otherAv,
     template: otherTemplate,
   } = buildLambdaAv(() => ({
-    processingErrorThreshold: { count: 3 },
+    processingErrorThreshold: ProcessingErrorThreshold.count(3),
   }));
 
   expect(
@@ -450,7 +451,10 @@ test('a failed bulk scan raises an alarm: its objects may be left unscanned', ()
 test('every alarm notifies the alarm topic, those created with a scanned bucket (upload rule, actions, sweep) too', () => {
   const built = buildLambdaAv((stack) => ({
     scanBuckets: [
-      { bucket: s3.Bucket.fromBucketName(stack, 'NotifyUploads', 'uploads'), onInfected: 'quarantine' },
+      {
+        bucket: s3.Bucket.fromBucketName(stack, 'NotifyUploads', 'uploads'),
+        onInfected: OnInfected.QUARANTINE,
+      },
     ],
   }));
   const topic = { Ref: logicalId(built.stack, built.av.monitoring.alarmTopic as never) };

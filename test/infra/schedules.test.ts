@@ -1,4 +1,5 @@
 import { Duration } from 'aws-cdk-lib';
+import { OfficialDatabase } from '../../infra';
 import { buildLambdaAv, logicalId } from './support';
 
 describe('default schedules', () => {
@@ -37,8 +38,12 @@ describe('default schedules', () => {
   });
 
   /** The SDK call the deploy-time resource makes, its tokens written as `<Ref>`. */
-  function deployCall(): { service: string; action: string; parameters: Record<string, string> } {
-    const resource = Object.values(template.findResources('Custom::AWS'))[0];
+  function deployCall(of = template): {
+    service: string;
+    action: string;
+    parameters: Record<string, string>;
+  } {
+    const resource = Object.values(of.findResources('Custom::AWS'))[0];
     const parts = resource?.Properties.Create['Fn::Join'][1] as unknown[];
     return JSON.parse(parts.map((part) => (typeof part === 'string' ? part : '<Ref>')).join(''));
   }
@@ -65,14 +70,29 @@ describe('default schedules', () => {
     ]);
   });
 
-  test("the deploy-time input carries the updater's code and settings, so changing either starts an update", () => {
+  test("the deploy-time input carries hashes of the updater's code and settings, so changing either starts an update", () => {
     const input = JSON.parse(deployCall().parameters.input as string);
 
-    expect(input).toMatchObject({
+    expect(input).toEqual({
       trigger: 'deploy',
-      code: { s3Key: expect.stringMatching(/\.zip$/) },
-      settings: { variables: { CLAMAV_OFFICIAL_DATABASES: 'main,daily,bytecode' } },
+      code: expect.stringMatching(/^[0-9a-f]{64}$/),
+      settings: expect.stringMatching(/^[0-9a-f]{64}$/),
     });
+    const other = buildLambdaAv(() => ({
+      officialDatabases: [OfficialDatabase.MAIN, OfficialDatabase.DAILY],
+    }));
+    const otherInput = JSON.parse(deployCall(other.template).parameters.input as string);
+    expect(otherInput.code).toBe(input.code);
+    expect(otherInput.settings).not.toBe(input.settings);
+  });
+
+  test('no setting of the updater reaches the deploy-time input: a mirror URL with a token stays out of the stack events and the execution input', () => {
+    const secret = 'https://user:s3cr3t-token@mirror.example.com';
+    const withMirror = buildLambdaAv(() => ({ mirrorUrl: secret }));
+    const resource = Object.values(withMirror.template.findResources('Custom::AWS'))[0];
+
+    expect(JSON.stringify(resource)).not.toContain('s3cr3t-token');
+    expect(JSON.stringify(resource)).not.toContain('CLAMAV_');
   });
 
   test('the deploy-time update waits for the definitions bucket, its policy and the functions', () => {

@@ -1,4 +1,5 @@
 import { Match } from 'aws-cdk-lib/assertions';
+import { WorkflowType } from '../../infra';
 import { buildLambdaAvStack } from './support';
 
 const { template } = buildLambdaAvStack({
@@ -62,7 +63,7 @@ test('an existing definitions bucket by name', () => {
 test('the Express stack also outputs its scan queue, for lambda-av redrive', () => {
   const express = buildLambdaAvStack({
     scanBuckets: [{ bucketName: 'uploads' }],
-    lambdaAv: { workflowType: 'EXPRESS' },
+    lambdaAv: { workflowType: WorkflowType.EXPRESS },
   });
 
   express.template.hasOutput('ScanQueueUrl', { Value: { Ref: Match.stringLikeRegexp('ScanQueue') } });

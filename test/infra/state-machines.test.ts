@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import { OnInfected, WorkflowType } from '../../infra';
 import { aslDefinition, SCAN_DEFINITION_FILE, STATE_MACHINE_DIR } from '../../infra/asl-definition';
 import { allowedActions, buildLambdaAv, logicalId, statementsOfRole } from './support';
 
@@ -17,9 +18,11 @@ const machines = template.findResources('AWS::StepFunctions::StateMachine');
 const scanId = logicalId(stack, av.scanStateMachine);
 const updateId = logicalId(stack, av.updateStateMachine);
 const bulkId = logicalId(stack, av.bulkScan.stateMachine);
-const express = buildLambdaAv(() => ({ workflowType: 'EXPRESS' }));
+const express = buildLambdaAv(() => ({ workflowType: WorkflowType.EXPRESS }));
 const acting = buildLambdaAv((scope) => ({
-  scanBuckets: [{ bucket: s3.Bucket.fromBucketName(scope, 'Uploads', 'uploads'), onInfected: 'quarantine' }],
+  scanBuckets: [
+    { bucket: s3.Bucket.fromBucketName(scope, 'Uploads', 'uploads'), onInfected: OnInfected.QUARANTINE },
+  ],
 }));
 /**
  * Each ASL file's state machine as deployed: the Express scan machine and the actions workflow
@@ -66,8 +69,12 @@ test.each(Object.keys(deployedFrom))('%s is deployed from the file as an asset, 
   expect(machine?.Properties.DefinitionString).toBeUndefined();
 });
 
+/** An environment-agnostic stack's partition: known only at deployment. */
+const PARTITION = { Ref: 'AWS::Partition' };
+
 test('the scan machine calls the scanner and checks sizes against the same MAX_FILE_SIZE as the scanner', () => {
   expect(machines[scanId]?.Properties.DefinitionSubstitutions).toEqual({
+    Partition: PARTITION,
     ScannerFunctionArn: { 'Fn::GetAtt': [logicalId(stack, av.scanner), 'Arn'] },
     MaxFileSize: '314572800',
   });
@@ -75,9 +82,12 @@ test('the scan machine calls the scanner and checks sizes against the same MAX_F
 
 test('the update machine calls the updater and starts the scan machine for its canary', () => {
   expect(machines[updateId]?.Properties.DefinitionSubstitutions).toEqual({
+    Partition: PARTITION,
     UpdaterFunctionArn: { 'Fn::GetAtt': [logicalId(stack, av.updater), 'Arn'] },
     ScanStateMachineArn: { Ref: scanId },
-    CanaryScanResource: 'arn:aws:states:::states:startExecution.sync:2',
+    CanaryScanResource: {
+      'Fn::Join': ['', ['arn:', PARTITION, ':states:::states:startExecution.sync:2']],
+    },
     BulkScanStateMachineArn: { Ref: bulkId },
   });
 });
@@ -159,34 +169,63 @@ test('the update machine may invoke exactly the updater and touches no bucket', 
 });
 
 test('a definition with a placeholder left without a substitution fails the synth, naming it', () => {
-  expect(() => aslDefinition(SCAN_DEFINITION_FILE, { ScannerFunctionArn: 'arn' })).toThrow(
+  expect(() => aslDefinition(stack, SCAN_DEFINITION_FILE, { ScannerFunctionArn: 'arn' })).toThrow(
     /placeholders without a substitution: \[MaxFileSize\]/,
   );
 });
 
 test('a substitution matching no placeholder fails the synth, naming it', () => {
   expect(() =>
-    aslDefinition(SCAN_DEFINITION_FILE, { ScannerFunctionArn: 'arn', MaxFileSize: '1', Typo: 'x' }),
+    aslDefinition(stack, SCAN_DEFINITION_FILE, { ScannerFunctionArn: 'arn', MaxFileSize: '1', Typo: 'x' }),
   ).toThrow(/substitutions matching no placeholder: \[Typo\]/);
 });
 
-test('every state machine logs to a group under /aws/vendedlogs/states/, named by this construct', () => {
-  const groups = Object.values(template.findResources('AWS::Logs::LogGroup')).map(
-    (group) => group.Properties.LogGroupName as string | undefined,
-  );
+/** A template value with the stack's ID given: Ref AWS::StackId, Fn::Split, Fn::Select, Fn::Join. */
+function withStackId(value: unknown, stackId: string): unknown {
+  if (typeof value === 'string' || typeof value !== 'object' || value === null) return value;
+  const v = value as Record<string, unknown[]>;
+  if ((value as { Ref?: string }).Ref === 'AWS::StackId') return stackId;
+  if (v['Fn::Split']) return String(withStackId(v['Fn::Split'][1], stackId)).split(String(v['Fn::Split'][0]));
+  if (v['Fn::Select'])
+    return (withStackId(v['Fn::Select'][1], stackId) as unknown[])[Number(v['Fn::Select'][0])];
+  if (v['Fn::Join'])
+    return (v['Fn::Join'][1] as unknown[]).map((p) => withStackId(p, stackId)).join(String(v['Fn::Join'][0]));
+  throw new Error(`unresolved ${JSON.stringify(value)}`);
+}
 
-  expect(
-    groups.filter((name) => typeof name === 'string' && name.startsWith('/aws/vendedlogs/states/')).sort(),
-  ).toEqual([
-    expect.stringMatching(/^\/aws\/vendedlogs\/states\/[\w-]+-ScanStateMachineLogs$/),
-    expect.stringMatching(/^\/aws\/vendedlogs\/states\/[\w-]+-UpdateStateMachineLogs$/),
-    expect.stringMatching(/^\/aws\/vendedlogs\/states\/[\w-]+-BulkScan-[\w-]+-BulkScanStateMachineLogs$/),
-  ]);
-  for (const machine of Object.values(template.findResources('AWS::StepFunctions::StateMachine'))) {
-    const destination =
-      machine.Properties.LoggingConfiguration.Destinations[0].CloudWatchLogsLogGroup.LogGroupArn;
-    expect(JSON.stringify(destination)).toMatch(/StateMachineLogs/);
-  }
+describe('the state machine log groups', () => {
+  const stackId = (uuid: string) => `arn:aws:cloudformation:eu-west-1:123456789012:stack/Test/${uuid}`;
+  const FIRST = stackId('51af3dc0-da77-11e4-872e-1234567db123');
+  const AGAIN = stackId('0e7a9c40-1f2b-11f0-9a3c-0a1b2c3d4e5f');
+  const groups = Object.entries(template.findResources('AWS::Logs::LogGroup')).filter(([, group]) =>
+    JSON.stringify(group.Properties.LogGroupName ?? '').includes('/aws/vendedlogs/states/'),
+  );
+  const names = (id: string) =>
+    groups.map(([, group]) => withStackId(group.Properties.LogGroupName, id) as string);
+
+  test('are one per state machine, under /aws/vendedlogs/states/, named by this construct and the stack’s creation', () => {
+    expect(names(FIRST).sort()).toEqual([
+      expect.stringMatching(/^\/aws\/vendedlogs\/states\/[\w-]+-ScanStateMachineLogs-1234567db123$/),
+      expect.stringMatching(/^\/aws\/vendedlogs\/states\/[\w-]+-UpdateStateMachineLogs-1234567db123$/),
+      expect.stringMatching(
+        /^\/aws\/vendedlogs\/states\/[\w-]+-BulkScan-[\w-]+-BulkScanStateMachineLogs-1234567db123$/,
+      ),
+    ]);
+    for (const machine of Object.values(template.findResources('AWS::StepFunctions::StateMachine'))) {
+      const destination =
+        machine.Properties.LoggingConfiguration.Destinations[0].CloudWatchLogsLogGroup.LogGroupArn;
+      expect(JSON.stringify(destination)).toMatch(/StateMachineLogs/);
+    }
+  });
+
+  test('are retained by default, and a stack created again after cdk destroy names new ones: no "already exists"', () => {
+    for (const [, group] of groups) expect(group).toMatchObject({ DeletionPolicy: 'Retain' });
+    const again = names(AGAIN);
+
+    expect(again.filter((name) => names(FIRST).includes(name))).toEqual([]);
+    // An update of the same stack keeps its names (the stack's ID does not change).
+    expect(names(FIRST)).toEqual(names(FIRST));
+  });
 });
 
 test('the bulk scan machine (Standard) invokes the scanner function itself, not its alias, with the deployment limits', () => {
@@ -194,7 +233,7 @@ test('the bulk scan machine (Standard) invokes the scanner function itself, not 
     StateMachineType: 'STANDARD',
     DefinitionSubstitutions: {
       ScannerFunctionArn: { 'Fn::GetAtt': [logicalId(stack, av.scanner), 'Arn'] },
-      BulkMaxConcurrency: '10',
+      BulkMaxConcurrency: '2',
       BulkBatchSize: '100',
       ReportBucket: { Ref: logicalId(stack, av.bulkScan.reportBucket) },
     },

@@ -5,7 +5,7 @@ import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { LambdaAv, type LambdaAvProps } from '../../infra/lambda-av-construct';
+import { LambdaAv, type LambdaAvProps } from '../../infra';
 import { LambdaAvStack, type LambdaAvStackProps } from '../../infra/lambda-av-stack';
 
 const ROOT = path.join(__dirname, '..', '..');

@@ -2,8 +2,8 @@ import { Duration, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import { LambdaAv, Sweep } from '../../infra';
 import { readAppSettings } from '../../infra/context';
-import { LambdaAv } from '../../infra/lambda-av-construct';
 import { settleWindow } from '../../infra/sweep-settings';
 import { buildLambdaAv, logicalId, standInCode, statementsOfRole, testApp } from './support';
 
@@ -61,6 +61,8 @@ describe('by default: a daily sweep of every bucket scanned on upload', () => {
       mode: 'unscanned',
       // 2 x the 30-minute retry budget (full jitter's longest), the scanner's 8-minute timeout, 10 minutes' margin.
       modifiedBefore: 'PT78M',
+      // The sweeps of all buckets start together: one batch each keeps a small account free.
+      maxConcurrency: 1,
       sweep: true,
       trigger: 'sweep',
     });
@@ -154,8 +156,8 @@ test('a bucket with an upload filter is swept with that filter: what its rule sk
   });
 });
 
-test('sweep: false: no sweep rule, role, metric permission or alarm', () => {
-  const built = twoBuckets({ sweep: false });
+test('sweep: Sweep.off(): no sweep rule, role, metric permission or alarm', () => {
+  const built = twoBuckets({ sweep: Sweep.off() });
 
   expect(built.av.sweep).toBeUndefined();
   expect(sweepRules(built)).toEqual([]);
@@ -165,7 +167,7 @@ test('sweep: false: no sweep rule, role, metric permission or alarm', () => {
 });
 
 test('a custom schedule: a cron at a quiet hour', () => {
-  const built = twoBuckets({ sweep: { schedule: events.Schedule.cron({ minute: '0', hour: '3' }) } });
+  const built = twoBuckets({ sweep: Sweep.onSchedule(events.Schedule.cron({ minute: '0', hour: '3' })) });
 
   expect(sweepRules(built).map((rule) => rule.Properties.ScheduleExpression)).toEqual([
     'cron(0 3 * * ? *)',
@@ -173,8 +175,24 @@ test('a custom schedule: a cron at a quiet hour', () => {
   ]);
 });
 
+test('Sweep.daily({maxConcurrency}): more batches at once for each bucket, checked at synth', () => {
+  // The input names a bucket of the stack by a token (Fn::Join): its text is checked.
+  const inputs = sweepRules(twoBuckets({ sweep: Sweep.daily({ maxConcurrency: 4 }) })).map((rule) =>
+    JSON.stringify(rule.Properties.Targets[0]?.Input),
+  );
+
+  expect(inputs).toHaveLength(2);
+  for (const input of inputs) expect(input).toContain('\\"maxConcurrency\\":4');
+  expect(() => twoBuckets({ sweep: Sweep.daily({ maxConcurrency: 0 }) })).toThrow(/sweep.maxConcurrency/);
+  expect(() =>
+    twoBuckets({
+      sweep: Sweep.onSchedule(events.Schedule.cron({ hour: '3', minute: '0' }), { maxConcurrency: 0 }),
+    }),
+  ).toThrow(/sweep.maxConcurrency/);
+});
+
 test('a sweep more often than hourly is refused at synth', () => {
-  expect(() => twoBuckets({ sweep: { schedule: events.Schedule.rate(Duration.minutes(30)) } })).toThrow(
+  expect(() => twoBuckets({ sweep: Sweep.onSchedule(events.Schedule.rate(Duration.minutes(30))) })).toThrow(
     'sweep.schedule must not run more often than every 1 hour (each sweep lists the whole bucket), got "rate(30 minutes)"',
   );
 });
@@ -223,11 +241,9 @@ describe('context: sweepIntervalHours', () => {
     readAppSettings((key) => (key === 'sweepIntervalHours' ? value : undefined));
 
   test('0 turns the sweep off; a number of hours sets its rate', () => {
-    expect(read('0').stackProps.lambdaAv?.sweep).toBe(false);
-    expect(
-      (read('6').stackProps.lambdaAv?.sweep as { schedule?: events.Schedule } | undefined)?.schedule
-        ?.expressionString,
-    ).toBe('rate(6 hours)');
+    expect(read('0').stackProps.lambdaAv?.sweep).toEqual(Sweep.off());
+    expect(read('0').stackProps.lambdaAv?.sweep?.schedule).toBeUndefined();
+    expect(read('6').stackProps.lambdaAv?.sweep?.schedule?.expressionString).toBe('rate(6 hours)');
   });
 
   test('a negative or over-a-week value is refused, naming the key', () => {

@@ -1,6 +1,6 @@
 import { Duration, Size, Stack } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { LambdaAv, type LambdaAvProps } from '../../infra/lambda-av-construct';
+import { LambdaAv, type LambdaAvProps, ProcessingErrorThreshold } from '../../infra';
 import { standInCode, testApp } from './support';
 
 /** Constructs a LambdaAv and returns what it threw (no synth: validation happens in the constructor). */
@@ -45,13 +45,13 @@ test.each([
   ],
   ['a budget of 0', { daemonStartTimeout: Duration.seconds(0) }, /daemonStartTimeout \(seconds\) .* got 0/],
   [
-    'a processing error threshold with both a share and a count',
-    { processingErrorThreshold: { percent: 5, count: 3 } as never },
-    /processingErrorThreshold must give either percent or count/,
+    'a processing error threshold that is not a ProcessingErrorThreshold (a plain object from JavaScript)',
+    { processingErrorThreshold: { percent: 5 } as never },
+    /processingErrorThreshold must be ProcessingErrorThreshold.percent\(n\) or ProcessingErrorThreshold.count\(n\), got "\{\\"percent\\":5\}"/,
   ],
   [
     'a processing error share over 100 %',
-    { processingErrorThreshold: { percent: 150 } },
+    { processingErrorThreshold: ProcessingErrorThreshold.percent(150) },
     /processingErrorThreshold.percent .* from 1 to 100, got 150/,
   ],
   [

@@ -1,4 +1,5 @@
-import { GUARDDUTY_TAG_PRESET } from '../../infra/lambda-av-settings';
+import { TagPreset } from '../../infra';
+import { GUARDDUTY_TAG_PRESET } from '../../infra/tag-settings';
 import { buildLambdaAv, logicalId } from '../infra/support';
 import { harnessPerTest, UPLOADS_BUCKET } from '../support/harness';
 import { encryptPdf, minimalPdf } from '../support/pdf';
@@ -7,9 +8,9 @@ import { EICAR } from '../support/signatures';
 const harness = harnessPerTest();
 const KEY = GUARDDUTY_TAG_PRESET.statusTagKey;
 
-/** The scanner's environment as the stack sets it with `tagPreset: 'guardduty'`. */
+/** The scanner's environment as the stack sets it with `tagPreset: TagPreset.GUARDDUTY`. */
 function presetEnvironment(): Record<string, string> {
-  const built = buildLambdaAv(() => ({ tagPreset: 'guardduty' }));
+  const built = buildLambdaAv(() => ({ tagPreset: TagPreset.GUARDDUTY }));
   const variables = built.template.findResources('AWS::Lambda::Function')[
     logicalId(built.stack, built.av.scanner)
   ]?.Properties.Environment.Variables as Record<string, unknown>;

@@ -8,6 +8,7 @@ import { createScanFileHandler } from '../../src/handlers/scan-file';
 import type { Verdict } from '../../src/scan/contract';
 import type { ScanMetrics } from '../../src/scan/scan-metrics';
 import { Scanner, type ScannerOptions } from '../../src/scan/scanner';
+import { startMotoS3 } from './moto';
 import { type LocalS3, startLocalS3, uploadDirectory } from './s3';
 import { writeTestDatabase } from './signatures';
 
@@ -60,11 +61,13 @@ export interface HarnessOptions {
   readonly now?: () => number;
   /** The scanner's logger (default: silent). */
   readonly logger?: ScannerOptions['logger'];
+  /** Which S3: lambda-av's own endpoint (default), or moto's server where versions matter. */
+  readonly s3?: 'local' | 'moto';
 }
 
 /** lambda-av's S3 endpoint with a definitions bucket holding test signatures and an uploads bucket, plus a Scanner. */
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
-  const s3 = await startLocalS3();
+  const s3 = options.s3 === 'moto' ? await startMotoS3() : await startLocalS3();
   const workDir = await mkdtemp(path.join(os.tmpdir(), 'lambda-av-work-'));
   await s3.createBucket(DEFINITIONS_BUCKET);
   await s3.createBucket(UPLOADS_BUCKET);

@@ -71,7 +71,7 @@ export interface ScanStack {
   readonly workflow: Workflow;
   readonly sfnServer: LocalStepFunctionsServer;
   readonly stateMachineArn: string;
-  /** The Express scan machine (scan-express.asl.json), as `workflowType: 'EXPRESS'` deploys it. */
+  /** The Express scan machine (scan-express.asl.json), as `workflowType: WorkflowType.EXPRESS` deploys it. */
   readonly expressStateMachineArn: string;
   stop(): Promise<void>;
 }

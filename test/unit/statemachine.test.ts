@@ -12,6 +12,7 @@ const validate = require('asl-validator') as (
 const files = readdirSync(STATE_MACHINE_DIR).filter((name) => name.endsWith('.asl.json'));
 const sample = (name: string) => `arn:aws:lambda:eu-west-1:123456789012:function:${name}`;
 const SAMPLE_VALUES: Record<string, string> = {
+  Partition: 'aws',
   MaxFileSize: '314572800',
   MaxReceiveCount: '6',
   CanaryScanResource: 'arn:aws:states:::states:startExecution.sync:2',
@@ -45,6 +46,28 @@ test.each(files)('%s is valid ASL once its placeholders are substituted', (file)
   expect(result.errors).toEqual([]);
   expect(result.isValid).toBe(true);
 });
+
+/** What infra/ substitutes in aws-cn: the partition, and the canary's integration built with it. */
+const CHINA: Record<string, string> = {
+  Partition: 'aws-cn',
+  CanaryScanResource: 'arn:aws-cn:states:::states:startExecution.sync:2',
+};
+
+test.each(files)(
+  "%s names its integrations in the deployment's partition, never the aws one alone",
+  (file) => {
+    const text = readFileSync(path.join(STATE_MACHINE_DIR, file), 'utf8');
+    const values = Object.fromEntries(
+      placeholdersOf(text).map((name) => [name, CHINA[name] ?? SAMPLE_VALUES[name] ?? sample(name)]),
+    );
+    const china = JSON.parse(substitute(text, values));
+
+    expect(placeholdersOf(text)).toContain('Partition');
+    expect(JSON.stringify(china)).toMatch(/"arn:aws-cn:states:::/);
+    expect(JSON.stringify(china)).not.toMatch(/"arn:aws:states:::/);
+    expect(validate(china, { checkPaths: true, checkArn: true }).errors).toEqual([]);
+  },
+);
 
 test.each(files)('%s uses JSONPath only, which AWS and the local runner execute alike', (file) => {
   const definition = JSON.parse(readFileSync(path.join(STATE_MACHINE_DIR, file), 'utf8'));
@@ -112,9 +135,9 @@ test('bulk-scan.asl.json: its two Distributed Maps differ only in where the item
   expect(
     JSON.parse(JSON.stringify(same).replace(/"Inventory(ScanBatch|MoreInBatch|BatchScanned)"/g, '"$1"')),
   ).toEqual(rest);
-  expect(listing).toMatchObject({ Resource: 'arn:aws:states:::s3:listObjectsV2' });
+  expect(listing).toMatchObject({ Resource: 'arn:${Partition}:states:::s3:listObjectsV2' });
   expect(inventory).toMatchObject({
-    Resource: 'arn:aws:states:::s3:getObject',
+    Resource: 'arn:${Partition}:states:::s3:getObject',
     ReaderConfig: { InputType: 'MANIFEST' },
   });
   expect(rest).toMatchObject({

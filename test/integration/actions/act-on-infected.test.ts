@@ -9,6 +9,7 @@ import {
   PutObjectTaggingCommand,
 } from '@aws-sdk/client-s3';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import { OnInfected } from '../../../infra';
 import { quarantineKey } from '../../../src/actions/quarantine';
 import { loadConfig } from '../../../src/config';
 import { createActOnInfectedHandler } from '../../../src/handlers/act-on-infected';
@@ -299,7 +300,10 @@ describe('end to end: uploads scanned, results on the bus, the stack’s own rul
   function actionsRulePattern(): Record<string, never> {
     const built = buildLambdaAv((scope) => ({
       scanBuckets: [
-        { bucket: s3.Bucket.fromBucketName(scope, 'Uploads', UPLOADS_BUCKET), onInfected: 'quarantine' },
+        {
+          bucket: s3.Bucket.fromBucketName(scope, 'Uploads', UPLOADS_BUCKET),
+          onInfected: OnInfected.QUARANTINE,
+        },
       ],
     }));
     const rule =

@@ -4,6 +4,7 @@ import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-s
 import { placeholdersOf } from '../../../src/asl/placeholders';
 import { DaemonStartupError } from '../../../src/errors';
 import { BULK_SCAN_STATE_MACHINE } from '../../../src/local/step-functions';
+import { resultRecords } from '../../support/bulk-report';
 import { formEncodeKey } from '../../support/events';
 import { type Harness, startHarness, UPLOADS_BUCKET } from '../../support/harness';
 import { EICAR } from '../../support/signatures';
@@ -72,20 +73,7 @@ async function bulk(input: Record<string, unknown>): Promise<Summary> {
 }
 
 /** Every record of the ResultWriter's report (the child workflows), as written. */
-async function reportRecords(manifestKey: string): Promise<Array<Record<string, unknown>>> {
-  const read = async (key: string) =>
-    (await (
-      await h.s3.client.send(new GetObjectCommand({ Bucket: REPORTS, Key: key }))
-    ).Body?.transformToString()) ?? '';
-  const manifest = JSON.parse(await read(manifestKey)) as {
-    ResultFiles: Record<string, Array<{ Key: string }>>;
-  };
-  const records: Array<Record<string, unknown>> = [];
-  for (const files of Object.values(manifest.ResultFiles))
-    for (const file of files)
-      records.push(...(JSON.parse(await read(file.Key)) as Array<Record<string, unknown>>));
-  return records;
-}
+const reportRecords = (manifestKey: string) => resultRecords(h.s3.client, REPORTS, manifestKey);
 
 async function seedMixed() {
   await h.s3.put(UPLOADS_BUCKET, 'a/clean.txt', 'hello', { owner: 'team-a' });
@@ -99,6 +87,7 @@ test('the placeholders are the scanner, the deployment limits and the report buc
   expect(placeholdersOf(readFileSync(BULK_SCAN_STATE_MACHINE, 'utf8'))).toEqual([
     'BulkBatchSize',
     'BulkMaxConcurrency',
+    'Partition',
     'ReportBucket',
     'ScannerFunctionArn',
   ]);

@@ -72,6 +72,7 @@ test('the placeholders are the scanner, the size limit and the queue deliveries'
   expect(placeholdersOf(readFileSync(SCAN_EXPRESS_STATE_MACHINE, 'utf8'))).toEqual([
     'MaxFileSize',
     'MaxReceiveCount',
+    'Partition',
     'ScannerFunctionArn',
   ]);
 });

@@ -57,6 +57,7 @@ function scanEvents() {
 test('the ASL placeholders are exactly the ones this test and the infrastructure substitute', () => {
   expect(placeholdersOf(readFileSync(SCAN_STATE_MACHINE, 'utf8'))).toEqual([
     'MaxFileSize',
+    'Partition',
     'ScannerFunctionArn',
   ]);
 });

@@ -127,6 +127,7 @@ test('the placeholders are the updater, the scan state machine, how the canary s
   expect(placeholdersOf(readFileSync(UPDATE_STATE_MACHINE, 'utf8'))).toEqual([
     'BulkScanStateMachineArn',
     'CanaryScanResource',
+    'Partition',
     'ScanStateMachineArn',
     'UpdaterFunctionArn',
   ]);

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { Stack } from 'aws-cdk-lib';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { aslDefinition, SCAN_DEFINITION_FILE } from '../../../infra/asl-definition';
 import {
@@ -86,6 +87,7 @@ test('the construct deploys a copy with other attempts for another budget, and t
   const path = (seconds: number) =>
     (
       aslDefinition(
+        new Stack(),
         SCAN_DEFINITION_FILE,
         { ScannerFunctionArn: 'arn', MaxFileSize: '1' },
         { retryBudgetSeconds: seconds },

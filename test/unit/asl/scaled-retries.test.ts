@@ -45,7 +45,7 @@ test('the scaled file keeps its name and placeholders, for runLocalExecution to 
 
     expect(path.basename(file)).toBe('scan.asl.json');
     const text = readFileSync(file, 'utf8');
-    expect(placeholdersOf(text)).toEqual(['MaxFileSize', 'ScannerFunctionArn']);
+    expect(placeholdersOf(text)).toEqual(['MaxFileSize', 'Partition', 'ScannerFunctionArn']);
     expect(JSON.parse(text)).toEqual(withScaledRetryWaits(scan, 10));
   } finally {
     rmSync(dir, { recursive: true, force: true });
