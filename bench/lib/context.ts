@@ -14,6 +14,14 @@ export interface BenchContext {
   progress(message: string): void;
 }
 
+/** The services a scanner in a child process reaches: endpoints and key pairs only, as JSON carries them. */
+export function childEndpoints(ctx: BenchContext): { s3: LocalEndpoint; eventBridge: LocalEndpoint } {
+  return {
+    s3: { endpoint: ctx.s3.endpoint, credentials: ctx.s3.credentials },
+    eventBridge: { endpoint: ctx.eventBridge.endpoint, credentials: ctx.eventBridge.credentials },
+  };
+}
+
 /** One definitions set with a warm scanner instance (our handler and its clamd) on it. */
 export interface Engine {
   readonly id: 'realistic' | 'light';
