@@ -301,10 +301,11 @@ test("npx lambda-av serve runs the stack from the app (Node.js and Debian's Clam
       ],
       app,
     );
+    // `?tagging=`: curl 7.88 signs a parameter without `=` differently from SigV4's canonical query.
     const tags = await eventually(async () => {
       const answer = spawnSync(
         'curl',
-        ['-sS', '--noproxy', '*', ...sign, `${env.AWS_ENDPOINT_URL_S3}/uploads/eicar.com?tagging`],
+        ['-sS', '--noproxy', '*', ...sign, `${env.AWS_ENDPOINT_URL_S3}/uploads/eicar.com?tagging=`],
         { cwd: app, encoding: 'utf8' },
       ).stdout;
       return answer.includes('INFECTED') ? answer : undefined;
