@@ -3,7 +3,7 @@
  * - fast (`npm test`): pure code, templates synthesized with a stand-in for lambda.zip, the docs;
  *   no ClamAV, no root, no browser, no local AWS stand-ins. Run it after every change.
  * - integration (`npm run test:integration`): everything on the real parts: clamd, freshclam,
- *   s3rver and moto, the ASL on the local runner, the command, lambda.zip, the serve page in
+ *   lambda-av's S3 endpoint and moto, the ASL on the local runner, the command, lambda.zip, the serve page in
  *   Chromium, the robustness suite and the quick benchmarks.
  * `npx jest` (scripts/test.sh, CI) runs both.
  */

@@ -4,12 +4,13 @@
  * `go` times the first invocation: definitions downloaded from S3, clamd started, first object
  * scanned. It shuts clamd down and exits when its standard input closes.
  */
+import type { LocalEndpoint } from '../src/local/protocol/local-credentials';
 import { createBenchScanner } from './lib/scanner';
 import { stdinLines } from './lib/stdin-lines';
 
 interface ChildOptions {
-  readonly endpoint: string;
-  readonly eventBridgeEndpoint: string;
+  readonly s3: LocalEndpoint;
+  readonly eventBridge: LocalEndpoint;
   readonly bucket: string;
   readonly prefix: string;
   readonly workDir: string;

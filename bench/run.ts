@@ -1,7 +1,7 @@
 /**
  * The benchmark: figures, never pass/fail. `npm run bench [-- --quick] [--json FILE] [--markdown FILE]`;
  * `--from-json FILE` reports a saved run again without measuring.
- * Runs on the real parts: s3rver (S3 protocol, own process), Debian's clamd, clamdscan and
+ * Runs on the real parts: lambda-av's S3 endpoint (S3 protocol, own process), Debian's clamd, clamdscan and
  * clamscan, our handler (`createScanFileHandler` + `Scanner`), the scan state machine executed
  * locally. See BENCHMARKS.md (written by `--markdown`) for the method.
  */
@@ -222,7 +222,7 @@ async function main() {
       s3,
       workDir,
       bucket: UPLOADS_BUCKET,
-      eventBridgeEndpoint: eventBus.endpoint,
+      eventBridge: eventBus,
       progress,
     };
 
@@ -252,8 +252,8 @@ async function main() {
       ) => {
         progress(`starting the warm scanner on the ${id} set`);
         const scanner = createBenchScanner({
-          endpoint: s3.endpoint,
-          eventBridgeEndpoint: eventBus.endpoint,
+          s3,
+          eventBridge: eventBus,
           bucket: DEFINITIONS_BUCKET,
           prefix: id,
           workDir: path.join(workDir, `warm-${id}`),

@@ -10,13 +10,14 @@
  *   by zRELOAD or by a stop and a start, as the refresher does.
  * It stops clamd and exits when its standard input closes.
  */
+import type { LocalEndpoint } from '../src/local/protocol/local-credentials';
 import { cpuMsOf } from './lib/processes';
 import { createBenchScanner } from './lib/scanner';
 import { stdinLines } from './lib/stdin-lines';
 
 interface ChildOptions {
-  readonly endpoint: string;
-  readonly eventBridgeEndpoint: string;
+  readonly s3: LocalEndpoint;
+  readonly eventBridge: LocalEndpoint;
   readonly bucket: string;
   readonly prefix: string;
   readonly workDir: string;

@@ -1,8 +1,8 @@
 /**
  * A local AWS stand-in in a process of its own, so the benchmark's services are not served from
  * the event loop of the code being measured (in AWS, S3 and EventBridge are other machines):
- * `s3` runs s3rver, `eventbridge` the local PutEvents endpoint. Prints `{"endpoint": ...}` once
- * listening; stops when its standard input closes (the parent stopped it or died) or on SIGTERM.
+ * `s3` runs lambda-av's S3 endpoint, `eventbridge` the local PutEvents endpoint. Prints
+ * `{"endpoint": ..., "credentials": ...}` (the key pair its requests are signed with) once listening; stops when its standard input closes (the parent stopped it or died) or on SIGTERM.
  */
 import { startLocalS3Server } from '../src/local/s3-server';
 import { startLocalEventBridge } from '../test/support/eventbridge-server';
@@ -22,7 +22,7 @@ async function main() {
   process.stdin.on('error', () => void stop());
   process.stdin.resume();
   process.on('SIGTERM', () => void stop());
-  process.stdout.write(`${JSON.stringify({ endpoint: server.endpoint })}\n`);
+  process.stdout.write(`${JSON.stringify({ endpoint: server.endpoint, credentials: server.credentials })}\n`);
 }
 
 main().catch((error: unknown) => {

@@ -10,9 +10,9 @@ cd "$(dirname "$0")/.."
 # clamav*: the engine, the daemon, freshclam, ClamAV's test corpus; clamdscan: the benchmark's
 # baseline; zip, unzip: lambda.zip and test archives; binutils: readelf (build_lambda.sh);
 # python3, openssl, qpdf: test fixtures (zip64 archives, a TLS mirror's certificates, encrypted
-# PDFs); awscli: a client the project did not write, tested against `lambda-av serve`; chromium:
+# PDFs); awscli, curl: clients the project did not write, tested against `lambda-av serve`; chromium:
 # the serve page's test.
-packages=(clamav clamav-daemon clamav-freshclam clamav-testfiles clamdscan zip unzip binutils python3 openssl qpdf awscli chromium)
+packages=(clamav clamav-daemon clamav-freshclam clamav-testfiles clamdscan zip unzip binutils python3 openssl qpdf awscli curl chromium)
 missing=()
 for package in "${packages[@]}"; do
   dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs everything (scripts/setup.sh), checks types and lint, then runs the whole test suite on
-# the real parts (clamd, freshclam, s3rver, the local Step Functions runner). Ends with the line
+# the real parts (clamd, freshclam, lambda-av's S3 endpoint, the local Step Functions runner). Ends with the line
 # "N passed, N failed", counted from jest's JSON report.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -104,7 +104,7 @@ export class ScanExecutionError extends NamedError {
 export class UsageError extends NamedError {}
 
 /**
- * What a local stand-in of an AWS service (src/local/*-server.ts) answers a request with: `type`
+ * What a local stand-in of an AWS service (src/local/*-server.ts, test/support/*-server.ts) answers a request with: `type`
  * is the error's name in that service's API, sent as the JSON protocols' `__type`, so the SDK
  * raises the same named exception it raises for AWS.
  */
@@ -112,7 +112,15 @@ export class LocalServiceError extends NamedError {
   constructor(
     readonly type: string,
     message: string,
+    /** The HTTP status AWS answers it with: 400 for a client's error, 5xx for the service's. */
+    readonly status = 400,
   ) {
     super(message);
   }
 }
+
+/** A local endpoint's port is taken (another `lambda-av serve`, say): the message names the port. */
+export class PortInUseError extends NamedError {}
+
+/** A `--data-dir` another running `lambda-av serve` is using: two servers would corrupt each other's data. */
+export class DataDirInUseError extends NamedError {}

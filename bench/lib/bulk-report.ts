@@ -113,7 +113,7 @@ export function bulkTables(r: BulkResult): Table[] {
       ],
     ],
     notes: [
-      `Both scan each object once through the same handler and clamd, with the same number of objects in flight (${c.single.concurrency}); every object ends CLEAN. The bulk scan's time includes listing the bucket, planning, writing the report and adding it up. Here the S3 requests per object (the same for both, plus one tags read for the bulk scan's mode) and clamd's work dominate, on 2 cores that s3rver, the runner, the handler and clamd share: the bulk scan runs at ${((c.bulk.objectsPerSecond / c.single.objectsPerSecond) * 100).toFixed(0)} % of the per-object executions' rate. What batching saves per object, here the runner's four states and a Lambda Invoke round trip per execution, is work that AWS bills (7c).`,
+      `Both scan each object once through the same handler and clamd, with the same number of objects in flight (${c.single.concurrency}); every object ends CLEAN. The bulk scan's time includes listing the bucket, planning, writing the report and adding it up. Here the S3 requests per object (the same for both, plus one tags read for the bulk scan's mode) and clamd's work dominate, on 2 cores that the S3 endpoint, the runner, the handler and clamd share: the bulk scan runs at ${((c.bulk.objectsPerSecond / c.single.objectsPerSecond) * 100).toFixed(0)} % of the per-object executions' rate. What batching saves per object, here the runner's four states and a Lambda Invoke round trip per execution, is work that AWS bills (7c).`,
     ],
   };
   const sweep: Table = {

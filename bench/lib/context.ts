@@ -1,3 +1,4 @@
+import type { LocalEndpoint } from '../../src/local/protocol/local-credentials';
 import type { BenchS3 } from './s3';
 import type { BenchScanner } from './scanner';
 import type { instrument } from './timeline';
@@ -9,8 +10,16 @@ export interface BenchContext {
   readonly workDir: string;
   readonly bucket: string;
   /** The local EventBridge every scanner publishes its results to, as the stack's scanner does. */
-  readonly eventBridgeEndpoint: string;
+  readonly eventBridge: LocalEndpoint;
   progress(message: string): void;
+}
+
+/** The services a scanner in a child process reaches: endpoints and key pairs only, as JSON carries them. */
+export function childEndpoints(ctx: BenchContext): { s3: LocalEndpoint; eventBridge: LocalEndpoint } {
+  return {
+    s3: { endpoint: ctx.s3.endpoint, credentials: ctx.s3.credentials },
+    eventBridge: { endpoint: ctx.eventBridge.endpoint, credentials: ctx.eventBridge.credentials },
+  };
 }
 
 /** One definitions set with a warm scanner instance (our handler and its clamd) on it. */

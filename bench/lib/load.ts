@@ -6,7 +6,7 @@ import { processTree } from './processes';
 export interface SectionLoad {
   readonly section: string;
   readonly seconds: number;
-  /** By this benchmark's own processes (node, s3rver, clamd, clamdscan, clamscan, ...). */
+  /** By this benchmark's own processes (node, the S3 endpoint, clamd, clamdscan, clamscan, ...). */
   readonly benchCores: number;
   /** By every other process on the machine: a shared machine makes every figure noisier. */
   readonly otherCores: number;

@@ -284,7 +284,7 @@ function tables(r: BenchResults): Table[] {
       row.otherCores.toFixed(2),
     ]),
     notes: [
-      "From /proc/stat and /proc/PID/stat every 0.5 s: CPU time of this benchmark's process tree (node, s3rver, clamd, clamdscan, clamscan) and of everything else.",
+      "From /proc/stat and /proc/PID/stat every 0.5 s: CPU time of this benchmark's process tree (node, the S3 endpoint, clamd, clamdscan, clamscan) and of everything else.",
     ],
   };
   return [
@@ -391,7 +391,7 @@ function notes(r: BenchResults): string[] {
     );
   }
   out.push(
-    `s3rver is a single-threaded Node.js server running on the same ${r.machine.cores} cores (a 1 KiB GET takes about ${ms(r.latency.find((row) => row.engine === 'light')?.s3Get.median ?? 0)} ms here): its work competes with our process and clamd for CPU, where in AWS S3 is another machine. That weighs on our handler and the original alike.`,
+    `lambda-av's S3 endpoint is a single-threaded Node.js server running on the same ${r.machine.cores} cores (a 1 KiB GET takes about ${ms(r.latency.find((row) => row.engine === 'light')?.s3Get.median ?? 0)} ms here): its work competes with our process and clamd for CPU, where in AWS S3 is another machine. That weighs on our handler and the original alike.`,
   );
   const above = r.throughput.filter((row) => row.handlerOverClamd > 1.05);
   if (above.length > 0) {
@@ -495,7 +495,7 @@ function METHOD(r: BenchResults): string {
   const light = r.engines.find((e) => e.id === 'light');
   return `## Method
 
-Everything runs on one machine, on 127.0.0.1, on the real parts: **s3rver** 3.7 speaking the S3
+Everything runs on one machine, on 127.0.0.1, on the real parts: **lambda-av's S3 endpoint** (src/local/s3/) speaking the S3
 protocol (in a process of its own, as S3 is another machine in AWS) with the normal
 \`@aws-sdk/client-s3\`; Debian's **clamd**, **clamdscan** and **clamscan**; **our handler**
 (\`createScanFileHandler\` with a \`Scanner\`, as the Lambda runs it, logs and metrics silenced);
@@ -525,7 +525,7 @@ with gzip) assembled from 1 MiB blocks, made unique by its first 32 bytes. Where
 are compared (throughput), the local file is the uploaded object with only those 32 bytes renewed.
 
 **Warm-up.** Before the first measurement, a few hundred unrecorded rounds of every S3 call and
-scan: the Node.js processes (ours and s3rver's) get faster over their first few hundred requests
+scan: the Node.js processes (ours and the S3 endpoint's) get faster over their first few hundred requests
 as V8 compiles them, and the first section would otherwise pay for it.
 
 **Warm latency** (section 1): for each size, every method runs once per run, in an order that

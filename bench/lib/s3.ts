@@ -11,6 +11,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { type Manifest, objectKey, writeManifest } from '../../src/definitions/manifest';
 import type { DefinitionsLocation } from '../../src/definitions/store';
+import type { LocalEndpoint } from '../../src/local/protocol/local-credentials';
 import { localS3Client } from '../../src/local/s3-server';
 
 export const REPO_ROOT = path.join(__dirname, '..', '..');
@@ -43,8 +44,7 @@ export function firstLine<T>(child: ChildProcess, what: string): Promise<T> {
   });
 }
 
-export interface BenchS3 {
-  readonly endpoint: string;
+export interface BenchS3 extends LocalEndpoint {
   readonly pid: number;
   /** A client for the benchmark's own set-up requests (uploads, deletes). */
   readonly client: S3Client;
@@ -58,12 +58,13 @@ export interface BenchS3 {
 /** A local stand-in (bench/server-child.ts) in a process of its own on 127.0.0.1. */
 export async function startServerChild(
   kind: 's3' | 'eventbridge',
-): Promise<{ readonly endpoint: string; readonly pid: number; stop(): Promise<void> }> {
+): Promise<LocalEndpoint & { readonly pid: number; stop(): Promise<void> }> {
   const child = spawnTs(path.join(__dirname, '..', 'server-child.ts'), [kind]);
-  const { endpoint } = await firstLine<{ endpoint: string }>(child, `the ${kind} process`);
+  const { endpoint, credentials } = await firstLine<LocalEndpoint>(child, `the ${kind} process`);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   return {
     endpoint,
+    credentials,
     pid: child.pid ?? 0,
     async stop() {
       child.stdin?.end();
@@ -74,12 +75,13 @@ export async function startServerChild(
   };
 }
 
-/** s3rver (the real S3 protocol) in a child process on 127.0.0.1. */
+/** lambda-av's S3 endpoint (the S3 protocol, SigV4-signed) in a child process on 127.0.0.1. */
 export async function startBenchS3(): Promise<BenchS3> {
   const server = await startServerChild('s3');
-  const client = localS3Client(server.endpoint);
+  const client = localS3Client(server);
   return {
     endpoint: server.endpoint,
+    credentials: server.credentials,
     pid: server.pid,
     client,
     async createBucket(name) {

@@ -4,6 +4,7 @@ import { LambdaClient } from '@aws-sdk/client-lambda';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { type Config, loadConfig } from '../../src/config';
 import { createScanFileHandler } from '../../src/handlers/scan-file';
+import type { LocalEndpoint } from '../../src/local/protocol/local-credentials';
 import { localS3Client } from '../../src/local/s3-server';
 import type { ScanResult, Verdict } from '../../src/scan/contract';
 import type { ScanMetrics } from '../../src/scan/scan-metrics';
@@ -57,12 +58,13 @@ export interface BenchScanner {
  * output (in Lambda a log line is one write to stdout); the log meter can count their bytes.
  */
 export function createBenchScanner(options: {
-  readonly endpoint: string;
+  /** The S3 endpoint and its credentials. */
+  readonly s3: LocalEndpoint;
   readonly bucket: string;
   readonly prefix: string;
   readonly workDir: string;
   /** The local EventBridge the results are published to. */
-  readonly eventBridgeEndpoint: string;
+  readonly eventBridge: LocalEndpoint;
 }): BenchScanner {
   const config = loadConfig({
     CLAMAV_BUCKET_NAME: options.bucket,
@@ -71,13 +73,13 @@ export function createBenchScanner(options: {
     CLAMD_START_TIMEOUT_MS: '900000',
     RESULT_EVENT_BUS: 'default',
   });
-  const s3 = localS3Client(options.endpoint);
+  const s3 = localS3Client(options.s3);
   const logMeter = new LogMeter();
   const metrics = new BenchMetrics(logMeter);
   const eventBridge = new EventBridgeClient({
-    endpoint: options.eventBridgeEndpoint,
+    endpoint: options.eventBridge.endpoint,
     region: 'us-east-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    credentials: options.eventBridge.credentials,
   });
   const scanner = new Scanner({ config, s3, eventBridge, metrics, logger: meteredLogger(logMeter) });
   // The warmer's fan-out is never used here; this endpoint is never contacted.

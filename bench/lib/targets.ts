@@ -104,7 +104,7 @@ export function evaluateTargets(m: Measured): TargetResult[] {
       ...(row.handlerOverClamd >= 0.8
         ? {}
         : {
-            limitedBy: `split of the medians: the handler took ${seconds(row.split.handlerTransferMs)} to stream the object from S3 into clamd's socket and ${seconds(row.split.handlerAfterStreamMs)} for clamd to scan it after the stream ended; from the local file, ${seconds(row.split.clamdTransferMs)} and ${seconds(row.split.clamdAfterStreamMs)}. S3 alone delivers ${row.s3GetMiBps.median} MiB/s here. ${row.split.handlerAfterStreamMs - row.split.clamdAfterStreamMs > row.split.handlerTransferMs - row.split.clamdTransferMs ? "Most of the gap is in clamd's own scan of the same kind of bytes after the stream, not in moving the bytes: run-to-run variance of the engine (and the machine's other load) rather than the handler." : 'Most of the gap is in moving the bytes: on one machine s3rver reading and sending, node relaying and clamd writing its temporary file share the cores, where in AWS S3 is another machine.'}`,
+            limitedBy: `split of the medians: the handler took ${seconds(row.split.handlerTransferMs)} to stream the object from S3 into clamd's socket and ${seconds(row.split.handlerAfterStreamMs)} for clamd to scan it after the stream ended; from the local file, ${seconds(row.split.clamdTransferMs)} and ${seconds(row.split.clamdAfterStreamMs)}. S3 alone delivers ${row.s3GetMiBps.median} MiB/s here. ${row.split.handlerAfterStreamMs - row.split.clamdAfterStreamMs > row.split.handlerTransferMs - row.split.clamdTransferMs ? "Most of the gap is in clamd's own scan of the same kind of bytes after the stream, not in moving the bytes: run-to-run variance of the engine (and the machine's other load) rather than the handler." : 'Most of the gap is in moving the bytes: on one machine the S3 endpoint reading and sending, node relaying and clamd writing its temporary file share the cores, where in AWS S3 is another machine.'}`,
           }),
     });
   }
@@ -175,7 +175,7 @@ function beyondFloor(row: LatencyRow): string {
       ? ` Not in the floor: the result event, PutEvents ${ms(row.putEvents.median)} ms alone, which the handler publishes only after the tag write (README, "Result events": a consumer may read the object as soon as it hears of it); 1c's "after" is ${ms(t.afterPut)} ms.`
       : '',
     row.s3GetTagging
-      ? ` The tag read (GetObjectTagging ${ms(row.s3GetTagging.median)} ms alone) runs beside the scan, so only its wait after the verdict (${ms(t.verdictToPut)} ms) is in the sequence, but its requests share the machine's cores with the stream and s3rver.`
+      ? ` The tag read (GetObjectTagging ${ms(row.s3GetTagging.median)} ms alone) runs beside the scan, so only its wait after the verdict (${ms(t.verdictToPut)} ms) is in the sequence, but its requests share the machine's cores with the stream and the S3 endpoint.`
       : '',
     ` The handler's own steps (event, readiness check, clamd connection, merge) took ${ms(own)} ms (1c).`,
     row.clamdCpuMs

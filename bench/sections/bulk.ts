@@ -81,7 +81,7 @@ export interface BulkPlan {
 }
 
 /**
- * Bulk scans on the embedded stack (s3rver, the local runner with the Distributed Map adapter,
+ * Bulk scans on the embedded stack (lambda-av's S3 endpoint, the local runner with the Distributed Map adapter,
  * our handler behind the local Lambda endpoint; light set): objects per second for one bulk scan
  * of fresh small objects against one scan execution per object, and across batch sizes; then on
  * the realistic set the invocation time Lambda would bill for a batch against single scans.
@@ -104,7 +104,7 @@ export async function measureBulk(
   const lambda = new LambdaClient({
     endpoint: server.endpoint,
     region: 'us-east-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    credentials: server.credentials,
     maxAttempts: 1,
   });
   const options = (s3: S3Client, batchSize: number) => ({

@@ -7,7 +7,7 @@ import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { forEachLimited } from '../../src/util/limit';
 import { startBareClamd } from '../lib/clamd';
 import { makeContent } from '../lib/content';
-import { type BenchContext, uniqueKey } from '../lib/context';
+import { type BenchContext, childEndpoints, uniqueKey } from '../lib/context';
 import { type PeakMemory, sampleTreeMemory } from '../lib/processes';
 import { firstLine, type PublishedSet, spawnTs } from '../lib/s3';
 import { ratio, type Stats, summarise, timed } from '../lib/stats';
@@ -99,8 +99,7 @@ export async function measureColdStart(
       await ctx.s3.putBuffer(ctx.bucket, key, makeContent(1024));
       const child = spawnTs(path.join(__dirname, '..', 'cold-start-child.ts'), [
         JSON.stringify({
-          endpoint: ctx.s3.endpoint,
-          eventBridgeEndpoint: ctx.eventBridgeEndpoint,
+          ...childEndpoints(ctx),
           bucket: options.definitionsBucket,
           prefix: options.prefix,
           workDir: path.join(runDir, 'scanner'),

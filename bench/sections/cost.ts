@@ -78,7 +78,7 @@ export async function measureCost(
   const lambda = new LambdaClient({
     endpoint: server.endpoint,
     region: 'us-east-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    credentials: server.credentials,
     maxAttempts: 1,
   });
   const requests = new Map<string, number>();

@@ -2,7 +2,7 @@ import type { ChildProcess } from 'node:child_process';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { makeContent, writeContentFile } from '../lib/content';
-import { type BenchContext, rotate, uniqueKey } from '../lib/context';
+import { type BenchContext, childEndpoints, rotate, uniqueKey } from '../lib/context';
 import { createCpuQuota, lambdaVcpus } from '../lib/cpu-quota';
 import { type PeakMemory, sampleTreeMemory } from '../lib/processes';
 import { spawnTs } from '../lib/s3';
@@ -81,8 +81,7 @@ export async function measureMemory(
   const cpuLimit = 'unavailable' in quota ? `none (${quota.unavailable})` : quota.kind;
   const child = spawnTs(path.join(__dirname, '..', 'scanner-child.ts'), [
     JSON.stringify({
-      endpoint: ctx.s3.endpoint,
-      eventBridgeEndpoint: ctx.eventBridgeEndpoint,
+      ...childEndpoints(ctx),
       bucket: options.definitionsBucket,
       prefix: options.prefix,
       workDir: path.join(ctx.workDir, 'memory-scanner'),

@@ -35,7 +35,7 @@ export async function measureStateMachine(
   const lambda = new LambdaClient({
     endpoint: server.endpoint,
     region: 'us-east-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    credentials: server.credentials,
     maxAttempts: 1,
   });
   const direct: number[] = [];

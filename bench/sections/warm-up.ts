@@ -9,7 +9,7 @@ import { type BenchContext, type Engine, uniqueKey } from '../lib/context';
 
 /**
  * Unrecorded rounds of every S3 call and scan the measurements make, on small objects. Both
- * Node.js processes (ours and s3rver's) keep getting faster for the first few hundred requests
+ * Node.js processes (ours and the S3 endpoint's) keep getting faster for the first few hundred requests
  * as V8 compiles the SDK and the server; without this the first section measured would pay for
  * it (about 18 ms per small scan at first, 12 ms after 400 rounds, on this kind of machine).
  */

@@ -1,8 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import type { CliSettings } from '../config';
-import { SERVE_CANARY_BUCKET, ServeStack } from '../local/serve-stack';
-import { LOCAL_DEFINITIONS_BUCKET } from '../local-scan/local-definitions';
+import { LocalStack, STACK_BUCKETS } from '../local/stack';
 import type { CommandIo } from './command-io';
 import { chooseDefinitions, type DefinitionsSource } from './definitions-source';
 import { SERVE_HELP, UsageError } from './usage';
@@ -38,7 +37,7 @@ export async function serveCommand(args: string[], settings: CliSettings, io: Co
   for (const bucket of buckets) {
     if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket))
       throw new UsageError(`--bucket: not a valid bucket name: ${JSON.stringify(bucket)}`);
-    if (bucket === LOCAL_DEFINITIONS_BUCKET || bucket === SERVE_CANARY_BUCKET)
+    if (STACK_BUCKETS.includes(bucket))
       throw new UsageError(`--bucket: ${bucket} is one of the stack's own buckets, never scanned on upload`);
   }
   const { signal } = io;
@@ -70,9 +69,9 @@ export async function serveCommand(args: string[], settings: CliSettings, io: Co
     }
     return source.dir;
   };
-  let stack: ServeStack;
+  let stack: LocalStack;
   try {
-    stack = await ServeStack.start({
+    stack = await LocalStack.start({
       ...(values['data-dir'] !== undefined ? { dataDir: values['data-dir'] } : {}),
       port,
       buckets,
@@ -81,6 +80,7 @@ export async function serveCommand(args: string[], settings: CliSettings, io: Co
         whenNonePublished: () => choose(false),
       },
       env: io.env,
+      historyPage: true,
       onExecutionEnded: (line) => io.out(`${new Date().toISOString()}  ${line}`),
     });
   } finally {
@@ -97,7 +97,7 @@ export async function serveCommand(args: string[], settings: CliSettings, io: Co
     io.out(
       [
         'lambda-av serve: the local stack is running on 127.0.0.1 (Ctrl-C stops it)',
-        `  scan history     ${stack.endpoints.page}`,
+        `  scan history     ${stack.endpoints.page ?? ''}`,
         `  S3               ${stack.endpoints.s3}  (scanned buckets: ${buckets.join(', ')}; an upload starts a scan)`,
         `  Step Functions   ${stack.endpoints.sfn}  (scan and update-definitions state machines)`,
         `  Lambda           ${stack.endpoints.lambda}  (the scanner and the updater)`,
@@ -105,7 +105,8 @@ export async function serveCommand(args: string[], settings: CliSettings, io: Co
         `  definitions      ${stack.definitions ?? 'unknown'}`,
         `  data             ${values['data-dir'] ?? 'a temporary directory, removed on exit (--data-dir keeps it)'}`,
         '',
-        '# The environment for your application (AWS SDKs, lambda-av, and the AWS CLI with --endpoint-url):',
+        '# The environment for your application (AWS SDKs, lambda-av, and the AWS CLI with --endpoint-url).',
+        '# Every endpoint requires requests signed (SigV4) with these credentials, and refuses web pages.',
         ...Object.entries(environment).map(([name, value]) => `export ${name}=${value}`),
         '',
       ].join('\n'),

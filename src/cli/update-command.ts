@@ -27,8 +27,8 @@ export async function updateCommand(args: string[], settings: CliSettings, io: C
     io.out(UPDATE_HELP);
     return 0;
   }
-  const server = await startLocalS3Server({ directory: path.join(settings.cacheDir, 's3') });
-  const s3 = localS3Client(server.endpoint);
+  const server = await startLocalS3Server({ directory: path.join(settings.cacheDir, 's3-store') });
+  const s3 = localS3Client(server);
   try {
     await s3.send(new CreateBucketCommand({ Bucket: CACHE_BUCKET })).catch((error: Error) => {
       if (!/BucketAlready/.test(error.name)) throw error;

@@ -117,24 +117,27 @@ Options:
 export const SERVE_HELP = `Usage: lambda-av serve [options]
 
 Runs the embedded stack in the foreground until Ctrl-C, on 127.0.0.1 only:
-  - an S3-compatible endpoint (s3rver); an upload to a scanned bucket starts the scan state
-    machine with the EventBridge "Object Created" event AWS would send, and the object is tagged
+  - an S3 endpoint; an upload to a scanned bucket starts the scan state machine with the
+    EventBridge "Object Created" event AWS would send, and the object is tagged
   - the Step Functions endpoint: the scan, update-definitions and bulk-scan state machines (ASL files of
     statemachine/ executed locally): StartExecution, DescribeExecution, StopExecution,
     ListExecutions, GetExecutionHistory, ListStateMachines, DescribeStateMachine, ListMapRuns,
     DescribeMapRun (lambda-av scan-bucket works against it)
   - the Lambda endpoint: the scanner (a real clamd, kept warm) and the updater (Invoke)
   - a CloudWatch endpoint (PutMetricData, GetMetricData) for the update workflow's canary
-  - a scan history page: recent executions, verdicts and state histories
+  - a scan history page: every execution (100 a page), verdicts and state histories
 It prints the environment an application needs (endpoints, credentials, ARNs), so AWS SDK code,
 the AWS CLI and lambda-av's client (startScan, waitForScan, scanDirect) work against it unchanged.
+Every request must be signed (SigV4) with the printed credentials; requests from web pages
+(Origin, Sec-Fetch-Site, CORS preflights, foreign Host names) are refused on every endpoint.
 
 Options:
   --port N              history page on N, S3 on N+1, Step Functions on N+2, Lambda on N+3,
                         CloudWatch on N+4 (default 9600; 0: free ports)
   --bucket NAME         a bucket whose uploads are scanned (repeatable; default uploads)
-  --data-dir DIR        keep objects, tags, published definitions and the execution history in
-                        DIR across restarts (default: a temporary directory, removed on exit)
+  --data-dir DIR        keep objects, tags, published definitions, the execution history and the
+                        credentials in DIR across restarts (default: a temporary directory,
+                        removed on exit); one serve at a time per DIR
   --definitions DIR     publish these ClamAV database files for the scanner
   --test-signatures     publish generated test signatures (they detect test files only)
   --write-env FILE      also write the environment to FILE (NAME=value lines)

@@ -33,8 +33,10 @@ export async function scanFilesThroughWorkflow(options: WorkflowScanOptions): Pr
   signal?.addEventListener('abort', stop, { once: true });
   let stack: LocalStack | undefined;
   try {
-    stack = await LocalStack.start({ definitionsDir: options.definitionsDir, env: options.env });
-    const prepared = await stack.scanner.prepare();
+    stack = await LocalStack.start({
+      definitions: { replaceWith: options.definitionsDir },
+      env: options.env,
+    });
     let index = 0;
     await forEachPulled(
       options.entries,
@@ -54,7 +56,7 @@ export async function scanFilesThroughWorkflow(options: WorkflowScanOptions): Pr
       },
       () => interrupted,
     );
-    return { definitions: prepared.definitions, interrupted };
+    return { definitions: stack.definitions, interrupted };
   } finally {
     signal?.removeEventListener('abort', stop);
     await options.entries.return?.();

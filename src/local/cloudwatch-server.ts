@@ -1,8 +1,8 @@
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { LocalServiceError } from '../errors';
-import { awsErrorBody, sendAwsJson } from './aws-json';
-import { keepConnectionsAlive } from './keep-alive';
+import { LOCAL_REGION } from './object-created-event';
+import { startJsonServer } from './protocol/json-protocol';
+import { type LocalCredentials, type LocalEndpoint, newLocalCredentials } from './protocol/local-credentials';
 
 /** One value CloudWatch would store: a metric (namespace, name, dimensions) at a time. */
 export interface StoredDatapoint {
@@ -25,17 +25,13 @@ export interface LocalAlarm {
   readonly StateUpdatedTimestamp?: number;
 }
 
-export interface LocalCloudWatchServer {
-  /** Endpoint for `new CloudWatchClient({ endpoint })` (or AWS_ENDPOINT_URL_CLOUDWATCH). */
-  readonly endpoint: string;
+export interface LocalCloudWatchServer extends LocalEndpoint {
   /** Every datapoint received with PutMetricData, in order. */
   readonly datapoints: readonly StoredDatapoint[];
   /** Replaces the alarms DescribeAlarms answers with. */
   setAlarms(alarms: readonly LocalAlarm[]): void;
   stop(): Promise<void>;
 }
-
-const TARGET_PREFIX = 'GraniteServiceVersion20100801.';
 
 type Json = Record<string, unknown>;
 
@@ -47,7 +43,7 @@ type Json = Record<string, unknown>;
  * with the alarms a test sets. Any other operation is refused with an error naming it.
  */
 export async function startLocalCloudWatch(
-  options: { readonly port?: number } = {},
+  options: { readonly port?: number; readonly credentials?: LocalCredentials } = {},
 ): Promise<LocalCloudWatchServer> {
   const datapoints: StoredDatapoint[] = [];
   let alarms: readonly LocalAlarm[] = [];
@@ -127,42 +123,34 @@ export async function startLocalCloudWatch(
     },
   };
 
-  const server = http.createServer((request, response) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => {
-      const target = String(request.headers['x-amz-target'] ?? '');
-      const operation = target.startsWith(TARGET_PREFIX) ? target.slice(TARGET_PREFIX.length) : target;
-      const run = operations[operation];
-      try {
-        if (!run) {
-          throw new LocalServiceError(
-            'UnknownOperationException',
-            `this local CloudWatch answers PutMetricData, GetMetricData and DescribeAlarms, not ${operation || request.url}`,
-          );
-        }
-        const body = chunks.length > 0 ? (JSON.parse(Buffer.concat(chunks).toString('utf8')) as Json) : {};
-        sendAwsJson(response, 200, run(body));
-      } catch (error) {
-        sendAwsJson(response, 400, awsErrorBody(error, 'InternalFailure'));
-      }
-    });
-  });
-  keepConnectionsAlive(server);
-  await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  const credentials = options.credentials ?? newLocalCredentials();
+  const server = await startJsonServer(
+    {
+      targetPrefix: 'GraniteServiceVersion20100801',
+      version: '1.0',
+      label: 'the local CloudWatch endpoint of lambda-av',
+      operations,
+    },
+    { service: 'monitoring', credentials, ...(options.port !== undefined ? { port: options.port } : {}) },
+  );
   return {
-    endpoint: `http://127.0.0.1:${port}`,
+    endpoint: server.endpoint,
+    credentials,
     datapoints,
     setAlarms(next) {
       alarms = next;
     },
-    stop: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    stop: () => server.stop(),
   };
+}
+
+/** A CloudWatch client for a local endpoint. */
+export function localCloudWatchClient(server: LocalEndpoint): CloudWatchClient {
+  return new CloudWatchClient({
+    endpoint: server.endpoint,
+    region: LOCAL_REGION,
+    credentials: server.credentials,
+  });
 }
 
 function dimensionsOf(value: unknown): Record<string, string> {

@@ -1,5 +1,5 @@
 import { gunzipSync } from 'node:zlib';
-import { GetObjectCommand, ListObjectsCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { RemoteError } from '../errors';
 
 /**
@@ -354,14 +354,11 @@ async function readItems(s3: S3Client, config: MapConfig): Promise<unknown[]> {
 
 async function listObjects(s3: S3Client, bucket: string, prefix: string): Promise<unknown[]> {
   const items: unknown[] = [];
-  // The listing is read with ListObjects (version 1) and its Marker: the same objects in the same
-  // order as ListObjectsV2 gives, but s3rver answers a truncated V2 page with an internal error
-  // (its continuation tokens need a DES cipher that OpenSSL 3 no longer offers).
-  let marker: string | undefined;
-  let truncated: boolean | undefined;
+  // ListObjectsV2, page by page, as Step Functions' ItemReader reads a bucket.
+  let token: string | undefined;
   do {
     const page = await s3.send(
-      new ListObjectsCommand({ Bucket: bucket, Prefix: prefix || undefined, Marker: marker }),
+      new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix || undefined, ContinuationToken: token }),
     );
     for (const object of page.Contents ?? []) {
       items.push({
@@ -372,9 +369,8 @@ async function listObjects(s3: S3Client, bucket: string, prefix: string): Promis
         StorageClass: object.StorageClass ?? 'STANDARD',
       });
     }
-    truncated = page.IsTruncated;
-    marker = page.NextMarker ?? page.Contents?.at(-1)?.Key;
-  } while (truncated && marker !== undefined);
+    token = page.IsTruncated ? page.NextContinuationToken : undefined;
+  } while (token !== undefined);
   return items;
 }
 

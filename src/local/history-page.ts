@@ -84,17 +84,31 @@ table.events { border-collapse: collapse; margin-top: 6px; }
 table.events td, table.events th { padding: 2px 10px 2px 0; text-align: left; font-size: 13px; }
 `;
 
+/** Executions on one page of the history. */
+export const PAGE_SIZE = 100;
+
 /**
  * The local scan history, as the Step Functions console shows executions in AWS: the most
  * recent first, each with its status, object, verdict, signature and duration, and its state
- * history. Server-rendered HTML, no script; every value from an execution is escaped.
+ * history, 100 to a page with links to the newer and older pages, so every execution can be
+ * reached. Server-rendered HTML, no script; every value from an execution is escaped.
  */
 export function renderHistoryPage(
   executions: readonly ExecutionRecord[],
   names: StatusNames,
-  options: { readonly endpoints?: Readonly<Record<string, string>>; readonly max?: number } = {},
+  options: { readonly endpoints?: Readonly<Record<string, string>>; readonly page?: number } = {},
 ): string {
-  const shown = executions.slice(0, options.max ?? 100);
+  const pages = Math.max(1, Math.ceil(executions.length / PAGE_SIZE));
+  const page = Math.min(Math.max(1, options.page ?? 1), pages);
+  const first = (page - 1) * PAGE_SIZE;
+  const shown = executions.slice(first, first + PAGE_SIZE);
+  const range = shown.length === 0 ? '0' : `${first + 1}–${first + shown.length}`;
+  const links = [
+    page > 1 ? `<a rel="prev" href="/?page=${page - 1}">newer</a>` : '',
+    page < pages ? `<a rel="next" href="/?page=${page + 1}">older</a>` : '',
+  ]
+    .filter(Boolean)
+    .join(' · ');
   const rows = shown.map((execution) => renderExecution(execution, summarise(execution, names))).join('\n');
   const endpoints = Object.entries(options.endpoints ?? {})
     .map(([name, url]) => `${escapeHtml(name)} <code>${escapeHtml(url)}</code>`)
@@ -104,7 +118,7 @@ export function renderHistoryPage(
 <style>${STYLE}</style></head>
 <body>
 <h1>lambda-av: local scan history</h1>
-<p class="meta">${shown.length} of ${executions.length} executions, most recent first · <a href="/">refresh</a>${endpoints ? ` · ${endpoints}` : ''}</p>
+<p class="meta">${range} of ${executions.length} executions, most recent first (page ${page} of ${pages}) · <a href="/?page=${page}">refresh</a>${links ? ` · <span class="pages">${links}</span>` : ''}${endpoints ? ` · ${endpoints}` : ''}</p>
 <table class="executions">
 <thead><tr><th>Started</th><th>State machine</th><th>Status</th><th>Object</th><th>Verdict</th><th>Signature</th><th>Duration</th></tr></thead>
 <tbody>

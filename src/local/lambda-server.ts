@@ -1,8 +1,9 @@
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type http from 'node:http';
 import { LambdaClient } from '@aws-sdk/client-lambda';
-import { keepConnectionsAlive } from './keep-alive';
 import { LOCAL_ACCOUNT, LOCAL_REGION } from './object-created-event';
+import { type AwsRequest, startAwsServer } from './protocol/aws-server';
+import { describeError } from './protocol/json-protocol';
+import { type LocalCredentials, type LocalEndpoint, newLocalCredentials } from './protocol/local-credentials';
 
 export type LocalFunction = (event: unknown) => Promise<unknown>;
 
@@ -26,11 +27,14 @@ export interface LocalLambdaOptions {
   readonly concurrency?: Readonly<Record<string, number>>;
   /** 0 (the default): a free port. */
   readonly port?: number;
+  /** The key pair requests must be signed with; a new random one when not given. */
+  readonly credentials?: LocalCredentials;
 }
 
-export interface LocalLambdaServer {
-  /** Endpoint for `new LambdaClient({ endpoint })`. */
-  readonly endpoint: string;
+/** Lambda's limit on a synchronous invocation's payload: 6 MB. */
+const PAYLOAD_LIMIT = 6 * 2 ** 20;
+
+export interface LocalLambdaServer extends LocalEndpoint {
   /** Invocations received, by function name (and alias or version, when one was named), in order. */
   readonly invocations: ReadonlyArray<{
     readonly functionName: string;
@@ -81,13 +85,6 @@ export async function startLocalLambda(
   const running: Record<string, number> = {};
   const throttled: Record<string, number> = {};
   const peakConcurrency: Record<string, number> = {};
-  const server = http.createServer((request, response) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => {
-      void answer(request, Buffer.concat(chunks).toString('utf8'), response);
-    });
-  });
 
   const configuration = (name: string) => ({
     FunctionName: name,
@@ -110,9 +107,9 @@ export async function startLocalLambda(
     );
   }
 
-  async function answer(request: http.IncomingMessage, body: string, response: http.ServerResponse) {
-    const method = request.method ?? 'GET';
-    const [url = '/', query = ''] = (request.url ?? '/').split('?');
+  async function answer(request: AwsRequest, body: string, response: http.ServerResponse) {
+    const { method } = request;
+    const url = request.rawPath;
     const invoke = method === 'POST' ? INVOKE_PATH.exec(url) : null;
     if (!invoke) {
       const described = method === 'GET' ? FUNCTION_PATH.exec(url) : null;
@@ -139,7 +136,7 @@ export async function startLocalLambda(
     }
     const target = functionTarget(decodeURIComponent(invoke[1] as string));
     const { name } = target;
-    const qualifier = new URLSearchParams(query).get('Qualifier') ?? target.qualifier;
+    const qualifier = request.query.find(([name]) => name === 'Qualifier')?.[1] ?? target.qualifier;
     const fn = functions[name];
     if (!fn) {
       notFound(response, name);
@@ -157,7 +154,7 @@ export async function startLocalLambda(
       );
       return;
     }
-    const invocationType = request.headers['x-amz-invocation-type'];
+    const invocationType = request.headers.get('x-amz-invocation-type');
     if (invocationType === 'DryRun') {
       send(response, 204, {}, undefined);
       return;
@@ -208,28 +205,34 @@ export async function startLocalLambda(
     }
   }
 
-  keepConnectionsAlive(server);
-  await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  const credentials = options.credentials ?? newLocalCredentials();
+  const server = await startAwsServer({
+    service: 'lambda',
+    credentials,
+    ...(options.port !== undefined ? { port: options.port } : {}),
+    body: { kind: 'buffered', limit: PAYLOAD_LIMIT },
+    sendError: (response, error) => {
+      const { status, type, message } = describeError(error);
+      send(response, status, { 'x-amzn-errortype': type }, { Type: 'User', message });
+    },
+    handle: (request, body, response) => answer(request, body.toString('utf8'), response),
+  });
   return {
-    endpoint: `http://127.0.0.1:${port}`,
+    endpoint: server.endpoint,
+    credentials,
     invocations,
     throttled,
     peakConcurrency,
-    stop: () =>
-      new Promise<void>((resolve, reject) => {
-        server.closeAllConnections();
-        server.close((error) => (error ? reject(error) : resolve()));
-      }),
+    stop: () => server.stop(),
   };
 }
 
-/** A Lambda client for the local endpoint: one attempt, so the state machine's Retry is what retries. */
-export function localLambdaClient(endpoint: string): LambdaClient {
+/** A Lambda client for a local endpoint: one attempt, so the state machine's Retry is what retries. */
+export function localLambdaClient(server: LocalEndpoint): LambdaClient {
   return new LambdaClient({
-    endpoint,
+    endpoint: server.endpoint,
     region: LOCAL_REGION,
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    credentials: server.credentials,
     maxAttempts: 1,
   });
 }

@@ -3,14 +3,14 @@ import { randomUUID } from 'node:crypto';
 export const LOCAL_ACCOUNT = '123456789012';
 export const LOCAL_REGION = 'us-east-1';
 
-/** What the local S3 server reports about an object written (s3rver's event record, in part). */
+/** What the local S3 endpoint reports about an object written (as S3's event record does, in part). */
 export interface CreatedObject {
   readonly bucket: string;
   /** The key as stored, not encoded. */
   readonly key: string;
   readonly size?: number;
   readonly etag?: string;
-  /** s3rver's event name: `ObjectCreated:Put`, `ObjectCreated:Post` or `ObjectCreated:Copy`. */
+  /** S3's event name: `ObjectCreated:Put`, `:Post`, `:Copy` or `:CompleteMultipartUpload`. */
   readonly eventName: string;
   readonly sequencer?: string;
 }

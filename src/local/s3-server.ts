@@ -1,61 +1,41 @@
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { S3Client } from '@aws-sdk/client-s3';
 import type { CreatedObject } from './object-created-event';
+import { startAwsServer } from './protocol/aws-server';
+import { type LocalCredentials, type LocalEndpoint, newLocalCredentials } from './protocol/local-credentials';
+import { decodeComponent } from './protocol/sigv4';
+import { MultipartUploads } from './s3/multipart-uploads';
+import { ObjectStore } from './s3/object-store';
+import { isFormPost, postObject } from './s3/post-object';
+import type { S3Context } from './s3/s3-context';
+import { S3Error } from './s3/s3-error';
+import { handleS3 } from './s3/s3-handler';
+import { sendS3Error } from './s3/s3-http';
 
-// s3rver ships no type declarations.
-const S3rver = require('s3rver') as new (
-  options: Record<string, unknown>,
-) => {
-  run(): Promise<AddressInfo>;
-  close(): Promise<void>;
-  on(event: 'event', listener: (event: S3rverEvent) => void): void;
-  /** Koa's middleware list (s3rver is a Koa application). */
-  middleware: Array<(context: KoaContext, next: () => Promise<void>) => Promise<void>>;
-};
-
-interface KoaContext {
-  readonly method: string;
-  readonly path: string;
-  readonly querystring: string;
-}
-
-/** The S3 event notification s3rver emits after each write (one record). */
-interface S3rverEvent {
-  readonly Records: ReadonlyArray<{
-    readonly eventName: string;
-    readonly s3: {
-      readonly bucket: { readonly name: string };
-      readonly object: {
-        readonly key: string;
-        readonly size?: number;
-        readonly eTag?: string;
-        readonly sequencer?: string;
-      };
-    };
-  }>;
-}
-
-/** The access key s3rver accepts. */
-export const LOCAL_S3_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
-
-export interface LocalS3Server {
-  readonly endpoint: string;
+export interface LocalS3Server extends LocalEndpoint {
+  /** Where objects are kept (`<directory>/`: buckets, blobs, uploads). */
   readonly directory: string;
+  /** The objects themselves, for what only tests do (backdating an object's LastModified). */
+  readonly store: ObjectStore;
   stop(): Promise<void>;
 }
 
 /**
- * An S3-compatible server (s3rver) in this process on 127.0.0.1, on a free port, storing objects
- * in `directory`, or else in a temporary directory that is removed when it stops.
+ * lambda-av's own S3 endpoint, on 127.0.0.1: S3's REST API (path-style and `BUCKET.localhost`
+ * virtual-hosted-style) over a store of its own (src/local/s3/object-store.ts). Every request is
+ * signed with `credentials` (SigV4: the Authorization header, presigned URLs, aws-chunked uploads)
+ * or is a POST form with a policy signed with them; cross-origin requests are refused. Objects are
+ * kept in `directory` across restarts, or in a temporary directory removed when it stops.
  */
 export async function startLocalS3Server(
   options: {
     readonly directory?: string;
     /** 0 (the default): a free port. */
     readonly port?: number;
+    /** The key pair requests must be signed with; a new random one when not given. */
+    readonly credentials?: LocalCredentials;
     /** Called after each object written (PutObject, CopyObject, multipart and POST uploads). */
     readonly onObjectCreated?: (object: CreatedObject) => void;
   } = {},
@@ -63,67 +43,60 @@ export async function startLocalS3Server(
   // A directory given by the caller is kept; a temporary one is removed on stop.
   const directory = options.directory ?? (await mkdtemp(path.join(os.tmpdir(), 'lambda-av-s3-')));
   await mkdir(directory, { recursive: true });
-  const server = new S3rver({ address: '127.0.0.1', port: options.port ?? 0, silent: true, directory });
-  server.middleware.unshift(nameUnsupportedOperations);
-  const { onObjectCreated } = options;
-  if (onObjectCreated) {
-    server.on('event', (event) => {
-      for (const record of event.Records) {
-        if (!record.eventName.startsWith('ObjectCreated:')) continue;
-        const { bucket, object } = record.s3;
-        onObjectCreated({
-          bucket: bucket.name,
-          key: object.key,
-          eventName: record.eventName,
-          ...(object.size !== undefined ? { size: object.size } : {}),
-          ...(object.eTag ? { etag: object.eTag } : {}),
-          ...(object.sequencer ? { sequencer: object.sequencer } : {}),
-        });
-      }
-    });
-  }
-  const { port } = await server.run();
+  const credentials = options.credentials ?? newLocalCredentials();
+  const store = ObjectStore.open(directory);
+  let sequence = 0;
+  const context: S3Context = {
+    store,
+    uploads: new MultipartUploads(store),
+    created: (bucket, object, how) =>
+      options.onObjectCreated?.({
+        bucket,
+        key: object.key,
+        size: object.size,
+        etag: object.etag,
+        eventName: `ObjectCreated:${how}`,
+        // S3's sequencer orders the events of one key: hex, growing with each write.
+        sequencer: `${object.lastModified.toString(16).toUpperCase()}${(sequence++).toString(16).toUpperCase().padStart(8, '0')}`,
+      }),
+  };
+  const server = await startAwsServer({
+    service: 's3',
+    credentials,
+    ...(options.port !== undefined ? { port: options.port } : {}),
+    body: { kind: 'streamed' },
+    virtualHostedBuckets: true,
+    sendError: (response, error) => sendS3Error(response, error, response.req?.method),
+    handle: (request, _body, response) => handleS3(context, request, response),
+    authenticatedByBody: {
+      matches: isFormPost,
+      handle: (request, response, virtualBucket) => {
+        const path = (request.url ?? '/').slice(1).replace(/\/$/, '');
+        if (virtualBucket === undefined ? path === '' || path.includes('/') : path !== '') {
+          throw new S3Error(405, 'MethodNotAllowed', 'A POST form upload goes to the bucket: POST /BUCKET');
+        }
+        return postObject(context, credentials, request, virtualBucket ?? decodeComponent(path), response);
+      },
+    },
+  });
   return {
-    endpoint: `http://127.0.0.1:${port}`,
+    endpoint: server.endpoint,
+    credentials,
     directory,
+    store,
     async stop() {
-      await server.close();
+      await server.stop();
       if (!options.directory) await rm(directory, { recursive: true, force: true });
     },
   };
 }
 
-/**
- * s3rver answers operations it does not implement with `NotImplemented` and a message that does
- * not say which; this names the operation (from the method and the sub-resource, e.g.
- * `GET /bucket?encryption` is GetBucketEncryption) so a client's error says what is missing.
- */
-async function nameUnsupportedOperations(context: KoaContext, next: () => Promise<void>): Promise<void> {
-  try {
-    await next();
-  } catch (error) {
-    const failure = error as Error & { code?: string; headers?: Record<string, string> };
-    if (failure.code === 'NotImplemented' || failure.code === 'MethodNotAllowed') {
-      const subresource = context.querystring.split('&')[0]?.split('=')[0] ?? '';
-      const onObject = context.path.split('/').filter(Boolean).length > 1;
-      const verb = `${context.method.charAt(0)}${context.method.slice(1).toLowerCase()}`;
-      const resource = subresource.replace(/(^|-)([a-z])/g, (_, __, c: string) => c.toUpperCase());
-      const operation = `${verb}${onObject ? 'Object' : 'Bucket'}${resource}`;
-      failure.message = `the local S3 server of lambda-av (s3rver) does not implement ${operation} (${context.method} ${context.path}${subresource ? `?${subresource}` : ''})`;
-      if (failure.headers) failure.headers['x-amz-error-message'] = failure.message;
-    }
-    throw error;
-  }
-}
-
-/** An S3 client for the local server: path-style addressing, checksums only where required. */
-export function localS3Client(endpoint: string): S3Client {
+/** An S3 client for a local server: its credentials, path-style addressing (127.0.0.1 has no bucket subdomains). */
+export function localS3Client(server: LocalEndpoint): S3Client {
   return new S3Client({
-    endpoint,
+    endpoint: server.endpoint,
     region: 'us-east-1',
-    credentials: LOCAL_S3_CREDENTIALS,
+    credentials: server.credentials,
     forcePathStyle: true,
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    responseChecksumValidation: 'WHEN_REQUIRED',
   });
 }

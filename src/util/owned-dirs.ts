@@ -1,5 +1,6 @@
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { DataDirInUseError } from '../errors';
 
 /** Written into each owned directory: the owner's pid and its start time, which a reused pid does not share. */
 const OWNER_FILE = '.lambda-av-owner';
@@ -36,6 +37,26 @@ export async function reclaimAbandonedDirs(root: string, prefix: string): Promis
   await killProcessesUsing(abandoned);
   await Promise.all(abandoned.map((dir) => rm(dir, { recursive: true, force: true })));
   return abandoned;
+}
+
+/**
+ * Claims a directory that outlives its owner (`serve --data-dir`): while another live process
+ * holds it, DataDirInUseError; a claim left by a dead owner is taken over. Returns the release.
+ */
+export async function claimDir(dir: string): Promise<() => Promise<void>> {
+  const file = path.join(dir, OWNER_FILE);
+  const owner = await readFile(file, 'utf8').catch(() => undefined);
+  if (owner !== undefined && (await isRunning(owner)) && !owner.startsWith(`${process.pid} `)) {
+    throw new DataDirInUseError(
+      `${dir} is in use by another lambda-av serve (pid ${owner.split(' ')[0]}): stop it first, or use another --data-dir`,
+    );
+  }
+  const mine = `${process.pid} ${await startTime(process.pid)}\n`;
+  await writeFile(file, mine);
+  return async () => {
+    const current = await readFile(file, 'utf8').catch(() => undefined);
+    if (current === mine) await rm(file, { force: true });
+  };
 }
 
 async function isRunning(owner: string): Promise<boolean> {

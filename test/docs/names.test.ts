@@ -114,8 +114,9 @@ describe('error names', () => {
   const named = Object.entries(errors)
     .filter(([, value]) => typeof value === 'function' && value.prototype instanceof errors.NamedError)
     .map(([name]) => name);
-  // Not errors of a function's contract: the command's usage errors, the local stand-ins' replies.
-  const internal = new Set(['UsageError', 'LocalServiceError']);
+  // Not errors of a function's contract: the command's usage errors, the local stand-ins' replies,
+  // and the local stack's refusals to start (a port or a data directory in use).
+  const internal = new Set(['UsageError', 'LocalServiceError', 'PortInUseError', 'DataDirInUseError']);
 
   test('every error a function throws or returns is in docs/lambda-contract.md', () => {
     const contract = read('docs/lambda-contract.md');

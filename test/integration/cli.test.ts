@@ -277,8 +277,8 @@ describe('against deployed resources (local Step Functions and Lambda endpoints)
       AWS_ENDPOINT_URL_SFN: stack.sfnServer.endpoint,
       AWS_ENDPOINT_URL_LAMBDA: stack.workflow.lambdaServer.endpoint,
       AWS_REGION: 'us-east-1',
-      AWS_ACCESS_KEY_ID: 'local',
-      AWS_SECRET_ACCESS_KEY: 'local',
+      AWS_ACCESS_KEY_ID: h.s3.credentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: h.s3.credentials.secretAccessKey,
       LAMBDA_AV_STATE_MACHINE_ARN: stack.stateMachineArn,
       LAMBDA_AV_FUNCTION_NAME: SCANNER_FUNCTION,
     };

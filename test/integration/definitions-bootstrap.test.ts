@@ -197,6 +197,7 @@ describe('lambda-av definitions publish, through the update state machine', () =
     const sfn = await startLocalStepFunctions(
       { 'lambda-av-update': UPDATE_STATE_MACHINE },
       {
+        credentials: h.s3.credentials,
         lambda: workflow.lambda,
         s3: h.s3.client,
         substitutions: {
@@ -217,8 +218,8 @@ describe('lambda-av definitions publish, through the update state machine', () =
         AWS_ENDPOINT_URL_S3: h.s3.endpoint,
         AWS_ENDPOINT_URL_SFN: sfn.endpoint,
         AWS_REGION: 'us-east-1',
-        AWS_ACCESS_KEY_ID: 'S3RVER',
-        AWS_SECRET_ACCESS_KEY: 'S3RVER',
+        AWS_ACCESS_KEY_ID: h.s3.credentials.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: h.s3.credentials.secretAccessKey,
         CLAMAV_BUCKET_NAME: DEFINITIONS_BUCKET,
         PATH_TO_AV_DEFINITIONS: DEFINITIONS_PREFIX,
         LAMBDA_AV_UPDATE_STATE_MACHINE_ARN: sfn.stateMachineArns['lambda-av-update'] as string,
@@ -250,6 +251,7 @@ describe('lambda-av definitions publish, through the update state machine', () =
     const sfn = await startLocalStepFunctions(
       { 'lambda-av-update': UPDATE_STATE_MACHINE },
       {
+        credentials: h.s3.credentials,
         lambda: workflow.lambda,
         s3: h.s3.client,
         substitutions: {
@@ -279,8 +281,8 @@ describe('lambda-av definitions publish, through the update state machine', () =
           AWS_ENDPOINT_URL_S3: h.s3.endpoint,
           AWS_ENDPOINT_URL_SFN: sfn.endpoint,
           AWS_REGION: 'us-east-1',
-          AWS_ACCESS_KEY_ID: 'S3RVER',
-          AWS_SECRET_ACCESS_KEY: 'S3RVER',
+          AWS_ACCESS_KEY_ID: h.s3.credentials.accessKeyId,
+          AWS_SECRET_ACCESS_KEY: h.s3.credentials.secretAccessKey,
         },
       );
 

@@ -10,7 +10,7 @@ import { functionArn, SCANNER_FUNCTION, startWorkflow, type Workflow } from '../
 // call the scanner twice). Two scans of one object at once must leave one consistent tag set.
 // Each scan reads the object's tags while clamd scans and writes them merged with its verdict;
 // besides pairs left to run freely, the two orders that matter are forced on the tag requests
-// (on the real s3rver): both reads before either write, and one read after the other's write.
+// (on lambda-av's S3 endpoint): both reads before either write, and one read after the other's write.
 
 let h: Harness;
 let wf: Workflow;

@@ -23,8 +23,8 @@ beforeAll(async () => {
     FILE_STATUS_INFECTED: 'quarantine',
     METADATA_FILE_STATUS: 'scan-result',
     AWS_ENDPOINT_URL_S3: s3.endpoint,
-    AWS_ACCESS_KEY_ID: 'S3RVER',
-    AWS_SECRET_ACCESS_KEY: 'S3RVER',
+    AWS_ACCESS_KEY_ID: s3.credentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: s3.credentials.secretAccessKey,
     AWS_REGION: 'us-east-1',
   });
 });

@@ -10,7 +10,7 @@ import { type Harness, startHarness, UPLOADS_BUCKET } from '../support/harness';
 import { EICAR } from '../support/signatures';
 
 // Where S3's semantics matter, the scanner runs against moto's S3 (a judge the project did not
-// write; s3rver keeps no versions, has no tag limit and ignores PutObject's Tagging header).
+// write; lambda-av's own S3 endpoint keeps no versions).
 
 let h: Harness;
 

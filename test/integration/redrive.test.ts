@@ -16,12 +16,14 @@ let cloudformation: LocalCloudFormation;
 let sqs: SQSClient;
 let sfn: SFNClient;
 
-const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
-
 beforeAll(async () => {
   h = await startHarness();
   stack = await startScanStack(h);
-  sqsServer = await startLocalSqs(['standard-dlq', 'express-dlq', 'scan-queue']);
+  // One key pair for both endpoints, as one AWS account's credentials reach both services.
+  sqsServer = await startLocalSqs(['standard-dlq', 'express-dlq', 'scan-queue'], {
+    credentials: stack.sfnServer.credentials,
+  });
+  const { credentials } = sqsServer;
   cloudformation = await startLocalCloudFormation({
     Standard: {
       UploadDeadLetterQueueUrl: sqsServer.queueUrls['standard-dlq'] as string,
@@ -48,8 +50,8 @@ afterAll(async () => {
 function redrive(args: string[]) {
   return runCli(['redrive', ...args], {
     AWS_REGION: 'us-east-1',
-    AWS_ACCESS_KEY_ID: 'local',
-    AWS_SECRET_ACCESS_KEY: 'local',
+    AWS_ACCESS_KEY_ID: sqsServer.credentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: sqsServer.credentials.secretAccessKey,
     AWS_ENDPOINT_URL_CLOUDFORMATION: cloudformation.endpoint,
     AWS_ENDPOINT_URL_SQS: sqsServer.endpoint,
     AWS_ENDPOINT_URL_SFN: stack.sfnServer.endpoint,

@@ -28,7 +28,7 @@ beforeEach(async () => {
   eventBridge = new EventBridgeClient({
     endpoint: bus.endpoint,
     region: 'us-east-1',
-    credentials: { accessKeyId: 'l', secretAccessKey: 'l' },
+    credentials: bus.credentials,
   });
   h = await startHarness({
     env: { MAX_FILE_SIZE: String(MAX), RESULT_EVENT_BUS: BUS, INFECTED_ACTIONS: '{"uploads": "quarantine"}' },

@@ -1,54 +1,27 @@
-import { execFile } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { SCAN_STATE_MACHINE } from '../../src/local/step-functions';
+import {
+  awsCli,
+  type ClientRun,
+  curl,
+  curlSigned,
+  type LocalService,
+  statusAndBody,
+} from '../support/aws-cli';
 import { eventually, type Served, startServe } from '../support/serve';
 import { EICAR } from '../support/signatures';
 
 // A client the project did not write: Debian's AWS CLI (package awscli, 2.9), against `lambda-av
-// serve`. It predates the AWS_ENDPOINT_URL_* variables, so every call names its endpoint; a pyenv
-// `aws` may come first on PATH, so the Debian one is called by its path.
-const AWS = '/usr/bin/aws';
+// serve` (test/support/aws-cli.ts).
 
 let root: string;
 let served: Served;
 
-interface CliRun {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-function aws(service: 's3' | 'sfn' | 'lambda', args: readonly string[]): Promise<CliRun> {
-  const endpoint = {
-    s3: served.env.AWS_ENDPOINT_URL_S3,
-    sfn: served.env.AWS_ENDPOINT_URL_SFN,
-    lambda: served.env.AWS_ENDPOINT_URL_LAMBDA,
-  }[service] as string;
-  const env = {
-    PATH: process.env.PATH ?? '',
-    HOME: root,
-    AWS_ACCESS_KEY_ID: served.env.AWS_ACCESS_KEY_ID as string,
-    AWS_SECRET_ACCESS_KEY: served.env.AWS_SECRET_ACCESS_KEY as string,
-    AWS_DEFAULT_REGION: 'us-east-1',
-    // No configuration files, no pager, and never the instance metadata service.
-    AWS_CONFIG_FILE: path.join(root, 'no-config'),
-    AWS_SHARED_CREDENTIALS_FILE: path.join(root, 'no-credentials'),
-    AWS_PAGER: '',
-    AWS_EC2_METADATA_DISABLED: 'true',
-  };
-  return new Promise((resolve) => {
-    execFile(
-      AWS,
-      ['--endpoint-url', endpoint, '--output', 'json', ...args],
-      { env, cwd: root, timeout: 60_000 },
-      (error, stdout, stderr) => {
-        resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
-      },
-    );
-  });
+function aws(service: LocalService, args: readonly string[]): Promise<ClientRun> {
+  return awsCli(served.env, root, service, args);
 }
 
 async function statusTag(key: string): Promise<string | undefined> {
@@ -210,3 +183,112 @@ test.each([
     expect(run.stderr).toMatch(message);
   },
 );
+
+describe('the Step Functions endpoint answers bad input as AWS does', () => {
+  /** A StartExecution or ListExecutions body sent as is, signed by curl. */
+  async function sfnRaw(
+    operation: string,
+    body: string,
+  ): Promise<{ status: number; type: string; message: string }> {
+    const run = statusAndBody(
+      await curl(
+        [
+          ...curlSigned(served.env, 'states'),
+          '-w',
+          '\n%{http_code}',
+          '-H',
+          `x-amz-target: AWSStepFunctions.${operation}`,
+          '-H',
+          'content-type: application/x-amz-json-1.0',
+          '--data-binary',
+          body,
+          `${served.env.AWS_ENDPOINT_URL_SFN}/`,
+        ],
+        root,
+      ),
+    );
+    const answer = JSON.parse(run.body) as { __type: string; message: string };
+    return { status: run.status, type: answer.__type, message: answer.message };
+  }
+
+  test('an input over 256 KiB is a ValidationException (aws stepfunctions start-execution --input file://)', async () => {
+    writeFileSync(path.join(root, 'big.json'), JSON.stringify({ padding: 'x'.repeat(2 ** 20) }));
+
+    const run = await aws('sfn', [
+      'stepfunctions',
+      'start-execution',
+      '--state-machine-arn',
+      served.env.LAMBDA_AV_STATE_MACHINE_ARN as string,
+      '--input',
+      `file://${path.join(root, 'big.json')}`,
+    ]);
+
+    expect(run.code).not.toBe(0);
+    expect(run.stderr).toMatch(/ValidationException.*Member must have length less than or equal to 262144/);
+  });
+
+  test.each([
+    [
+      'an input that is a JSON object, not a string',
+      'StartExecution',
+      () =>
+        JSON.stringify({
+          stateMachineArn: served.env.LAMBDA_AV_STATE_MACHINE_ARN,
+          input: { bucket: 'uploads' },
+        }),
+      'SerializationException',
+    ],
+    ['a null body', 'StartExecution', () => 'null', 'SerializationException'],
+    ['a body that is not JSON', 'StartExecution', () => '{"stateMachineArn":', 'SerializationException'],
+    ['no state machine', 'StartExecution', () => '{}', 'ValidationException'],
+    [
+      'a name with a space',
+      'StartExecution',
+      () => JSON.stringify({ stateMachineArn: served.env.LAMBDA_AV_STATE_MACHINE_ARN, name: 'a b' }),
+      'InvalidName',
+    ],
+    [
+      'a nextToken that is not one of ours',
+      'ListExecutions',
+      () => JSON.stringify({ stateMachineArn: served.env.LAMBDA_AV_STATE_MACHINE_ARN, nextToken: 'garbage' }),
+      'InvalidToken',
+    ],
+    [
+      'maxResults over 1000',
+      'ListExecutions',
+      () => JSON.stringify({ stateMachineArn: served.env.LAMBDA_AV_STATE_MACHINE_ARN, maxResults: 5000 }),
+      'ValidationException',
+    ],
+    [
+      'maxResults that is not a number',
+      'ListExecutions',
+      () => JSON.stringify({ stateMachineArn: served.env.LAMBDA_AV_STATE_MACHINE_ARN, maxResults: 'ten' }),
+      'SerializationException',
+    ],
+  ])('%s: %s is refused with the error AWS gives', async (_label, operation, body, type) => {
+    const answer = await sfnRaw(operation, body());
+
+    expect(answer).toMatchObject({ status: 400, type });
+  });
+
+  test('aws stepfunctions list-executions pages with nextToken (page size 2) and lists each execution once', async () => {
+    const arn = served.env.LAMBDA_AV_STATE_MACHINE_ARN as string;
+    const whole = JSON.parse(
+      (await aws('sfn', ['stepfunctions', 'list-executions', '--state-machine-arn', arn])).stdout,
+    );
+    const paged = await aws('sfn', [
+      'stepfunctions',
+      'list-executions',
+      '--state-machine-arn',
+      arn,
+      '--page-size',
+      '2',
+    ]);
+    const names = (JSON.parse(paged.stdout).executions as Array<{ name: string }>).map(
+      (execution) => execution.name,
+    );
+
+    expect(whole.executions.length).toBeGreaterThan(2);
+    expect(names).toEqual(whole.executions.map((execution: { name: string }) => execution.name));
+  });
+});

@@ -4,6 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { GetObjectTaggingCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { VERDICT_COLOURS } from '../../src/local/history-page';
 import { SCAN_STATE_MACHINE } from '../../src/local/step-functions';
 import { countPixels, decodePng, distinctColours } from '../support/png';
@@ -53,7 +54,10 @@ beforeAll(async () => {
   s3 = new S3Client({
     endpoint: served.env.AWS_ENDPOINT_URL_S3,
     region: 'us-east-1',
-    credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+    credentials: {
+      accessKeyId: served.env.AWS_ACCESS_KEY_ID as string,
+      secretAccessKey: served.env.AWS_SECRET_ACCESS_KEY as string,
+    },
     forcePathStyle: true,
   });
   await s3.send(new PutObjectCommand({ Bucket: 'uploads', Key: 'page/clean.txt', Body: 'nothing here' }));
@@ -115,3 +119,49 @@ test('a screenshot shows the infected scan in red and the clean ones in green', 
   expect(green).toBeGreaterThan(2 * 2_500);
   expect(green).toBeGreaterThan(1.5 * red);
 });
+
+test('the page links through every execution: following "older" from the first page reaches all of them once', async () => {
+  const sfn = new SFNClient({
+    endpoint: served.env.AWS_ENDPOINT_URL_SFN,
+    region: 'us-east-1',
+    credentials: {
+      accessKeyId: served.env.AWS_ACCESS_KEY_ID as string,
+      secretAccessKey: served.env.AWS_SECRET_ACCESS_KEY as string,
+    },
+  });
+  // Scans of objects that do not exist end at once (ObjectNotFoundError): 210 executions more.
+  for (let batch = 0; batch < 210; batch += 30) {
+    await Promise.all(
+      Array.from({ length: 30 }, (_, i) =>
+        sfn.send(
+          new StartExecutionCommand({
+            stateMachineArn: served.env.LAMBDA_AV_STATE_MACHINE_ARN,
+            name: `paged-${batch + i}`,
+            input: JSON.stringify({ bucket: 'uploads', key: `missing/${batch + i}` }),
+          }),
+        ),
+      ),
+    );
+  }
+  sfn.destroy();
+
+  const seen: string[] = [];
+  let url: string | undefined = pageUrl();
+  let total = 0;
+  while (url) {
+    const dom = await chromium(['--dump-dom', url]);
+    seen.push(
+      ...[...dom.matchAll(/<tr class="execution" data-execution="([^"]+)"/g)].map(
+        (match) => match[1] as string,
+      ),
+    );
+    total = Number(/of (\d+) executions/.exec(dom)?.[1]);
+    const older = /<a rel="next" href="([^"]+)">older<\/a>/.exec(dom)?.[1];
+    url = older ? new URL(older, pageUrl()).toString() : undefined;
+  }
+
+  expect(total).toBeGreaterThanOrEqual(213);
+  expect(seen).toHaveLength(total);
+  expect(new Set(seen).size).toBe(total);
+  expect(seen.filter((name) => name.startsWith('paged-'))).toHaveLength(210);
+}, 180_000);

@@ -76,12 +76,11 @@ test('prints the environment an application needs, and --write-env holds the sam
     AWS_ENDPOINT_URL_SFN: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/),
     AWS_ENDPOINT_URL_LAMBDA: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/),
     AWS_ENDPOINT_URL_CLOUDWATCH: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/),
-    AWS_ACCESS_KEY_ID: 'S3RVER',
-    AWS_SECRET_ACCESS_KEY: 'S3RVER',
+    // A key pair of this data directory's own: random, as AWS's are shaped.
+    AWS_ACCESS_KEY_ID: expect.stringMatching(/^LAAV[A-Z2-7]{16}$/),
+    AWS_SECRET_ACCESS_KEY: expect.stringMatching(/^[A-Za-z0-9+/]{40}$/),
     AWS_REGION: 'us-east-1',
     AWS_DEFAULT_REGION: 'us-east-1',
-    AWS_REQUEST_CHECKSUM_CALCULATION: 'when_required',
-    AWS_RESPONSE_CHECKSUM_VALIDATION: 'when_required',
     LAMBDA_AV_STATE_MACHINE_ARN: 'arn:aws:states:us-east-1:123456789012:stateMachine:lambda-av-scan',
     LAMBDA_AV_UPDATE_STATE_MACHINE_ARN:
       'arn:aws:states:us-east-1:123456789012:stateMachine:lambda-av-update-definitions',

@@ -21,8 +21,9 @@ const now = Date.now();
 const minutesAgo = (minutes: number) => new Date(now - minutes * 60_000);
 
 beforeAll(async () => {
-  cloudwatch = await startLocalCloudWatch();
   s3 = await startLocalS3();
+  // One key pair for both endpoints, as one account's credentials reach both services.
+  cloudwatch = await startLocalCloudWatch({ credentials: s3.credentials });
   await s3.createBucket('defs');
   cloudformation = await startLocalCloudFormation({
     [STACK]: { DefinitionsBucketName: 'defs', DefinitionsPrefix: 'av-definitions', AlarmNamePrefix: PREFIX },
@@ -31,7 +32,7 @@ beforeAll(async () => {
   client = new CloudWatchClient({
     endpoint: cloudwatch.endpoint,
     region: 'us-east-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    credentials: cloudwatch.credentials,
   });
   const builtAt = new Date(now - 6 * 3_600_000).toISOString();
   await s3.put(
@@ -116,8 +117,8 @@ function status(args: string[]): Promise<{ code: number; stdout: string; stderr:
   const env = {
     ...process.env,
     AWS_REGION: 'us-east-1',
-    AWS_ACCESS_KEY_ID: 'S3RVER',
-    AWS_SECRET_ACCESS_KEY: 'S3RVER',
+    AWS_ACCESS_KEY_ID: s3.credentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: s3.credentials.secretAccessKey,
     AWS_ENDPOINT_URL_CLOUDWATCH: cloudwatch.endpoint,
     AWS_ENDPOINT_URL_CLOUDFORMATION: cloudformation.endpoint,
     AWS_ENDPOINT_URL_S3: s3.endpoint,

@@ -33,7 +33,7 @@ test('with WARM_CONCURRENCY 3 the warmer invokes its own function twice at once,
   const lambda = new LambdaClient({
     endpoint: lambdaServer.endpoint,
     region: 'us-east-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    credentials: lambdaServer.credentials,
   });
   try {
     h = await startHarness({ env: { WARM_CONCURRENCY: '3', AWS_LAMBDA_FUNCTION_NAME: FUNCTION }, lambda });
@@ -56,7 +56,7 @@ test('the fan-out invokes what the warmer was invoked as: the alias with provisi
   const lambda = new LambdaClient({
     endpoint: lambdaServer.endpoint,
     region: 'us-east-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    credentials: lambdaServer.credentials,
   });
   try {
     h = await startHarness({ env: { WARM_CONCURRENCY: '3', AWS_LAMBDA_FUNCTION_NAME: FUNCTION }, lambda });

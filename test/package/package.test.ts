@@ -1,8 +1,9 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { eventually } from '../support/serve';
 
 // Proof from outside the repository (issue 28): the package that `npm run package` packs is
 // installed into a fresh CDK app in a temporary directory, with aws-cdk-lib and constructs from
@@ -256,6 +257,67 @@ test('npx lambda-av scan --test-signatures scans files from the app', () => {
   expect(scan.stdout).toMatch(/^eicar\.com: INFECTED Eicar-Test-Signature/m);
   expect(scan.stdout).toMatch(/^clean\.txt: CLEAN/m);
 });
+
+test("npx lambda-av serve runs the stack from the app (Node.js and Debian's ClamAV, no Python), and an upload is scanned", async () => {
+  // A process group of its own: Ctrl-C reaches npx and the command it runs.
+  const serve = spawn('npx', ['lambda-av', 'serve', '--port', '0', '--test-signatures'], {
+    cwd: app,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
+  try {
+    let printed = '';
+    await new Promise<void>((resolve, reject) => {
+      serve.stdout?.on('data', (chunk: Buffer) => {
+        printed += chunk.toString();
+        if (/^export LAMBDA_AV_BUCKET=/m.test(printed)) resolve();
+      });
+      serve.once('exit', (code) => reject(new Error(`serve exited ${code} before it was ready: ${printed}`)));
+    });
+    const env = Object.fromEntries(
+      [...printed.matchAll(/^export ([A-Z0-9_]+)=(.*)$/gm)].map((m) => [m[1], m[2]]),
+    );
+    const user = `${env.AWS_ACCESS_KEY_ID}:${env.AWS_SECRET_ACCESS_KEY}`;
+    const sign = [
+      '--aws-sigv4',
+      'aws:amz:us-east-1:s3',
+      '--user',
+      user,
+      '-H',
+      'x-amz-content-sha256: UNSIGNED-PAYLOAD',
+    ];
+    run(
+      'curl',
+      [
+        '-sSf',
+        '--noproxy',
+        '*',
+        ...sign,
+        '-X',
+        'PUT',
+        '--data-binary',
+        EICAR,
+        `${env.AWS_ENDPOINT_URL_S3}/uploads/eicar.com`,
+      ],
+      app,
+    );
+    // `?tagging=`: curl 7.88 signs a parameter without `=` differently from SigV4's canonical query.
+    const tags = await eventually(async () => {
+      const answer = spawnSync(
+        'curl',
+        ['-sS', '--noproxy', '*', ...sign, `${env.AWS_ENDPOINT_URL_S3}/uploads/eicar.com?tagging=`],
+        { cwd: app, encoding: 'utf8' },
+      ).stdout;
+      return answer.includes('INFECTED') ? answer : undefined;
+    });
+
+    expect(tags).toContain('<Key>av-status</Key><Value>INFECTED</Value>');
+  } finally {
+    const exited = new Promise((resolve) => serve.once('exit', resolve));
+    process.kill(-(serve.pid as number), 'SIGINT');
+    await exited;
+  }
+}, 120_000);
 
 test('npx lambda-av template --out writes templates that pass cfn-lint, with the package zips as assets', () => {
   const template = spawnSync('npx', ['lambda-av', 'template', '--out', 'cloudformation'], {

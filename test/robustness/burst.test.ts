@@ -76,7 +76,7 @@ beforeAll(async () => {
   lambda = new LambdaClient({
     endpoint: server.endpoint,
     region: 'us-east-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    credentials: server.credentials,
     maxAttempts: 1,
     requestHandler: { httpAgent: new http.Agent({ keepAlive: true, maxSockets: UPLOADS * 2 }) },
   });
@@ -208,7 +208,7 @@ test('a burst of 1,000 uploads into reserved concurrency 4: every object CLEAN o
   const deleted = runs.filter((run) => run.upload.deleted);
   expect(kept).toHaveLength(UPLOADS);
   expect(deleted).toHaveLength(DELETED_IN_BURST);
-  // Each upload's verdict, from the execution and from its tags on s3rver.
+  // Each upload's verdict, from the execution and from its tags on the S3 endpoint.
   const expected = (run: Run) => (run.upload.infected ? 'INFECTED' : 'CLEAN');
   expect(
     kept.filter((run) => run.result.status !== 'SUCCEEDED' || output(run).status !== expected(run)),

@@ -221,6 +221,8 @@ test('a connection reset in the middle of the object: ObjectReadError, never a v
     const result = await next(args);
     if (!isUploadsGet(context, args)) return result;
     const output = result.output as { Body: Readable };
+    // The real response is dropped with its connection, as a reset drops it.
+    output.Body.destroy();
     output.Body = Readable.from(
       (async function* () {
         yield Buffer.alloc(16 * 1024, 0x41);

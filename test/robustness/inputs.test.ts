@@ -58,14 +58,13 @@ describe('malformed events are rejected with an error naming what is wrong', () 
   });
 });
 
-// S3 keys are at most 1024 bytes of UTF-8; s3rver stores each key as a path, whose segments must
-// stay under 255 bytes, so long keys here have a slash every 200 characters.
-const longKey = `${Array.from({ length: 6 }, (_, i) => `${String(i).repeat(199)}/`)
-  .join('')
-  .slice(0, 1019)}.txt`;
+// S3 keys are at most 1,024 bytes of UTF-8. Each key below gets `-CLEAN` or `-INFECTED` added,
+// so the long one is 1,015 bytes: 1,024 with `-INFECTED`. One of its segments is 300 bytes, more
+// than a file name may hold: keys are never file names.
+const longKey = `${'s'.repeat(300)}/${'k'.repeat(1015 - 301 - 4)}.txt`;
 
 describe.each([
-  ['a key of 1024 bytes', longKey],
+  ['a key of 1,024 bytes (with its suffix)', longKey],
   ['a key with ../', 'uploads/../../etc/passwd'],
   ['a key starting with ../', '../outside.txt'],
   ['shell command substitution', `$(touch ${PWNED})`],

@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { sendAwsJson } from '../../src/local/aws-json';
-import { keepConnectionsAlive } from '../../src/local/keep-alive';
+import { LocalServiceError } from '../../src/errors';
+import { type JsonObject, startJsonServer } from '../../src/local/protocol/json-protocol';
+import { type LocalEndpoint, newLocalCredentials } from '../../src/local/protocol/local-credentials';
 
 /** An event as EventBridge delivers it to a rule's target. */
 export interface DeliveredEvent {
@@ -31,17 +30,13 @@ export interface LocalEventBridgeOptions {
   readonly onEvent?: (event: DeliveredEvent) => void;
 }
 
-export interface LocalEventBridgeServer {
-  /** Endpoint for `new EventBridgeClient({ endpoint })`. */
-  readonly endpoint: string;
+export interface LocalEventBridgeServer extends LocalEndpoint {
   /** Every event accepted, in order. */
   readonly events: readonly DeliveredEvent[];
   /** PutEvents requests received, failed ones included. */
   readonly requests: number;
   stop(): Promise<void>;
 }
-
-const TARGET = 'AWSEvents.PutEvents';
 
 /**
  * A stand-in for EventBridge's PutEvents on 127.0.0.1 (AWS JSON 1.1, `X-Amz-Target:
@@ -55,84 +50,49 @@ export async function startLocalEventBridge(
 ): Promise<LocalEventBridgeServer> {
   const events: DeliveredEvent[] = [];
   let requests = 0;
-  const server = http.createServer((request, response) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => {
-      requests++;
-      if (request.headers['x-amz-target'] !== TARGET) {
-        sendAwsJson(
-          response,
-          400,
-          {
-            __type: 'UnknownOperationException',
-            message: `this local EventBridge answers PutEvents only, not ${String(request.headers['x-amz-target'])}`,
-          },
-          '1.1',
-        );
-        return;
-      }
-      const body = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as {
-        Entries?: Array<Record<string, unknown>>;
+  const PutEvents = (body: JsonObject) => {
+    const entries = (body.Entries as Array<Record<string, unknown>> | undefined) ?? [];
+    const faults = entries.map((entry) => options.fault?.(entry));
+    const failedRequest = faults.find((fault) => fault?.kind === 'request');
+    if (failedRequest?.kind === 'request') {
+      throw new LocalServiceError(failedRequest.type, 'injected failure', failedRequest.status);
+    }
+    const answers = entries.map((entry, i) => {
+      const fault = faults[i];
+      if (fault?.kind === 'entry') return { ErrorCode: fault.errorCode, ErrorMessage: 'injected failure' };
+      const problem = invalid(entry);
+      if (problem) return { ErrorCode: 'MalformedDetail', ErrorMessage: problem };
+      const event: DeliveredEvent = {
+        version: '0',
+        id: randomUUID(),
+        'detail-type': String(entry.DetailType),
+        source: String(entry.Source),
+        account: '123456789012',
+        time: new Date().toISOString(),
+        region: 'us-east-1',
+        resources: (entry.Resources as string[] | undefined) ?? [],
+        detail: JSON.parse(String(entry.Detail)),
+        bus: String(entry.EventBusName ?? 'default'),
       };
-      const entries = body.Entries ?? [];
-      const faults = entries.map((entry) => options.fault?.(entry));
-      const failedRequest = faults.find((fault) => fault?.kind === 'request');
-      if (failedRequest?.kind === 'request') {
-        sendAwsJson(
-          response,
-          failedRequest.status,
-          { __type: failedRequest.type, message: 'injected failure' },
-          '1.1',
-        );
-        return;
-      }
-      const answers = entries.map((entry, i) => {
-        const fault = faults[i];
-        if (fault?.kind === 'entry') return { ErrorCode: fault.errorCode, ErrorMessage: 'injected failure' };
-        const problem = invalid(entry);
-        if (problem) return { ErrorCode: 'MalformedDetail', ErrorMessage: problem };
-        const event: DeliveredEvent = {
-          version: '0',
-          id: randomUUID(),
-          'detail-type': String(entry.DetailType),
-          source: String(entry.Source),
-          account: '123456789012',
-          time: new Date().toISOString(),
-          region: 'us-east-1',
-          resources: (entry.Resources as string[] | undefined) ?? [],
-          detail: JSON.parse(String(entry.Detail)),
-          bus: String(entry.EventBusName ?? 'default'),
-        };
-        events.push(event);
-        options.onEvent?.(event);
-        return { EventId: event.id };
-      });
-      sendAwsJson(
-        response,
-        200,
-        {
-          FailedEntryCount: answers.filter((answer) => 'ErrorCode' in answer).length,
-          Entries: answers,
-        },
-        '1.1',
-      );
+      events.push(event);
+      options.onEvent?.(event);
+      return { EventId: event.id };
     });
-  });
-  keepConnectionsAlive(server);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+    return { FailedEntryCount: answers.filter((answer) => 'ErrorCode' in answer).length, Entries: answers };
+  };
+  const credentials = newLocalCredentials();
+  const server = await startJsonServer(
+    { targetPrefix: 'AWSEvents', version: '1.1', label: 'this local EventBridge', operations: { PutEvents } },
+    { service: 'events', credentials, onRequest: () => requests++ },
+  );
   return {
-    endpoint: `http://127.0.0.1:${port}`,
+    endpoint: server.endpoint,
+    credentials,
     events,
     get requests() {
       return requests;
     },
-    stop: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    stop: () => server.stop(),
   };
 }
 

@@ -11,7 +11,7 @@ export interface FakeObject {
  * An S3Client whose requests never leave the process: a middleware answers GetObject,
  * GetObjectTagging and PutObjectTagging from `objects` (keyed `bucket/key`), as S3 would for those
  * calls, and records each request. For fast tests of what the scan does with S3's answers; S3's
- * own semantics are tested against s3rver and moto in the integration tier.
+ * own semantics are tested against lambda-av's S3 endpoint and moto in the integration tier.
  */
 export function fakeS3(objects: Map<string, FakeObject>): { client: S3Client; calls: string[] } {
   const calls: string[] = [];

@@ -61,11 +61,11 @@ export interface HarnessOptions {
   readonly now?: () => number;
   /** The scanner's logger (default: silent). */
   readonly logger?: ScannerOptions['logger'];
-  /** Which S3: s3rver (default), or moto's server where S3's semantics matter (versions, tag limit). */
-  readonly s3?: 's3rver' | 'moto';
+  /** Which S3: lambda-av's own endpoint (default), or moto's server where versions matter. */
+  readonly s3?: 'local' | 'moto';
 }
 
-/** s3rver with a definitions bucket holding test signatures and an uploads bucket, plus a Scanner. */
+/** lambda-av's S3 endpoint with a definitions bucket holding test signatures and an uploads bucket, plus a Scanner. */
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
   const s3 = options.s3 === 'moto' ? await startMotoS3() : await startLocalS3();
   const workDir = await mkdtemp(path.join(os.tmpdir(), 'lambda-av-work-'));

@@ -2,14 +2,16 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { CreateBucketCommand, GetObjectTaggingCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { newLocalCredentials } from '../../src/local/protocol/local-credentials';
 import { localS3Client } from '../../src/local/s3-server';
 import type { LocalS3 } from './s3';
 
 /**
  * moto's server (`moto_server`, installed by scripts/setup.sh where missing): AWS services as moto
- * implements them, on 127.0.0.1. Unlike s3rver it keeps object versions, enforces S3's 10-tag
- * limit, honours the Tagging header of PutObject and pages listings; it also serves Secrets
- * Manager, SSM and EventBridge. A judge of S3's semantics the project did not write.
+ * implements them, on 127.0.0.1. It keeps object versions (lambda-av's own S3 endpoint keeps
+ * none), enforces S3's 10-tag limit, honours the Tagging header of PutObject and pages listings;
+ * it also serves Secrets Manager, SSM and EventBridge. A judge of S3's semantics the project did
+ * not write. moto checks no signature: any key pair signs for it.
  */
 export interface Moto {
   readonly endpoint: string;
@@ -71,10 +73,12 @@ export async function startMoto(options: { unauthenticatedActions?: number } = {
 /** moto's S3, shaped as the tests' LocalS3 (test/support/s3.ts). */
 export async function startMotoS3(): Promise<LocalS3 & { readonly moto: Moto }> {
   const moto = await startMoto();
-  const client = localS3Client(moto.endpoint);
+  const credentials = newLocalCredentials();
+  const client = localS3Client({ endpoint: moto.endpoint, credentials });
   return {
     moto,
     endpoint: moto.endpoint,
+    credentials,
     client,
     async createBucket(name) {
       await client.send(new CreateBucketCommand({ Bucket: name }));
@@ -96,7 +100,7 @@ export async function startMotoS3(): Promise<LocalS3 & { readonly moto: Moto }> 
       return Object.fromEntries((response.TagSet ?? []).map((tag) => [tag.Key ?? '', tag.Value ?? '']));
     },
     async backdate() {
-      throw new Error('moto keeps its own LastModified: backdate needs s3rver');
+      throw new Error("moto keeps its own LastModified: backdate needs lambda-av's S3 endpoint");
     },
     async stop() {
       client.destroy();

@@ -1,9 +1,11 @@
 import { createHash, randomUUID } from 'node:crypto';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { LocalServiceError } from '../../src/errors';
-import { awsErrorBody, sendAwsJson } from '../../src/local/aws-json';
-import { keepConnectionsAlive } from '../../src/local/keep-alive';
+import { type JsonObject, startJsonServer } from '../../src/local/protocol/json-protocol';
+import {
+  type LocalCredentials,
+  type LocalEndpoint,
+  newLocalCredentials,
+} from '../../src/local/protocol/local-credentials';
 
 interface Message {
   readonly id: string;
@@ -14,9 +16,7 @@ interface Message {
   receiveCount: number;
 }
 
-export interface LocalSqsServer {
-  /** Endpoint for `new SQSClient({ endpoint })`. */
-  readonly endpoint: string;
+export interface LocalSqsServer extends LocalEndpoint {
   /** Each queue's URL, by name. */
   readonly queueUrls: Readonly<Record<string, string>>;
   /** The bodies in a queue, received or not, in order. */
@@ -25,17 +25,18 @@ export interface LocalSqsServer {
 }
 
 const ACCOUNT = '123456789012';
-const TARGET_PREFIX = 'AmazonSQS.';
-type Json = Record<string, unknown>;
 
 /**
  * A stand-in for four SQS operations on 127.0.0.1, in the AWS JSON 1.0 protocol
  * `@aws-sdk/client-sqs` speaks (`X-Amz-Target: AmazonSQS.<Operation>`): SendMessage,
  * ReceiveMessage (with a visibility timeout), DeleteMessage and GetQueueUrl, on the queues named
  * when it starts. Answers carry the MD5 digests the SDK checks. Any other operation is refused,
- * naming it.
+ * naming it. Requests are signed with its `credentials`, as every local endpoint requires.
  */
-export async function startLocalSqs(queueNames: readonly string[]): Promise<LocalSqsServer> {
+export async function startLocalSqs(
+  queueNames: readonly string[],
+  options: { readonly credentials?: LocalCredentials } = {},
+): Promise<LocalSqsServer> {
   const queues = new Map<string, Message[]>(queueNames.map((name) => [name, []]));
   let endpoint = '';
   const queueOf = (url: unknown): Message[] => {
@@ -49,7 +50,7 @@ export async function startLocalSqs(queueNames: readonly string[]): Promise<Loca
     return queue;
   };
 
-  const operations: Record<string, (body: Json) => Json> = {
+  const operations: Record<string, (body: JsonObject) => JsonObject> = {
     GetQueueUrl(body) {
       const name = String(body.QueueName ?? '');
       if (!queues.has(name))
@@ -103,42 +104,18 @@ export async function startLocalSqs(queueNames: readonly string[]): Promise<Loca
     },
   };
 
-  const server = http.createServer((request, response) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => {
-      const target = String(request.headers['x-amz-target'] ?? '');
-      const operation = target.startsWith(TARGET_PREFIX) ? target.slice(TARGET_PREFIX.length) : target;
-      try {
-        const run = operations[operation];
-        if (!run) {
-          throw new LocalServiceError(
-            'UnsupportedOperation',
-            `this local SQS answers SendMessage, ReceiveMessage, DeleteMessage and GetQueueUrl, not ${operation || request.url}`,
-          );
-        }
-        sendAwsJson(
-          response,
-          200,
-          run(chunks.length > 0 ? (JSON.parse(Buffer.concat(chunks).toString('utf8')) as Json) : {}),
-        );
-      } catch (error) {
-        sendAwsJson(response, 400, awsErrorBody(error, 'InternalFailure'));
-      }
-    });
-  });
-  keepConnectionsAlive(server);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const credentials = options.credentials ?? newLocalCredentials();
+  const server = await startJsonServer(
+    { targetPrefix: 'AmazonSQS', version: '1.0', label: 'this local SQS', operations },
+    { service: 'sqs', credentials },
+  );
+  endpoint = server.endpoint;
   return {
     endpoint,
+    credentials,
     queueUrls: Object.fromEntries(queueNames.map((name) => [name, `${endpoint}/${ACCOUNT}/${name}`])),
     bodies: (name) => (queues.get(name) ?? []).map((message) => message.body),
-    stop: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    stop: () => server.stop(),
   };
 }
 

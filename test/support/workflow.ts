@@ -5,7 +5,9 @@ import {
   type LocalLambdaServer,
   startLocalLambda,
 } from '../../src/local/lambda-server';
+import type { LocalCredentials } from '../../src/local/protocol/local-credentials';
 import { type LocalStepFunctionsServer, startLocalStepFunctions } from '../../src/local/sfn-server';
+import { LOCAL_NAMES } from '../../src/local/stack';
 import {
   type ExecutionResult,
   type LocalStepFunctionsOptions,
@@ -15,8 +17,8 @@ import {
 } from '../../src/local/step-functions';
 import type { Harness } from './harness';
 
-export const SCANNER_FUNCTION = 'lambda-av-scanner';
-export const UPDATER_FUNCTION = 'lambda-av-updater';
+export const SCANNER_FUNCTION = LOCAL_NAMES.scannerFunction;
+export const UPDATER_FUNCTION = LOCAL_NAMES.updaterFunction;
 export const functionArn = (name: string) => `arn:aws:lambda:us-east-1:123456789012:function:${name}`;
 
 /** The local Lambda endpoint with our handlers behind it, and a runner for the ASL files. */
@@ -35,12 +37,16 @@ export async function startWorkflow(
   functions: Record<string, LocalFunction>,
   base: Omit<LocalStepFunctionsOptions, 'lambda'>,
   fault?: (functionName: string, event: unknown) => LambdaServiceFault | undefined,
+  credentials?: LocalCredentials,
 ): Promise<Workflow> {
-  const lambdaServer = await startLocalLambda(functions, fault ? { fault } : {});
+  const lambdaServer = await startLocalLambda(functions, {
+    ...(fault ? { fault } : {}),
+    ...(credentials ? { credentials } : {}),
+  });
   const lambda = new LambdaClient({
     endpoint: lambdaServer.endpoint,
     region: 'us-east-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    credentials: lambdaServer.credentials,
     maxAttempts: 1,
   });
   return {
@@ -74,6 +80,9 @@ export async function startScanStack(h: Harness): Promise<ScanStack> {
   const workflow = await startWorkflow(
     { [SCANNER_FUNCTION]: (event) => h.handler(event) },
     { s3: h.s3.client, substitutions: {} },
+    undefined,
+    // One key pair for the stack's endpoints, as one account's credentials reach every service.
+    h.s3.credentials,
   );
   const sfnServer = await startLocalStepFunctions(
     {
@@ -83,6 +92,7 @@ export async function startScanStack(h: Harness): Promise<ScanStack> {
     {
       lambda: workflow.lambda,
       s3: h.s3.client,
+      credentials: h.s3.credentials,
       substitutions: {
         ScannerFunctionArn: functionArn(SCANNER_FUNCTION),
         MaxFileSize: String(h.config.maxFileSize),

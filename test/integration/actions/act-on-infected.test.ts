@@ -46,7 +46,7 @@ async function setUp(actions: Record<string, string>, quarantineBucket = QUARANT
   eventBridge = new EventBridgeClient({
     endpoint: bus.endpoint,
     region: 'us-east-1',
-    credentials: { accessKeyId: 'l', secretAccessKey: 'l' },
+    credentials: bus.credentials,
   });
   cleanups.push(() => eventBridge.destroy());
   const env = { RESULT_EVENT_BUS: BUS, INFECTED_ACTIONS: JSON.stringify(actions), MAX_FILE_SIZE: '65536' };
@@ -193,7 +193,7 @@ test('a copy that does not read back the same deletes nothing', async () => {
   await setUp({ [UPLOADS_BUCKET]: 'quarantine' });
   const result = await uploadAndScan('verify.com', EICAR);
   // A store that returns other bytes for the quarantined copy than were written.
-  actionsS3 = localS3Client(h.s3.endpoint);
+  actionsS3 = localS3Client(h.s3);
   actionsS3.middlewareStack.add(
     (next, context) => async (args) => {
       const output = await next(args);

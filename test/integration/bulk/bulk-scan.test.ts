@@ -18,7 +18,7 @@ import {
 
 // The bulk scan workflow end to end on the real parts: statemachine/bulk-scan.asl.json run by the
 // local runner (its Distributed Map through src/local/distributed-map.ts), the scanner's handler
-// with clamd behind the local Lambda endpoint, s3rver.
+// with clamd behind the local Lambda endpoint, lambda-av's S3 endpoint.
 
 const MAX = 1024;
 const REPORTS = 'bulk-reports';

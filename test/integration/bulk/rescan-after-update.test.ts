@@ -52,7 +52,7 @@ beforeEach(async () => {
   cloudwatchClient = new CloudWatchClient({
     endpoint: cloudwatch.endpoint,
     region: 'us-east-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    credentials: cloudwatch.credentials,
   });
   h = await startHarness({
     definitions: false,
@@ -100,7 +100,7 @@ beforeEach(async () => {
       retryIntervalOverrides: { UpdateDefinitions: 5, PrepareCanary: 5, ReportCanary: 5, PlanRescans: 5 },
     },
   );
-  sfn = localSfnClient(sfnServer.endpoint);
+  sfn = localSfnClient(sfnServer);
 });
 afterEach(async () => {
   sfn.destroy();

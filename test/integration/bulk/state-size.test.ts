@@ -67,7 +67,7 @@ function twice(value: unknown): string[] {
   return [...new Set(numbers.filter((n, i) => numbers.indexOf(n) !== i))];
 }
 
-/** A key of exactly 1,024 bytes (S3's longest), in folders short enough for s3rver's files. */
+/** A key of exactly 1,024 bytes (S3's longest), in folders. */
 function longKey(i: number): string {
   const name = `${String(i).padStart(4, '0')}-`;
   const folders = Array.from({ length: 9 }, (_, n) => `${String(n)}${'k'.repeat(99)}`).join('/');

@@ -20,9 +20,9 @@ import {
 
 // The scheduled sweep on the real parts: the request the schedule rule sends (its settle window
 // derived as the construct derives it), statemachine/bulk-scan.asl.json run by the local runner,
-// the scanner's handler with clamd, s3rver, and the sweep's count sent with PutMetricData to the
-// local CloudWatch endpoint. Old uploads are made by moving their LastModified back (s3rver
-// reports the stored file's mtime).
+// the scanner's handler with clamd, lambda-av's S3 endpoint, and the sweep's count sent with
+// PutMetricData to the local CloudWatch endpoint. Old uploads are made by moving their
+// LastModified back in the endpoint's store.
 
 const REPORTS = 'bulk-reports';
 const FAST = { ScanBatch: 5, InventoryScanBatch: 5, Plan: 5, Summarise: 5 };
@@ -40,11 +40,11 @@ let wf: Workflow;
 let cloudwatch: LocalCloudWatchServer;
 let clients: Array<{ destroy(): void }>;
 
-async function startSweepStack(cloudwatchEndpoint: string): Promise<void> {
+async function startSweepStack(cloudwatchServer: LocalCloudWatchServer): Promise<void> {
   const cw = new CloudWatchClient({
-    endpoint: cloudwatchEndpoint,
+    endpoint: cloudwatchServer.endpoint,
     region: 'us-east-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    credentials: cloudwatchServer.credentials,
     maxAttempts: 1,
   });
   const lambda = new LambdaClient({ region: 'us-east-1', endpoint: 'http://127.0.0.1:9' });
@@ -98,7 +98,7 @@ test('the default settle window is twice the retry budget, the scanner timeout a
 });
 
 test('the sweep scans only old objects without a verdict, tags them, publishes their count, and leaves tagged and recent uploads alone', async () => {
-  await startSweepStack(cloudwatch.endpoint);
+  await startSweepStack(cloudwatch);
   const settle = SWEEP.settleWindow.toMilliseconds();
   await upload('old/scanned.txt', 'done', 3 * HOUR, {
     'av-status': 'CLEAN',
@@ -148,7 +148,7 @@ test('the sweep scans only old objects without a verdict, tags them, publishes t
 });
 
 test('the sweep repairs what it finds: the next sweep finds nothing and publishes 0, so the metric shows it ran', async () => {
-  await startSweepStack(cloudwatch.endpoint);
+  await startSweepStack(cloudwatch);
   await upload('old/lost.txt', 'hello', 3 * HOUR);
   await upload('recent/new.txt', 'just uploaded', 0);
 
@@ -162,7 +162,7 @@ test('the sweep repairs what it finds: the next sweep finds nothing and publishe
 });
 
 test("a filtered bucket's sweep leaves what its upload rule skips on purpose: not scanned, not counted", async () => {
-  await startSweepStack(cloudwatch.endpoint);
+  await startSweepStack(cloudwatch);
   await upload('incoming/lost.pdf', 'hello', 3 * HOUR);
   await upload('incoming/notes.txt', 'not a pdf', 3 * HOUR);
   await upload('elsewhere/other.pdf', 'other prefix', 3 * HOUR);
@@ -185,7 +185,7 @@ test("a filtered bucket's sweep leaves what its upload rule skips on purpose: no
 });
 
 test('a bulk scan that is not a sweep publishes no sweep count', async () => {
-  await startSweepStack(cloudwatch.endpoint);
+  await startSweepStack(cloudwatch);
   await upload('old/lost.txt', 'hello', 3 * HOUR);
 
   const result = await wf.run(BULK_SCAN_STATE_MACHINE, { bucket: UPLOADS_BUCKET });
@@ -196,7 +196,7 @@ test('a bulk scan that is not a sweep publishes no sweep count', async () => {
 });
 
 test('a sweep whose count cannot be published fails its execution (an alarm sees it), with the objects already tagged', async () => {
-  await startSweepStack('http://127.0.0.1:9');
+  await startSweepStack({ ...cloudwatch, endpoint: 'http://127.0.0.1:9' });
   await upload('old/lost.txt', 'hello', 3 * HOUR);
 
   const result = await wf.run(BULK_SCAN_STATE_MACHINE, sweepRequest(UPLOADS_BUCKET, SWEEP.modifiedBefore));
@@ -208,7 +208,7 @@ test('a sweep whose count cannot be published fails its execution (an alarm sees
 });
 
 test('a malformed modifiedBefore is refused by the Plan task with InvalidEventError, before anything is listed', async () => {
-  await startSweepStack(cloudwatch.endpoint);
+  await startSweepStack(cloudwatch);
 
   const result = await wf.run(BULK_SCAN_STATE_MACHINE, {
     ...sweepRequest(UPLOADS_BUCKET, SWEEP.modifiedBefore),

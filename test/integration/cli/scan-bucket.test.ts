@@ -53,8 +53,8 @@ beforeAll(async () => {
   env = {
     AWS_ENDPOINT_URL_SFN: sfnServer.endpoint,
     AWS_REGION: 'us-east-1',
-    AWS_ACCESS_KEY_ID: 'local',
-    AWS_SECRET_ACCESS_KEY: 'local',
+    AWS_ACCESS_KEY_ID: sfnServer.credentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: sfnServer.credentials.secretAccessKey,
     LAMBDA_AV_BULK_SCAN_STATE_MACHINE_ARN: sfnServer.stateMachineArns['lambda-av-bulk-scan'] as string,
     LAMBDA_AV_POLL_INTERVAL_MS: '20',
   };

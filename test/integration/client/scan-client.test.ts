@@ -21,7 +21,7 @@ beforeAll(async () => {
   h = await startHarness();
   stack = await startScanStack(h);
   stateMachineArn = stack.stateMachineArn;
-  sfn = localSfnClient(stack.sfnServer.endpoint);
+  sfn = localSfnClient(stack.sfnServer);
 });
 afterAll(async () => {
   sfn.destroy();
@@ -102,7 +102,7 @@ test('the direct path surfaces the scanner named error', async () => {
 
 test('an Express machine answers synchronously, and scanThroughWorkflow picks the call by machine type', async () => {
   // StartSyncExecution goes to the `sync-` host prefix on AWS; a custom endpoint has none.
-  const syncSfn = localSfnClient(stack.sfnServer.endpoint);
+  const syncSfn = localSfnClient(stack.sfnServer);
   try {
     await h.s3.put(UPLOADS_BUCKET, 'express/eicar.com', EICAR);
     await h.s3.put(UPLOADS_BUCKET, 'express/clean.txt', 'clean');
@@ -133,7 +133,7 @@ test('an Express machine answers synchronously, and scanThroughWorkflow picks th
 });
 
 test('an Express execution that fails is reported with its error', async () => {
-  const syncSfn = localSfnClient(stack.sfnServer.endpoint);
+  const syncSfn = localSfnClient(stack.sfnServer);
   try {
     const failure = scanSync(syncSfn, stack.expressStateMachineArn, { bucket: UPLOADS_BUCKET } as never);
     await expect(failure).rejects.toBeInstanceOf(ScanExecutionError);

@@ -36,7 +36,7 @@ afterAll(async () => {
   await h.stop();
 });
 
-// Each test has a bucket of its own: s3rver keeps an object's tags even after it is deleted.
+// Each test has a bucket of its own, so it starts from an empty bucket.
 let bucket: string;
 let buckets = 0;
 beforeEach(async () => {

@@ -55,7 +55,7 @@ beforeEach(async () => {
   cloudwatchClient = new CloudWatchClient({
     endpoint: cloudwatch.endpoint,
     region: 'us-east-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    credentials: cloudwatch.credentials,
   });
   h = await startHarness({
     definitions: false,

@@ -68,3 +68,25 @@ test('everything taken from an execution is escaped on the page', () => {
   expect(html).toContain('s3://u/&#60;script&#62;alert(1)&#60;/script&#62;');
   expect(html).toContain('<td>100</td><td>StateFailed</td><td>Scan</td>');
 });
+
+test('the page shows 100 executions at a time, with links to the newer and older pages, so every one can be reached', () => {
+  const executions = Array.from({ length: 250 }, (_, i) =>
+    execution({
+      name: `e${i}`,
+      executionArn: `arn:aws:states:us-east-1:123456789012:execution:lambda-av-scan:e${i}`,
+    }),
+  );
+  const shown = (html: string) => [...html.matchAll(/data-execution="(e\d+)"/g)].map((match) => match[1]);
+
+  const pages = [1, 2, 3].map((page) => renderHistoryPage(executions, names, { page }));
+
+  expect(pages.flatMap(shown)).toEqual(executions.map((e) => e.name));
+  expect(pages[0]).toContain('1–100 of 250 executions');
+  expect(pages[0]).toContain('<a rel="next" href="/?page=2">older</a>');
+  expect(pages[0]).not.toContain('rel="prev"');
+  expect(pages[1]).toContain('<a rel="prev" href="/?page=1">newer</a>');
+  expect(pages[2]).toContain('201–250 of 250 executions');
+  expect(pages[2]).not.toContain('rel="next"');
+  // A page past the end shows the last one.
+  expect(shown(renderHistoryPage(executions, names, { page: 9 }))).toEqual(shown(pages[2] as string));
+});

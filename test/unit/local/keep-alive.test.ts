@@ -1,5 +1,6 @@
 import http from 'node:http';
 import { type LocalLambdaServer, startLocalLambda } from '../../../src/local/lambda-server';
+import { signedHeaders } from '../../support/signed-request';
 
 // A client that keeps a connection open and reuses it after a pause (a state machine waiting
 // between retries) must find it still open: Node's default keep-alive timeout (5 s) closed such
@@ -12,12 +13,14 @@ afterEach(async () => {
   await server?.stop();
 });
 
-/** Invokes `echo` on one kept-alive connection; resolves with the local port the request used. */
-function invoke(endpoint: string, keepAlive: http.Agent): Promise<number> {
+/** Invokes `echo` on one kept-alive connection (signed); resolves with the local port the request used. */
+async function invoke(lambda: LocalLambdaServer, keepAlive: http.Agent): Promise<number> {
+  const path = '/2015-03-31/functions/echo/invocations';
+  const headers = await signedHeaders(lambda, 'lambda', { method: 'POST', path, body: '{}' });
   return new Promise((resolve, reject) => {
     const request = http.request(
-      `${endpoint}/2015-03-31/functions/echo/invocations`,
-      { method: 'POST', agent: keepAlive },
+      `${lambda.endpoint}${path}`,
+      { method: 'POST', agent: keepAlive, headers },
       (response) => {
         response.resume();
         response.on('end', () =>
@@ -36,9 +39,9 @@ test('an idle connection is still open after six seconds, and the next request r
   server = await startLocalLambda({ echo: async () => ({ ok: true }) });
   agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
 
-  const first = await invoke(server.endpoint, agent);
+  const first = await invoke(server, agent);
   await new Promise((resolve) => setTimeout(resolve, 6_000));
-  const second = await invoke(server.endpoint, agent);
+  const second = await invoke(server, agent);
 
   expect(second).toBe(first);
 }, 20_000);

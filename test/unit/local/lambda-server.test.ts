@@ -9,6 +9,7 @@ import {
 } from '../../../src/local/lambda-server';
 import { localS3Client } from '../../../src/local/s3-server';
 import { runLocalExecution } from '../../../src/local/step-functions';
+import { signedFetch } from '../../support/signed-request';
 
 /** A function that runs until released, so the test decides how many are in flight. */
 function heldFunction() {
@@ -36,7 +37,7 @@ afterEach(async () => {
 
 async function start(functions: Parameters<typeof startLocalLambda>[0], concurrency: Record<string, number>) {
   server = await startLocalLambda(functions, { concurrency });
-  lambda = localLambdaClient(server.endpoint);
+  lambda = localLambdaClient(server);
   return { server, lambda };
 }
 
@@ -54,8 +55,9 @@ test('over the reserved concurrency, an invocation is answered as AWS does: HTTP
   const running = [invoke(lambda, 'scanner', 1), invoke(lambda, 'scanner', 2)];
   await until(() => held.started() === 2);
 
-  const response = await fetch(`${server.endpoint}/2015-03-31/functions/scanner/invocations`, {
+  const response = await signedFetch(server, 'lambda', {
     method: 'POST',
+    path: '/2015-03-31/functions/scanner/invocations',
     body: '{}',
   });
   const throttled = await invoke(lambda, 'scanner').catch((error: unknown) => error);
@@ -158,7 +160,10 @@ test('the local Step Functions runner names the throttle Lambda.TooManyRequestsE
       },
     }),
   );
-  const s3 = localS3Client('http://127.0.0.1:9');
+  const s3 = localS3Client({
+    endpoint: 'http://127.0.0.1:9',
+    credentials: { accessKeyId: 'nobody', secretAccessKey: 'nothing' },
+  });
   try {
     const result = await runLocalExecution(definition, {}, { lambda, s3, substitutions: {} });
 
