@@ -40,9 +40,9 @@ if (checkout) {
   }
 }
 
-const { getEventListeners, once } = require('node:events');
+const { getEventListeners } = require('node:events');
 const { constants } = require('node:os');
-const { main } = require(checkout ? '../dist/cli/main.js' : '../src/cli/main.js');
+const { main, argumentBytes } = require(checkout ? '../dist/cli/main.js' : '../src/cli/main.js');
 
 // Ctrl-C (or SIGTERM): a command that holds resources (clamd, servers, temporary files) listens
 // on the signal and stops cleanly; any other command just ends. A second signal ends at once.
@@ -57,13 +57,43 @@ const interrupt = (signal) => {
 };
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, interrupt);
 
-main(process.argv.slice(2), {
-  out: (line) => process.stdout.write(`${line}\n`),
+// Output whose reader has gone (`lambda-av scan DIR | head`): Node ignores SIGPIPE and reports
+// EPIPE instead. The command ends as a broken pipe ends other commands, with 141 (128 + SIGPIPE),
+// but cleanly: as after Ctrl-C, clamd is stopped and its work area removed. Nothing more is
+// written, and nothing waits for the output to drain.
+let outputClosed = false;
+process.stdout.on('error', (error) => {
+  if (outputClosed) return;
+  outputClosed = true;
+  if (error.code !== 'EPIPE') process.stderr.write(`lambda-av: cannot write the output: ${error.message}\n`);
+  interrupt('SIGPIPE');
+});
+// Errors and notes whose reader has gone cannot be told to anyone: they are dropped, not fatal.
+process.stderr.on('error', () => {});
+// Output waits for a slow reader (a pipe) instead of piling up in memory.
+const drained = () =>
+  outputClosed || !process.stdout.writableNeedDrain
+    ? Promise.resolve()
+    : new Promise((resolve) => {
+        const done = () => {
+          process.stdout.off('drain', done);
+          process.stdout.off('close', done);
+          resolve();
+        };
+        process.stdout.on('drain', done);
+        process.stdout.on('close', done);
+      });
+
+const args = process.argv.slice(2);
+main(args, {
+  out: (line) => {
+    if (!outputClosed) process.stdout.write(`${line}\n`);
+  },
   err: (line) => process.stderr.write(`${line}\n`),
   env: process.env,
+  argumentBytes: argumentBytes(args),
   signal: controller.signal,
-  // Output waits for a slow reader (a pipe) instead of piling up in memory.
-  drained: () => (process.stdout.writableNeedDrain ? once(process.stdout, 'drain') : Promise.resolve()),
+  drained,
 }).then((code) => {
   process.exitCode = controller.signal.aborted ? process.exitCode : code;
 });

@@ -219,7 +219,10 @@ export interface LambdaAvProps {
   readonly definitionsDownloadTimeout?: Duration;
   /** How long clamd may take to load the definitions and answer (CLAMD_START_TIMEOUT_MS). @default Duration.seconds(120) */
   readonly daemonStartTimeout?: Duration;
-  /** How long one object's scan may take (CLAMD_SCAN_TIMEOUT_MS). @default Duration.seconds(240) */
+  /**
+   * How long one object's scan may take (CLAMD_SCAN_TIMEOUT_MS). clamd itself gives up after half
+   * of it (its MaxScanTime) and the object is UNSCANNABLE. @default Duration.seconds(240)
+   */
   readonly scanTimeout?: Duration;
   /**
    * The scanner's /tmp.

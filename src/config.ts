@@ -60,7 +60,7 @@ export interface Config {
   readonly workDir: string;
   /** Upper bound for clamd to load its definitions and answer PING. */
   readonly daemonStartTimeoutMs: number;
-  /** Upper bound for one object's scan once its bytes reach clamd. */
+  /** Upper bound for one object's scan, from connecting to clamd to its answer (src/settings.ts). */
   readonly scanTimeoutMs: number;
   /** Upper bound for downloading a set of definitions (a cold start, a refresh, the updater's restore). */
   readonly definitionsDownloadTimeoutMs: number;

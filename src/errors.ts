@@ -21,6 +21,14 @@ export class DefinitionsNotPublishedError extends DaemonStartupError {}
 /** clamd went away or stopped answering during a scan. Retryable: the next invocation restarts it. */
 export class DaemonConnectionError extends NamedError {}
 
+/**
+ * clamd gave no verdict within CLAMD_SCAN_TIMEOUT_MS. Never retried as it is: the content itself
+ * may be what keeps clamd busy (clamd's own MaxScanTime, half that budget, normally answers first
+ * with an UNSCANNABLE heuristic). A scanner that finds clamd no longer answering replaces it and
+ * reports a DaemonConnectionError instead; otherwise the object is a PROCESSING_ERROR.
+ */
+export class ScanTimeoutError extends NamedError {}
+
 /** clamd answered with something other than a verdict (for example a size limit error). */
 export class ClamdProtocolError extends NamedError {}
 

@@ -213,7 +213,10 @@ export const SETTINGS = {
     'Upper bound for clamd to load its definitions and answer PING (loading the official set takes 15-30 s).',
     120_000,
   ),
-  CLAMD_SCAN_TIMEOUT_MS: timeoutMs("Upper bound for one object's scan once its bytes reach clamd.", 240_000),
+  CLAMD_SCAN_TIMEOUT_MS: timeoutMs(
+    "Upper bound for one object's scan, from connecting to clamd to its answer (the object's read included); clamd's own MaxScanTime is half of it, so content that keeps clamd busy comes back UNSCANNABLE (limits-exceeded) first. A scan that times out is never sent again as it is (PROCESSING_ERROR, ScanTimeoutError) unless clamd itself stopped answering.",
+    240_000,
+  ),
   DEFINITIONS_DOWNLOAD_TIMEOUT_MS: timeoutMs(
     'Upper bound for downloading a set of definitions (a cold start, a refresh, the updater restoring the published set); the official set is about 300 MB.',
     60_000,

@@ -103,62 +103,98 @@ export const DEFAULT_TOLERATED_FAILURE_PERCENTAGE = 5;
 
 const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 
-export function planBulkScan(
+/** A bulk scan request that meets every rule; what is left to the deployment is not applied yet. */
+export interface CheckedBulkScanRequest {
+  readonly bucket: string;
+  readonly account?: string;
+  readonly prefix: string;
+  readonly mode: BulkMode;
+  readonly modifiedAfter?: string;
+  readonly modifiedBefore?: string;
+  readonly filter: KeyFilter;
+  /** As asked; the deployment's limit caps it. */
+  readonly maxConcurrency?: number;
+  /** As asked; the deployment's batch size when absent. */
+  readonly batchSize?: number;
+  readonly toleratedFailurePercentage: number;
+  readonly scanConcurrency: number;
+  readonly manifest?: { readonly bucket: string; readonly key: string };
+  readonly trigger?: string;
+  readonly sweep: boolean;
+}
+
+/** How a caller names a field of the request in its messages (`batchSize`, or `--batch-size` for the command). */
+export type RequestFieldNames = (field: keyof BulkScanRequest) => string;
+
+/**
+ * The rules a bulk scan request must meet, whatever the deployment: the workflow applies them to
+ * its input (planBulkScan), and `lambda-av scan-bucket` before it starts an execution, so a
+ * request the workflow would refuse is refused before it starts. Windows (`P30D`) resolve from
+ * `now`. Throws an InvalidEventError naming the field as `names` calls it.
+ */
+export function checkBulkScanRequest(
   value: unknown,
-  limits: BulkScanLimits,
-  executionName: string,
-  now: number = Date.now(),
-): BulkScanPlan {
+  now: number,
+  names: RequestFieldNames = (field) => field,
+): CheckedBulkScanRequest {
   const request = asObject(value, 'the bulk scan request');
   const bucket = request.bucket;
   if (typeof bucket !== 'string' || !BUCKET_NAME.test(bucket)) {
-    throw new InvalidEventError(`bucket must be an S3 bucket name, got ${JSON.stringify(bucket)}`);
+    throw new InvalidEventError(
+      `${names('bucket')} must be an S3 bucket name, got ${JSON.stringify(bucket)}`,
+    );
   }
   const account = request.account;
   if (account !== undefined && (typeof account !== 'string' || !ACCOUNT_ID.test(account))) {
-    throw new InvalidEventError(`account must be a 12-digit AWS account id, got ${JSON.stringify(account)}`);
+    throw new InvalidEventError(
+      `${names('account')} must be a 12-digit AWS account id, got ${JSON.stringify(account)}`,
+    );
   }
   const prefix = request.prefix ?? '';
   if (typeof prefix !== 'string')
-    throw new InvalidEventError(`prefix must be a string, got ${JSON.stringify(prefix)}`);
+    throw new InvalidEventError(`${names('prefix')} must be a string, got ${JSON.stringify(prefix)}`);
   const mode = request.mode ?? 'unscanned';
   if (!(BULK_MODES as readonly unknown[]).includes(mode)) {
-    throw new InvalidEventError(`mode must be one of ${BULK_MODES.join(', ')}, got ${JSON.stringify(mode)}`);
+    throw new InvalidEventError(
+      `${names('mode')} must be one of ${BULK_MODES.join(', ')}, got ${JSON.stringify(mode)}`,
+    );
   }
   const modifiedAfter =
     request.modifiedAfter === undefined
       ? undefined
-      : resolveInstant(request.modifiedAfter, now, 'modifiedAfter');
+      : resolveInstant(request.modifiedAfter, now, names('modifiedAfter'));
   const modifiedBefore =
     request.modifiedBefore === undefined
       ? undefined
-      : resolveInstant(request.modifiedBefore, now, 'modifiedBefore');
+      : resolveInstant(request.modifiedBefore, now, names('modifiedBefore'));
   if (modifiedAfter && modifiedBefore && Date.parse(modifiedAfter) >= Date.parse(modifiedBefore)) {
     throw new InvalidEventError(
-      `modifiedAfter (${modifiedAfter}) must be earlier than modifiedBefore (${modifiedBefore}): no object could be scanned`,
+      `${names('modifiedAfter')} (${modifiedAfter}) must be earlier than ${names('modifiedBefore')} (${modifiedBefore}): no object could be scanned`,
     );
   }
   const filter = parseKeyFilter(request.filter);
-  const filtered = Object.keys(filter).length > 0;
   const sweep = request.sweep ?? false;
   if (typeof sweep !== 'boolean') {
-    throw new InvalidEventError(`sweep must be true or false, got ${JSON.stringify(sweep)}`);
+    throw new InvalidEventError(`${names('sweep')} must be true or false, got ${JSON.stringify(sweep)}`);
   }
   if (sweep && mode !== 'unscanned') {
     throw new InvalidEventError(
-      `sweep counts the objects found without a verdict: it needs mode unscanned, got ${JSON.stringify(mode)}`,
+      `${names('sweep')} counts the objects found without a verdict: it needs mode unscanned, got ${JSON.stringify(mode)}`,
     );
   }
-  const asked = whole(request.maxConcurrency, 'maxConcurrency', 1, 10_000) ?? limits.maxConcurrency;
-  const batchSize = whole(request.batchSize, 'batchSize', 1, MAX_BATCH_SIZE) ?? limits.batchSize;
+  const maxConcurrency = whole(request.maxConcurrency, names('maxConcurrency'), 1, 10_000);
+  const batchSize = whole(request.batchSize, names('batchSize'), 1, MAX_BATCH_SIZE);
   const tolerated =
-    whole(request.toleratedFailurePercentage, 'toleratedFailurePercentage', 0, 100) ??
+    whole(request.toleratedFailurePercentage, names('toleratedFailurePercentage'), 0, 100) ??
     DEFAULT_TOLERATED_FAILURE_PERCENTAGE;
   const scanConcurrency =
-    whole(request.scanConcurrency, 'scanConcurrency', 1, 64) ?? DEFAULT_SCAN_CONCURRENCY;
-  const manifest = request.manifest === undefined ? undefined : inventoryManifest(request.manifest);
+    whole(request.scanConcurrency, names('scanConcurrency'), 1, 64) ?? DEFAULT_SCAN_CONCURRENCY;
+  const manifest =
+    request.manifest === undefined ? undefined : inventoryManifest(request.manifest, names('manifest'));
   if (manifest && prefix !== '') {
-    throw new InvalidEventError('prefix cannot be combined with manifest: an inventory lists what it lists');
+    throw new InvalidEventError(
+      `${names('prefix')} cannot be combined with ${names('manifest')}: an inventory lists what it lists`,
+    );
   }
   const trigger = typeof request.trigger === 'string' && request.trigger !== '' ? request.trigger : undefined;
   return {
@@ -168,26 +204,54 @@ export function planBulkScan(
     mode: mode as BulkMode,
     ...(modifiedAfter ? { modifiedAfter } : {}),
     ...(modifiedBefore ? { modifiedBefore } : {}),
-    ...(filtered ? { filter } : {}),
+    filter,
+    ...(maxConcurrency !== undefined ? { maxConcurrency } : {}),
+    ...(batchSize !== undefined ? { batchSize } : {}),
+    toleratedFailurePercentage: tolerated,
+    scanConcurrency,
+    ...(manifest ? { manifest } : {}),
+    ...(trigger ? { trigger } : {}),
+    sweep,
+  };
+}
+
+/** The workflow's plan: the request checked (checkBulkScanRequest), defaults filled, the deployment's limits applied. */
+export function planBulkScan(
+  value: unknown,
+  limits: BulkScanLimits,
+  executionName: string,
+  now: number = Date.now(),
+): BulkScanPlan {
+  const request = checkBulkScanRequest(value, now);
+  const { bucket, account, mode, modifiedAfter, modifiedBefore, filter, manifest, trigger } = request;
+  const asked = request.maxConcurrency ?? limits.maxConcurrency;
+  return {
+    bucket,
+    ...(account ? { account } : {}),
+    prefix: request.prefix,
+    mode,
+    ...(modifiedAfter ? { modifiedAfter } : {}),
+    ...(modifiedBefore ? { modifiedBefore } : {}),
+    ...(Object.keys(filter).length > 0 ? { filter } : {}),
     maxConcurrency: Math.min(asked, limits.maxConcurrency),
     maxConcurrencyCapped: asked > limits.maxConcurrency,
-    batchSize,
-    toleratedFailurePercentage: tolerated,
+    batchSize: request.batchSize ?? limits.batchSize,
+    toleratedFailurePercentage: request.toleratedFailurePercentage,
     source: manifest ? 'inventory' : 'listing',
     ...(manifest ? { manifest } : {}),
     // Every field present (an empty time is none): the ItemBatcher's BatchInput names each.
     batch: {
       bucket,
       account: account ?? '',
-      mode: mode as BulkMode,
+      mode,
       modifiedAfter: modifiedAfter ?? '',
       modifiedBefore: modifiedBefore ?? '',
       filter,
-      scanConcurrency,
+      scanConcurrency: request.scanConcurrency,
     },
     report: { bucket: limits.reportBucket, prefix: `bulk-scan/${executionName}` },
     ...(trigger ? { trigger } : {}),
-    sweep,
+    sweep: request.sweep,
   };
 }
 
@@ -229,8 +293,8 @@ export function resolveInstant(value: unknown, now: number, name = 'modifiedAfte
   );
 }
 
-function inventoryManifest(value: unknown): { bucket: string; key: string } {
-  const manifest = asObject(value, 'manifest');
+function inventoryManifest(value: unknown, name: string): { bucket: string; key: string } {
+  const manifest = asObject(value, name);
   const { bucket, key } = manifest;
   if (
     typeof bucket !== 'string' ||
@@ -238,8 +302,10 @@ function inventoryManifest(value: unknown): { bucket: string; key: string } {
     typeof key !== 'string' ||
     !key.endsWith('manifest.json')
   ) {
+    const given =
+      typeof bucket === 'string' && typeof key === 'string' ? `s3://${bucket}/${key}` : JSON.stringify(value);
     throw new InvalidEventError(
-      `manifest must be {bucket, key} of an S3 Inventory's manifest.json, got ${JSON.stringify(value)}`,
+      `${name} must name an S3 Inventory's manifest.json ({bucket, key}: a bucket name and a key ending in manifest.json), got ${given}`,
     );
   }
   return { bucket, key };

@@ -1,4 +1,4 @@
-import { CLAMAV_MAX_FILE_SIZE } from '../settings';
+import { CLAMAV_MAX_FILE_SIZE, SETTINGS } from '../settings';
 
 /**
  * clamd's configuration, derived from the scan limit so that every object we accept is scanned
@@ -18,7 +18,25 @@ export interface ClamdConfOptions {
   readonly maxFileSize: number;
   /** Most data ClamAV may extract and scan from one object, archives included, in bytes. */
   readonly maxScanSize: number;
+  /**
+   * Most time clamd spends scanning one object, in milliseconds (`maxScanTimeFor`); by default
+   * that of the default CLAMD_SCAN_TIMEOUT_MS.
+   */
+  readonly maxScanTimeMs?: number;
   readonly maxThreads?: number;
+}
+
+/**
+ * clamd's own time limit for one object: half of CLAMD_SCAN_TIMEOUT_MS (120 s by default, which
+ * is also ClamAV's default). With `AlertExceedsMax` clamd then stops and answers
+ * `Heuristics.Limits.Exceeded.MaxScanTime` (or the first limit it hit before), so content that
+ * keeps clamd busy, an archive bomb, comes back UNSCANNABLE with its reason instead of running
+ * into our own timeout. clamd checks the time between steps and overshoots by up to one step
+ * (measured, ClamAV 1.4.6: about 5 s to extract a 1.2 GB member to disk); the other half of the
+ * budget covers that and the transfer of the object into clamd.
+ */
+export function maxScanTimeFor(scanTimeoutMs: number): number {
+  return Math.max(1, Math.floor(scanTimeoutMs / 2));
 }
 
 /** A 300 MB archive may expand to four times its size before the scan-size alert fires. */
@@ -44,6 +62,7 @@ export function renderClamdConf(options: ClamdConfOptions): string {
     ['StreamMaxLength', options.maxFileSize],
     ['MaxScanSize', maxScanSize],
     ['MaxFileSize', Math.min(CLAMAV_MAX_FILE_SIZE, maxScanSize)],
+    ['MaxScanTime', options.maxScanTimeMs ?? maxScanTimeFor(SETTINGS.CLAMD_SCAN_TIMEOUT_MS.default)],
     ['AlertExceedsMax', 'yes'],
     ['AlertEncrypted', 'yes'],
     // Heuristic findings (encrypted, over a limit) are held until the whole object is scanned,

@@ -1,5 +1,5 @@
 import type { Config } from '../config';
-import { defaultMaxScanSize } from './clamd-conf';
+import { defaultMaxScanSize, maxScanTimeFor } from './clamd-conf';
 import type { ClamdDaemonOptions } from './daemon';
 
 /**
@@ -7,7 +7,7 @@ import type { ClamdDaemonOptions } from './daemon';
  * start clamd with exactly these, so both apply the same limits (see clamd-conf.ts) to content.
  */
 export function daemonOptionsFor(
-  config: Pick<Config, 'clamavBinDir' | 'maxFileSize' | 'daemonStartTimeoutMs'>,
+  config: Pick<Config, 'clamavBinDir' | 'maxFileSize' | 'daemonStartTimeoutMs' | 'scanTimeoutMs'>,
   workDir: string,
   databaseDir: string,
   diesWithParent = false,
@@ -18,6 +18,7 @@ export function daemonOptionsFor(
     binDir: config.clamavBinDir,
     maxFileSize: config.maxFileSize,
     maxScanSize: defaultMaxScanSize(config.maxFileSize),
+    maxScanTimeMs: maxScanTimeFor(config.scanTimeoutMs),
     startTimeoutMs: config.daemonStartTimeoutMs,
     diesWithParent,
   };

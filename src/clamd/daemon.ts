@@ -16,6 +16,8 @@ export interface ClamdDaemonOptions {
   readonly binDir: string | undefined;
   readonly maxFileSize: number;
   readonly maxScanSize: number;
+  /** clamd's MaxScanTime (src/clamd/clamd-conf.ts): default, that of the default scan timeout. */
+  readonly maxScanTimeMs?: number;
   readonly startTimeoutMs: number;
   /**
    * Start clamd so the kernel kills it when this process dies (src/clamd/parent-death.ts): for
@@ -132,9 +134,11 @@ export class ClamdDaemon {
     this.partialLine = lines.pop() ?? '';
     for (const line of lines) {
       // e.g. "ERROR: <time> -> INSTREAM: Can't write to temporary file." or
-      // "instream(local): Can't write to file ERROR"
+      // "instream(local): Can't write to file ERROR". clamd logs its verdicts in the same form
+      // ("instream(local): Eicar-Test-Signature FOUND"): those are answers, not refusals, and
+      // taken for one they would name another file's virus as this file's failure.
       const refusal = /(?:instream\([^)]*\)|INSTREAM): (.+)$/.exec(line)?.[1];
-      if (refusal) this.lastRefusal = { text: refusal, at: Date.now() };
+      if (refusal && !/ (?:FOUND|OK)$/.test(refusal)) this.lastRefusal = { text: refusal, at: Date.now() };
     }
   }
 
@@ -186,6 +190,7 @@ export class ClamdDaemon {
         tempDir,
         maxFileSize: this.options.maxFileSize,
         maxScanSize: this.options.maxScanSize,
+        ...(this.options.maxScanTimeMs !== undefined ? { maxScanTimeMs: this.options.maxScanTimeMs } : {}),
       }),
     );
 

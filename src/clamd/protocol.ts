@@ -1,5 +1,5 @@
 import net from 'node:net';
-import { ClamdProtocolError, DaemonConnectionError, ObjectReadError } from '../errors';
+import { ClamdProtocolError, DaemonConnectionError, ObjectReadError, ScanTimeoutError } from '../errors';
 
 /** What clamd said about one stream. */
 export type ClamdVerdict =
@@ -15,7 +15,66 @@ export interface StreamScanResult {
 export interface StreamScanOptions {
   /** The content's length as announced by its source; a shorter or longer stream is never judged. */
   readonly expectedBytes?: number;
+  /** No verdict within this: a ScanTimeoutError. */
   readonly timeoutMs: number;
+}
+
+/**
+ * INSTREAM's framing of one chunk: its length as 4 bytes, big-endian, then its bytes. A chunk of
+ * length 0 is the stream's terminator, so an empty chunk from the source (an empty file read in
+ * one go, a reader's empty read) is never framed: `undefined`. Sent, it would end the stream there
+ * and clamd would judge only what came before it; in a session the real terminator would then be
+ * read as the next command, and every later answer would belong to the wrong file.
+ */
+export function instreamChunkHeader(chunk: Uint8Array): Buffer | undefined {
+  if (chunk.byteLength === 0) return undefined;
+  const header = Buffer.alloc(4);
+  header.writeUInt32BE(chunk.byteLength);
+  return header;
+}
+
+/** INSTREAM's terminator: a chunk of length 0. */
+export const INSTREAM_END = Buffer.alloc(4);
+
+const STOPPED = Symbol('stopped');
+
+/**
+ * The chunks of `source` until it ends or `stop` settles, whichever comes first: a source that
+ * stalls (an S3 body that stops sending) cannot hold a scan past its timeout or past clamd's
+ * early answer. The source is then released (`return()`: a stream is destroyed) without waiting
+ * for it. Content already in memory (a sync iterable) cannot stall and is read as it is.
+ */
+export function untilStopped(
+  source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+  stop: Promise<unknown>,
+): AsyncIterable<Uint8Array> | Iterable<Uint8Array> {
+  if (!(Symbol.asyncIterator in source)) return source;
+  return {
+    async *[Symbol.asyncIterator]() {
+      const chunks = source[Symbol.asyncIterator]();
+      const stopped: Promise<typeof STOPPED> = stop.then(
+        () => STOPPED,
+        () => STOPPED,
+      );
+      try {
+        for (;;) {
+          const next = chunks.next();
+          // A read still pending when the scan stops may fail later: that is no longer anyone's error.
+          next.catch(() => undefined);
+          const read = await Promise.race([next, stopped]);
+          if (read === STOPPED || read.done) return;
+          yield read.value;
+        }
+      } finally {
+        Promise.resolve(chunks.return?.()).catch(() => undefined);
+      }
+    },
+  };
+}
+
+/** What a stream's scan gets when clamd has not answered within `timeoutMs`. */
+export function scanTimeout(timeoutMs: number): ScanTimeoutError {
+  return new ScanTimeoutError(`clamd gave no answer within ${timeoutMs} ms`);
 }
 
 /**
@@ -47,14 +106,14 @@ export class ClamdClient {
    * the terminating chunk, so clamd never judges partial content.
    */
   async scanStream(source: AsyncIterable<Uint8Array>, options: StreamScanOptions): Promise<StreamScanResult> {
-    const connection = await Connection.open(this.socketPath, options.timeoutMs);
+    const connection = await Connection.open(this.socketPath, options.timeoutMs, scanTimeout);
     let bytes = 0;
     try {
       connection.write(Buffer.from('zINSTREAM\0'));
-      for await (const chunk of source) {
+      for await (const chunk of untilStopped(source, connection.ended)) {
         if (connection.replied) break; // clamd gave up early (size limit): its reply says why
-        const header = Buffer.alloc(4);
-        header.writeUInt32BE(chunk.byteLength);
+        const header = instreamChunkHeader(chunk);
+        if (header === undefined) continue;
         bytes += chunk.byteLength;
         connection.write(header, chunk);
         await connection.drained();
@@ -65,13 +124,13 @@ export class ClamdClient {
             `read ${bytes} bytes of ${options.expectedBytes}: the content ended early`,
           );
         }
-        connection.write(Buffer.alloc(4));
+        connection.write(INSTREAM_END);
       }
       const verdict = parseScanReply(await connection.reply());
       return { verdict, bytes };
     } catch (error) {
       if (error instanceof ObjectReadError || error instanceof ClamdProtocolError) throw error;
-      if (error instanceof DaemonConnectionError) throw error;
+      if (error instanceof DaemonConnectionError || error instanceof ScanTimeoutError) throw error;
       throw new ObjectReadError(`reading the content failed after ${bytes} bytes: ${describe(error)}`, {
         cause: error,
       });
@@ -106,11 +165,17 @@ class Connection {
   private failure: Error | undefined;
   private readonly waiters: Array<() => void> = [];
   private readonly timer: NodeJS.Timeout;
+  private endedNow: () => void = () => undefined;
+  /** Settles once clamd has answered, the connection failed or timed out, or it was closed. */
+  readonly ended = new Promise<void>((resolve) => {
+    this.endedNow = resolve;
+  });
 
   private constructor(
     private readonly socket: net.Socket,
     private readonly socketPath: string,
     timeoutMs: number,
+    timedOut: (timeoutMs: number) => Error,
   ) {
     socket.setEncoding('utf8');
     socket.on('data', (text: string) => {
@@ -120,13 +185,16 @@ class Connection {
     socket.on('error', (error) => this.finish(error));
     socket.on('close', () => this.finish());
     socket.on('drain', () => this.wake());
-    this.timer = setTimeout(
-      () => this.finish(new DaemonConnectionError(`clamd gave no answer within ${timeoutMs} ms`)),
-      timeoutMs,
-    );
+    this.timer = setTimeout(() => this.finish(timedOut(timeoutMs)), timeoutMs);
   }
 
-  static open(socketPath: string, timeoutMs: number): Promise<Connection> {
+  /** `timedOut`: the error when clamd has not answered in time (a command's: clamd is unresponsive). */
+  static open(
+    socketPath: string,
+    timeoutMs: number,
+    timedOut: (timeoutMs: number) => Error = (ms) =>
+      new DaemonConnectionError(`clamd gave no answer within ${ms} ms`),
+  ): Promise<Connection> {
     return new Promise((resolve, reject) => {
       const socket = net.createConnection(socketPath);
       const onError = (error: Error) =>
@@ -138,7 +206,7 @@ class Connection {
       socket.once('error', onError);
       socket.once('connect', () => {
         socket.off('error', onError);
-        resolve(new Connection(socket, socketPath, timeoutMs));
+        resolve(new Connection(socket, socketPath, timeoutMs, timedOut));
       });
     });
   }
@@ -186,7 +254,7 @@ class Connection {
     clearTimeout(this.timer);
     if (error && !this.received.includes('\0')) {
       this.failure =
-        error instanceof DaemonConnectionError
+        error instanceof DaemonConnectionError || error instanceof ScanTimeoutError
           ? error
           : new DaemonConnectionError(`connection to clamd failed: ${error.message}`, { cause: error });
     }
@@ -194,6 +262,7 @@ class Connection {
   }
 
   private wake(): void {
+    if (this.done) this.endedNow();
     for (const waiter of this.waiters.splice(0)) waiter();
   }
 }

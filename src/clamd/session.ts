@@ -1,6 +1,14 @@
 import net from 'node:net';
-import { ClamdProtocolError, DaemonConnectionError, ObjectReadError } from '../errors';
-import { parseScanReply, type StreamScanOptions, type StreamScanResult } from './protocol';
+import { ClamdProtocolError, DaemonConnectionError, ObjectReadError, ScanTimeoutError } from '../errors';
+import {
+  INSTREAM_END,
+  instreamChunkHeader,
+  parseScanReply,
+  type StreamScanOptions,
+  type StreamScanResult,
+  scanTimeout,
+  untilStopped,
+} from './protocol';
 
 /**
  * One clamd connection kept open for many scans (clamd's `zIDSESSION`): a directory of small
@@ -72,7 +80,7 @@ export class ClamdSession {
       this.pending = { id, settle: resolve };
     });
     const timer = setTimeout(() => {
-      this.settle(new DaemonConnectionError(`clamd gave no answer within ${options.timeoutMs} ms`));
+      this.settle(scanTimeout(options.timeoutMs));
       this.socket.destroy();
     }, options.timeoutMs);
     let bytes = 0;
@@ -95,10 +103,10 @@ export class ClamdSession {
     try {
       cork();
       this.socket.write('zINSTREAM\0');
-      for await (const chunk of source) {
+      for await (const chunk of untilStopped(source, reply)) {
         if (answered) break; // clamd gave up early (size limit): its answer says why
-        const header = Buffer.alloc(4);
-        header.writeUInt32BE(chunk.byteLength);
+        const header = instreamChunkHeader(chunk);
+        if (header === undefined) continue;
         bytes += chunk.byteLength;
         cork();
         this.socket.write(header);
@@ -115,7 +123,7 @@ export class ClamdSession {
           );
         }
         cork();
-        this.socket.write(Buffer.alloc(4));
+        this.socket.write(INSTREAM_END);
       }
       uncork();
       const answer = await reply;
@@ -126,7 +134,7 @@ export class ClamdSession {
       // unknown: drop it.
       this.destroy();
       if (error instanceof ClamdProtocolError || error instanceof DaemonConnectionError) throw error;
-      if (error instanceof ObjectReadError) throw error;
+      if (error instanceof ObjectReadError || error instanceof ScanTimeoutError) throw error;
       throw new ObjectReadError(
         `reading the content failed after ${bytes} bytes: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`,
         { cause: error },

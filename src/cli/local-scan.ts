@@ -6,6 +6,7 @@ import { unscannableFields } from '../scan/unscannable';
 import { forEachPulled } from '../util/limit';
 import type { WalkEntry } from './file-walk';
 import type { FileResult, ScanReport } from './report';
+import { notScannedResult } from './scan-result';
 
 export interface LocalScanOptions {
   readonly entries: AsyncIterator<WalkEntry>;
@@ -77,14 +78,7 @@ async function scanEntry(
   config: Config,
   startedAt: number,
 ): Promise<FileResult> {
-  if (entry.kind === 'unreadable') {
-    return {
-      path: entry.path,
-      status: config.statusNames.PROCESSING_ERROR,
-      durationMs: 0,
-      error: `cannot read the directory: ${entry.reason}`,
-    };
-  }
+  if (entry.kind === 'not-scanned') return notScannedResult(entry, config.statusNames.PROCESSING_ERROR);
   const outcome = await worker.scan(entry.path);
   return {
     path: entry.path,

@@ -15,6 +15,9 @@ import {
   UsageError,
 } from './usage';
 
+// The command's entry (bin/lambda-av.js) takes it from here: the package holds what main.ts reaches.
+export { argumentBytes } from './argument-bytes';
+
 type Command = (args: string[], settings: CliSettings, io: CommandIo) => Promise<number>;
 
 /**
@@ -58,7 +61,8 @@ export async function main(args: string[], io: CommandIo): Promise<number> {
     const load = Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined;
     if (!load) throw new UsageError(`no such command: ${command}`);
     const run = await load();
-    return await run(rest, loadCliSettings(io.env), io);
+    const commandIo = io.argumentBytes ? { ...io, argumentBytes: io.argumentBytes.slice(1) } : io;
+    return await run(rest, loadCliSettings(io.env), commandIo);
   } catch (error) {
     const failure = error as Error & { code?: string };
     if (error instanceof UsageError || failure.code?.startsWith('ERR_PARSE_ARGS')) {

@@ -1,11 +1,19 @@
+import { isUtf8 } from 'node:buffer';
 import { describeUnscannable, type UnscannableFields, unscannableOfResult } from '../scan/unscannable';
 import type { StatusNames } from '../settings';
+import { printable } from '../util/printable';
 import type { CommandIo } from './command-io';
 import { EXIT_CLEAN, EXIT_ERROR, EXIT_INFECTED } from './usage';
 
 export interface FileResult extends Partial<UnscannableFields> {
-  readonly path: string;
+  /** A file's path as the file system has it (bytes), or an object's s3:// address. */
+  readonly path: string | Buffer;
   readonly status: string;
+  /**
+   * Set when this is not a file's result but a path that could not be scanned at all: a
+   * directory that could not be read, or a PATH argument that is missing or not a file.
+   */
+  readonly notScanned?: 'directory' | 'path';
   readonly signature?: string;
   readonly durationMs: number;
   readonly error?: string;
@@ -18,7 +26,10 @@ export interface Summary {
   /** Not fully scanned by clamd (encrypted, over a limit, a format it skips): neither clean nor infected. */
   readonly unscannable: number;
   readonly skipped: number;
+  /** Files whose scan failed. */
   readonly errors: number;
+  /** Directories and PATH arguments that could not be scanned at all: not files, not counted in `files`. */
+  readonly notScanned: number;
   readonly durationMs: number;
   readonly definitions?: string;
   readonly testSignatures?: boolean;
@@ -29,7 +40,7 @@ export interface Summary {
 type Counts = Omit<Summary, 'durationMs' | 'definitions' | 'testSignatures' | 'interrupted'>;
 
 function noCounts(): { -readonly [K in keyof Counts]: number } {
-  return { files: 0, clean: 0, infected: 0, unscannable: 0, skipped: 0, errors: 0 };
+  return { files: 0, clean: 0, infected: 0, unscannable: 0, skipped: 0, errors: 0, notScanned: 0 };
 }
 
 /**
@@ -42,6 +53,10 @@ function count(
   result: FileResult,
   names: StatusNames,
 ): void {
+  if (result.notScanned) {
+    counts.notScanned++;
+    return;
+  }
   counts.files++;
   if (result.status === names.CLEAN) counts.clean++;
   else if (result.status === names.INFECTED) counts.infected++;
@@ -66,14 +81,34 @@ export function summarise(results: readonly FileResult[], names: StatusNames, du
  */
 export function exitCode(summary: Summary): number {
   if (summary.infected > 0) return EXIT_INFECTED;
-  if (summary.errors > 0 || summary.skipped > 0 || summary.unscannable > 0) return EXIT_ERROR;
+  if (summary.errors > 0 || summary.notScanned > 0) return EXIT_ERROR;
+  if (summary.skipped > 0 || summary.unscannable > 0) return EXIT_ERROR;
   return EXIT_CLEAN;
 }
 
+/**
+ * One line per result. The path and the error are escaped (src/util/printable.ts): a name holding
+ * a newline, a carriage return or an escape sequence cannot end its line early or pose as
+ * another file's verdict, and bytes that are not UTF-8 show as `\xNN`.
+ */
 export function formatResult(result: FileResult): string {
-  const found = result.signature ? ` ${result.signature}` : '';
-  const why = result.error ? ` (${result.error})` : unscannableNote(result);
-  return `${result.path}: ${result.status}${found}${why} [${result.durationMs} ms]`;
+  const found = result.signature ? ` ${printable(result.signature)}` : '';
+  const why = result.error ? ` (${printable(result.error)})` : unscannableNote(result);
+  return `${printable(result.path)}: ${result.status}${found}${why} [${result.durationMs} ms]`;
+}
+
+/**
+ * A result as JSON: `path` is text. A name that is not valid UTF-8 cannot be JSON text as it is:
+ * its `path` is the name as the human report prints it (each such byte as `\xNN`, backslashes
+ * doubled, see src/util/printable.ts) and `pathBase64` carries its exact bytes.
+ */
+export function jsonResult(result: FileResult): string {
+  if (typeof result.path === 'string') return JSON.stringify(result);
+  const { path: bytes, ...rest } = result;
+  const text = isUtf8(bytes)
+    ? { path: bytes.toString('utf8') }
+    : { path: printable(bytes), pathBase64: bytes.toString('base64') };
+  return JSON.stringify({ ...text, ...rest });
 }
 
 /** ` (not fully scanned: encrypted)` for a result that says clamd could not scan it completely, else nothing. */
@@ -92,6 +127,7 @@ export function formatSummary(summary: Summary): string {
     `Unscannable (not fully scanned): ${summary.unscannable}`,
     `Skipped (over the size limit): ${summary.skipped}`,
     `Errors: ${summary.errors}`,
+    `Not scanned (directories not read, PATHs missing or not files): ${summary.notScanned}`,
     ...(summary.definitions ? [`Definitions: ${summary.definitions}`] : []),
     `Time: ${(summary.durationMs / 1000).toFixed(2)} s`,
   ].join('\n');
@@ -133,7 +169,7 @@ export class ScanReport {
   async add(result: FileResult): Promise<void> {
     count(this.counts, result, this.options.names);
     if (this.options.json) {
-      this.write(`${this.first ? '  ' : ', '}${JSON.stringify(result)}`);
+      this.write(`${this.first ? '  ' : ', '}${jsonResult(result)}`);
       this.first = false;
     } else {
       this.write(formatResult(result));

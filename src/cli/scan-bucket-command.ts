@@ -8,10 +8,11 @@ import {
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
 import { createSfnClient } from '../aws-clients';
-import { BULK_MODES, type BulkMode } from '../bulk/bulk-mode';
+import type { BulkMode } from '../bulk/bulk-mode';
 import type { BulkScanSummary } from '../bulk/report';
-import type { BulkScanRequest } from '../bulk/request';
+import { type BulkScanRequest, checkBulkScanRequest, type RequestFieldNames } from '../bulk/request';
 import type { CliSettings } from '../config';
+import { InvalidEventError } from '../errors';
 import type { CommandIo } from './command-io';
 import { EXIT_CLEAN, EXIT_ERROR, EXIT_INFECTED, SCAN_BUCKET_HELP, UsageError } from './usage';
 
@@ -54,14 +55,9 @@ export async function scanBucketCommand(
       'scan-bucket needs the bulk scan state machine: --state-machine ARN or LAMBDA_AV_BULK_SCAN_STATE_MACHINE_ARN (the stack output BulkScanStateMachineArn)',
     );
   }
-  if (values.mode !== undefined && !(BULK_MODES as readonly string[]).includes(values.mode)) {
-    throw new UsageError(
-      `--mode must be one of ${BULK_MODES.join(', ')}, got ${JSON.stringify(values.mode)}`,
-    );
-  }
   const request: BulkScanRequest = {
     bucket: target.bucket,
-    // The member account owning the bucket (an organization hub); the plan checks it.
+    // The member account owning the bucket (an organization hub); checkRequest checks it.
     ...(values.account ? { account: values.account } : {}),
     ...(target.prefix ? { prefix: target.prefix } : {}),
     ...(values.mode ? { mode: values.mode as BulkMode } : {}),
@@ -74,6 +70,7 @@ export async function scanBucketCommand(
     ...(values.manifest ? { manifest: parseObjectUrl(values.manifest) } : {}),
     trigger: 'cli',
   };
+  checkRequest(request);
   const sfn = createSfnClient({ endpointOverride: settings.sfnEndpointOverride });
   try {
     const { executionArn } = await sfn.send(
@@ -171,6 +168,32 @@ export function formatSummary(summary: BulkScanSummary): string[] {
     lines.push(`  ... and ${c.INFECTED - summary.infected.length} more in the report`);
   if (summary.report.manifest) lines.push(`Report: s3://${summary.report.bucket}/${summary.report.manifest}`);
   return lines;
+}
+
+/** The request's fields as this command's arguments name them. */
+const OPTION_NAMES: Partial<Record<keyof BulkScanRequest, string>> = {
+  bucket: 'the BUCKET of s3://BUCKET/PREFIX',
+  prefix: 'the PREFIX of s3://BUCKET/PREFIX',
+  mode: '--mode',
+  modifiedAfter: '--modified-after',
+  modifiedBefore: '--modified-before',
+  batchSize: '--batch-size',
+  maxConcurrency: '--max-concurrency',
+  manifest: '--manifest',
+};
+const optionName: RequestFieldNames = (field) => OPTION_NAMES[field] ?? field;
+
+/**
+ * Refuses, before anything starts, a request the workflow would refuse: the same rules
+ * (checkBulkScanRequest), with the options named as typed.
+ */
+function checkRequest(request: BulkScanRequest): void {
+  try {
+    checkBulkScanRequest(request, Date.now(), optionName);
+  } catch (error) {
+    if (error instanceof InvalidEventError) throw new UsageError(error.message);
+    throw error;
+  }
 }
 
 function parseBucketUrl(url: string): { bucket: string; prefix: string } {

@@ -3,7 +3,7 @@ import { type CliSettings, type Config, loadConfig } from '../config';
 import type { ObjectRef } from '../scan/contract';
 import type { CommandIo } from './command-io';
 import { chooseDefinitions } from './definitions-source';
-import { checkPaths, type WalkEntry, walkFiles } from './file-walk';
+import { type WalkEntry, walkFiles } from './file-walk';
 import type { ScanRun } from './local-scan';
 import { exitCode, ScanReport } from './report';
 import { EXIT_INTERRUPTED, SCAN_HELP, UsageError } from './usage';
@@ -18,9 +18,10 @@ export const DEFAULT_CONCURRENCY = 16;
 const DEFAULT_WORKFLOW_CONCURRENCY = 4;
 
 export async function scanCommand(args: string[], settings: CliSettings, io: CommandIo): Promise<number> {
-  const { values, positionals } = parseArgs({
+  const { values, positionals, tokens } = parseArgs({
     args,
     allowPositionals: true,
+    tokens: true,
     options: {
       definitions: { type: 'string' },
       'test-signatures': { type: 'boolean', default: false },
@@ -64,8 +65,11 @@ export async function scanCommand(args: string[], settings: CliSettings, io: Com
     return exitCode(report.finish(elapsed(started)));
   }
 
-  checkPaths(positionals);
-  const entries = await firstEntryChecked(walkFiles(positionals), positionals);
+  // File names as the bytes given (src/cli/argument-bytes.ts), not as Node decoded them.
+  const paths = tokens.flatMap((token) =>
+    token.kind === 'positional' ? [io.argumentBytes?.[token.index] ?? Buffer.from(token.value)] : [],
+  );
+  const entries = walkFiles(paths);
   const definitions = await chooseDefinitions(
     {
       testSignatures: values['test-signatures'] ?? false,
@@ -95,7 +99,8 @@ export async function scanCommand(args: string[], settings: CliSettings, io: Com
       ...(run.interrupted ? { interrupted: true } : {}),
     });
     if (run.interrupted) {
-      io.err('lambda-av: interrupted: clamd stopped and temporary files removed');
+      const why = io.signal?.reason === 'SIGPIPE' ? 'the output was closed (broken pipe)' : 'interrupted';
+      io.err(`lambda-av: ${why}: clamd stopped and temporary files removed`);
       return EXIT_INTERRUPTED;
     }
     return exitCode(summary);
@@ -128,26 +133,6 @@ async function scanLocal(
   }
   const { scanFilesLocally } = await import('./local-scan');
   return scanFilesLocally({ ...options, workRoot: options.settings.scanTempDir, signal: io.signal });
-}
-
-/**
- * Looks for the first file before anything starts, so a tree with no files at all is a usage
- * error (exit 2) rather than an empty report; the walk then goes on from there.
- */
-async function firstEntryChecked(
-  walk: AsyncGenerator<WalkEntry>,
-  paths: readonly string[],
-): Promise<AsyncGenerator<WalkEntry>> {
-  const first = await walk.next();
-  if (first.done) throw new UsageError(`no files to scan under ${paths.join(', ')}`);
-  return (async function* () {
-    try {
-      yield first.value;
-      yield* walk;
-    } finally {
-      await walk.return(undefined);
-    }
-  })();
 }
 
 function parseConcurrency(value: string | undefined, fallback: number): number {

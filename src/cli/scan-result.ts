@@ -1,9 +1,10 @@
 import { unscannableFields, unscannableOfResult } from '../scan/unscannable';
+import type { WalkEntry } from './file-walk';
 import type { FileResult } from './report';
 
 /** A scan result (the Lambda's, or an execution's output) as one line of the report. */
 export function resultOf(
-  where: string,
+  where: string | Buffer,
   result: {
     status: string;
     signature?: string;
@@ -25,8 +26,27 @@ export function resultOf(
   };
 }
 
+/** A directory that could not be read, or a PATH argument that is missing or not a file. */
+export function notScannedResult(
+  entry: Extract<WalkEntry, { kind: 'not-scanned' }>,
+  status: string,
+): FileResult {
+  return {
+    path: entry.path,
+    status,
+    notScanned: entry.what,
+    durationMs: 0,
+    error: entry.what === 'directory' ? `cannot read the directory: ${entry.reason}` : entry.reason,
+  };
+}
+
 /** A file or object that could not be scanned at all: `status` is PROCESSING_ERROR's configured name. */
-export function failedResult(where: string, error: unknown, startedAt: number, status: string): FileResult {
+export function failedResult(
+  where: string | Buffer,
+  error: unknown,
+  startedAt: number,
+  status: string,
+): FileResult {
   const failure = error instanceof Error ? error : new Error(String(error));
   return {
     path: where,

@@ -8,6 +8,8 @@ import {
 import { createS3Client } from '../aws-clients';
 import type { CliSettings } from '../config';
 import { readManifest } from '../definitions/manifest';
+import { type DefinitionsSet, resolvePublishedSet } from '../definitions/store';
+import { DefinitionsNotPublishedError } from '../errors';
 import {
   DIMENSION_STATUS,
   METRIC_CANARY_DETECTED,
@@ -33,9 +35,21 @@ export interface StackStatus {
   readonly definitions:
     | {
         readonly published: true;
+        readonly layout: 'manifest';
         readonly version: string;
         readonly builtAt: string;
         readonly ageHours: number;
+      }
+    | {
+        /** Database files without a manifest (what `serve` publishes), as the scanner loads them. */
+        readonly published: true;
+        readonly layout: 'plain';
+        /** The set's id, as scan results name it: a digest of the files' names, ETags and sizes. */
+        readonly version: string;
+        readonly files: readonly string[];
+        /** When the newest of the files was uploaded. */
+        readonly uploadedAt?: string;
+        readonly ageHours?: number;
       }
     | { readonly published: false; readonly reason: string };
   readonly canary:
@@ -144,6 +158,10 @@ export async function gatherStatus(target: StatusTarget, now: Date): Promise<Sta
   }
 }
 
+/**
+ * What the scanners load, found as they find it (resolvePublishedSet): the updater's manifest, or
+ * else the database files at the prefix, the plain layout `serve` and `definitions publish` leave.
+ */
 async function definitionsStatus(
   s3: ReturnType<typeof createS3Client>,
   target: StatusTarget,
@@ -151,15 +169,31 @@ async function definitionsStatus(
 ): Promise<StackStatus['definitions']> {
   const location = { bucket: target.bucket, prefix: target.prefix };
   const published = await readManifest(s3, location);
-  if (!published) {
+  if (published) {
+    const { version, builtAt } = published.manifest;
+    return { published: true, layout: 'manifest', version, builtAt, ageHours: hoursSince(builtAt, now) };
+  }
+  let set: DefinitionsSet;
+  try {
+    set = await resolvePublishedSet(s3, location);
+  } catch (error) {
+    if (!(error instanceof DefinitionsNotPublishedError)) throw error;
     return {
       published: false,
-      reason: `no manifest.json at s3://${target.bucket}/${target.prefix ? `${target.prefix}/` : ''}`,
+      reason: `no manifest.json and no database files at s3://${target.bucket}/${target.prefix ? `${target.prefix}/` : ''}`,
     };
   }
-  const { version, builtAt } = published.manifest;
-  const ageHours = Math.round(((now.getTime() - Date.parse(builtAt)) / 3_600_000) * 10) / 10;
-  return { published: true, version, builtAt, ageHours };
+  return {
+    published: true,
+    layout: 'plain',
+    version: set.id,
+    files: set.files.map((file) => file.name),
+    ...(set.publishedAt ? { uploadedAt: set.publishedAt, ageHours: hoursSince(set.publishedAt, now) } : {}),
+  };
+}
+
+function hoursSince(time: string, now: Date): number {
+  return Math.round(((now.getTime() - Date.parse(time)) / 3_600_000) * 10) / 10;
 }
 
 function serviceMetric(metricName: string, extra: Record<string, string> = {}) {
@@ -308,11 +342,7 @@ export function needsAttention(status: StackStatus): boolean {
 export function renderStatus(status: StackStatus): string {
   const lines = [`lambda-av status${status.stack ? ` of stack ${status.stack}` : ''}`, ''];
   const d = status.definitions;
-  lines.push(
-    d.published
-      ? `Definitions  ${d.version}, built ${d.builtAt}, ${d.ageHours} h old`
-      : `Definitions  NONE PUBLISHED (${d.reason})`,
-  );
+  lines.push(`Definitions  ${describeDefinitions(d)}`);
   const c = status.canary;
   lines.push(
     c.reported
@@ -340,4 +370,11 @@ export function renderStatus(status: StackStatus): string {
     }
   }
   return lines.join('\n');
+}
+
+function describeDefinitions(d: StackStatus['definitions']): string {
+  if (!d.published) return `NONE PUBLISHED (${d.reason})`;
+  if (d.layout === 'manifest') return `${d.version}, built ${d.builtAt}, ${d.ageHours} h old`;
+  const uploaded = d.uploadedAt ? `, newest uploaded ${d.uploadedAt}, ${d.ageHours} h old` : '';
+  return `plain files ${d.files.join(', ')} (set ${d.version})${uploaded}`;
 }

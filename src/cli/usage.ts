@@ -36,8 +36,11 @@ export const SCAN_HELP = `Usage: lambda-av scan [options] PATH...
 Local scans (the default) start clamd with the scanner Lambda's settings and limits, its policy
 signatures and verdict rules, and stream each file straight into it, several at once. Directories
 are scanned recursively as they are walked; symbolic links are followed only when given as PATH.
-Each result is printed as it comes, then a summary. Ctrl-C stops clamd and removes every
-temporary file before the command ends.
+A PATH that is missing or not a file, and a directory that cannot be read, get an error line and
+the rest is scanned. Each result is printed as it comes, then a summary. Names are printed with
+control characters escaped (\\n, \\e, ...) and bytes that are not UTF-8 as \\xNN; in --json such a
+name also has "pathBase64", its exact bytes. Ctrl-C, or a reader that goes away (| head), stops
+clamd and removes every temporary file before the command ends.
 
 With --workflow, an embedded stack starts on 127.0.0.1 instead (an S3-compatible server, the
 scanner Lambda's handler with a real clamd, the scan state machine executed locally) and each file
@@ -59,7 +62,8 @@ Options:
 Each file gets one line: CLEAN, INFECTED with the signature, UNSCANNABLE with clamd's heuristic
 and why it could not be scanned completely (encrypted, a limit exceeded, an unsupported format),
 SKIPPED (over MAX_FILE_SIZE) or PROCESSING_ERROR with the error; then a summary counting each.
-Exit codes: 0 all clean; 1 something infected; 2 an error, a file skipped or unscannable (clamscan
+Exit codes: 0 all clean; 1 something infected; 2 an error, a PATH or directory not scanned, a file
+skipped or unscannable; 130 after Ctrl-C; 141 when the output's reader went away (clamscan
 exits 1 for what it reports as Heuristics.Encrypted.* or Heuristics.Limits.Exceeded.*: no virus
 was found there, the file could not be judged). UNSCANNABLE_POLICY=block-as-infected reports
 unscannable files as INFECTED instead (exit 1), as before the UNSCANNABLE verdict existed.
@@ -176,7 +180,9 @@ export const STATUS_HELP = `Usage: lambda-av status [--stack NAME] [--json]
 Shows a deployed stack's health on one screen: the published definitions (version and age), the
 last canary (when, detected or not, its slowest scan), the scans of the last hour and the last day
 by verdict with p50 and p99 latency, and the alarms in ALARM. It reads CloudWatch (GetMetricData,
-DescribeAlarms), the published manifest.json, and the stack's outputs.
+DescribeAlarms), the published definitions as the scanners find them (the updater's manifest.json,
+or else the database files at the prefix, as 'lambda-av serve' publishes them), and the stack's
+outputs.
 
 Options:
   --stack NAME          the CloudFormation stack (its outputs name the bucket, prefix and alarms)

@@ -1,10 +1,10 @@
-import path from 'node:path';
 import { LocalStack } from '../local/stack';
 import { forEachPulled } from '../util/limit';
+import { printable } from '../util/printable';
 import type { WalkEntry } from './file-walk';
 import type { ScanRun } from './local-scan';
 import type { FileResult, ScanReport } from './report';
-import { failedResult, resultOf } from './scan-result';
+import { failedResult, notScannedResult, resultOf } from './scan-result';
 
 export interface WorkflowScanOptions {
   readonly entries: AsyncIterator<WalkEntry>;
@@ -43,14 +43,18 @@ export async function scanFilesThroughWorkflow(options: WorkflowScanOptions): Pr
       options.concurrency,
       async (entry) => {
         const startedAt = performance.now();
-        const key = `f${index++}/${path.basename(entry.path)}`;
         let result: FileResult;
-        try {
-          if (entry.kind === 'unreadable') throw new Error(`cannot read the directory: ${entry.reason}`);
-          const scan = await (stack as LocalStack).scanFile(key, entry.path, executions.signal);
-          result = resultOf(entry.path, scan.result, startedAt);
-        } catch (error) {
-          result = failedResult(entry.path, error, startedAt, options.processingError);
+        if (entry.kind === 'not-scanned') {
+          result = notScannedResult(entry, options.processingError);
+        } else {
+          // An S3 key is UTF-8 text: a name that is not gets its printed form (\xNN for such bytes).
+          const key = `f${index++}/${printable(baseName(entry.path))}`;
+          try {
+            const scan = await (stack as LocalStack).scanFile(key, entry.path, executions.signal);
+            result = resultOf(entry.path, scan.result, startedAt);
+          } catch (error) {
+            result = failedResult(entry.path, error, startedAt, options.processingError);
+          }
         }
         if (!interrupted) await report.add(result);
       },
@@ -62,4 +66,9 @@ export async function scanFilesThroughWorkflow(options: WorkflowScanOptions): Pr
     await options.entries.return?.();
     await stack?.stop();
   }
+}
+
+/** The last part of a path, as bytes. */
+function baseName(file: Buffer): Buffer {
+  return file.subarray(file.lastIndexOf(0x2f) + 1);
 }

@@ -1,4 +1,12 @@
-import { closeSync, constants, createReadStream, fstatSync, openSync, readSync } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  createReadStream,
+  fstatSync,
+  openSync,
+  type PathLike,
+  readSync,
+} from 'node:fs';
 import { mkdir, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ClamdDaemon } from '../clamd/daemon';
@@ -7,8 +15,15 @@ import { ClamdSession } from '../clamd/session';
 import type { Config } from '../config';
 import { isDatabaseFile } from '../definitions/database-files';
 import { POLICY_DATABASE, POLICY_DATABASE_NAME } from '../definitions/policy';
-import { ClamdProtocolError, DaemonConnectionError, ObjectNotFoundError, ObjectReadError } from '../errors';
+import {
+  ClamdProtocolError,
+  DaemonConnectionError,
+  ObjectNotFoundError,
+  ObjectReadError,
+  ScanTimeoutError,
+} from '../errors';
 import { exceedsScanLimit, type Judgement, judgementOf } from '../scan/verdict-rules';
+import { describeFsError } from '../util/fs-error';
 import { makeOwnedDir } from '../util/owned-dirs';
 
 /** What a local scan found in one file. */
@@ -30,7 +45,11 @@ export interface LocalFileScannerOptions {
 
 /** Files up to this size are read in one go; larger ones are streamed to clamd in chunks. */
 const READ_WHOLE_LIMIT = 1024 * 1024;
-/** Another attempt on a fresh session or a restarted clamd, as the scan state machine retries. */
+/**
+ * Another attempt on a fresh session or a restarted clamd, as the scan state machine retries a
+ * DaemonConnectionError. Never after a ScanTimeoutError: content that keeps clamd busy past the
+ * timeout would only keep it busy again.
+ */
 const CONNECTION_RETRIES = 2;
 
 /**
@@ -106,6 +125,15 @@ export class LocalFileScanner {
     const refusal = await this.daemon.recentStreamError(50);
     return refusal === undefined ? { retry: true } : { refused: refusal };
   }
+
+  /**
+   * After clamd gave no verdict in time: a clamd that no longer answers is started again for the
+   * files still to come; the file that timed out is not sent again.
+   */
+  async afterTimeout(): Promise<void> {
+    if (this.stopping) return;
+    if (await this.daemon.recoverIfUnresponsive()) await this.daemon.ensureRunning();
+  }
 }
 
 export class FileScanWorker {
@@ -116,8 +144,11 @@ export class FileScanWorker {
     private readonly config: Config,
   ) {}
 
-  /** Scans one file; every failure is a PROCESSING_ERROR outcome, never CLEAN. */
-  async scan(file: string): Promise<FileScanOutcome> {
+  /**
+   * Scans one file (its path as bytes, or as text); every failure is a PROCESSING_ERROR outcome,
+   * never CLEAN. An empty file is scanned like any other: clamd answers OK for no content.
+   */
+  async scan(file: PathLike): Promise<FileScanOutcome> {
     let size: number | undefined;
     for (let attempt = 0; ; attempt++) {
       try {
@@ -136,6 +167,10 @@ export class FileScanWorker {
         }
       } catch (caught) {
         let error = caught;
+        if (error instanceof ScanTimeoutError) {
+          this.session = undefined;
+          await this.scanner.afterTimeout();
+        }
         if (error instanceof DaemonConnectionError) {
           this.session = undefined;
           const next = await this.scanner.recover();
@@ -179,15 +214,15 @@ interface FileContent {
  * cheaper than a round trip through libuv's thread pool per call, and a few small reads block
  * the event loop for microseconds.
  */
-function openContent(file: string): FileContent {
+function openContent(file: PathLike): FileContent {
   let fd: number;
   try {
     fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (error) {
     const failure = error as NodeJS.ErrnoException;
     if (failure.code === 'ENOENT')
-      throw new ObjectNotFoundError(`${file} no longer exists`, { cause: error });
-    throw new ObjectReadError(`cannot open ${file}: ${failure.message}`, { cause: error });
+      throw new ObjectNotFoundError('the file no longer exists', { cause: error });
+    throw new ObjectReadError(`cannot open the file: ${describeFsError(error)}`, { cause: error });
   }
   let stream: ReturnType<typeof createReadStream> | undefined;
   const close = () => {
@@ -197,7 +232,7 @@ function openContent(file: string): FileContent {
   };
   try {
     const info = fstatSync(fd);
-    if (!info.isFile()) throw new ObjectReadError(`${file} is not a regular file`);
+    if (!info.isFile()) throw new ObjectReadError('not a regular file');
     const size = info.size;
     return {
       size,
@@ -208,7 +243,7 @@ function openContent(file: string): FileContent {
           stream = createReadStream('', { fd, highWaterMark: 256 * 1024 });
           return stream;
         }
-        return [readWhole(fd, size, file)];
+        return [readWhole(fd, size)];
       },
     };
   } catch (error) {
@@ -221,7 +256,7 @@ function openContent(file: string): FileContent {
  * Reads exactly `size` bytes and checks the file ends there: a file that grew or shrank while it
  * was read is an error, so a verdict never covers less than the whole file.
  */
-function readWhole(fd: number, size: number, file: string): Buffer {
+function readWhole(fd: number, size: number): Buffer {
   const buffer = Buffer.allocUnsafe(size + 1);
   let offset = 0;
   try {
@@ -232,12 +267,12 @@ function readWhole(fd: number, size: number, file: string): Buffer {
       if (offset > size) break;
     }
   } catch (error) {
-    throw new ObjectReadError(`reading ${file} failed after ${offset} bytes: ${(error as Error).message}`, {
+    throw new ObjectReadError(`reading failed after ${offset} bytes: ${describeFsError(error)}`, {
       cause: error,
     });
   }
   if (offset !== size) {
-    throw new ObjectReadError(`${file} changed while it was read (${size} bytes expected, ${offset} found)`);
+    throw new ObjectReadError(`the file changed while it was read (${size} bytes expected, ${offset} found)`);
   }
   return buffer.subarray(0, size);
 }

@@ -1,4 +1,4 @@
-import { createReadStream } from 'node:fs';
+import { createReadStream, type PathLike } from 'node:fs';
 import { mkdir, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -60,6 +60,12 @@ export const STACK_BUCKETS: readonly string[] = [
   LOCAL_NAMES.bulkReportsBucket,
   LOCAL_NAMES.workflowBucket,
 ];
+
+/** A file scanned through the workflow: its verdict and the execution that gave it. */
+export interface LocalScan {
+  readonly result: ScanResult;
+  readonly execution: ExecutionResult;
+}
 
 export interface LocalStackOptions {
   /** Objects, tags, executions and the credentials are kept here across restarts; else in a temporary directory. */
@@ -214,11 +220,7 @@ export class LocalStack {
    * `scan --workflow`: uploads a file as an object and runs the scan state machine on it, waiting
    * for its end; `signal` aborts the execution.
    */
-  async scanFile(
-    key: string,
-    file: string,
-    signal?: AbortSignal,
-  ): Promise<{ result: ScanResult; execution: ExecutionResult }> {
+  async scanFile(key: string, file: PathLike, signal?: AbortSignal): Promise<LocalScan> {
     const { size } = await stat(file);
     const bucket = LOCAL_NAMES.workflowBucket;
     await this.s3.send(

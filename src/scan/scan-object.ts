@@ -6,6 +6,7 @@ import {
   DaemonStartupError,
   ObjectNotFoundError,
   ObjectReadError,
+  ScanTimeoutError,
   TagLimitExceededError,
 } from '../errors';
 import type { StatusNames, UnscannablePolicy } from '../settings';
@@ -36,6 +37,11 @@ export interface ScanDependencies {
    * daemon failure), else what it said about the stream it refused (a failure of this object).
    */
   readonly refusal?: () => Promise<string | undefined>;
+  /**
+   * After clamd gave no verdict in time: true when clamd no longer answers and was stopped (the
+   * next scan starts a fresh one), false when it answers, so it was the object that kept it busy.
+   */
+  readonly replacedIfUnresponsive?: () => Promise<boolean>;
 }
 
 export interface ScanOutcome {
@@ -92,6 +98,10 @@ export async function scanAndTag(deps: ScanDependencies, object: ObjectRef): Pro
     };
   } catch (caught) {
     let error = caught;
+    if (error instanceof ScanTimeoutError && (await deps.replacedIfUnresponsive?.())) {
+      // clamd itself hung: nothing is known about the object, and a fresh clamd may scan it.
+      error = new DaemonConnectionError(error.message, { cause: error });
+    }
     if (error instanceof DaemonConnectionError && deps.refusal) {
       const refused = await deps.refusal();
       if (refused !== undefined) {

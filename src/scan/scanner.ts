@@ -171,6 +171,7 @@ export class Scanner {
       settings: this.options.config,
       definitions: this.engine.definitions,
       refusal: () => this.engine.refusal(),
+      replacedIfUnresponsive: () => this.engine.daemon.recoverIfUnresponsive(),
     };
   }
 

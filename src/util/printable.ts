@@ -1,3 +1,5 @@
+import { isUtf8 } from 'node:buffer';
+
 /**
  * Text made safe for a terminal line, as `ls` does with its escape quoting style: control
  * characters (C0, DEL, C1), Unicode line and paragraph separators and bidirectional overrides are
@@ -44,6 +46,8 @@ function escapeCharacter(character: string): string {
  * U+DC80-U+DCFF (the "surrogateescape" of Python), which printable() then writes as `\xNN`.
  */
 function decodeBytes(bytes: Uint8Array): string {
+  // Most names are valid UTF-8: decoded at once, without a look at each byte.
+  if (isUtf8(bytes)) return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
   let out = '';
   let index = 0;
   while (index < bytes.length) {

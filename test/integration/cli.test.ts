@@ -160,11 +160,20 @@ test('UNSCANNABLE_POLICY=block-as-infected: encrypted files are INFECTED as befo
   expect(run.stdout).toMatch(/Infected: 1\nUnscannable \(not fully scanned\): 0/);
 });
 
-test('a missing path exits 2 with a clear message', async () => {
-  const run = await lambdaAv(['scan', '--test-signatures', path.join(root, 'nope')]);
+test('a missing PATH is an error line and the other PATHs are still scanned, as with clamscan: exit 2', async () => {
+  const run = await lambdaAv([
+    'scan',
+    '--test-signatures',
+    path.join(root, 'nope'),
+    path.join(root, 'clean', 'a.txt'),
+  ]);
 
   expect(run.code).toBe(2);
-  expect(run.stderr).toContain(`lambda-av: no such file or directory: ${path.join(root, 'nope')}`);
+  expect(run.stdout).toContain(`${path.join(root, 'nope')}: PROCESSING_ERROR (no such file or directory)`);
+  expect(run.stdout).toContain(`${path.join(root, 'clean', 'a.txt')}: CLEAN`);
+  expect(run.stdout).toMatch(
+    /Files scanned: 1\nClean: 1\n[\s\S]*Not scanned \(directories not read, PATHs missing or not files\): 1/,
+  );
 });
 
 test.each([

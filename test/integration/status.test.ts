@@ -1,9 +1,14 @@
 import { execFile } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import { resolvePublishedSet } from '../../src/definitions/store';
 import { type LocalCloudWatchServer, startLocalCloudWatch } from '../../src/local/cloudwatch-server';
+import { publishDefinitionsDirectory } from '../../src/local-scan/local-definitions';
 import { type LocalCloudFormation, startLocalCloudFormation } from '../support/cloudformation';
 import { type LocalS3, startLocalS3 } from '../support/s3';
+import { writeTestDatabase } from '../support/signatures';
 
 // `lambda-av status` as a user runs it, against local endpoints that answer the AWS operations it
 // calls in the SDK's wire protocols: CloudWatch (AWS JSON 1.0), CloudFormation (Query/XML), S3.
@@ -144,6 +149,7 @@ test('--json shows the definitions, the last canary, scans by verdict and the al
     stack: STACK,
     definitions: {
       published: true,
+      layout: 'manifest',
       version: '20261130T000000Z-cafe0123',
       builtAt: expect.any(String),
       ageHours: 6,
@@ -199,10 +205,39 @@ test('a stack with no definitions published and no alarms says so', async () => 
 
   expect(shown.definitions).toEqual({
     published: false,
-    reason: 'no manifest.json at s3://defs/nothing-here/',
+    reason: 'no manifest.json and no database files at s3://defs/nothing-here/',
   });
   expect(shown.alarms).toEqual([]);
   expect(run.code).toBe(1);
+});
+
+test("serve's plain layout (database files, no manifest.json) is published definitions, named as the scanner names the set", async () => {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'lambda-av-status-plain-'));
+  await s3.createBucket('plain-defs');
+  try {
+    await writeTestDatabase(dir);
+    await publishDefinitionsDirectory(s3.client, 'plain-defs', dir);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+  const set = await resolvePublishedSet(s3.client, { bucket: 'plain-defs', prefix: '' });
+
+  const json = await status(['--bucket', 'plain-defs', '--prefix', '', '--alarm-prefix', 'Other-', '--json']);
+  const text = await status(['--bucket', 'plain-defs', '--prefix', '', '--alarm-prefix', 'Other-']);
+
+  expect(JSON.parse(json.stdout).definitions).toEqual({
+    published: true,
+    layout: 'plain',
+    version: set.id,
+    files: ['test.hdb', 'test.ndb'],
+    uploadedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+    ageHours: 0,
+  });
+  expect(text.stdout).toMatch(
+    new RegExp(
+      `\nDefinitions {2}plain files test\\.hdb, test\\.ndb \\(set ${set.id}\\), newest uploaded \\S+, 0 h old\n`,
+    ),
+  );
 });
 
 test('without a stack or settings the command says what it needs', async () => {

@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import path from 'node:path';
+import { ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { type LocalStepFunctionsServer, startLocalStepFunctions } from '../../../src/local/sfn-server';
 import { BULK_SCAN_STATE_MACHINE } from '../../../src/local/step-functions';
 import { type Harness, startHarness, UPLOADS_BUCKET } from '../../support/harness';
@@ -106,3 +107,34 @@ test('usage errors name what is wrong: a bad mode, no state machine', async () =
   expect(none.code).toBe(2);
   expect(none.stderr).toContain('scan-bucket needs the bulk scan state machine');
 });
+
+test.each([
+  [['--batch-size', '0'], '--batch-size must be a whole number from 1 to 500, got 0'],
+  [['--batch-size', '501'], '--batch-size must be a whole number from 1 to 500, got 501'],
+  [['--modified-after', 'garbage'], '--modified-after must be an ISO 8601 time'],
+  [['--modified-after', 'PT1H', '--modified-before', 'PT2H'], 'must be earlier than --modified-before'],
+  [
+    ['--manifest', 's3://nope/x.json'],
+    "--manifest must name an S3 Inventory's manifest.json ({bucket, key}: a bucket name and a key ending in manifest.json), got s3://nope/x.json",
+  ],
+])(
+  'a request the workflow would refuse (%j) is refused before anything starts: exit 2',
+  async (options, message) => {
+    const sfn = new SFNClient({
+      endpoint: sfnServer.endpoint,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    });
+    const stateMachineArn = env.LAMBDA_AV_BULK_SCAN_STATE_MACHINE_ARN;
+    const before = (await sfn.send(new ListExecutionsCommand({ stateMachineArn }))).executions?.length;
+
+    const run = await lambdaAv(['scan-bucket', `s3://${UPLOADS_BUCKET}`, ...options]);
+    const after = (await sfn.send(new ListExecutionsCommand({ stateMachineArn }))).executions?.length;
+    sfn.destroy();
+
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(message);
+    expect(run.stdout).not.toContain('Started');
+    expect(after).toBe(before);
+  },
+);

@@ -36,6 +36,11 @@ afterAll(async () => {
   await rm(root, { recursive: true, force: true });
 });
 
+/** Chunks as a stream delivers them (the one-shot client takes async sources only). */
+async function* chunks(parts: readonly Buffer[]): AsyncGenerator<Buffer> {
+  yield* parts;
+}
+
 function file(name: string, content: string | Buffer): string {
   const target = path.join(root, name);
   writeFileSync(target, content);
@@ -83,12 +88,58 @@ test('clamd killed between two scans is started again and the scan still gets it
   expect(scanner.daemon.pid).not.toBe(firstPid);
 });
 
-test('a missing file is a PROCESSING_ERROR naming the file', async () => {
+test('an empty file is CLEAN, and every file after it on the same session gets its own verdict', async () => {
+  const worker = scanner.worker();
+  const files = [
+    file('first.com', EICAR),
+    file('__init__.py', ''),
+    file('main.py', 'print(1)\n'),
+    file('empty.txt', Buffer.alloc(0)),
+    file('last.com', EICAR),
+  ];
+
+  const outcomes = [];
+  for (const target of files) outcomes.push(await worker.scan(target));
+
+  expect(outcomes).toEqual([
+    { verdict: 'INFECTED', signature: 'Eicar-Test-Signature.UNOFFICIAL', size: 68 },
+    { verdict: 'CLEAN', size: 0 },
+    { verdict: 'CLEAN', size: 9 },
+    { verdict: 'CLEAN', size: 0 },
+    { verdict: 'INFECTED', signature: 'Eicar-Test-Signature.UNOFFICIAL', size: 68 },
+  ]);
+});
+
+test('a file whose name is not UTF-8 is opened by its bytes and scanned', async () => {
+  const name = Buffer.concat([
+    Buffer.from(`${root}/bad`),
+    Buffer.from([0xff, 0xfe]),
+    Buffer.from('utf8.com'),
+  ]);
+  writeFileSync(name, EICAR);
+
+  expect(await scanner.worker().scan(name)).toEqual({
+    verdict: 'INFECTED',
+    signature: 'Eicar-Test-Signature.UNOFFICIAL',
+    size: 68,
+  });
+});
+
+test("clamd's log line of a verdict is not taken for a refusal of the next stream", async () => {
+  await expect(
+    scanner.daemon.client.scanStream(chunks([Buffer.from(EICAR)]), { timeoutMs: 5_000 }),
+  ).resolves.toMatchObject({ verdict: { infected: true } });
+
+  // clamd logs "instream(local): Eicar-Test-Signature.UNOFFICIAL FOUND" as it answers.
+  expect(await scanner.daemon.recentStreamError(500)).toBeUndefined();
+});
+
+test('a missing file is a PROCESSING_ERROR saying so', async () => {
   const outcome = await scanner.worker().scan(path.join(root, 'no-such-file'));
 
   expect(outcome).toMatchObject({
     verdict: 'PROCESSING_ERROR',
-    error: { name: 'ObjectNotFoundError', message: expect.stringContaining('no-such-file') },
+    error: { name: 'ObjectNotFoundError', message: 'the file no longer exists' },
   });
 });
 
@@ -141,6 +192,22 @@ describe('a clamd session', () => {
     expect(session.usable).toBe(false);
   });
 
+  test('an empty chunk inside the content does not end the stream: the whole content is judged', async () => {
+    const session = await open();
+    const split = [Buffer.from(EICAR.slice(0, 20)), Buffer.alloc(0), Buffer.from(EICAR.slice(20))];
+
+    const inSession = await session.scanStream(split, { timeoutMs: 5_000 });
+    const oneShot = await scanner.daemon.client.scanStream(chunks(split), { timeoutMs: 5_000 });
+    const next = await session.scanStream([Buffer.alloc(0)], { timeoutMs: 5_000 });
+
+    expect(inSession).toEqual({
+      verdict: { infected: true, signature: 'Eicar-Test-Signature.UNOFFICIAL' },
+      bytes: 68,
+    });
+    expect(oneShot).toEqual(inSession);
+    expect(next).toEqual({ verdict: { infected: false }, bytes: 0 });
+  });
+
   test('answers each of several scans in turn', async () => {
     const session = await open();
 
@@ -151,6 +218,37 @@ describe('a clamd session', () => {
     expect(first.verdict).toEqual({ infected: true, signature: 'Eicar-Test-Signature.UNOFFICIAL' });
     expect(second).toEqual({ verdict: { infected: false }, bytes: 4 });
   });
+});
+
+test('a scan that times out is not sent again; a clamd that stopped answering is replaced for the next file', async () => {
+  const hung = await LocalFileScanner.start({
+    definitionsDir,
+    workRoot,
+    config: loadConfig({
+      CLAMAV_BUCKET_NAME: 'unused',
+      CLAMD_SCAN_TIMEOUT_MS: '1500',
+      CLAMD_START_TIMEOUT_MS: '30000',
+    }),
+  });
+  try {
+    const worker = hung.worker();
+    const target = file('waits.com', EICAR);
+    const pid = hung.daemon.pid as number;
+    process.kill(pid, 'SIGSTOP');
+
+    const timedOut = await worker.scan(target);
+    const next = await worker.scan(target);
+
+    expect(timedOut).toEqual({
+      verdict: 'PROCESSING_ERROR',
+      size: 68,
+      error: { name: 'ScanTimeoutError', message: 'clamd gave no answer within 1500 ms' },
+    });
+    expect(hung.daemon.pid).not.toBe(pid);
+    expect(next.verdict).toBe('INFECTED');
+  } finally {
+    await hung.stop();
+  }
 });
 
 test('stop ends clamd and removes the work area', async () => {

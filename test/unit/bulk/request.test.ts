@@ -1,5 +1,10 @@
 import { parseBulkItem } from '../../../src/bulk/bulk-item';
-import { planBulkScan, rescanRequests, resolveInstant } from '../../../src/bulk/request';
+import {
+  checkBulkScanRequest,
+  planBulkScan,
+  rescanRequests,
+  resolveInstant,
+} from '../../../src/bulk/request';
 import { loadConfig } from '../../../src/config';
 
 const limits = { maxConcurrency: 8, batchSize: 100, reportBucket: 'reports' };
@@ -104,7 +109,10 @@ test.each([
     { bucket: 'uploads', prefix: 'a/', manifest: { bucket: 'inv', key: 'm/manifest.json' } },
     'prefix cannot be combined',
   ],
-  [{ bucket: 'uploads', manifest: { bucket: 'inv', key: 'list.csv' } }, 'manifest must be {bucket, key}'],
+  [
+    { bucket: 'uploads', manifest: { bucket: 'inv', key: 'list.csv' } },
+    "manifest must name an S3 Inventory's manifest.json ({bucket, key}: a bucket name and a key ending in manifest.json), got s3://inv/list.csv",
+  ],
 ])('refused: %j', (request, message) => {
   expect(() => planBulkScan(request, limits, 'x', NOW)).toThrow(message);
 });
@@ -167,4 +175,19 @@ test('items from a listing and from an inventory read alike', () => {
     lastModified: Date.parse('2026-01-01T00:00:00.000Z'),
   });
   expect(() => parseBulkItem({ Size: 1 })).toThrow('a bulk scan item needs a Key');
+});
+
+test('the rules name each field as the caller names it, and leave the limits to the deployment', () => {
+  const options = (field: string) => `--${field}`;
+
+  expect(() => checkBulkScanRequest({ bucket: 'uploads', batchSize: 0 }, NOW, options)).toThrow(
+    '--batchSize must be a whole number from 1 to 500, got 0',
+  );
+  expect(checkBulkScanRequest({ bucket: 'uploads', maxConcurrency: 9000 }, NOW)).toMatchObject({
+    maxConcurrency: 9000,
+  });
+  expect(planBulkScan({ bucket: 'uploads', maxConcurrency: 9000 }, limits, 'x', NOW)).toMatchObject({
+    maxConcurrency: limits.maxConcurrency,
+    maxConcurrencyCapped: true,
+  });
 });

@@ -1,4 +1,6 @@
-import { defaultMaxScanSize, renderClamdConf } from '../../../src/clamd/clamd-conf';
+import { defaultMaxScanSize, maxScanTimeFor, renderClamdConf } from '../../../src/clamd/clamd-conf';
+import { daemonOptionsFor } from '../../../src/clamd/daemon-settings';
+import { loadConfig } from '../../../src/config';
 
 function parse(conf: string): Record<string, string> {
   return Object.fromEntries(
@@ -49,4 +51,20 @@ test('a scan size below the object limit is raised to it, so every accepted obje
 
   expect(conf.MaxScanSize).toBe('5000');
   expect(conf.MaxFileSize).toBe('5000');
+});
+
+test("clamd's own time limit is half the scan timeout, so its answer comes before ours", () => {
+  const config = loadConfig({ CLAMAV_BUCKET_NAME: 'unused', CLAMD_SCAN_TIMEOUT_MS: '20000' });
+  const options = daemonOptionsFor(config, '/w', '/w/db');
+  const conf = parse(
+    renderClamdConf({ ...base, maxFileSize: 1000, maxScanSize: 1000, maxScanTimeMs: options.maxScanTimeMs }),
+  );
+
+  expect(conf.MaxScanTime).toBe('10000');
+  expect(conf.AlertExceedsMax).toBe('yes');
+  // The default is ClamAV's own (120 s): half of the default CLAMD_SCAN_TIMEOUT_MS.
+  expect(parse(renderClamdConf({ ...base, maxFileSize: 1000, maxScanSize: 1000 })).MaxScanTime).toBe(
+    '120000',
+  );
+  expect(maxScanTimeFor(1)).toBe(1);
 });

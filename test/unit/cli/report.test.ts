@@ -4,6 +4,7 @@ import {
   type FileResult,
   formatResult,
   formatSummary,
+  jsonResult,
   ScanReport,
   summarise,
 } from '../../../src/cli/report';
@@ -35,6 +36,7 @@ test('unscannable files have their own count, apart from infected files and erro
     unscannable: 2,
     skipped: 0,
     errors: 1,
+    notScanned: 0,
     durationMs: 10,
   });
   expect(formatSummary(summary)).toContain('Infected: 1\nUnscannable (not fully scanned): 2\n');
@@ -139,6 +141,7 @@ test.each([0, 1, 2500])(
       unscannable: 0,
       skipped: 0,
       errors: 0,
+      notScanned: 0,
       durationMs: 42,
       definitions: 'test',
     });
@@ -160,4 +163,58 @@ test('results are written in batches, not a write per file, and all of them by t
   expect(writes.length).toBeLessThan(20);
   expect(lines.filter((line) => line.endsWith(': CLEAN [3 ms]'))).toHaveLength(2000);
   expect(lines).toContain('Files scanned: 2000');
+});
+
+test('a directory or PATH that could not be scanned is counted apart from files, and exits 2', () => {
+  const summary = summarise(
+    [
+      file('CLEAN'),
+      file('PROCESSING_ERROR', {
+        notScanned: 'directory',
+        error: 'cannot read the directory: permission denied',
+      }),
+      file('PROCESSING_ERROR', { notScanned: 'path', error: 'no such file or directory' }),
+    ],
+    names,
+    10,
+  );
+
+  expect(summary).toMatchObject({ files: 1, clean: 1, errors: 0, notScanned: 2 });
+  expect(exitCode(summary)).toBe(2);
+  expect(formatSummary(summary)).toContain(
+    'Files scanned: 1\nClean: 1\nInfected: 0\nUnscannable (not fully scanned): 0\nSkipped (over the size limit): 0\nErrors: 0\nNot scanned (directories not read, PATHs missing or not files): 2\n',
+  );
+});
+
+test('a name cannot end its line early or pose as another verdict: control characters are escaped', () => {
+  const forged = 'a.txt: CLEAN [1 ms]\nevil.com';
+
+  expect(formatResult(file('INFECTED', { path: forged, signature: 'Eicar' }))).toBe(
+    'a.txt: CLEAN [1 ms]\\nevil.com: INFECTED Eicar [1 ms]',
+  );
+  expect(formatResult(file('CLEAN', { path: 'x\r\u001b[2Ky' }))).toBe('x\\r\\e[2Ky: CLEAN [1 ms]');
+  expect(formatResult(file('PROCESSING_ERROR', { path: 'p', error: 'ObjectReadError: bad\nline' }))).toBe(
+    'p: PROCESSING_ERROR (ObjectReadError: bad\\nline) [1 ms]',
+  );
+});
+
+test('a name that is not UTF-8 is printed with \\xNN, and in JSON as text plus its exact bytes', () => {
+  const bytes = Buffer.from([0x44, 0x2f, 0x62, 0xff, 0xfe, 0x2e, 0x63, 0x6f, 0x6d]); // D/b\xff\xfe.com
+  const utf8 = Buffer.from('D/caf\u00e9.txt');
+
+  expect(formatResult(file('INFECTED', { path: bytes }))).toBe('D/b\\xff\\xfe.com: INFECTED [1 ms]');
+  expect(JSON.parse(jsonResult(file('INFECTED', { path: bytes })))).toEqual({
+    path: 'D/b\\xff\\xfe.com',
+    pathBase64: bytes.toString('base64'),
+    status: 'INFECTED',
+    durationMs: 1,
+  });
+  expect(Buffer.from(JSON.parse(jsonResult(file('CLEAN', { path: bytes }))).pathBase64, 'base64')).toEqual(
+    bytes,
+  );
+  expect(JSON.parse(jsonResult(file('CLEAN', { path: utf8 })))).toEqual({
+    path: 'D/caf\u00e9.txt',
+    status: 'CLEAN',
+    durationMs: 1,
+  });
 });
