@@ -3,7 +3,6 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { DefinitionsDirectory, resolvePublishedSet } from '../../src/definitions/store';
 import { updateDefinitions } from '../../src/definitions/updater';
@@ -16,6 +15,7 @@ import {
   UPLOADS_BUCKET,
 } from '../support/harness';
 import { mirrorEnv, startTestMirror } from '../support/mirror';
+import { watchExit } from '../support/process-exit';
 import { bodySignature, EICAR, EICAR_SIGNATURE } from '../support/signatures';
 import { checkGuarantees, expectNoStrayFiles, snapshot } from './guarantees';
 import { record } from './ledger';
@@ -65,8 +65,9 @@ test('clamd killed in the middle of a scan: a retryable DaemonConnectionError, t
       slowly(
         bytes.subarray(0, 64 * 1024),
         async () => {
+          const watch = await watchExit(pid);
           process.kill(pid, 'SIGKILL');
-          await sleep(200);
+          await watch.exited;
         },
         bytes.subarray(64 * 1024),
       ),
