@@ -21,55 +21,9 @@ import { VERDICTS, type Verdict } from '../scan/contract';
 import { SERVICE_NAME } from '../settings';
 import type { CommandIo } from './command-io';
 import { stackOutputs } from './stack-outputs';
+import { renderStatus } from './status-render';
+import { needsAttention, type StackStatus, type VerdictFigures } from './status-report';
 import { STATUS_HELP, UsageError } from './usage';
-
-export interface VerdictFigures {
-  readonly count: number;
-  /** Milliseconds; absent without scans. */
-  readonly p50?: number;
-  readonly p99?: number;
-}
-
-export interface StackStatus {
-  readonly stack?: string;
-  readonly definitions:
-    | {
-        readonly published: true;
-        readonly layout: 'manifest';
-        readonly version: string;
-        readonly builtAt: string;
-        readonly ageHours: number;
-      }
-    | {
-        /** Database files without a manifest (what `serve` publishes), as the scanner loads them. */
-        readonly published: true;
-        readonly layout: 'plain';
-        /** The set's id, as scan results name it: a digest of the files' names, ETags and sizes. */
-        readonly version: string;
-        readonly files: readonly string[];
-        /** When the newest of the files was uploaded. */
-        readonly uploadedAt?: string;
-        readonly ageHours?: number;
-      }
-    | { readonly published: false; readonly reason: string };
-  readonly canary:
-    | {
-        readonly reported: true;
-        readonly time: string;
-        readonly detected: boolean;
-        readonly latencyMs?: number;
-      }
-    | { readonly reported: false; readonly since: string };
-  readonly scans: {
-    readonly lastHour: Record<Verdict, VerdictFigures>;
-    readonly lastDay: Record<Verdict, VerdictFigures>;
-  };
-  readonly alarms: ReadonlyArray<{
-    readonly name: string;
-    readonly reason?: string;
-    readonly since?: string;
-  }>;
-}
 
 /** What `status` looks at, from the stack's outputs or given one by one. */
 interface StatusTarget {
@@ -329,52 +283,4 @@ async function alarmsInAlarm(cloudwatch: CloudWatchClient, prefix: string): Prom
     token = page.NextToken;
   } while (token);
   return alarms;
-}
-
-export function needsAttention(status: StackStatus): boolean {
-  return (
-    status.alarms.length > 0 ||
-    !status.definitions.published ||
-    (status.canary.reported && !status.canary.detected)
-  );
-}
-
-export function renderStatus(status: StackStatus): string {
-  const lines = [`lambda-av status${status.stack ? ` of stack ${status.stack}` : ''}`, ''];
-  const d = status.definitions;
-  lines.push(`Definitions  ${describeDefinitions(d)}`);
-  const c = status.canary;
-  lines.push(
-    c.reported
-      ? `Canary       ${c.detected ? 'detected' : 'NOT DETECTED'} at ${c.time}${c.latencyMs !== undefined ? `, slowest scan ${c.latencyMs} ms` : ''}`
-      : `Canary       no report since ${c.since}`,
-  );
-  lines.push('', 'Scans               last hour                 last day');
-  for (const verdict of VERDICTS) {
-    const cell = (f: VerdictFigures) =>
-      `${String(f.count).padStart(6)}${f.p50 !== undefined ? `  p50 ${f.p50} ms  p99 ${f.p99} ms` : ''}`.padEnd(
-        26,
-      );
-    lines.push(
-      `  ${verdict.padEnd(17)} ${cell(status.scans.lastHour[verdict])}${cell(status.scans.lastDay[verdict])}`.trimEnd(),
-    );
-  }
-  lines.push('');
-  if (status.alarms.length === 0) lines.push('Alarms       none in ALARM');
-  else {
-    lines.push(`Alarms       ${status.alarms.length} in ALARM:`);
-    for (const alarm of status.alarms) {
-      lines.push(
-        `  ${alarm.name}${alarm.since ? ` since ${alarm.since}` : ''}${alarm.reason ? `: ${alarm.reason}` : ''}`,
-      );
-    }
-  }
-  return lines.join('\n');
-}
-
-function describeDefinitions(d: StackStatus['definitions']): string {
-  if (!d.published) return `NONE PUBLISHED (${d.reason})`;
-  if (d.layout === 'manifest') return `${d.version}, built ${d.builtAt}, ${d.ageHours} h old`;
-  const uploaded = d.uploadedAt ? `, newest uploaded ${d.uploadedAt}, ${d.ageHours} h old` : '';
-  return `plain files ${d.files.join(', ')} (set ${d.version})${uploaded}`;
 }
