@@ -1,75 +1,19 @@
 import { parseArgs } from 'node:util';
-import {
-  CloudWatchClient,
-  DescribeAlarmsCommand,
-  GetMetricDataCommand,
-  type MetricDataQuery,
-} from '@aws-sdk/client-cloudwatch';
+import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
+import { STSClient } from '@aws-sdk/client-sts';
 import { createS3Client } from '../aws-clients';
-import type { CliSettings } from '../config';
+import { ACCOUNT_ID, type CliSettings } from '../config';
 import { readManifest } from '../definitions/manifest';
 import { type DefinitionsSet, resolvePublishedSet } from '../definitions/store';
 import { DefinitionsNotPublishedError } from '../errors';
-import {
-  DIMENSION_STATUS,
-  METRIC_CANARY_DETECTED,
-  METRIC_CANARY_LATENCY,
-  METRIC_SCAN_LATENCY,
-  METRICS_NAMESPACE,
-} from '../metrics';
-import { VERDICTS, type Verdict } from '../scan/contract';
-import { SERVICE_NAME } from '../settings';
+import { callerAccount } from './caller-account';
 import type { CommandIo } from './command-io';
+import { scansByAccount, type WindowFigures } from './scans-by-account';
 import { stackOutputs } from './stack-outputs';
+import { accountsSeen, canaryStatus, scanFigures } from './status-metrics';
+import { renderStatus } from './status-render';
+import { type DefinitionsReport, needsAttention, type StackStatus, type VerdictTable } from './status-report';
 import { STATUS_HELP, UsageError } from './usage';
-
-export interface VerdictFigures {
-  readonly count: number;
-  /** Milliseconds; absent without scans. */
-  readonly p50?: number;
-  readonly p99?: number;
-}
-
-export interface StackStatus {
-  readonly stack?: string;
-  readonly definitions:
-    | {
-        readonly published: true;
-        readonly layout: 'manifest';
-        readonly version: string;
-        readonly builtAt: string;
-        readonly ageHours: number;
-      }
-    | {
-        /** Database files without a manifest (what `serve` publishes), as the scanner loads them. */
-        readonly published: true;
-        readonly layout: 'plain';
-        /** The set's id, as scan results name it: a digest of the files' names, ETags and sizes. */
-        readonly version: string;
-        readonly files: readonly string[];
-        /** When the newest of the files was uploaded. */
-        readonly uploadedAt?: string;
-        readonly ageHours?: number;
-      }
-    | { readonly published: false; readonly reason: string };
-  readonly canary:
-    | {
-        readonly reported: true;
-        readonly time: string;
-        readonly detected: boolean;
-        readonly latencyMs?: number;
-      }
-    | { readonly reported: false; readonly since: string };
-  readonly scans: {
-    readonly lastHour: Record<Verdict, VerdictFigures>;
-    readonly lastDay: Record<Verdict, VerdictFigures>;
-  };
-  readonly alarms: ReadonlyArray<{
-    readonly name: string;
-    readonly reason?: string;
-    readonly since?: string;
-  }>;
-}
 
 /** What `status` looks at, from the stack's outputs or given one by one. */
 interface StatusTarget {
@@ -77,6 +21,8 @@ interface StatusTarget {
   readonly bucket: string;
   readonly prefix: string;
   readonly alarmPrefix: string;
+  /** `--account`: the scans of this account only. */
+  readonly only?: string;
 }
 
 const HOUR = 3600;
@@ -86,7 +32,8 @@ const CANARY_LOOKBACK = 2 * DAY;
 
 /**
  * `lambda-av status`: a deployed stack's health on one screen, from CloudWatch (GetMetricData,
- * DescribeAlarms), the published manifest, and the stack's outputs. Exit 0 when all is well, 1
+ * ListMetrics, DescribeAlarms), the published manifest, the stack's outputs, and the account the
+ * credentials act in (STS GetCallerIdentity), which every line names. Exit 0 when all is well, 1
  * when something needs a look (an alarm in ALARM, the last canary not detected, no definitions).
  */
 export async function statusCommand(args: string[], settings: CliSettings, io: CommandIo): Promise<number> {
@@ -97,6 +44,7 @@ export async function statusCommand(args: string[], settings: CliSettings, io: C
       bucket: { type: 'string' },
       prefix: { type: 'string' },
       'alarm-prefix': { type: 'string' },
+      account: { type: 'string' },
       json: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -114,9 +62,12 @@ export async function statusCommand(args: string[], settings: CliSettings, io: C
 }
 
 async function resolveTarget(
-  values: { stack?: string; bucket?: string; prefix?: string; 'alarm-prefix'?: string },
+  values: { stack?: string; bucket?: string; prefix?: string; 'alarm-prefix'?: string; account?: string },
   settings: CliSettings,
 ): Promise<StatusTarget> {
+  const only = values.account;
+  if (only !== undefined && !ACCOUNT_ID.test(only))
+    throw new UsageError(`--account must be a 12-digit AWS account id, got ${JSON.stringify(only)}`);
   const outputs = values.stack ? await stackOutputs(values.stack) : {};
   const bucket = values.bucket ?? outputs.DefinitionsBucketName ?? settings.definitionsBucket;
   const prefix = values.prefix ?? normalise(outputs.DefinitionsPrefix) ?? settings.definitionsPrefix ?? '';
@@ -126,7 +77,13 @@ async function resolveTarget(
       'status needs --stack NAME (the stack outputs name the rest), or --bucket (CLAMAV_BUCKET_NAME) and --alarm-prefix (LAMBDA_AV_ALARM_PREFIX)',
     );
   }
-  return { ...(values.stack ? { stack: values.stack } : {}), bucket, prefix, alarmPrefix };
+  return {
+    ...(values.stack ? { stack: values.stack } : {}),
+    bucket,
+    prefix,
+    alarmPrefix,
+    ...(only !== undefined ? { only } : {}),
+  };
 }
 
 /** The stack prints `(bucket root)` for an empty prefix. */
@@ -137,25 +94,65 @@ function normalise(prefix: string | undefined): string | undefined {
 export async function gatherStatus(target: StatusTarget, now: Date): Promise<StackStatus> {
   const cloudwatch = new CloudWatchClient({});
   const s3 = createS3Client();
+  const sts = new STSClient({});
   try {
-    const [definitions, canary, lastHour, lastDay, alarms] = await Promise.all([
+    const [account, definitions, canary, scans, alarms] = await Promise.all([
+      callerAccount(sts),
       definitionsStatus(s3, target, now),
-      canaryStatus(cloudwatch, now),
-      scanFigures(cloudwatch, now, HOUR),
-      scanFigures(cloudwatch, now, DAY),
+      canaryStatus(cloudwatch, new Date(now.getTime() - CANARY_LOOKBACK * 1000), now),
+      scansStatus(cloudwatch, now),
       alarmsInAlarm(cloudwatch, target.alarmPrefix),
     ]);
     return {
       ...(target.stack ? { stack: target.stack } : {}),
-      definitions,
-      canary,
-      scans: { lastHour, lastDay },
-      alarms,
+      account,
+      definitions: { account, ...definitions },
+      canary: { account, ...canary },
+      scans: {
+        ...scans.totals,
+        ...scansByAccount({
+          own: account,
+          ...scans,
+          ...(target.only !== undefined ? { only: target.only } : {}),
+        }),
+      },
+      alarms: alarms.map((alarm) => ({ account, ...alarm })),
     };
   } finally {
     cloudwatch.destroy();
     s3.destroy();
+    sts.destroy();
   }
+}
+
+/**
+ * The scans of the last hour and the last day: every account's, and each account's the metrics
+ * name (an organization hub). Every account seen is asked for, `--account` too: whether any
+ * account is named at all says whether this is a hub (src/cli/scans-by-account.ts).
+ */
+async function scansStatus(
+  cloudwatch: CloudWatchClient,
+  now: Date,
+): Promise<{ totals: WindowFigures; perAccount: Map<string, WindowFigures> }> {
+  const accounts = await accountsSeen(cloudwatch);
+  const [lastHour, lastDay] = await Promise.all([
+    scanFigures(cloudwatch, now, HOUR, accounts),
+    scanFigures(cloudwatch, now, DAY, accounts),
+  ]);
+  const of = (tables: ReadonlyMap<string, VerdictTable>, account: string) => {
+    const table = tables.get(account);
+    if (!table) throw new Error(`unreachable: no figures asked for account ${account}`);
+    return table;
+  };
+  return {
+    totals: { lastHour: lastHour.totals, lastDay: lastDay.totals },
+    perAccount: new Map(
+      accounts.map((account) => [
+        account,
+        { lastHour: of(lastHour.perAccount, account), lastDay: of(lastDay.perAccount, account) },
+      ]),
+    ),
+  };
 }
 
 /**
@@ -166,7 +163,7 @@ async function definitionsStatus(
   s3: ReturnType<typeof createS3Client>,
   target: StatusTarget,
   now: Date,
-): Promise<StackStatus['definitions']> {
+): Promise<DefinitionsReport> {
   const location = { bucket: target.bucket, prefix: target.prefix };
   const published = await readManifest(s3, location);
   if (published) {
@@ -196,123 +193,10 @@ function hoursSince(time: string, now: Date): number {
   return Math.round(((now.getTime() - Date.parse(time)) / 3_600_000) * 10) / 10;
 }
 
-function serviceMetric(metricName: string, extra: Record<string, string> = {}) {
-  return {
-    Namespace: METRICS_NAMESPACE,
-    MetricName: metricName,
-    Dimensions: [
-      ...Object.entries(extra).map(([Name, Value]) => ({ Name, Value })),
-      { Name: 'service', Value: SERVICE_NAME },
-    ],
-  };
-}
-
-/** One query per (id, metric, statistic), over periods of `period` seconds. */
-function query(
-  id: string,
-  metric: ReturnType<typeof serviceMetric>,
-  stat: string,
-  period: number,
-): MetricDataQuery {
-  return { Id: id, MetricStat: { Metric: metric, Period: period, Stat: stat }, ReturnData: true };
-}
-
-async function metricData(
+async function alarmsInAlarm(
   cloudwatch: CloudWatchClient,
-  queries: MetricDataQuery[],
-  start: Date,
-  end: Date,
-): Promise<Map<string, Array<{ time: Date; value: number }>>> {
-  const results = new Map<string, Array<{ time: Date; value: number }>>();
-  let token: string | undefined;
-  do {
-    const page = await cloudwatch.send(
-      new GetMetricDataCommand({
-        MetricDataQueries: queries,
-        StartTime: start,
-        EndTime: end,
-        ScanBy: 'TimestampDescending',
-        NextToken: token,
-      }),
-    );
-    for (const result of page.MetricDataResults ?? []) {
-      const points = (result.Timestamps ?? []).map((time, i) => ({ time, value: result.Values?.[i] ?? 0 }));
-      results.set(result.Id ?? '', [...(results.get(result.Id ?? '') ?? []), ...points]);
-    }
-    token = page.NextToken;
-  } while (token);
-  return results;
-}
-
-/** The newest canary report in the last two days (one datapoint per minute). */
-async function canaryStatus(cloudwatch: CloudWatchClient, now: Date): Promise<StackStatus['canary']> {
-  const start = new Date(now.getTime() - CANARY_LOOKBACK * 1000);
-  const data = await metricData(
-    cloudwatch,
-    [
-      query('detected', serviceMetric(METRIC_CANARY_DETECTED), 'Minimum', 60),
-      query('latency', serviceMetric(METRIC_CANARY_LATENCY), 'Maximum', 60),
-    ],
-    start,
-    now,
-  );
-  const newest = (id: string) =>
-    [...(data.get(id) ?? [])].sort((a, b) => b.time.getTime() - a.time.getTime())[0];
-  const detected = newest('detected');
-  if (!detected) return { reported: false, since: start.toISOString() };
-  const latency = (data.get('latency') ?? []).find(
-    (point) => point.time.getTime() === detected.time.getTime(),
-  );
-  return {
-    reported: true,
-    time: detected.time.toISOString(),
-    detected: detected.value >= 1,
-    ...(latency ? { latencyMs: Math.round(latency.value) } : {}),
-  };
-}
-
-/**
- * Scans by verdict over the last `window` seconds: count, p50 and p99 of ScanLatency. One period
- * spans the window, so each statistic is CloudWatch's own over all of it.
- */
-async function scanFigures(
-  cloudwatch: CloudWatchClient,
-  now: Date,
-  window: number,
-): Promise<Record<Verdict, VerdictFigures>> {
-  const end = new Date(Math.floor(now.getTime() / 60_000) * 60_000);
-  const start = new Date(end.getTime() - window * 1000);
-  const queries = VERDICTS.flatMap((verdict) => {
-    const metric = serviceMetric(METRIC_SCAN_LATENCY, { [DIMENSION_STATUS]: verdict });
-    const id = verdict.toLowerCase();
-    return [
-      query(`${id}_count`, metric, 'SampleCount', window),
-      query(`${id}_p50`, metric, 'p50', window),
-      query(`${id}_p99`, metric, 'p99', window),
-    ];
-  });
-  const data = await metricData(cloudwatch, queries, start, end);
-  const sum = (id: string) => (data.get(id) ?? []).reduce((total, point) => total + point.value, 0);
-  const first = (id: string) => data.get(id)?.[0]?.value;
-  return Object.fromEntries(
-    VERDICTS.map((verdict) => {
-      const id = verdict.toLowerCase();
-      const count = sum(`${id}_count`);
-      const p50 = first(`${id}_p50`);
-      const p99 = first(`${id}_p99`);
-      return [
-        verdict,
-        {
-          count,
-          ...(count > 0 && p50 !== undefined ? { p50: Math.round(p50) } : {}),
-          ...(count > 0 && p99 !== undefined ? { p99: Math.round(p99) } : {}),
-        },
-      ];
-    }),
-  ) as Record<Verdict, VerdictFigures>;
-}
-
-async function alarmsInAlarm(cloudwatch: CloudWatchClient, prefix: string): Promise<StackStatus['alarms']> {
+  prefix: string,
+): Promise<Array<{ name: string; reason?: string; since?: string }>> {
   const alarms: Array<{ name: string; reason?: string; since?: string }> = [];
   let token: string | undefined;
   do {
@@ -329,52 +213,4 @@ async function alarmsInAlarm(cloudwatch: CloudWatchClient, prefix: string): Prom
     token = page.NextToken;
   } while (token);
   return alarms;
-}
-
-export function needsAttention(status: StackStatus): boolean {
-  return (
-    status.alarms.length > 0 ||
-    !status.definitions.published ||
-    (status.canary.reported && !status.canary.detected)
-  );
-}
-
-export function renderStatus(status: StackStatus): string {
-  const lines = [`lambda-av status${status.stack ? ` of stack ${status.stack}` : ''}`, ''];
-  const d = status.definitions;
-  lines.push(`Definitions  ${describeDefinitions(d)}`);
-  const c = status.canary;
-  lines.push(
-    c.reported
-      ? `Canary       ${c.detected ? 'detected' : 'NOT DETECTED'} at ${c.time}${c.latencyMs !== undefined ? `, slowest scan ${c.latencyMs} ms` : ''}`
-      : `Canary       no report since ${c.since}`,
-  );
-  lines.push('', 'Scans               last hour                 last day');
-  for (const verdict of VERDICTS) {
-    const cell = (f: VerdictFigures) =>
-      `${String(f.count).padStart(6)}${f.p50 !== undefined ? `  p50 ${f.p50} ms  p99 ${f.p99} ms` : ''}`.padEnd(
-        26,
-      );
-    lines.push(
-      `  ${verdict.padEnd(17)} ${cell(status.scans.lastHour[verdict])}${cell(status.scans.lastDay[verdict])}`.trimEnd(),
-    );
-  }
-  lines.push('');
-  if (status.alarms.length === 0) lines.push('Alarms       none in ALARM');
-  else {
-    lines.push(`Alarms       ${status.alarms.length} in ALARM:`);
-    for (const alarm of status.alarms) {
-      lines.push(
-        `  ${alarm.name}${alarm.since ? ` since ${alarm.since}` : ''}${alarm.reason ? `: ${alarm.reason}` : ''}`,
-      );
-    }
-  }
-  return lines.join('\n');
-}
-
-function describeDefinitions(d: StackStatus['definitions']): string {
-  if (!d.published) return `NONE PUBLISHED (${d.reason})`;
-  if (d.layout === 'manifest') return `${d.version}, built ${d.builtAt}, ${d.ageHours} h old`;
-  const uploaded = d.uploadedAt ? `, newest uploaded ${d.uploadedAt}, ${d.ageHours} h old` : '';
-  return `plain files ${d.files.join(', ')} (set ${d.version})${uploaded}`;
 }

@@ -175,26 +175,30 @@ Options:
 The stack's outputs name each value (DefinitionsBucketName, DefinitionsPrefix,
 UpdateStateMachineArn). AWS credentials, region and endpoints come from the SDK's usual settings.`;
 
-export const STATUS_HELP = `Usage: lambda-av status [--stack NAME] [--json]
+export const STATUS_HELP = `Usage: lambda-av status [--stack NAME] [--account ID] [--json]
 
 Shows a deployed stack's health on one screen: the published definitions (version and age), the
 last canary (when, detected or not, its slowest scan), the scans of the last hour and the last day
-by verdict with p50 and p99 latency, and the alarms in ALARM. It reads CloudWatch (GetMetricData,
-DescribeAlarms), the published definitions as the scanners find them (the updater's manifest.json,
-or else the database files at the prefix, as 'lambda-av serve' publishes them), and the stack's
-outputs.
+by account and verdict with p50 and p99 latency, and the alarms in ALARM. Every line names its
+account: the definitions, the canary and the alarms are those of the account the credentials act
+in (STS GetCallerIdentity; on an organization hub, the hub); the scans are broken down by the
+account owning the objects, as a hub's metrics name it, with every account's totals after them. It
+reads CloudWatch (GetMetricData, ListMetrics, DescribeAlarms), the published definitions as the
+scanners find them (the updater's manifest.json, or else the database files at the prefix, as
+'lambda-av serve' publishes them), and the stack's outputs.
 
 Options:
   --stack NAME          the CloudFormation stack (its outputs name the bucket, prefix and alarms)
   --bucket NAME         or: the definitions bucket (default: $CLAMAV_BUCKET_NAME)
   --prefix PREFIX       the definitions prefix (default: $PATH_TO_AV_DEFINITIONS)
   --alarm-prefix TEXT   the stack's AlarmNamePrefix output (default: $LAMBDA_AV_ALARM_PREFIX)
+  --account ID          the scans of this account only (a 12-digit account id)
   --json                print JSON
   -h, --help            show this help
 
 Exit codes: 0 all is well, 1 something needs a look (an alarm in ALARM, the last canary not
 detected, no definitions published), 2 an error. AWS credentials, region and endpoints come from
-the SDK's usual settings (AWS_ENDPOINT_URL_CLOUDWATCH, ... work too).`;
+the SDK's usual settings (AWS_ENDPOINT_URL_CLOUDWATCH, AWS_ENDPOINT_URL_STS, ... work too).`;
 
 export const SCAN_BUCKET_HELP = `Usage: lambda-av scan-bucket s3://BUCKET[/PREFIX] [options]
 

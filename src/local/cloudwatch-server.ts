@@ -35,12 +35,17 @@ export interface LocalCloudWatchServer extends LocalEndpoint {
 
 type Json = Record<string, unknown>;
 
+/** ListMetrics leaves out metrics without data in the past two weeks. */
+const LIST_METRICS_WINDOW_MS = 14 * 24 * 3_600_000;
+
 /**
- * A stand-in for three CloudWatch operations on 127.0.0.1, in the AWS JSON 1.0 protocol that
+ * A stand-in for four CloudWatch operations on 127.0.0.1, in the AWS JSON 1.0 protocol that
  * `@aws-sdk/client-cloudwatch` speaks (`X-Amz-Target: GraniteServiceVersion20100801.<Operation>`):
  * PutMetricData stores datapoints, GetMetricData computes statistics over them (SampleCount, Sum,
- * Average, Minimum, Maximum, pNN) in periods from the query's StartTime, DescribeAlarms answers
- * with the alarms a test sets. Any other operation is refused with an error naming it.
+ * Average, Minimum, Maximum, pNN) in periods from the query's StartTime, ListMetrics lists the
+ * metrics with datapoints in the past two weeks (at once: CloudWatch may take up to 15 minutes),
+ * DescribeAlarms answers with the alarms a test sets. Any other operation is refused with an error
+ * naming it.
  */
 export async function startLocalCloudWatch(
   options: { readonly port?: number; readonly credentials?: LocalCredentials } = {},
@@ -104,6 +109,36 @@ export async function startLocalCloudWatch(
         };
       });
       return { MetricDataResults: results, Messages: [] };
+    },
+    ListMetrics(body) {
+      if (body.RecentlyActive !== undefined || body.IncludeLinkedAccounts !== undefined)
+        throw new LocalServiceError(
+          'InvalidParameterValue',
+          'this local CloudWatch lists by Namespace, MetricName and Dimensions only',
+        );
+      const filters = ((body.Dimensions as Json[] | undefined) ?? []).map((filter) => ({
+        name: String(filter.Name),
+        value: typeof filter.Value === 'string' ? filter.Value : undefined,
+      }));
+      const since = Date.now() - LIST_METRICS_WINDOW_MS;
+      const metrics = new Map<string, Json>();
+      for (const point of datapoints) {
+        if (point.timestamp < since) continue;
+        if (body.Namespace !== undefined && point.namespace !== body.Namespace) continue;
+        if (body.MetricName !== undefined && point.metricName !== body.MetricName) continue;
+        const matches = filters.every(
+          ({ name, value }) =>
+            Object.hasOwn(point.dimensions, name) &&
+            (value === undefined || point.dimensions[name] === value),
+        );
+        if (!matches) continue;
+        const dimensions = Object.entries(point.dimensions)
+          .sort(([a], [b]) => a.localeCompare(b))
+          .map(([Name, Value]) => ({ Name, Value }));
+        const metric = { Namespace: point.namespace, MetricName: point.metricName, Dimensions: dimensions };
+        metrics.set(JSON.stringify(metric), metric);
+      }
+      return { Metrics: [...metrics.values()] };
     },
     DescribeAlarms(body) {
       const prefix = typeof body.AlarmNamePrefix === 'string' ? body.AlarmNamePrefix : '';
