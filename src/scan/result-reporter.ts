@@ -43,7 +43,10 @@ export class ResultReporter {
     const { results } = this;
     // The canary's objects are not uploads: the update workflow reports them itself.
     const upload = result.bucket !== config.canaryBucket;
-    if (upload) metrics.scanCompleted(verdict, result.durationMs, result.account);
+    // On a hub every scan is counted per account, its own objects under the hub's account
+    // (`lambda-av status` lists the accounts from this dimension); elsewhere there is one account.
+    const account = result.account ?? config.organization?.hubAccount;
+    if (upload) metrics.scanCompleted(verdict, result.durationMs, account);
     const write = verdict === 'PROCESSING_ERROR' ? log.warn : log.info;
     // `timestamp` is a key the structured logger keeps for itself (it would drop ours and warn).
     const { timestamp, ...fields } = result;
