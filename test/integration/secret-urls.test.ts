@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { loadConfig } from '../../src/config';
@@ -168,4 +169,25 @@ test('a secret that does not exist is a SecretUrlError quoting AWS', async () =>
       /secret lambda-av\/no-such-secret.* could not be read: ResourceNotFoundException/,
     ),
   });
+}, 60_000);
+
+test("a secret mirror's refusal is a cool-down whose stored and returned reason does not hold the URL", async () => {
+  h = await startHarness({
+    definitions: false,
+    env: { ...secretEnv(), CLAMAV_OFFICIAL_DATABASES: 'daily', CLAMAV_CUSTOM_DATABASE_URL_SECRETS: '' },
+  });
+  mirror.rateLimit(true);
+
+  const result = await updateDefinitions({
+    s3: h.s3.client,
+    config: h.config,
+    secrets: awsSecretReader({ secretsManager, ssm }),
+  }).finally(() => mirror.rateLimit(false));
+
+  const state = await h.s3.client.send(
+    new GetObjectCommand({ Bucket: DEFINITIONS_BUCKET, Key: `${DEFINITIONS_PREFIX}/updater-state.json` }),
+  );
+  expect(result.coolDown?.reason).toMatch(/the mirror <secret URL> answered HTTP 429 to daily.cvd/);
+  expect(await state.Body?.transformToString()).not.toContain(TOKEN);
+  expect(JSON.stringify(result)).not.toContain(TOKEN);
 }, 60_000);
