@@ -38,6 +38,7 @@ export { LambdaAvMember, type LambdaAvMemberProps } from './organization/member'
 export type { MemberBucket, OrganizationProps } from './organization/organization-props';
 export { ProcessingErrorThreshold } from './processing-error-threshold';
 export type { ScanExclusion, ScanFilter } from './scan-filter';
+export { SecretUrl } from './secret-url';
 export { SweepRules, type SweepRulesProps } from './sweep';
 export type { SweepOptions, SweepSettings } from './sweep-settings';
 export { Sweep } from './sweep-settings';

@@ -17,6 +17,7 @@ import type {
 import type { OrganizationProps } from './organization/organization-props';
 import type { ProcessingErrorThreshold } from './processing-error-threshold';
 import type { ScanFilter } from './scan-filter';
+import type { SecretUrl } from './secret-url';
 import type { Sweep } from './sweep-settings';
 
 /** A bucket whose objects lambda-av scans. */
@@ -320,10 +321,32 @@ export interface LambdaAvProps {
   readonly updateInterval?: Duration;
   /** Run the updater during deployment, so a new stack has definitions before its first scan. @default true */
   readonly updateOnDeploy?: boolean;
-  /** A private mirror replacing ClamAV's (CLAMAV_MIRROR_URL), `http(s)://host[:port]`. @default ClamAV's official mirror */
+  /**
+   * A private mirror replacing ClamAV's (CLAMAV_MIRROR_URL), `http(s)://host[:port]`. The string
+   * lands in the template and the updater's configuration: a URL carrying a token belongs in
+   * `mirrorUrlSecret`.
+   * @default ClamAV's official mirror
+   */
   readonly mirrorUrl?: string;
-  /** Extra databases fetched with freshclam's DatabaseCustomURL (CLAMAV_CUSTOM_DATABASE_URLS). @default none */
+  /**
+   * A private mirror whose URL carries a token: read by the updater from Secrets Manager or SSM
+   * at the start of each update run (CLAMAV_MIRROR_URL_SECRET), so no template or log holds it.
+   * Not with `mirrorUrl`.
+   * @default no secret mirror
+   */
+  readonly mirrorUrlSecret?: SecretUrl;
+  /**
+   * Extra databases fetched with freshclam's DatabaseCustomURL (CLAMAV_CUSTOM_DATABASE_URLS).
+   * The strings land in the template: URLs carrying a token belong in `customDatabaseUrlSecrets`.
+   * @default none
+   */
   readonly customDatabaseUrls?: string[];
+  /**
+   * More DatabaseCustomURLs, each read by the updater from Secrets Manager or SSM at the start
+   * of each update run (CLAMAV_CUSTOM_DATABASE_URL_SECRETS), fetched after `customDatabaseUrls`.
+   * @default none
+   */
+  readonly customDatabaseUrlSecrets?: SecretUrl[];
   /**
    * Official databases to fetch (CLAMAV_OFFICIAL_DATABASES); may be empty.
    * @default all three: MAIN, DAILY, BYTECODE

@@ -6,12 +6,17 @@ import {
   SETTINGS,
 } from '../src/settings';
 import type { LambdaAvProps } from './lambda-av-props';
+import type { SecretUrl } from './secret-url';
 import { checkSetting, checkUrl, checkWholeMinutes, LambdaAvPropsError, quote } from './validation';
 
 /** Where new definitions come from, how often, and how warm scanners switch to them. */
 export interface UpdateSettings {
   readonly updateInterval: Duration;
   readonly customDatabaseUrls: readonly string[];
+  /** Where the updater reads the mirror's URL at run time (CLAMAV_MIRROR_URL_SECRET). */
+  readonly mirrorUrlSecret: SecretUrl | undefined;
+  /** Where it reads more custom database URLs (CLAMAV_CUSTOM_DATABASE_URL_SECRETS). */
+  readonly customDatabaseUrlSecrets: readonly SecretUrl[];
   readonly officialDatabases: readonly OfficialDatabase[];
   readonly definitionsCheckSeconds: number;
   /** CLAMD_RELOAD_STRATEGY. */
@@ -41,17 +46,33 @@ export function resolveUpdates(props: LambdaAvProps): UpdateSettings {
   if (props.mirrorUrl !== undefined) {
     checkUrl('mirrorUrl', props.mirrorUrl, SETTINGS.CLAMAV_MIRROR_URL.protocols);
   }
+  const mirrorUrlSecret = props.mirrorUrlSecret;
+  if (props.mirrorUrl !== undefined && mirrorUrlSecret !== undefined) {
+    throw new LambdaAvPropsError(
+      `mirrorUrl and mirrorUrlSecret are both given: one mirror, one way (got mirrorUrl ${quote(props.mirrorUrl)})`,
+    );
+  }
   const customDatabaseUrls = props.customDatabaseUrls ?? [];
   customDatabaseUrls.forEach((url, i) => {
     checkUrl(`customDatabaseUrls[${i}]`, url, SETTINGS.CLAMAV_CUSTOM_DATABASE_URLS.deployedProtocols);
   });
-  if (officialDatabases.length === 0 && customDatabaseUrls.length === 0) {
+  const customDatabaseUrlSecrets = props.customDatabaseUrlSecrets ?? [];
+  if (officialDatabases.length === 0 && customDatabaseUrls.length + customDatabaseUrlSecrets.length === 0) {
     throw new LambdaAvPropsError(
-      'officialDatabases is empty and no customDatabaseUrls are given: the updater would fetch nothing',
+      'officialDatabases is empty and no customDatabaseUrls or customDatabaseUrlSecrets are given: the updater would fetch nothing',
     );
   }
   const updateInterval = props.updateInterval ?? Duration.hours(3);
-  const minUpdateMinutes = props.mirrorUrl === undefined && officialDatabases.length > 0 ? 60 : 5;
+  const ownMirror = props.mirrorUrl !== undefined || mirrorUrlSecret !== undefined;
+  const minUpdateMinutes = !ownMirror && officialDatabases.length > 0 ? 60 : 5;
   checkWholeMinutes('updateInterval', updateInterval, minUpdateMinutes, 24 * 60);
-  return { updateInterval, customDatabaseUrls, officialDatabases, definitionsCheckSeconds, reloadStrategy };
+  return {
+    updateInterval,
+    customDatabaseUrls,
+    mirrorUrlSecret,
+    customDatabaseUrlSecrets,
+    officialDatabases,
+    definitionsCheckSeconds,
+    reloadStrategy,
+  };
 }

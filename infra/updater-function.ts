@@ -49,6 +49,15 @@ export class UpdaterFunction {
         ...props.definitionsEnvironment,
         ...(props.mirrorUrl ? { CLAMAV_MIRROR_URL: props.mirrorUrl } : {}),
         CLAMAV_CUSTOM_DATABASE_URLS: settings.customDatabaseUrls.join(','),
+        // Where the updater reads URLs carrying a token at run time: references, never the URLs.
+        ...(settings.mirrorUrlSecret ? { CLAMAV_MIRROR_URL_SECRET: settings.mirrorUrlSecret.reference } : {}),
+        ...(settings.customDatabaseUrlSecrets.length > 0
+          ? {
+              CLAMAV_CUSTOM_DATABASE_URL_SECRETS: settings.customDatabaseUrlSecrets
+                .map((secret) => secret.reference)
+                .join(','),
+            }
+          : {}),
         CLAMAV_OFFICIAL_DATABASES: settings.officialDatabases.join(','),
         ...props.statusEnvironment,
         DEFINITIONS_DOWNLOAD_TIMEOUT_MS: String(settings.budgets.definitionsDownload.toMilliseconds()),
@@ -73,6 +82,10 @@ export class UpdaterFunction {
     props.definitions.grantPublish(this.role);
     props.definitions.grantImport(this.role);
     props.canary.grantWrite(this.role);
+    // Each secret URL's secret or parameter, and nothing more.
+    for (const secret of [settings.mirrorUrlSecret, ...settings.customDatabaseUrlSecrets]) {
+      secret?.grantRead(this.role);
+    }
     // The canary's metrics, and nothing in another namespace.
     this.role.addToPrincipalPolicy(putLambdaAvMetrics());
   }

@@ -64,6 +64,13 @@ function acceptedOf(name: string, setting: Setting): string {
     }
     case 'json':
       return 'JSON';
+    case 'secret-reference': {
+      const reference = '`secretsmanager:<ARN>[#<field>]` or `ssm:<name>`';
+      const held = `holding a URL (${setting.protocols.join(' ')})`;
+      return setting.list
+        ? `comma-separated references, each ${reference}, ${held}`
+        : `${reference}, ${held}`;
+    }
     default:
       return 'text';
   }

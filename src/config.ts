@@ -15,8 +15,11 @@ import {
   RELOAD_STRATEGY_CHOICES,
   RESCAN_WINDOW,
   type ReloadStrategyChoice,
+  SECRET_SERVICES,
   SERVICE_NAME,
   SETTINGS,
+  type SecretReferenceSettingName,
+  type SecretService,
   type SettingName,
   STATUS_SETTING,
   type StatusNames,
@@ -116,8 +119,15 @@ export const ACCOUNT_ID = /^\d{12}$/;
 export interface UpdaterConfig {
   /** A private mirror replacing ClamAV's official one, `http(s)://host[:port]`. */
   readonly mirrorUrl: string | undefined;
+  /**
+   * Where the private mirror's URL is read at run time (CLAMAV_MIRROR_URL_SECRET), when it holds a
+   * token; never together with `mirrorUrl`. The updater resolves it into `mirrorUrl` for each run.
+   */
+  readonly mirrorUrlSecret: SecretReference | undefined;
   /** Extra databases fetched with freshclam's DatabaseCustomURL. */
   readonly customDatabaseUrls: readonly string[];
+  /** More of them, each read at run time (CLAMAV_CUSTOM_DATABASE_URL_SECRETS). */
+  readonly customDatabaseUrlSecrets: readonly SecretReference[];
   /** Official databases to fetch (main, daily, bytecode); may be empty. */
   readonly officialDatabases: readonly OfficialDatabase[];
   /** Upper bound for one freshclam run. */
@@ -129,6 +139,22 @@ export interface UpdaterConfig {
    * (BULK_RESCAN_TARGETS, a JSON array of `{bucket, prefix?, window?}`).
    */
   readonly rescanTargets: readonly RescanSetting[];
+}
+
+/**
+ * Where a URL that must not be in the function's configuration is read at run time: a secret of
+ * Secrets Manager (its whole string, or one field of a JSON secret) or an SSM SecureString.
+ */
+export interface SecretReference {
+  /** The variable (and index) it came from, for messages; the reference is no secret, its value is. */
+  readonly setting: string;
+  readonly service: SecretService;
+  /** Secrets Manager: the secret's ARN or name; SSM: the parameter's name. */
+  readonly id: string;
+  /** Secrets Manager: the field of a JSON secret that holds the URL; absent: the whole secret string. */
+  readonly jsonField?: string;
+  /** The protocols the URL read may have. */
+  readonly protocols: readonly string[];
 }
 
 /**
@@ -172,10 +198,11 @@ export function loadConfig(env: Env = process.env): Config {
     quarantineBucket: readOptional(env, 'QUARANTINE_BUCKET_NAME'),
     organization: readOrganization(env),
     updater: {
-      mirrorUrl: readUrl(env, 'CLAMAV_MIRROR_URL'),
+      ...readMirror(env),
       customDatabaseUrls: readList(env, 'CLAMAV_CUSTOM_DATABASE_URLS').map((url, i) =>
         checkUrl(`CLAMAV_CUSTOM_DATABASE_URLS[${i}]`, url, customDatabases.protocols),
       ),
+      customDatabaseUrlSecrets: readSecretReferences(env, 'CLAMAV_CUSTOM_DATABASE_URL_SECRETS'),
       officialDatabases: readList(env, 'CLAMAV_OFFICIAL_DATABASES').map((name) => {
         if (!(OFFICIAL_DATABASES as readonly string[]).includes(name)) {
           throw new ConfigurationError(
@@ -387,6 +414,57 @@ function readRescanTargets(env: Env): RescanSetting[] {
       ...(typeof account === 'string' ? { account } : {}),
     };
   });
+}
+
+/** The private mirror: its URL, or where to read it; not both. */
+function readMirror(env: Env): Pick<UpdaterConfig, 'mirrorUrl' | 'mirrorUrlSecret'> {
+  const mirrorUrl = readUrl(env, 'CLAMAV_MIRROR_URL');
+  const [mirrorUrlSecret] = readSecretReferences(env, 'CLAMAV_MIRROR_URL_SECRET');
+  if (mirrorUrl !== undefined && mirrorUrlSecret !== undefined) {
+    throw new ConfigurationError(
+      'CLAMAV_MIRROR_URL and CLAMAV_MIRROR_URL_SECRET are both set: give the mirror one way',
+    );
+  }
+  return { mirrorUrl, mirrorUrlSecret };
+}
+
+const SECRET_REFERENCE = /^([a-z]+):([^#\s,]+)(?:#([^#\s,]+))?$/;
+/** SSM parameter names: letters, digits, `_.-`, and `/` between the levels of a hierarchy. */
+const SSM_PARAMETER_NAME = /^\/?[\w.-]+(?:\/[\w.-]+)*$/;
+
+/** `secretsmanager:<ARN or name>[#<field>]` or `ssm:<name>`, one, or comma-separated for a list. */
+function readSecretReferences(env: Env, name: SecretReferenceSettingName): SecretReference[] {
+  const setting = SETTINGS[name];
+  const raw = readOptional(env, name);
+  if (raw === undefined) return [];
+  const items = raw.split(',').map((item) => item.trim());
+  if (!('list' in setting) && items.length > 1) {
+    throw new ConfigurationError(`${name} holds one reference, got ${JSON.stringify(raw)}`);
+  }
+  return items
+    .filter((item) => item !== '')
+    .map((item, i) => {
+      const label = 'list' in setting ? `${name}[${i}]` : name;
+      const match = SECRET_REFERENCE.exec(item);
+      const [, service, id, jsonField] = match ?? [];
+      const known = (SECRET_SERVICES as readonly string[]).includes(service ?? '');
+      const valid =
+        known &&
+        id !== undefined &&
+        (service === 'secretsmanager' || (jsonField === undefined && SSM_PARAMETER_NAME.test(id)));
+      if (!valid || id === undefined) {
+        throw new ConfigurationError(
+          `${label} must be secretsmanager:<secret ARN or name>[#<JSON field>] or ssm:<parameter name>, got ${JSON.stringify(item)}`,
+        );
+      }
+      return {
+        setting: label,
+        service: service as SecretService,
+        id,
+        ...(jsonField === undefined ? {} : { jsonField }),
+        protocols: setting.protocols,
+      };
+    });
 }
 
 function readUrl(env: Env, name: UrlSettingName): string | undefined {

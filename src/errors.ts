@@ -63,6 +63,13 @@ export class DefinitionsReloadError extends NamedError {}
 /** freshclam failed to update the definitions; the last good set stays published. */
 export class DefinitionsUpdateError extends NamedError {}
 
+/**
+ * A URL the updater reads at run time (CLAMAV_MIRROR_URL_SECRET, CLAMAV_CUSTOM_DATABASE_URL_SECRETS)
+ * could not be read, or is not a URL it may fetch. The message names the secret or parameter,
+ * never its value. Nothing is fetched; the last good set stays published.
+ */
+export class SecretUrlError extends NamedError {}
+
 /** The updated definitions do not load in ClamAV; they are not published. */
 export class DefinitionsVerificationError extends NamedError {}
 

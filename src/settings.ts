@@ -124,6 +124,19 @@ export interface JsonSetting extends SettingBase {
   readonly kind: 'json';
 }
 
+/**
+ * Where a value that must not be in the template is read at run time: `secretsmanager:<secret
+ * ARN or name>[#<JSON field>]` or `ssm:<parameter name>` (a SecureString). The variable holds
+ * only the reference; the value is read by the function that needs it (src/definitions/secret-urls.ts).
+ */
+export interface SecretReferenceSetting extends SettingBase {
+  readonly kind: 'secret-reference';
+  /** Comma-separated references; an explicitly empty variable is none. */
+  readonly list?: true;
+  /** The value read must be a URL of one of these protocols. */
+  readonly protocols: readonly string[];
+}
+
 export type Setting =
   | StringSetting
   | IntegerSetting
@@ -132,7 +145,8 @@ export type Setting =
   | StatusSetting
   | UrlSetting
   | ListSetting
-  | JsonSetting;
+  | JsonSetting
+  | SecretReferenceSetting;
 
 /** A timeout in milliseconds, as each of the invocation's budgets is given. */
 const timeoutMs = (doc: string, fallback: number) =>
@@ -260,7 +274,13 @@ export const SETTINGS = {
     kind: 'url',
     source: 'deployment',
     protocols: ['http:', 'https:'],
-    doc: "A private mirror replacing ClamAV's official one, http(s)://host[:port].",
+    doc: "A private mirror replacing ClamAV's official one, http(s)://host[:port]. It is in the function's configuration (and a CDK app's template): a URL holding a token belongs in CLAMAV_MIRROR_URL_SECRET.",
+  },
+  CLAMAV_MIRROR_URL_SECRET: {
+    kind: 'secret-reference',
+    source: 'deployment',
+    protocols: ['http:', 'https:'],
+    doc: 'Where the updater reads the private mirror URL at the start of each update run, for a URL holding a token: `secretsmanager:<secret ARN>[#<JSON field>]` or `ssm:<SecureString parameter name>`. Not with CLAMAV_MIRROR_URL.',
   },
   CLAMAV_CUSTOM_DATABASE_URLS: {
     kind: 'list',
@@ -269,7 +289,14 @@ export const SETTINGS = {
     // file: serves `lambda-av update` on a workstation; a deployed updater fetches over HTTP.
     protocols: ['http:', 'https:', 'file:'],
     deployedProtocols: ['http:', 'https:'],
-    doc: "Extra databases fetched with freshclam's DatabaseCustomURL, comma-separated URLs.",
+    doc: "Extra databases fetched with freshclam's DatabaseCustomURL, comma-separated URLs. They are in the function's configuration: URLs holding a token belong in CLAMAV_CUSTOM_DATABASE_URL_SECRETS.",
+  },
+  CLAMAV_CUSTOM_DATABASE_URL_SECRETS: {
+    kind: 'secret-reference',
+    list: true,
+    source: 'deployment',
+    protocols: ['http:', 'https:'],
+    doc: 'More DatabaseCustomURLs, each read by the updater at the start of each update run from `secretsmanager:<secret ARN>[#<JSON field>]` or `ssm:<SecureString parameter name>`; comma-separated.',
   },
   CLAMAV_OFFICIAL_DATABASES: {
     kind: 'list',
@@ -384,6 +411,19 @@ export type IntegerSettingName = NameOf<'integer'>;
 export type TagKeySettingName = NameOf<'tag-key'>;
 export type UrlSettingName = NameOf<'url'>;
 export type ListSettingName = NameOf<'list'>;
+export type SecretReferenceSettingName = NameOf<'secret-reference'>;
+
+/** The services a secret reference may name (SecretReferenceSetting). */
+export const SECRET_SERVICES = ['secretsmanager', 'ssm'] as const;
+export type SecretService = (typeof SECRET_SERVICES)[number];
+
+/**
+ * A reference as the variables hold it: `secretsmanager:<id>[#<field>]` or `ssm:<name>`. The CDK
+ * app builds it with tokens (the secret's ARN), src/config.ts parses it.
+ */
+export function secretReference(service: SecretService, id: string, jsonField?: string): string {
+  return `${service}:${id}${jsonField === undefined ? '' : `#${jsonField}`}`;
+}
 
 /** The variables the CDK app may set on the functions it deploys. */
 export type DeployedSettingName = {

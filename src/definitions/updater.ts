@@ -4,10 +4,12 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { Config } from '../config';
 import { DefinitionsUpdateError } from '../errors';
+import { awsSecretReader } from './aws-secret-reader';
 import { renderFreshclamConf, runFreshclam } from './freshclam';
 import { keyOf, type Manifest, readManifest, STATE_NAME } from './manifest';
 import { probeMirror } from './mirror-probe';
 import { describe, type PublishContext, publishIfChanged, sha256Of, type UpdateResult } from './publish';
+import { resolveSecretUrls, type SecretReader } from './secret-urls';
 import { type DefinitionsLocation, downloadDefinitionsFile } from './store';
 
 export type { UpdateResult } from './publish';
@@ -20,6 +22,16 @@ export interface UpdaterDependencies {
   readonly config: Config;
   readonly now?: () => Date;
   readonly log?: Pick<Logger, 'info' | 'warn'>;
+  /** Reads CLAMAV_MIRROR_URL_SECRET and CLAMAV_CUSTOM_DATABASE_URL_SECRETS; default: from AWS. */
+  readonly secrets?: SecretReader;
+}
+
+/** Built once per process, when a run first needs it. */
+let defaultSecretReader: SecretReader | undefined;
+
+function secretReader(): SecretReader {
+  defaultSecretReader ??= awsSecretReader();
+  return defaultSecretReader;
 }
 
 interface UpdaterState {
@@ -49,24 +61,28 @@ export async function updateDefinitions(deps: UpdaterDependencies): Promise<Upda
       reason: state.reason ?? '',
     });
   }
+  // Read on every run (after the cool-down check, which needs none): a rotated secret is used next time.
+  const { updater, redact } = await resolveSecretUrls(config.updater, deps.secrets ?? secretReader());
   await restore(s3, location, published?.manifest, databaseDir, config.definitionsDownloadTimeoutMs);
 
   const configFile = path.join(work, 'freshclam.conf');
-  await writeFile(configFile, renderFreshclamConf(config.updater, databaseDir));
-  const outcome = await runFreshclam({
+  await writeFile(configFile, renderFreshclamConf(updater, databaseDir));
+  const run = await runFreshclam({
     binDir: config.clamavBinDir,
     databaseDir,
     configFile,
-    timeoutMs: config.updater.freshclamTimeoutMs,
+    timeoutMs: updater.freshclamTimeoutMs,
   });
+  // freshclam prints its URLs: none of a secret's reaches a message, a log or the bucket.
+  const outcome = { ...run, output: redact(run.output) };
   await saveFreshclamState(s3, location, databaseDir);
   const failed = outcome.exitCode !== 0 && outcome.exitCode !== 1;
   // freshclam words a private mirror's refusal of the official databases' header request as
   // "Malformed CVD header (too short)": the mirror's own answer says whether it refused us.
-  const refusal = failed && !outcome.rateLimited ? await probeMirror(config.updater, now()) : undefined;
+  const refusal = failed && !outcome.rateLimited ? await probeMirror(updater, now()) : undefined;
   if (outcome.rateLimited || refusal) {
     const until = refusal?.until ?? outcome.coolDownUntil ?? new Date(now().getTime() + DEFAULT_COOL_DOWN_MS);
-    const reason = refusal?.reason ?? lastLines(outcome.output, /error code|cool-down/);
+    const reason = redact(refusal?.reason ?? lastLines(outcome.output, /error code|cool-down/));
     await writeUpdaterState(s3, location, { coolDownUntil: until.toISOString(), reason });
     log.warn('mirror rate limit: nothing fetched', { until: until.toISOString(), reason });
     return describe(published?.manifest, false, now(), { until: until.toISOString(), reason });

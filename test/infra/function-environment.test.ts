@@ -1,6 +1,6 @@
 import { Duration } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { OnInfected } from '../../infra';
+import { OnInfected, SecretUrl } from '../../infra';
 import { DEPLOYED_SETTING_NAMES, SETTINGS } from '../../src/settings';
 import { buildLambdaAv } from './support';
 
@@ -15,15 +15,24 @@ const built = buildLambdaAv((scope) => {
   };
 });
 
+/** The secret mirror excludes the plain one: the variables it adds come from a second stack. */
+const withSecrets = buildLambdaAv(() => ({
+  mirrorUrlSecret: SecretUrl.fromSsmParameterName('/lambda-av/mirror-url'),
+  customDatabaseUrlSecrets: [SecretUrl.fromSsmParameterName('/lambda-av/sigs-url')],
+}));
+
 const HANDLERS = ['index.scanFileHandler', 'index.updateDefinitionsHandler', 'index.actOnInfectedHandler'];
 
 /** The variables of each lambda-av function, by handler. */
 function variablesByHandler(): Map<string, string[]> {
   const out = new Map<string, string[]>();
-  for (const fn of Object.values(built.template.findResources('AWS::Lambda::Function'))) {
-    const handler = fn.Properties.Handler as string;
-    if (!HANDLERS.includes(handler)) continue;
-    out.set(handler, Object.keys(fn.Properties.Environment?.Variables ?? {}));
+  for (const { template } of [built, withSecrets]) {
+    for (const fn of Object.values(template.findResources('AWS::Lambda::Function'))) {
+      const handler = fn.Properties.Handler as string;
+      if (!HANDLERS.includes(handler)) continue;
+      const names = [...(out.get(handler) ?? []), ...Object.keys(fn.Properties.Environment?.Variables ?? {})];
+      out.set(handler, [...new Set(names)]);
+    }
   }
   return out;
 }

@@ -133,6 +133,8 @@ function sampleValue(name: SettingName, setting: Setting): string {
       return 'https://mirror.example.test';
     case 'list':
       return setting.choices?.[0] ?? 'https://mirror.example.test/sample.ndb';
+    case 'secret-reference':
+      return 'ssm:/lambda-av/sample-url';
     case 'json':
       if (name === 'ORGANIZATION') {
         return '{"hubAccount": "111111111111", "partition": "aws", "memberRoleName": "lambda-av-member"}';
@@ -153,3 +155,62 @@ test.each(Object.entries(SETTINGS) as Array<[SettingName, Setting]>)(
     expect(loaded({ ...required, [name]: value })).not.toEqual(loaded(required));
   },
 );
+
+describe('URLs read at run time (CLAMAV_MIRROR_URL_SECRET, CLAMAV_CUSTOM_DATABASE_URL_SECRETS)', () => {
+  const arn = 'arn:aws:secretsmanager:eu-west-1:111111111111:secret:lambda-av/mirror-AbCdEf';
+
+  test('a Secrets Manager reference with a JSON field, and SSM names with and without a leading slash', () => {
+    const { updater } = loadConfig({
+      ...required,
+      CLAMAV_MIRROR_URL_SECRET: `secretsmanager:${arn}#url`,
+      CLAMAV_CUSTOM_DATABASE_URL_SECRETS: 'ssm:/lambda-av/sigs-url, ssm:plain-name',
+    });
+
+    expect(updater.mirrorUrl).toBeUndefined();
+    expect(updater.mirrorUrlSecret).toEqual({
+      setting: 'CLAMAV_MIRROR_URL_SECRET',
+      service: 'secretsmanager',
+      id: arn,
+      jsonField: 'url',
+      protocols: ['http:', 'https:'],
+    });
+    expect(updater.customDatabaseUrlSecrets).toEqual([
+      expect.objectContaining({
+        setting: 'CLAMAV_CUSTOM_DATABASE_URL_SECRETS[0]',
+        service: 'ssm',
+        id: '/lambda-av/sigs-url',
+      }),
+      expect.objectContaining({
+        setting: 'CLAMAV_CUSTOM_DATABASE_URL_SECRETS[1]',
+        service: 'ssm',
+        id: 'plain-name',
+      }),
+    ]);
+  });
+
+  test('none by default', () => {
+    const { updater } = loadConfig(required);
+
+    expect(updater.mirrorUrlSecret).toBeUndefined();
+    expect(updater.customDatabaseUrlSecrets).toEqual([]);
+  });
+
+  test.each([
+    [{ CLAMAV_MIRROR_URL: 'https://mirror.example.test', CLAMAV_MIRROR_URL_SECRET: 'ssm:/m' }, /both set/],
+    [
+      { CLAMAV_MIRROR_URL_SECRET: 'vault:/m' },
+      /CLAMAV_MIRROR_URL_SECRET must be secretsmanager:.* got "vault:\/m"/,
+    ],
+    [{ CLAMAV_MIRROR_URL_SECRET: 'ssm:/a,ssm:/b' }, /CLAMAV_MIRROR_URL_SECRET holds one reference/],
+    [{ CLAMAV_MIRROR_URL_SECRET: 'ssm:/m#url' }, /CLAMAV_MIRROR_URL_SECRET must be/],
+    [{ CLAMAV_MIRROR_URL_SECRET: 'ssm:a b' }, /CLAMAV_MIRROR_URL_SECRET must be/],
+    [
+      { CLAMAV_CUSTOM_DATABASE_URL_SECRETS: 'ssm:/ok,https://sigs.example.test/a.ndb' },
+      /CLAMAV_CUSTOM_DATABASE_URL_SECRETS\[1\] must be/,
+    ],
+  ])('a malformed reference %j is a ConfigurationError', (env, message) => {
+    expect(() => loadConfig({ ...required, ...env })).toThrow(
+      expect.objectContaining({ name: 'ConfigurationError', message: expect.stringMatching(message) }),
+    );
+  });
+});

@@ -3,8 +3,11 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { type LambdaAvProps, OnInfected, TagPreset, WorkflowType } from '../../../infra';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as ssm from 'aws-cdk-lib/aws-ssm';
+import { type LambdaAvProps, OnInfected, SecretUrl, TagPreset, WorkflowType } from '../../../infra';
 import { FINGERPRINT_CONFIGURATIONS } from '../../infra/configurations';
 import { buildLambdaAv, scratchDir } from '../../infra/support';
 import { judged, judgeFound } from '../../robustness/ledger';
@@ -67,6 +70,21 @@ const CONFIGURATIONS: Record<string, (stack: Stack) => LambdaAvProps> = {
         bucket: s3.Bucket.fromBucketName(stack, 'Imported', 'imported-uploads'),
         onInfected: OnInfected.DELETE,
       },
+    ],
+  }),
+  'secret mirror and database URLs (Secrets Manager with a key, SSM by name and imported)': (stack) => ({
+    mirrorUrlSecret: SecretUrl.fromSecret(
+      new secretsmanager.Secret(stack, 'MirrorUrl', { encryptionKey: new kms.Key(stack, 'MirrorUrlKey') }),
+      'url',
+    ),
+    customDatabaseUrlSecrets: [
+      SecretUrl.fromSsmParameterName('/lambda-av/sigs-url', new kms.Key(stack, 'ParameterKey')),
+      SecretUrl.fromSsmParameterName('plain-sigs-url'),
+      SecretUrl.fromSsmParameter(
+        ssm.StringParameter.fromSecureStringParameterAttributes(stack, 'Imported', {
+          parameterName: '/team/imported-url',
+        }),
+      ),
     ],
   }),
   'GuardDuty preset': (stack) => ({
