@@ -180,6 +180,25 @@ test('an EventBridge Object Created event is scanned', async () => {
   expect(result).toMatchObject({ key: 'from eventbridge.txt', status: 'CLEAN' });
 });
 
+test('an EventBridge event naming the null version (a bucket without versioning) reads and tags that version', async () => {
+  // S3 calls an object stored without versioning the null version, which requests may name
+  // (versionId=null); moto's events say "version-id": "null" for such objects, AWS's page shows
+  // only versioned examples: with or without the field, the object is scanned.
+  await h.s3.put(UPLOADS_BUCKET, 'null-version.com', EICAR, { owner: 'me' });
+
+  const result = await h.handler({
+    source: 'aws.s3',
+    'detail-type': 'Object Created',
+    detail: {
+      bucket: { name: UPLOADS_BUCKET },
+      object: { key: 'null-version.com', size: EICAR.length, 'version-id': 'null' },
+    },
+  });
+
+  expect(result).toMatchObject({ key: 'null-version.com', status: 'INFECTED' });
+  expect(await h.tags('null-version.com')).toMatchObject({ owner: 'me', 'av-status': 'INFECTED' });
+});
+
 test('concurrent scans on one warm instance all get their own verdict', async () => {
   const keys = Array.from({ length: 24 }, (_, i) => `concurrent/${i}.txt`);
   await Promise.all(

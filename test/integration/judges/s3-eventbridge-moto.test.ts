@@ -1,9 +1,19 @@
-import { PutObjectCommand, PutBucketNotificationConfigurationCommand, S3Client } from '@aws-sdk/client-s3';
 import { EventBridgeClient, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
-import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import {
+  PutBucketNotificationConfigurationCommand,
+  PutBucketVersioningCommand,
+  PutObjectCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
+import {
+  CreateQueueCommand,
+  GetQueueAttributesCommand,
+  ReceiveMessageCommand,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { judged } from '../../robustness/ledger';
 import { buildLambdaAv } from '../../infra/support';
+import { judged } from '../../robustness/ledger';
 import { type Harness, startHarness, UPLOADS_BUCKET } from '../../support/harness';
 import { EICAR } from '../../support/signatures';
 
@@ -11,6 +21,12 @@ import { EICAR } from '../../support/signatures';
 // (prefix, suffix, wildcard, numeric): a judge of the upload rule the construct synthesizes that
 // the project did not write. The rule here is the synthesized one, pattern as written into the
 // template; moto delivers what it matches to a queue, and the scanner scans what was delivered.
+//
+// The bucket keeps versions: moto's event then names the version created, and the scanner reads
+// and tags that version. In a bucket without versioning moto's event says "version-id": "null",
+// the null version, which S3 lets HeadObject, GetObject and the tagging calls name; moto 5.2.1
+// answers GetObject and the tagging calls for it but refuses HeadObject (400), so that path is
+// left to lambda-av's own S3 endpoint (test/integration/scan-file.test.ts).
 
 const REGION = 'us-east-1';
 
@@ -53,7 +69,15 @@ beforeAll(async () => {
   await eventBridge.send(
     new PutRuleCommand({ Name: 'uploads', EventPattern: JSON.stringify(synthesizedUploadPattern()) }),
   );
-  await eventBridge.send(new PutTargetsCommand({ Rule: 'uploads', Targets: [{ Id: 'queue', Arn: queueArn }] }));
+  await eventBridge.send(
+    new PutTargetsCommand({ Rule: 'uploads', Targets: [{ Id: 'queue', Arn: queueArn }] }),
+  );
+  await (h.s3.client as S3Client).send(
+    new PutBucketVersioningCommand({
+      Bucket: UPLOADS_BUCKET,
+      VersioningConfiguration: { Status: 'Enabled' },
+    }),
+  );
   await (h.s3.client as S3Client).send(
     new PutBucketNotificationConfigurationCommand({
       Bucket: UPLOADS_BUCKET,
@@ -71,7 +95,9 @@ afterEach(() => {
 });
 
 /** Every event moto delivered to the queue so far (moto delivers while it answers PutObject). */
-async function delivered(): Promise<Array<{ 'detail-type': string; detail: { object: { key: string } } }>> {
+async function delivered(): Promise<
+  Array<{ 'detail-type': string; detail: { object: { key: string; 'version-id'?: string } } }>
+> {
   const events = [];
   for (;;) {
     const { Messages } = await sqs.send(
@@ -96,11 +122,24 @@ test("moto's S3 events through the synthesized upload rule: the filtered uploads
   expect(events.map((event) => event.detail.object.key).sort()).toEqual(['docs/a b+c.com', 'in/report.pdf']);
   expect(new Set(events.map((event) => event['detail-type']))).toEqual(new Set(['Object Created']));
   // The scanner takes each event as the rule's target would hand it over, and tags the object.
-  const results = await Promise.all(events.map((event) => h.handler(event)));
-  expect(results.map((r) => (r as { key: string; status: string })).sort((a, b) => a.key.localeCompare(b.key))).toEqual([
-    expect.objectContaining({ key: 'docs/a b+c.com', status: 'INFECTED' }),
-    expect.objectContaining({ key: 'in/report.pdf', status: 'CLEAN' }),
+  const results = (await Promise.all(events.map((event) => h.handler(event)))) as Array<{
+    key: string;
+    status: string;
+    versionId?: string;
+  }>;
+  const versionOf = (key: string) =>
+    events.find((event) => event.detail.object.key === key)?.detail.object['version-id'];
+  expect(results.sort((a, b) => a.key.localeCompare(b.key))).toEqual([
+    expect.objectContaining({
+      key: 'docs/a b+c.com',
+      status: 'INFECTED',
+      versionId: versionOf('docs/a b+c.com'),
+    }),
+    expect.objectContaining({ key: 'in/report.pdf', status: 'CLEAN', versionId: versionOf('in/report.pdf') }),
   ]);
+  // A versioned bucket's events name a real version, not the null version.
+  expect(versionOf('in/report.pdf')).toEqual(expect.any(String));
+  expect(versionOf('in/report.pdf')).not.toBe('null');
   expect(await h.tags('docs/a b+c.com')).toMatchObject({ 'av-status': 'INFECTED' });
   expect(await h.tags('in/report.pdf')).toMatchObject({ 'av-status': 'CLEAN' });
   expect(await h.tags('in/notes.txt')).toEqual({});
