@@ -71,8 +71,7 @@ const JUDGES: Record<string, string> = {
     "AWS's CloudFormation linter, on the synthesized templates of every configuration with the state machine definitions inlined (test/integration/judges/cfn-lint.test.ts)",
   'iam-simulate':
     '@cloud-copilot/iam-simulate, an IAM policy evaluator, on the block-reads policy beside test/support/s3-policy.ts and on the policies the construct writes (test/infra/iam-simulator.test.ts)',
-  moto:
-    "moto's server as S3, Secrets Manager, SSM and EventBridge: object versions and tag limits (test/integration/moto-s3.test.ts), ListObjectsV2 pages in a bulk scan (test/integration/bulk/bulk-moto-paging.test.ts), S3's EventBridge events through the synthesized upload rule (test/integration/judges/s3-eventbridge-moto.test.ts), secret mirror URLs (test/integration/secret-urls.test.ts)",
+  moto: "moto's server as S3, Secrets Manager, SSM and EventBridge: object versions and tag limits (test/integration/moto-s3.test.ts), ListObjectsV2 pages in a bulk scan (test/integration/bulk/bulk-moto-paging.test.ts), S3's EventBridge events through the synthesized upload rule (test/integration/judges/s3-eventbridge-moto.test.ts), secret mirror URLs (test/integration/secret-urls.test.ts)",
 };
 const judgeSection = [
   '## Judges the project did not write',
