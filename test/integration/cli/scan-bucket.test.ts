@@ -1,7 +1,11 @@
 import { execFile } from 'node:child_process';
 import path from 'node:path';
-import { ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
-import { type LocalStepFunctionsServer, startLocalStepFunctions } from '../../../src/local/sfn-server';
+import { ListExecutionsCommand } from '@aws-sdk/client-sfn';
+import {
+  type LocalStepFunctionsServer,
+  localSfnClient,
+  startLocalStepFunctions,
+} from '../../../src/local/sfn-server';
 import { BULK_SCAN_STATE_MACHINE } from '../../../src/local/step-functions';
 import { type Harness, startHarness, UPLOADS_BUCKET } from '../../support/harness';
 import { EICAR } from '../../support/signatures';
@@ -120,11 +124,7 @@ test.each([
 ])(
   'a request the workflow would refuse (%j) is refused before anything starts: exit 2',
   async (options, message) => {
-    const sfn = new SFNClient({
-      endpoint: sfnServer.endpoint,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    });
+    const sfn = localSfnClient(sfnServer);
     const stateMachineArn = env.LAMBDA_AV_BULK_SCAN_STATE_MACHINE_ARN;
     const before = (await sfn.send(new ListExecutionsCommand({ stateMachineArn }))).executions?.length;
 
