@@ -32,6 +32,7 @@ import { addLambdaAvNagSuppressions, suppressBucketNotificationsHandler } from '
 import { OrganizationHub, organizationSetting } from './organization/hub';
 import type { OrganizationProps } from './organization/organization-props';
 import { objectCreatedPattern } from './scan-filter';
+import { SCAN_OBJECT_ACTIONS } from './scan-permissions';
 import { ScannerFunction } from './scanner-function';
 import { Schedules } from './schedules';
 import { SweepRules } from './sweep';
@@ -618,14 +619,7 @@ export class LambdaAv extends Construct {
     this.scanner.addToRolePolicy(
       new iam.PolicyStatement({
         ...named('Objects'),
-        actions: [
-          's3:GetObject',
-          's3:GetObjectVersion',
-          's3:GetObjectTagging',
-          's3:GetObjectVersionTagging',
-          's3:PutObjectTagging',
-          's3:PutObjectVersionTagging',
-        ],
+        actions: [...SCAN_OBJECT_ACTIONS],
         resources: objectArns,
       }),
     );

@@ -11,6 +11,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { LambdaAvPropsError } from '../errors';
+import { SCAN_OBJECT_ACTIONS } from '../scan-permissions';
 import { bucketArns } from './bucket-arns';
 import { DEFAULT_MEMBER_ROLE_NAME, ORGANIZATION_ID } from './organization-props';
 
@@ -110,14 +111,7 @@ export class LambdaAvMember extends Construct {
     this.role.addToPolicy(
       new iam.PolicyStatement({
         sid: 'ReadAndTagObjects',
-        actions: [
-          's3:GetObject',
-          's3:GetObjectVersion',
-          's3:GetObjectTagging',
-          's3:GetObjectVersionTagging',
-          's3:PutObjectTagging',
-          's3:PutObjectVersionTagging',
-        ],
+        actions: [...SCAN_OBJECT_ACTIONS],
         resources: objects,
         conditions: ownAccount,
       }),
