@@ -336,8 +336,10 @@ export interface LambdaAvProps {
    */
   readonly mirrorUrlSecret?: SecretUrl;
   /**
-   * Extra databases fetched with freshclam's DatabaseCustomURL (CLAMAV_CUSTOM_DATABASE_URLS).
-   * The strings land in the template: URLs carrying a token belong in `customDatabaseUrlSecrets`.
+   * Extra databases fetched with freshclam's DatabaseCustomURL (CLAMAV_CUSTOM_DATABASE_URLS),
+   * each ending in the database's file name with no query or fragment (freshclam names the file
+   * after what follows the last slash, and clamd loads only known extensions). The strings land
+   * in the template: URLs carrying a token belong in `customDatabaseUrlSecrets`.
    * @default none
    */
   readonly customDatabaseUrls?: string[];

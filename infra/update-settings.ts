@@ -1,5 +1,6 @@
 import { Duration } from 'aws-cdk-lib';
 import {
+  customDatabaseUrlProblem,
   OFFICIAL_DATABASES,
   type OfficialDatabase,
   type ReloadStrategyChoice,
@@ -55,6 +56,8 @@ export function resolveUpdates(props: LambdaAvProps): UpdateSettings {
   const customDatabaseUrls = props.customDatabaseUrls ?? [];
   customDatabaseUrls.forEach((url, i) => {
     checkUrl(`customDatabaseUrls[${i}]`, url, SETTINGS.CLAMAV_CUSTOM_DATABASE_URLS.deployedProtocols);
+    const problem = customDatabaseUrlProblem(url);
+    if (problem) throw new LambdaAvPropsError(`customDatabaseUrls[${i}] ${problem}, got ${quote(url)}`);
   });
   const customDatabaseUrlSecrets = props.customDatabaseUrlSecrets ?? [];
   if (officialDatabases.length === 0 && customDatabaseUrls.length + customDatabaseUrlSecrets.length === 0) {

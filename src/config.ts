@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { ConfigurationError } from './errors';
 import {
+  customDatabaseUrlProblem,
   INFECTED_ACTIONS,
   type InfectedAction,
   type IntegerSetting,
@@ -199,9 +200,12 @@ export function loadConfig(env: Env = process.env): Config {
     organization: readOrganization(env),
     updater: {
       ...readMirror(env),
-      customDatabaseUrls: readList(env, 'CLAMAV_CUSTOM_DATABASE_URLS').map((url, i) =>
-        checkUrl(`CLAMAV_CUSTOM_DATABASE_URLS[${i}]`, url, customDatabases.protocols),
-      ),
+      customDatabaseUrls: readList(env, 'CLAMAV_CUSTOM_DATABASE_URLS').map((url, i) => {
+        const name = `CLAMAV_CUSTOM_DATABASE_URLS[${i}]`;
+        const problem = customDatabaseUrlProblem(checkUrl(name, url, customDatabases.protocols));
+        if (problem) throw new ConfigurationError(`${name} ${problem}, got ${JSON.stringify(url)}`);
+        return url;
+      }),
       customDatabaseUrlSecrets: readSecretReferences(env, 'CLAMAV_CUSTOM_DATABASE_URL_SECRETS'),
       officialDatabases: readList(env, 'CLAMAV_OFFICIAL_DATABASES').map((name) => {
         if (!(OFFICIAL_DATABASES as readonly string[]).includes(name)) {

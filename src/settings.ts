@@ -63,6 +63,22 @@ export function isUrlOf(value: string, protocols: readonly string[]): boolean {
   return isUrl(value) && protocols.includes(new URL(value).protocol) && !/\s/.test(value);
 }
 
+/**
+ * Why freshclam cannot fetch a custom database from `url` (a URL of the right protocol), if it
+ * cannot. freshclam names the database it saves after all that follows the URL's last slash, query
+ * and fragment included (freshclam 1.4.6 saves `.../test.ndb?sig=x` as `test.ndb?sig=x`), and clamd
+ * skips a file whose name does not end in a database extension ("unknown extension"): the database
+ * would never load, and a token in the query would travel in the file's name with the published set.
+ */
+export function customDatabaseUrlProblem(url: string): string | undefined {
+  const { pathname, search, hash } = new URL(url);
+  if (search !== '' || hash !== '' || url.includes('?') || url.includes('#')) {
+    return 'must not have a query or fragment: freshclam would name the database after it, and clamd skip the file (a token can go in the path or as user:password@)';
+  }
+  if (pathname.endsWith('/')) return "must end in the database's file name (such as /mydb.ndb)";
+  return undefined;
+}
+
 /** Who sets a variable: the CDK app on the functions it deploys, the user of the CLI, or the Lambda runtime. */
 export type SettingSource = 'deployment' | 'cli' | 'runtime';
 
@@ -289,7 +305,7 @@ export const SETTINGS = {
     // file: serves `lambda-av update` on a workstation; a deployed updater fetches over HTTP.
     protocols: ['http:', 'https:', 'file:'],
     deployedProtocols: ['http:', 'https:'],
-    doc: "Extra databases fetched with freshclam's DatabaseCustomURL, comma-separated URLs. They are in the function's configuration: URLs holding a token belong in CLAMAV_CUSTOM_DATABASE_URL_SECRETS.",
+    doc: "Extra databases fetched with freshclam's DatabaseCustomURL, comma-separated URLs, each ending in the database's file name with no query or fragment (freshclam names the file after what follows the last slash). They are in the function's configuration: URLs holding a token belong in CLAMAV_CUSTOM_DATABASE_URL_SECRETS.",
   },
   CLAMAV_CUSTOM_DATABASE_URL_SECRETS: {
     kind: 'secret-reference',

@@ -1,6 +1,6 @@
 import type { SecretReference, UpdaterConfig } from '../config';
 import { SecretUrlError } from '../errors';
-import { isUrlOf } from '../settings';
+import { customDatabaseUrlProblem, isUrlOf } from '../settings';
 
 /** Reads the string a reference names (src/definitions/aws-secret-reader.ts reads it from AWS). */
 export interface SecretReader {
@@ -32,8 +32,12 @@ const MIN_REDACTED_PART = 4;
  */
 export async function resolveSecretUrls(updater: UpdaterConfig, reader: SecretReader): Promise<ResolvedUrls> {
   const secretUrls: string[] = [];
-  const resolve = async (reference: SecretReference): Promise<string> => {
-    const url = checkSecretUrl(reference, urlHeldBy(reference, await readReference(reader, reference)));
+  const resolve = async (reference: SecretReference, database = false): Promise<string> => {
+    const url = checkSecretUrl(
+      reference,
+      urlHeldBy(reference, await readReference(reader, reference)),
+      database,
+    );
     secretUrls.push(url);
     return url;
   };
@@ -41,7 +45,7 @@ export async function resolveSecretUrls(updater: UpdaterConfig, reader: SecretRe
     ? (await resolve(updater.mirrorUrlSecret)).replace(/\/+$/, '')
     : updater.mirrorUrl;
   const fromSecrets: string[] = [];
-  for (const reference of updater.customDatabaseUrlSecrets) fromSecrets.push(await resolve(reference));
+  for (const reference of updater.customDatabaseUrlSecrets) fromSecrets.push(await resolve(reference, true));
   return {
     updater: { ...updater, mirrorUrl, customDatabaseUrls: [...updater.customDatabaseUrls, ...fromSecrets] },
     redact: redactorOf(secretUrls),
@@ -90,11 +94,16 @@ function urlHeldBy(reference: SecretReference, secret: string): string {
   return field.trim();
 }
 
-function checkSecretUrl(reference: SecretReference, value: string): string {
+/** `database`: a custom database's URL, which freshclam names the database after. */
+function checkSecretUrl(reference: SecretReference, value: string, database: boolean): string {
   if (!isUrlOf(value, reference.protocols)) {
     throw new SecretUrlError(
       `${describeReference(reference)} must hold a ${reference.protocols.join(' or ')} URL without white space; its value is not shown`,
     );
+  }
+  const problem = database ? customDatabaseUrlProblem(value) : undefined;
+  if (problem) {
+    throw new SecretUrlError(`${describeReference(reference)} ${problem}; its value is not shown`);
   }
   return value;
 }

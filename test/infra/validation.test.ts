@@ -101,6 +101,16 @@ test.each([
     /customDatabaseUrls\[0\] .* got "sigs.ndb"/,
   ],
   [
+    'a custom database URL with a query, which freshclam would put in the file name',
+    { customDatabaseUrls: ['https://sigs.example.com/x.ndb?sig=abc'] },
+    /customDatabaseUrls\[0\] must not have a query or fragment: .* got "https:\/\/sigs.example.com\/x.ndb\?sig=abc"/,
+  ],
+  [
+    'a custom database URL that names no file',
+    { customDatabaseUrls: ['https://sigs.example.com/dbs/'] },
+    /customDatabaseUrls\[0\] must end in the database's file name/,
+  ],
+  [
     'an unknown official database',
     { officialDatabases: ['main', 'safebrowsing'] as never },
     /officialDatabases may list main, daily, bytecode; got "safebrowsing"/,

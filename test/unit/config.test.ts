@@ -214,3 +214,22 @@ describe('URLs read at run time (CLAMAV_MIRROR_URL_SECRET, CLAMAV_CUSTOM_DATABAS
     );
   });
 });
+
+test.each([
+  [
+    'https://sigs.example.com/x.ndb?sig=abc',
+    /CLAMAV_CUSTOM_DATABASE_URLS\[1\] must not have a query or fragment/,
+  ],
+  [
+    'https://sigs.example.com/x.ndb#part',
+    /CLAMAV_CUSTOM_DATABASE_URLS\[1\] must not have a query or fragment/,
+  ],
+  ['https://sigs.example.com/dbs/', /CLAMAV_CUSTOM_DATABASE_URLS\[1\] must end in the database's file name/],
+])('a custom database URL freshclam would misname is refused: %s', (url, message) => {
+  expect(() =>
+    loadConfig({
+      CLAMAV_BUCKET_NAME: 'defs',
+      CLAMAV_CUSTOM_DATABASE_URLS: `https://sigs.example.com/ok.ndb,${url}`,
+    }),
+  ).toThrow(message);
+});

@@ -34,7 +34,7 @@ test('the mirror comes from a JSON field of a secret, the custom databases from 
   });
   const reader = readerOf({
     [SECRET_ARN]: JSON.stringify({ url: `https://mirror.example.test/${TOKEN}/`, other: 'x' }),
-    '/lambda-av/sigs-url': `https://sigs.example.test/b.ndb?token=${TOKEN}\n`,
+    '/lambda-av/sigs-url': `https://sigs.example.test/${TOKEN}/b.ndb\n`,
   });
 
   const { updater: resolved } = await resolveSecretUrls(updater, reader);
@@ -42,7 +42,7 @@ test('the mirror comes from a JSON field of a secret, the custom databases from 
   expect(resolved.mirrorUrl).toBe(`https://mirror.example.test/${TOKEN}`);
   expect(resolved.customDatabaseUrls).toEqual([
     'https://public.example.test/a.ndb',
-    `https://sigs.example.test/b.ndb?token=${TOKEN}`,
+    `https://sigs.example.test/${TOKEN}/b.ndb`,
   ]);
   expect(renderFreshclamConf(resolved, '/tmp/db')).toContain(
     `PrivateMirror https://mirror.example.test/${TOKEN}\n`,
@@ -120,6 +120,23 @@ describe('an unusable value is a SecretUrlError that names the secret and never 
     expect(JSON.stringify(error, Object.getOwnPropertyNames(error))).not.toContain(TOKEN);
   });
 
+  test.each([
+    [`https://sigs.example.test/x.ndb?sig=${TOKEN}`, /must not have a query or fragment/],
+    [`https://sigs.example.test/${TOKEN}/`, /must end in the database's file name/],
+  ])('a custom database URL freshclam would misname (%s)', async (value, message) => {
+    const updater = updaterOf({ CLAMAV_CUSTOM_DATABASE_URL_SECRETS: 'ssm:/c' });
+
+    const resolving = resolveSecretUrls(updater, readerOf({ '/c': value }));
+
+    const error = await resolving.then(
+      () => undefined,
+      (thrown: Error) => thrown,
+    );
+    expect(error).toMatchObject({ name: 'SecretUrlError', message: expect.stringMatching(message) });
+    expect(error?.message).toContain('CLAMAV_CUSTOM_DATABASE_URL_SECRETS[0] (SSM parameter /c)');
+    expect(error?.message).not.toContain(TOKEN);
+  });
+
   test("a read AWS refuses is a SecretUrlError quoting AWS's error, with it as the cause", async () => {
     const updater = updaterOf({ CLAMAV_CUSTOM_DATABASE_URL_SECRETS: 'ssm:/a,ssm:/missing' });
 
@@ -137,7 +154,7 @@ describe('an unusable value is a SecretUrlError that names the secret and never 
 
 test('redact hides each secret URL, as given and normalised, and the parts freshclam prints alone', async () => {
   const mirror = `https://user:p%40ss-${TOKEN}@mirror.example.test:8443/${TOKEN}`;
-  const custom = `https://sigs.example.test/db/x.ndb?sig=${TOKEN}`;
+  const custom = `https://sigs.example.test/${TOKEN}/x.ndb`;
   const updater = updaterOf({
     CLAMAV_MIRROR_URL_SECRET: 'ssm:/m',
     CLAMAV_CUSTOM_DATABASE_URL_SECRETS: 'ssm:/c',
@@ -147,7 +164,7 @@ test('redact hides each secret URL, as given and normalised, and the parts fresh
   const output = [
     `Trying to retrieve CVD header from ${mirror}/daily.cvd`,
     `ERROR: check_for_new_database_version: Failed to find daily database using server ${mirror}.`,
-    `WARNING: Can't download x.ndb?sig=${TOKEN} from ${custom}`,
+    `WARNING: Can't download x.ndb from ${custom}`,
     `password alone: p@ss-${TOKEN}`,
   ].join('\n');
 
@@ -155,5 +172,5 @@ test('redact hides each secret URL, as given and normalised, and the parts fresh
 
   expect(redacted).not.toContain(TOKEN);
   expect(redacted).toContain('Trying to retrieve CVD header from <secret URL>/daily.cvd');
-  expect(redacted).toContain("Can't download x.ndb?<redacted> from <secret URL>");
+  expect(redacted).toContain("Can't download x.ndb from <secret URL>");
 });
