@@ -28,6 +28,7 @@ module.exports = {
     tier('fast', FAST, ['<rootDir>/test/support/fast-tier-guard.ts']),
     tier('integration', INTEGRATION),
   ],
+  globalSetup: '<rootDir>/test/support/global-setup.js',
   testTimeout: 60000,
   maxWorkers: 2,
 };

@@ -1,5 +1,5 @@
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listenLocally } from './local-http';
 
 /**
  * A database mirror on 127.0.0.1 for freshclam's DatabaseCustomURL: serves signature databases
@@ -49,10 +49,9 @@ export async function startTestMirror(): Promise<TestMirror> {
     }
     requests.push({ path: `/${name}`, status });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  const local = await listenLocally(server);
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: local.endpoint,
     requests,
     set(name, content) {
       const previous = files.get(name);
@@ -65,11 +64,7 @@ export async function startTestMirror(): Promise<TestMirror> {
     rateLimit(on) {
       limited = on;
     },
-    stop: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    stop: local.stop,
   };
 }
 
