@@ -3,7 +3,6 @@ import path from 'node:path';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
-import { loadConfig } from '../../src/config';
 import { awsSecretReader } from '../../src/definitions/aws-secret-reader';
 import { updateDefinitions } from '../../src/definitions/updater';
 import { newLocalCredentials } from '../../src/local/protocol/local-credentials';
@@ -75,20 +74,33 @@ const secretEnv = () => ({
   CLAMAV_CUSTOM_DATABASE_URL_SECRETS: `ssm:${SIGS_PARAMETER}`,
 });
 
-test('a full update run fetches from the mirror whose URLs came from a moto secret and a SecureString, and a scanner detects with the set', async () => {
-  h = await startHarness({ definitions: false, env: secretEnv() });
+/**
+ * A fresh harness with the secret settings and `env` over them, and an update run on it that
+ * reads moto's Secrets Manager and SSM.
+ */
+async function startUpdate(
+  env: Record<string, string> = {},
+): Promise<{ harness: Harness; run: ReturnType<typeof updateDefinitions> }> {
+  const harness = await startHarness({ definitions: false, env: { ...secretEnv(), ...env } });
+  h = harness;
   const secrets = awsSecretReader({ secretsManager, ssm });
+  return { harness, run: updateDefinitions({ s3: harness.s3.client, config: harness.config, secrets }) };
+}
 
-  const result = await updateDefinitions({ s3: h.s3.client, config: h.config, secrets });
+test('a full update run fetches from the mirror whose URLs came from a moto secret and a SecureString, and a scanner detects with the set', async () => {
+  const { harness, run } = await startUpdate();
+  const result = await run;
 
   expect(result).toMatchObject({ changed: true, files: [{ name: 'test.ndb' }] });
   expect(mirror.requests).toContainEqual({ path: `/${TOKEN}/test.ndb`, status: 200 });
-  const conf = await readFile(path.join(h.config.workDir, 'updater', 'freshclam.conf'), 'utf8');
+  const conf = await readFile(path.join(harness.config.workDir, 'updater', 'freshclam.conf'), 'utf8');
   expect(conf).toContain(`PrivateMirror ${mirror.url}/${TOKEN}\n`);
   expect(conf).toContain(`DatabaseCustomURL ${mirror.url}/${TOKEN}/test.ndb\n`);
   expect(JSON.stringify(result)).not.toContain(TOKEN);
-  await h.s3.put(UPLOADS_BUCKET, 'eicar.com', EICAR);
-  expect(await h.handler({ bucket: UPLOADS_BUCKET, key: 'eicar.com' })).toMatchObject({ status: 'INFECTED' });
+  await harness.s3.put(UPLOADS_BUCKET, 'eicar.com', EICAR);
+  expect(await harness.handler({ bucket: UPLOADS_BUCKET, key: 'eicar.com' })).toMatchObject({
+    status: 'INFECTED',
+  });
   judged('moto', 'Secrets Manager and SSM SecureString read by the updater');
 }, 120_000);
 
@@ -100,16 +112,8 @@ test("freshclam's failure, which prints the secret URL, reaches the error redact
       Value: `${mirror.url}/${TOKEN}/missing.ndb`,
     }),
   );
-  h = await startHarness({
-    definitions: false,
-    env: { ...secretEnv(), CLAMAV_CUSTOM_DATABASE_URL_SECRETS: 'ssm:/lambda-av/missing-url' },
-  });
-
-  const error = await updateDefinitions({
-    s3: h.s3.client,
-    config: h.config,
-    secrets: awsSecretReader({ secretsManager, ssm }),
-  }).then(
+  const { run } = await startUpdate({ CLAMAV_CUSTOM_DATABASE_URL_SECRETS: 'ssm:/lambda-av/missing-url' });
+  const error = await run.then(
     () => undefined,
     (thrown: Error) => thrown,
   );
@@ -126,19 +130,7 @@ test('a SecureString that holds no URL is a SecretUrlError naming the parameter,
   await ssm.send(
     new PutParameterCommand({ Name: '/lambda-av/broken-url', Type: 'SecureString', Value: `token=${TOKEN}` }),
   );
-  const config = loadConfig({
-    CLAMAV_BUCKET_NAME: DEFINITIONS_BUCKET,
-    PATH_TO_AV_DEFINITIONS: DEFINITIONS_PREFIX,
-    ...secretEnv(),
-    CLAMAV_CUSTOM_DATABASE_URL_SECRETS: 'ssm:/lambda-av/broken-url',
-  });
-  h = await startHarness({ definitions: false });
-
-  const run = updateDefinitions({
-    s3: h.s3.client,
-    config,
-    secrets: awsSecretReader({ secretsManager, ssm }),
-  });
+  const { run } = await startUpdate({ CLAMAV_CUSTOM_DATABASE_URL_SECRETS: 'ssm:/lambda-av/broken-url' });
 
   await expect(run).rejects.toMatchObject({
     name: 'SecretUrlError',
@@ -150,18 +142,7 @@ test('a SecureString that holds no URL is a SecretUrlError naming the parameter,
 }, 60_000);
 
 test('a secret that does not exist is a SecretUrlError quoting AWS', async () => {
-  const config = loadConfig({
-    CLAMAV_BUCKET_NAME: DEFINITIONS_BUCKET,
-    ...secretEnv(),
-    CLAMAV_MIRROR_URL_SECRET: 'secretsmanager:lambda-av/no-such-secret',
-  });
-  h = await startHarness({ definitions: false });
-
-  const run = updateDefinitions({
-    s3: h.s3.client,
-    config,
-    secrets: awsSecretReader({ secretsManager, ssm }),
-  });
+  const { run } = await startUpdate({ CLAMAV_MIRROR_URL_SECRET: 'secretsmanager:lambda-av/no-such-secret' });
 
   await expect(run).rejects.toMatchObject({
     name: 'SecretUrlError',
@@ -172,19 +153,15 @@ test('a secret that does not exist is a SecretUrlError quoting AWS', async () =>
 }, 60_000);
 
 test("a secret mirror's refusal is a cool-down whose stored and returned reason does not hold the URL", async () => {
-  h = await startHarness({
-    definitions: false,
-    env: { ...secretEnv(), CLAMAV_OFFICIAL_DATABASES: 'daily', CLAMAV_CUSTOM_DATABASE_URL_SECRETS: '' },
-  });
   mirror.rateLimit(true);
 
-  const result = await updateDefinitions({
-    s3: h.s3.client,
-    config: h.config,
-    secrets: awsSecretReader({ secretsManager, ssm }),
-  }).finally(() => mirror.rateLimit(false));
+  const { harness, run } = await startUpdate({
+    CLAMAV_OFFICIAL_DATABASES: 'daily',
+    CLAMAV_CUSTOM_DATABASE_URL_SECRETS: '',
+  });
+  const result = await run.finally(() => mirror.rateLimit(false));
 
-  const state = await h.s3.client.send(
+  const state = await harness.s3.client.send(
     new GetObjectCommand({ Bucket: DEFINITIONS_BUCKET, Key: `${DEFINITIONS_PREFIX}/updater-state.json` }),
   );
   expect(result.coolDown?.reason).toMatch(/the mirror <secret URL> answered HTTP 429 to daily.cvd/);
