@@ -2,8 +2,9 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { byVerdict } from '../../src/cli/scans-by-account';
 import { renderStatus } from '../../src/cli/status-render';
-import type { StackStatus, VerdictTable } from '../../src/cli/status-report';
+import type { VerdictTable } from '../../src/cli/status-report';
 import type { Verdict } from '../../src/scan/contract';
+import { HUB, MEMBER, statusReport } from '../support/status-report';
 
 // docs/cli.md's `status` screens are what renderStatus prints for the figures they show.
 
@@ -29,23 +30,6 @@ function table(cells: Partial<Record<Verdict, Cell>>): VerdictTable {
   });
 }
 
-const HUB = '111111111111';
-const MEMBER = '222222222222';
-const common = {
-  stack: 'LambdaAv',
-  account: HUB,
-  definitions: {
-    account: HUB,
-    published: true,
-    layout: 'manifest',
-    version: '20261130T000000Z-cafe0123',
-    builtAt: '2026-11-30T04:00:00.000Z',
-    ageHours: 6,
-  },
-  canary: { account: HUB, reported: true, time: '2026-11-30T09:40:00.000Z', detected: true, latencyMs: 1500 },
-  alarms: [],
-} as const;
-
 test("docs/cli.md's screen of a stack for its own account is the command's", () => {
   const lastHour = table({ CLEAN: [4, 20, 400], INFECTED: [1, 50, 50], UNSCANNABLE: [2, 70, 2000] });
   const lastDay = table({
@@ -54,37 +38,35 @@ test("docs/cli.md's screen of a stack for its own account is the command's", () 
     UNSCANNABLE: [2, 70, 2000],
     PROCESSING_ERROR: [1, 900, 900],
   });
-  const status: StackStatus = {
-    ...common,
-    scans: { lastHour, lastDay, byAccount: [{ account: HUB, own: true, lastHour, lastDay }] },
-  };
+  const status = statusReport({
+    lastHour,
+    lastDay,
+    byAccount: [{ account: HUB, own: true, lastHour, lastDay }],
+  });
 
   expect(block('$ npx lambda-av status --stack LambdaAv')).toBe(renderStatus(status));
 });
 
 test("docs/cli.md's scans of an organization hub are the command's", () => {
-  const status: StackStatus = {
-    ...common,
-    scans: {
-      lastHour: table({ CLEAN: [4, 10, 40], INFECTED: [1, 50, 50] }),
-      lastDay: table({ CLEAN: [5, 30, 60], INFECTED: [1, 50, 50] }),
-      byAccount: [
-        {
-          account: HUB,
-          own: true,
-          lastHour: table({ CLEAN: [2, 10, 30] }),
-          lastDay: table({ CLEAN: [2, 10, 30] }),
-        },
-        {
-          account: MEMBER,
-          own: false,
-          lastHour: table({ CLEAN: [1, 40, 40], INFECTED: [1, 50, 50] }),
-          lastDay: table({ CLEAN: [2, 40, 60], INFECTED: [1, 50, 50] }),
-        },
-      ],
-      withoutAccount: { lastHour: table({ CLEAN: 1 }), lastDay: table({ CLEAN: 1 }) },
-    },
-  };
+  const status = statusReport({
+    lastHour: table({ CLEAN: [4, 10, 40], INFECTED: [1, 50, 50] }),
+    lastDay: table({ CLEAN: [5, 30, 60], INFECTED: [1, 50, 50] }),
+    byAccount: [
+      {
+        account: HUB,
+        own: true,
+        lastHour: table({ CLEAN: [2, 10, 30] }),
+        lastDay: table({ CLEAN: [2, 10, 30] }),
+      },
+      {
+        account: MEMBER,
+        own: false,
+        lastHour: table({ CLEAN: [1, 40, 40], INFECTED: [1, 50, 50] }),
+        lastDay: table({ CLEAN: [2, 40, 60], INFECTED: [1, 50, 50] }),
+      },
+    ],
+    withoutAccount: { lastHour: table({ CLEAN: 1 }), lastDay: table({ CLEAN: 1 }) },
+  });
   const screen = renderStatus(status);
   const scans = screen.slice(screen.indexOf('Scans'), screen.indexOf('\n\nAlarms'));
 

@@ -2,39 +2,13 @@ import { byVerdict } from '../../../src/cli/scans-by-account';
 import { renderStatus } from '../../../src/cli/status-render';
 import type { StackStatus, VerdictTable } from '../../../src/cli/status-report';
 import type { Verdict } from '../../../src/scan/contract';
-
-const HUB = '111111111111';
-const MEMBER = '222222222222';
+import { HUB, MEMBER, statusReport } from '../../support/status-report';
 
 function table(counts: Partial<Record<Verdict, number>>): VerdictTable {
   return byVerdict((verdict) => {
     const count = counts[verdict] ?? 0;
     return count > 0 ? { count, p50: 20, p99: 400 } : { count };
   });
-}
-
-function report(scans: StackStatus['scans'], alarms: StackStatus['alarms'] = []): StackStatus {
-  return {
-    stack: 'LambdaAv',
-    account: HUB,
-    definitions: {
-      account: HUB,
-      published: true,
-      layout: 'manifest',
-      version: '20261130T000000Z-cafe0123',
-      builtAt: '2026-11-30T04:00:00.000Z',
-      ageHours: 6,
-    },
-    canary: {
-      account: HUB,
-      reported: true,
-      time: '2026-11-30T09:40:00.000Z',
-      detected: true,
-      latencyMs: 1500,
-    },
-    scans,
-    alarms,
-  };
 }
 
 const ownOnly: StackStatus['scans'] = {
@@ -44,14 +18,14 @@ const ownOnly: StackStatus['scans'] = {
 };
 
 test('the header names the stack and the account it is in', () => {
-  expect(renderStatus(report(ownOnly)).split('\n')[0]).toBe(
+  expect(renderStatus(statusReport(ownOnly)).split('\n')[0]).toBe(
     `lambda-av status of stack LambdaAv in account ${HUB}`,
   );
 });
 
 test('every line with content names an account', () => {
   const lines = renderStatus(
-    report(ownOnly, [{ account: HUB, name: 'LambdaAv-CanaryAlarm', reason: 'Threshold Crossed' }]),
+    statusReport(ownOnly, [{ account: HUB, name: 'LambdaAv-CanaryAlarm', reason: 'Threshold Crossed' }]),
   )
     .split('\n')
     .filter((line) => line !== '' && !line.startsWith('Scans '));
@@ -60,7 +34,7 @@ test('every line with content names an account', () => {
 });
 
 test('the definitions, canary and alarms lines say the stack account', () => {
-  const screen = renderStatus(report(ownOnly, [{ account: HUB, name: 'LambdaAv-CanaryAlarm' }]));
+  const screen = renderStatus(statusReport(ownOnly, [{ account: HUB, name: 'LambdaAv-CanaryAlarm' }]));
 
   expect(screen).toContain(
     `\nDefinitions  ${HUB}  20261130T000000Z-cafe0123, built 2026-11-30T04:00:00.000Z, 6 h old\n`,
@@ -72,7 +46,7 @@ test('the definitions, canary and alarms lines say the stack account', () => {
 });
 
 test('a stack for its own account shows its scans once, with no totals lines', () => {
-  const screen = renderStatus(report(ownOnly));
+  const screen = renderStatus(statusReport(ownOnly));
 
   expect(screen).toMatch(
     new RegExp(`\\n  ${HUB}  CLEAN +4  p50 20 ms  p99 400 ms +6  p50 20 ms  p99 400 ms\\n`),
@@ -82,7 +56,7 @@ test('a stack for its own account shows its scans once, with no totals lines', (
 });
 
 test('the column heads stand over the counts', () => {
-  const lines = renderStatus(report(ownOnly)).split('\n');
+  const lines = renderStatus(statusReport(ownOnly)).split('\n');
   const head = lines.find((line) => line.startsWith('Scans')) ?? '';
   const row = lines.find((line) => line.includes(' CLEAN ')) ?? '';
 
@@ -93,7 +67,7 @@ test('the column heads stand over the counts', () => {
 
 test('a hub shows each account, the scans no account names, and every account together', () => {
   const screen = renderStatus(
-    report({
+    statusReport({
       lastHour: table({ CLEAN: 7, INFECTED: 1 }),
       lastDay: table({ CLEAN: 7, INFECTED: 1 }),
       byAccount: [
