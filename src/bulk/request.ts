@@ -61,8 +61,8 @@ export interface BulkScanLimits {
   readonly reportBucket: string;
 }
 
-/** What the workflow runs: the request checked, defaults filled, limits applied. */
-export interface BulkScanPlan {
+/** Which objects a bulk scan looks at, as both the checked request and the plan carry it. */
+interface BulkScanTarget {
   readonly bucket: string;
   /** The member account owning the bucket, when it is not the hub's own. */
   readonly account?: string;
@@ -70,6 +70,14 @@ export interface BulkScanPlan {
   readonly mode: BulkMode;
   readonly modifiedAfter?: string;
   readonly modifiedBefore?: string;
+  readonly manifest?: { readonly bucket: string; readonly key: string };
+  readonly trigger?: string;
+  /** True for the scheduled sweep: the summary's count of objects without a verdict is published. */
+  readonly sweep: boolean;
+}
+
+/** What the workflow runs: the request checked, defaults filled, limits applied. */
+export interface BulkScanPlan extends BulkScanTarget {
   readonly filter?: KeyFilter;
   readonly maxConcurrency: number;
   /** True when the request asked for more than the deployment's limit. */
@@ -77,14 +85,10 @@ export interface BulkScanPlan {
   readonly batchSize: number;
   readonly toleratedFailurePercentage: number;
   readonly source: 'listing' | 'inventory';
-  readonly manifest?: { readonly bucket: string; readonly key: string };
   /** What every batch is told (ItemBatcher.BatchInput). */
   readonly batch: BatchInput;
   /** The ResultWriter's bucket and prefix; it adds `/<map run id>/manifest.json` and the result files. */
   readonly report: { readonly bucket: string; readonly prefix: string };
-  readonly trigger?: string;
-  /** True for the scheduled sweep: the summary's count of objects without a verdict is published. */
-  readonly sweep: boolean;
 }
 
 /**
@@ -104,13 +108,7 @@ export const DEFAULT_TOLERATED_FAILURE_PERCENTAGE = 5;
 const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 
 /** A bulk scan request that meets every rule; what is left to the deployment is not applied yet. */
-export interface CheckedBulkScanRequest {
-  readonly bucket: string;
-  readonly account?: string;
-  readonly prefix: string;
-  readonly mode: BulkMode;
-  readonly modifiedAfter?: string;
-  readonly modifiedBefore?: string;
+export interface CheckedBulkScanRequest extends BulkScanTarget {
   readonly filter: KeyFilter;
   /** As asked; the deployment's limit caps it. */
   readonly maxConcurrency?: number;
@@ -118,9 +116,6 @@ export interface CheckedBulkScanRequest {
   readonly batchSize?: number;
   readonly toleratedFailurePercentage: number;
   readonly scanConcurrency: number;
-  readonly manifest?: { readonly bucket: string; readonly key: string };
-  readonly trigger?: string;
-  readonly sweep: boolean;
 }
 
 /** How a caller names a field of the request in its messages (`batchSize`, or `--batch-size` for the command). */
