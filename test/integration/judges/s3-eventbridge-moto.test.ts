@@ -3,7 +3,6 @@ import {
   PutBucketNotificationConfigurationCommand,
   PutBucketVersioningCommand,
   PutObjectCommand,
-  type S3Client,
 } from '@aws-sdk/client-s3';
 import {
   CreateQueueCommand,
@@ -72,13 +71,13 @@ beforeAll(async () => {
   await eventBridge.send(
     new PutTargetsCommand({ Rule: 'uploads', Targets: [{ Id: 'queue', Arn: queueArn }] }),
   );
-  await (h.s3.client as S3Client).send(
+  await h.s3.client.send(
     new PutBucketVersioningCommand({
       Bucket: UPLOADS_BUCKET,
       VersioningConfiguration: { Status: 'Enabled' },
     }),
   );
-  await (h.s3.client as S3Client).send(
+  await h.s3.client.send(
     new PutBucketNotificationConfigurationCommand({
       Bucket: UPLOADS_BUCKET,
       NotificationConfiguration: { EventBridgeConfiguration: {} },
@@ -110,7 +109,7 @@ async function delivered(): Promise<
 
 test("moto's S3 events through the synthesized upload rule: the filtered uploads reach the scanner, which tags them", async () => {
   const put = (key: string, body: string | Buffer) =>
-    (h.s3.client as S3Client).send(new PutObjectCommand({ Bucket: UPLOADS_BUCKET, Key: key, Body: body }));
+    h.s3.client.send(new PutObjectCommand({ Bucket: UPLOADS_BUCKET, Key: key, Body: body }));
   await put('in/report.pdf', 'a clean report');
   await put('docs/a b+c.com', EICAR);
   await put('in/notes.txt', 'wrong suffix');
